@@ -1,0 +1,164 @@
+/**
+ * The language service: pure functions from a parsed document (and the host
+ * topology) to LSP results. The LSP server and the CLI are thin layers over
+ * this facade, so both report exactly the same thing.
+ *
+ * A document version is parsed once (`parse`) and the result is handed to
+ * every feature.
+ */
+import type {
+  CodeAction, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range, WorkspaceEdit,
+} from 'vscode-languageserver-types';
+import { DiagnosticSeverity, DiagnosticTag } from 'vscode-languageserver-types';
+import { parseXml } from './xml/parser';
+import { LineIndex } from './xml/lineIndex';
+import { strictWellFormedness } from './xml/wellFormed';
+import type { XmlDocument } from './xml/nodes';
+import { readDomain, type DomainModel } from './domain/model';
+import type { HostTopology } from './host/types';
+import { RULE_FAMILIES, runRules } from './rules/index';
+import type { Finding, RuleFamily } from './rules/types';
+import { DEFAULT_SETTINGS, type ServiceSettings } from './service/settings';
+import { complete } from './features/completion';
+import { hover } from './features/hover';
+import { codeActions } from './features/codeActions';
+import { documentSymbols } from './features/symbols';
+import { definition } from './features/definition';
+import { references } from './features/references';
+import { prepareRename, rename } from './features/rename';
+import type { FeatureContext } from './features/context';
+
+export interface ParsedDocument {
+  readonly uri: string;
+  readonly version: number;
+  readonly text: string;
+  readonly xml: XmlDocument;
+  readonly domain: DomainModel;
+  readonly lines: LineIndex;
+  /** True when the root element is `<domain>`: other XML files are left alone. */
+  readonly isDomain: boolean;
+}
+
+export interface HostAccess {
+  /** The current host topology, or undefined when none is known. */
+  topology(): HostTopology | undefined;
+  /** Where the topology came from, for messages ("sysfs /sys", "snapshot x.json"). */
+  describe?(): string;
+}
+
+export interface LanguageServiceOptions {
+  host?: HostAccess;
+  settings?: Partial<ServiceSettings>;
+  /** Where rule failures are logged. */
+  log?: (message: string) => void;
+  /** Rule families to run; all by default (tests narrow it). */
+  rules?: readonly RuleFamily[];
+}
+
+export interface LanguageService {
+  parse(text: string, uri?: string, version?: number): ParsedDocument;
+  /** Findings in offsets, as the rules produced them (the CLI and tests use these). */
+  findings(doc: ParsedDocument): Finding[];
+  validate(doc: ParsedDocument): Diagnostic[];
+  /**
+   * The strict well-formedness verdict (xmldom's first error), for when the
+   * tolerant scanner saw nothing wrong. Slower: run it on open and save, not per keystroke.
+   */
+  strictCheck(doc: ParsedDocument): Diagnostic[];
+  complete(doc: ParsedDocument, position: Position): CompletionList;
+  hover(doc: ParsedDocument, position: Position): Hover | null;
+  codeActions(doc: ParsedDocument, range: Range, diagnostics: readonly Diagnostic[], only?: readonly string[]): CodeAction[];
+  symbols(doc: ParsedDocument): DocumentSymbol[];
+  definition(doc: ParsedDocument, position: Position): Location[];
+  references(doc: ParsedDocument, position: Position, includeDeclaration: boolean): Location[];
+  prepareRename(doc: ParsedDocument, position: Position): { range: Range; placeholder: string } | null;
+  rename(doc: ParsedDocument, position: Position, newName: string): WorkspaceEdit | null;
+  configure(settings: Partial<ServiceSettings>): void;
+  readonly settings: ServiceSettings;
+}
+
+export const DIAGNOSTIC_SOURCE = 'libvirt-domain-xml';
+
+const SEVERITY: Record<Finding['severity'], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  information: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export function getLanguageService(options: LanguageServiceOptions = {}): LanguageService {
+  let settings: ServiceSettings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const log = options.log ?? (() => undefined);
+  const families = options.rules ?? RULE_FAMILIES;
+  const hostOf = () => options.host?.topology();
+
+  const ctxOf = (doc: ParsedDocument): FeatureContext => ({ doc, host: hostOf(), settings, log });
+
+  const findings = (doc: ParsedDocument): Finding[] => {
+    if (!doc.isDomain) return [];
+    return runRules(families, { model: doc.domain, host: hostOf(), settings }, log);
+  };
+
+  return {
+    get settings() { return settings; },
+    configure(next) { settings = { ...settings, ...next }; },
+
+    parse(text, uri = 'untitled:domain.xml', version = 0) {
+      const xml = parseXml(text);
+      const domain = readDomain(xml);
+      const first = xml.roots[0];
+      return { uri, version, text, xml, domain, lines: new LineIndex(text), isDomain: !first || first.name === 'domain' };
+    },
+
+    findings,
+
+    validate(doc) {
+      return findings(doc).map((f) => toDiagnostic(doc, f));
+    },
+
+    strictCheck(doc) {
+      if (!doc.isDomain || doc.xml.problems.length > 0) return [];
+      const err = strictWellFormedness(doc.text);
+      if (!err) return [];
+      const start = doc.lines.offsetAt({ line: err.line, character: err.character });
+      const end = Math.min(doc.text.length, start + 1);
+      return [toDiagnostic(doc, { code: 'xml-not-well-formed', severity: 'error', start, end, message: `Not well-formed XML: ${err.message}.` })];
+    },
+
+    complete: (doc, position) => (doc.isDomain ? complete(ctxOf(doc), doc.lines.offsetAt(position)) : { isIncomplete: false, items: [] }),
+    hover: (doc, position) => (doc.isDomain ? hover(ctxOf(doc), doc.lines.offsetAt(position)) : null),
+    codeActions: (doc, range, diagnostics, only) =>
+      doc.isDomain ? codeActions(ctxOf(doc), doc.lines.offsetAt(range.start), doc.lines.offsetAt(range.end), diagnostics, only) : [],
+    symbols: (doc) => (doc.isDomain ? documentSymbols(ctxOf(doc)) : []),
+    definition: (doc, position) => (doc.isDomain ? definition(ctxOf(doc), doc.lines.offsetAt(position)) : []),
+    references: (doc, position, includeDeclaration) =>
+      doc.isDomain ? references(ctxOf(doc), doc.lines.offsetAt(position), includeDeclaration) : [],
+    prepareRename: (doc, position) => (doc.isDomain ? prepareRename(ctxOf(doc), doc.lines.offsetAt(position)) : null),
+    rename: (doc, position, newName) => (doc.isDomain ? rename(ctxOf(doc), doc.lines.offsetAt(position), newName) : null),
+  };
+}
+
+export function toDiagnostic(doc: ParsedDocument, f: Finding): Diagnostic {
+  const d: Diagnostic = {
+    range: doc.lines.range(f.start, f.end),
+    severity: SEVERITY[f.severity],
+    code: f.code,
+    source: DIAGNOSTIC_SOURCE,
+    message: f.message,
+  };
+  const related = [
+    ...(f.related ?? []).map((r) => ({ location: { uri: doc.uri, range: doc.lines.range(r.start, r.end) }, message: r.message })),
+    ...(f.relatedHost ?? []).map((r) => ({
+      location: { uri: pathToFileUri(r.path), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } },
+      message: r.message,
+    })),
+  ];
+  if (related.length) d.relatedInformation = related;
+  if (f.tags?.length) d.tags = f.tags.map((t) => (t === 'deprecated' ? DiagnosticTag.Deprecated : DiagnosticTag.Unnecessary));
+  if (f.data) d.data = f.data;
+  return d;
+}
+
+export function pathToFileUri(path: string): string {
+  return 'file://' + path.split('/').map(encodeURIComponent).join('/');
+}

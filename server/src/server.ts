@@ -1,0 +1,163 @@
+/**
+ * LSP wiring only: documents, settings and requests in; the language service
+ * does the work. Run as `node dist/server.js --stdio` (or over node IPC from
+ * the VS Code client).
+ */
+import {
+  createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind,
+  type InitializeParams, type InitializeResult, CodeActionKind,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { getLanguageService, type ParsedDocument } from './languageService';
+import { HostTopologyProvider } from './host/provider';
+import { normalizeVersion } from './service/settings';
+import { DiagnosticScheduler } from './service/diagnosticScheduler';
+import { detectLibvirtVersion } from './service/libvirtVersion';
+import { describeHost } from './service/hostStatus';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const hostProvider = new HostTopologyProvider();
+const service = getLanguageService({
+  host: { topology: () => hostProvider.current },
+  log: (m) => connection.console.error(m),
+});
+
+let hasConfiguration = false;
+let explicitVersion: string | undefined;
+let detectedVersion: string | undefined;
+
+/** One parse per document version, shared by every request on that version. */
+const parsed = new Map<string, ParsedDocument>();
+function parsedOf(doc: TextDocument): ParsedDocument {
+  const cached = parsed.get(doc.uri);
+  if (cached && cached.version === doc.version) return cached;
+  const p = service.parse(doc.getText(), doc.uri, doc.version);
+  parsed.set(doc.uri, p);
+  return p;
+}
+
+const scheduler = new DiagnosticScheduler({
+  delayMs: 120,
+  current: (uri) => documents.get(uri),
+  analyse: (doc, strict) => {
+    const p = parsedOf(doc);
+    hostProvider.noteActivity();
+    return strict ? [...service.validate(p), ...service.strictCheck(p)] : service.validate(p);
+  },
+  publish: (uri, version, diagnostics) => connection.sendDiagnostics({ uri, version, diagnostics }),
+  log: (m) => connection.console.error(m),
+});
+
+interface ClientSettings {
+  host?: { sysfsRoot?: unknown; snapshot?: unknown };
+  libvirtVersion?: unknown;
+}
+
+function applySettings(s: ClientSettings | undefined): void {
+  const sysfsRoot = typeof s?.host?.sysfsRoot === 'string' && s.host.sysfsRoot ? s.host.sysfsRoot : undefined;
+  const snapshot = typeof s?.host?.snapshot === 'string' && s.host.snapshot ? s.host.snapshot : undefined;
+  hostProvider.configure({ sysfsRoot, snapshot });
+  const raw = s?.libvirtVersion;
+  explicitVersion = normalizeVersion(raw);
+  if (typeof raw === 'string' && raw.trim() && !explicitVersion) {
+    connection.window.showWarningMessage(`libvirtDomainXml.libvirtVersion '${raw}' is not a version like 11.10.0; version checks use ${detectedVersion ?? 'no version'}.`);
+  }
+  service.configure({ libvirtVersion: explicitVersion ?? detectedVersion });
+}
+
+async function pullSettings(): Promise<void> {
+  if (!hasConfiguration) return;
+  try {
+    const [s] = await connection.workspace.getConfiguration([{ section: 'libvirtDomainXml' }]);
+    applySettings(s as ClientSettings);
+  } catch (e) {
+    connection.console.error(`could not read settings: ${(e as Error).message}`);
+  }
+}
+
+async function refreshHost(): Promise<void> {
+  await hostProvider.get();
+  sendHostStatus();
+}
+
+function sendHostStatus(): void {
+  connection.sendNotification('libvirtDomainXml/hostStatus', describeHost(hostProvider.current, hostProvider.lastError));
+}
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  hasConfiguration = !!params.capabilities.workspace?.configuration;
+  applySettings(params.initializationOptions as ClientSettings | undefined);
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
+      completionProvider: { triggerCharacters: ['<', ' ', '"', "'", '=', '.'], resolveProvider: false },
+      hoverProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.Source] },
+      documentSymbolProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      renameProvider: { prepareProvider: true },
+    },
+    serverInfo: { name: 'libvirt-domain-xml', version: '0.1.0' },
+  };
+});
+
+connection.onInitialized(async () => {
+  hostProvider.onDidChange(() => {
+    sendHostStatus();
+    parsed.clear();
+    scheduler.revalidateAll(documents.all());
+  });
+  detectedVersion = await detectLibvirtVersion();
+  await pullSettings();
+  if (!explicitVersion) service.configure({ libvirtVersion: detectedVersion });
+  await refreshHost();
+  scheduler.revalidateAll(documents.all());
+});
+
+connection.onDidChangeConfiguration(async (change) => {
+  if (hasConfiguration) await pullSettings();
+  else applySettings((change.settings as { libvirtDomainXml?: ClientSettings })?.libvirtDomainXml);
+  await refreshHost();
+  scheduler.revalidateAll(documents.all());
+});
+
+documents.onDidOpen((e) => scheduler.schedule(e.document, { strict: true, immediate: true }));
+documents.onDidChangeContent((e) => scheduler.schedule(e.document, { strict: false }));
+documents.onDidSave((e) => scheduler.schedule(e.document, { strict: true, immediate: true }));
+documents.onDidClose((e) => {
+  parsed.delete(e.document.uri);
+  scheduler.forget(e.document.uri);
+  connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+});
+
+function withDoc<T>(uri: string, fallback: T, fn: (p: ParsedDocument) => T): T {
+  const doc = documents.get(uri);
+  if (!doc) return fallback;
+  try {
+    return fn(parsedOf(doc));
+  } catch (e) {
+    connection.console.error(`request failed on ${uri}: ${(e as Error)?.stack ?? e}`);
+    return fallback;
+  }
+}
+
+connection.onCompletion((p) => withDoc(p.textDocument.uri, null, (d) => service.complete(d, p.position)));
+connection.onHover((p) => withDoc(p.textDocument.uri, null, (d) => service.hover(d, p.position)));
+connection.onCodeAction((p) => withDoc(p.textDocument.uri, [], (d) => service.codeActions(d, p.range, p.context.diagnostics, p.context.only)));
+connection.onDocumentSymbol((p) => withDoc(p.textDocument.uri, [], (d) => service.symbols(d)));
+connection.onDefinition((p) => withDoc(p.textDocument.uri, [], (d) => service.definition(d, p.position)));
+connection.onReferences((p) => withDoc(p.textDocument.uri, [], (d) => service.references(d, p.position, p.context.includeDeclaration)));
+connection.onPrepareRename((p) => withDoc(p.textDocument.uri, null, (d) => service.prepareRename(d, p.position)));
+connection.onRenameRequest((p) => withDoc(p.textDocument.uri, null, (d) => service.rename(d, p.position, p.newName)));
+
+connection.onRequest('libvirtDomainXml/refreshHost', async () => {
+  await hostProvider.refresh();
+  sendHostStatus();
+  return describeHost(hostProvider.current, hostProvider.lastError);
+});
+connection.onRequest('libvirtDomainXml/hostTopology', async () => hostProvider.current ?? null);
+
+documents.listen(connection);
+connection.listen();

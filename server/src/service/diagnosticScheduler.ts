@@ -1,0 +1,70 @@
+/**
+ * Decides when a document is analysed: after a short pause in typing
+ * (debounced per document), at once on open and save, and never for a
+ * version that a newer one has replaced by the time the timer fires.
+ */
+import type { Diagnostic } from 'vscode-languageserver-types';
+
+export interface VersionedDocument {
+  readonly uri: string;
+  readonly version: number;
+}
+
+export interface SchedulerOptions<D extends VersionedDocument> {
+  delayMs: number;
+  /** The latest version of a document, or undefined once it is closed. */
+  current(uri: string): D | undefined;
+  analyse(doc: D, strict: boolean): Diagnostic[];
+  publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
+  log(message: string): void;
+}
+
+interface Pending {
+  timer: ReturnType<typeof setTimeout>;
+  strict: boolean;
+}
+
+export class DiagnosticScheduler<D extends VersionedDocument> {
+  private readonly pending = new Map<string, Pending>();
+  /** Runs performed, for tests and the benchmark. */
+  runs = 0;
+
+  constructor(private readonly options: SchedulerOptions<D>) {}
+
+  schedule(doc: D, opts: { strict: boolean; immediate?: boolean }): void {
+    const previous = this.pending.get(doc.uri);
+    // A strict run asked for earlier still happens, even if typing supersedes it.
+    const strict = opts.strict || !!previous?.strict;
+    if (previous) clearTimeout(previous.timer);
+    const delay = opts.immediate ? 0 : this.options.delayMs;
+    const timer = setTimeout(() => this.run(doc.uri), delay);
+    this.pending.set(doc.uri, { timer, strict });
+  }
+
+  revalidateAll(docs: readonly D[]): void {
+    for (const d of docs) this.schedule(d, { strict: false, immediate: true });
+  }
+
+  forget(uri: string): void {
+    const p = this.pending.get(uri);
+    if (p) clearTimeout(p.timer);
+    this.pending.delete(uri);
+  }
+
+  private run(uri: string): void {
+    const p = this.pending.get(uri);
+    this.pending.delete(uri);
+    const doc = this.options.current(uri);
+    if (!doc || !p) return;
+    try {
+      this.runs++;
+      const diagnostics = this.options.analyse(doc, p.strict);
+      // The document may have changed while analysing (it cannot in one tick, but a future async analysis could).
+      const now = this.options.current(uri);
+      if (!now || now.version !== doc.version) return;
+      this.options.publish(uri, doc.version, diagnostics);
+    } catch (e) {
+      this.options.log(`analysis of ${uri} failed: ${(e as Error)?.stack ?? e}`);
+    }
+  }
+}

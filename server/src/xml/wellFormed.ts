@@ -1,0 +1,46 @@
+/**
+ * The strict verdict on well-formedness, from a conformant parser (xmldom).
+ * The tolerant scanner recovers and keeps going; this answers the question
+ * "would libvirt's XML parser accept this file at all?" with the first fatal
+ * error at its exact place. It is slower, so callers run it off the typing
+ * path (on open and save, and in the CLI).
+ */
+import { DOMParser } from '@xmldom/xmldom';
+
+export interface StrictError {
+  message: string;
+  /** Zero-based line and UTF-16 column, like LSP positions. */
+  line: number;
+  character: number;
+  level: 'fatal' | 'error';
+}
+
+export function strictWellFormedness(text: string): StrictError | undefined {
+  let firstError: StrictError | undefined;
+  try {
+    const parser = new DOMParser({
+      locator: true,
+      onError: (level, message, context) => {
+        // xmldom reports recoverable 'error's via this callback and throws on fatal ones.
+        if (level === 'error' && !firstError) {
+          const loc = (context as { locator?: { lineNumber?: number; columnNumber?: number } } | undefined)?.locator;
+          firstError = { message: clean(message), line: (loc?.lineNumber ?? 1) - 1, character: (loc?.columnNumber ?? 1) - 1, level: 'error' };
+        }
+      },
+    });
+    parser.parseFromString(text, 'text/xml');
+  } catch (e) {
+    const err = e as { message?: string; locator?: { lineNumber?: number; columnNumber?: number } };
+    return {
+      message: clean(err.message ?? String(e)),
+      line: Math.max(0, (err.locator?.lineNumber ?? 1) - 1),
+      character: Math.max(0, (err.locator?.columnNumber ?? 1) - 1),
+      level: 'fatal',
+    };
+  }
+  return firstError;
+}
+
+function clean(message: string): string {
+  return message.replace(/^\[xmldom [a-z]+\]\s*/i, '').replace(/\s*@#\[line:\d+,col:\d+\]\s*$/, '').split('\n')[0];
+}

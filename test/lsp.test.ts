@@ -1,0 +1,69 @@
+/**
+ * The real server over stdio: initialize, open, change, diagnostics, requests, shutdown.
+ * Needs `dist/server.js` (npm test builds it first).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HoverRequest, DocumentSymbolRequest } from 'vscode-languageserver-protocol/node';
+import { startClient } from './lspClient';
+
+const BROKEN = `<domain type='kvm'>
+  <devices>
+    <hostdev mode='subsystem' type='pci'>
+  </devices>
+</domain>
+`;
+const FIXED = BROKEN.replace("type='pci'>", "type='pci'/>");
+
+test('LSP: diagnostics arrive for a broken domain, update on change, and the server shuts down cleanly', async () => {
+  const client = await startClient();
+  try {
+    assert.equal(client.initializeResult.serverInfo?.name, 'libvirt-domain-xml');
+    assert.equal(client.initializeResult.capabilities.hoverProvider, true);
+    const uri = 'file:///work/broken.xml';
+    await client.open(uri, BROKEN, 1);
+    const first = await client.diagnostics(uri, 1, (p) => p.diagnostics.length > 0);
+    assert.deepEqual(first.diagnostics.filter((d) => String(d.code).startsWith('xml-')).map((d) => [d.code, d.range.start.line, d.range.start.character, d.source]), [
+      ['xml-unclosed-element', 2, 5, 'libvirt-domain-xml'],
+    ]);
+    await client.change(uri, 2, FIXED);
+    const second = await client.diagnostics(uri, 2);
+    assert.deepEqual(second.diagnostics.filter((d) => String(d.code).startsWith('xml-')), []);
+    // Requests are answered on the open document (whatever the features return, they must not fail).
+    const symbols = await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } });
+    assert.ok(Array.isArray(symbols));
+    const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: { line: 0, character: 2 } });
+    assert.ok(hover === null || typeof hover === 'object');
+  } finally {
+    assert.equal(await client.stop(), 0);
+  }
+});
+
+test('LSP: an XML file whose root is not <domain> gets no diagnostics', async () => {
+  const client = await startClient();
+  try {
+    const uri = 'file:///work/pom.xml';
+    await client.open(uri, '<project><unclosed></project>', 1, 'xml');
+    const p = await client.diagnostics(uri, 1);
+    assert.deepEqual(p.diagnostics, []);
+  } finally {
+    await client.stop();
+  }
+});
+
+test('LSP: rapid changes publish diagnostics for the latest version only', async () => {
+  const client = await startClient();
+  try {
+    const uri = 'file:///work/typing.xml';
+    await client.open(uri, FIXED, 1);
+    await client.diagnostics(uri, 1);
+    for (let v = 2; v <= 30; v++) await client.change(uri, v, v % 2 ? FIXED : BROKEN);
+    const last = await client.diagnostics(uri, 30);
+    assert.equal(last.version, 30);
+    // Superseded versions were never analysed and published after the change storm began.
+    const versions = client.published.filter((p) => p.uri === uri).map((p) => p.version);
+    assert.ok(versions.length < 10, `expected debounced publishing, got versions ${versions.join(',')}`);
+  } finally {
+    await client.stop();
+  }
+});
