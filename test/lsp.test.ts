@@ -67,3 +67,23 @@ test('LSP: rapid changes publish diagnostics for the latest version only', async
     await client.stop();
   }
 });
+
+test('LSP: above the size limit, typing pauses live analysis with a clear message and saving runs it', async () => {
+  const client = await startClient({ initializationOptions: { maxLiveAnalysisSizeMB: 0.00001 } });
+  try {
+    const uri = 'file:///work/huge.xml';
+    await client.open(uri, BROKEN, 1);
+    const opened = await client.diagnostics(uri, 1);
+    assert.ok(opened.diagnostics.some((d) => d.code === 'xml-unclosed-element'), 'analysed on open');
+    await client.change(uri, 2, BROKEN + ' ');
+    const typing = await client.diagnostics(uri, 2);
+    assert.deepEqual(typing.diagnostics.map((d) => d.code), ['live-analysis-paused']);
+    assert.match(String(typing.diagnostics[0].message), /^Live analysis is paused for this 0\.0 MB file \(limit 0\.0 MB, setting libvirtDomainXml\.maxLiveAnalysisSizeMB\)/);
+    const before = client.published.length;
+    await client.save(uri);
+    const saved = await client.diagnostics(uri, 2, (p) => client.published.indexOf(p) >= before);
+    assert.ok(saved.diagnostics.some((d) => d.code === 'xml-unclosed-element'), 'analysed on save');
+  } finally {
+    await client.stop();
+  }
+});

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import {
   createProtocolConnection, StreamMessageReader, StreamMessageWriter,
   InitializeRequest, InitializedNotification, ShutdownRequest, ExitNotification,
-  DidOpenTextDocumentNotification, DidChangeTextDocumentNotification, PublishDiagnosticsNotification,
+  DidOpenTextDocumentNotification, DidChangeTextDocumentNotification, DidSaveTextDocumentNotification, PublishDiagnosticsNotification,
   ConfigurationRequest, type ProtocolConnection, type PublishDiagnosticsParams, type InitializeResult,
 } from 'vscode-languageserver-protocol/node';
 
@@ -24,6 +24,7 @@ export interface TestClient {
   diagnostics(uri: string, version?: number, accept?: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams>;
   open(uri: string, text: string, version?: number, languageId?: string): Promise<void>;
   change(uri: string, version: number, text: string): Promise<void>;
+  save(uri: string): Promise<void>;
   stop(): Promise<number | null>;
   stderr: () => string;
 }
@@ -65,6 +66,7 @@ export async function startClient(opts: { settings?: Record<string, unknown>; in
       connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version, text } }),
     change: (uri, version, text) =>
       connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ text }] }),
+    save: (uri) => connection.sendNotification(DidSaveTextDocumentNotification.type, { textDocument: { uri } }),
     async stop() {
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       await connection.sendRequest(ShutdownRequest.type);

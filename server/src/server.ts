@@ -8,9 +8,10 @@ import {
   type InitializeParams, type InitializeResult, CodeActionKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { getLanguageService, type ParsedDocument } from './languageService';
+import { DIAGNOSTIC_SOURCE, getLanguageService, type ParsedDocument } from './languageService';
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-types';
 import { HostTopologyProvider } from './host/provider';
-import { normalizeVersion } from './service/settings';
+import { DEFAULT_SETTINGS, normalizeVersion } from './service/settings';
 import { DiagnosticScheduler } from './service/diagnosticScheduler';
 import { detectLibvirtVersion } from './service/libvirtVersion';
 import { describeHost } from './service/hostStatus';
@@ -41,6 +42,10 @@ const scheduler = new DiagnosticScheduler({
   delayMs: 120,
   current: (uri) => documents.get(uri),
   analyse: (doc, strict) => {
+    const limit = service.settings.maxLiveAnalysisSize;
+    const size = doc.getText().length;
+    // Huge files: analysed on open and save; while typing, say clearly that live analysis waits.
+    if (size > limit && !strict) return [livePausedDiagnostic(size, limit)];
     const p = parsedOf(doc);
     hostProvider.noteActivity();
     return strict ? [...service.validate(p), ...service.strictCheck(p)] : service.validate(p);
@@ -52,6 +57,18 @@ const scheduler = new DiagnosticScheduler({
 interface ClientSettings {
   host?: { sysfsRoot?: unknown; snapshot?: unknown };
   libvirtVersion?: unknown;
+  maxLiveAnalysisSizeMB?: unknown;
+}
+
+function livePausedDiagnostic(size: number, limit: number): Diagnostic {
+  const mb = (n: number) => (n / (1024 * 1024)).toFixed(1);
+  return {
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: DiagnosticSeverity.Information,
+    source: DIAGNOSTIC_SOURCE,
+    code: 'live-analysis-paused',
+    message: `Live analysis is paused for this ${mb(size)} MB file (limit ${mb(limit)} MB, setting libvirtDomainXml.maxLiveAnalysisSizeMB): it is checked again when you save.`,
+  };
 }
 
 function applySettings(s: ClientSettings | undefined): void {
@@ -63,7 +80,9 @@ function applySettings(s: ClientSettings | undefined): void {
   if (typeof raw === 'string' && raw.trim() && !explicitVersion) {
     connection.window.showWarningMessage(`libvirtDomainXml.libvirtVersion '${raw}' is not a version like 11.10.0; version checks use ${detectedVersion ?? 'no version'}.`);
   }
-  service.configure({ libvirtVersion: explicitVersion ?? detectedVersion });
+  const mb = s?.maxLiveAnalysisSizeMB;
+  const maxLiveAnalysisSize = typeof mb === 'number' && Number.isFinite(mb) && mb > 0 ? Math.round(mb * 1024 * 1024) : DEFAULT_SETTINGS.maxLiveAnalysisSize;
+  service.configure({ libvirtVersion: explicitVersion ?? detectedVersion, maxLiveAnalysisSize });
 }
 
 async function pullSettings(): Promise<void> {
@@ -135,6 +154,9 @@ documents.onDidClose((e) => {
 function withDoc<T>(uri: string, fallback: T, fn: (p: ParsedDocument) => T): T {
   const doc = documents.get(uri);
   if (!doc) return fallback;
+  // A huge file is not re-parsed for a request while the user types: answer from nothing until it is saved.
+  const cached = parsed.get(uri);
+  if (doc.getText().length > service.settings.maxLiveAnalysisSize && cached?.version !== doc.version) return fallback;
   try {
     return fn(parsedOf(doc));
   } catch (e) {

@@ -5,13 +5,13 @@
 export interface ServiceSettings {
   /** The libvirt version the domains target, e.g. "11.10.0"; undefined: no version checks. */
   libvirtVersion?: string;
-  /** Documents larger than this (in characters) get a reduced analysis. */
+  /** Documents larger than this (in characters) are analysed on open and save only, not while typing. */
   maxLiveAnalysisSize: number;
 }
 
 export const DEFAULT_SETTINGS: ServiceSettings = {
   libvirtVersion: undefined,
-  maxLiveAnalysisSize: 20 * 1024 * 1024,
+  maxLiveAnalysisSize: 10 * 1024 * 1024,
 };
 
 /** Accepts "11.10.0", "v11.10", "11" and rejects anything else. */
