@@ -121,19 +121,19 @@ export interface ControllerModelInfo {
 }
 
 export const PCI_CONTROLLER_MODELS: Readonly<Record<string, ControllerModelInfo>> = {
-  'pcie-root': { name: 'pcie-root', since: '1.2.19', doc: 'The PCIe root complex of a Q35 or ARM virt machine, always index 0. Devices plug into root ports on it, not into it directly.' },
+  'pcie-root': { name: 'pcie-root', since: '1.1.2', doc: 'The PCIe root complex of a Q35 or ARM virt machine, always index 0. Devices plug into root ports on it, not into it directly.' },
   'pci-root': { name: 'pci-root', since: '1.0.5', doc: 'The conventional PCI root bus of i440fx and other non-PCIe machines, index 0.' },
-  'pcie-root-port': { name: 'pcie-root-port', ownsBus: true, modelName: 'pcie-root-port', since: '3.6.0', doc: 'A PCIe root port: one slot for one device, with its own bus number. Plugs into pcie-root or an expander bus.' },
-  'pcie-switch-upstream-port': { name: 'pcie-switch-upstream-port', ownsBus: true, modelName: 'x3130-upstream', since: '1.3.0', doc: 'Upstream port of an emulated PCIe switch; downstream ports plug into it.' },
-  'pcie-switch-downstream-port': { name: 'pcie-switch-downstream-port', ownsBus: true, modelName: 'xio3130-downstream', since: '1.3.0', doc: 'Downstream port of an emulated PCIe switch: one slot for one device.' },
+  'pcie-root-port': { name: 'pcie-root-port', ownsBus: true, modelName: 'pcie-root-port', since: '1.2.19', doc: 'A PCIe root port: one slot for one device, with its own bus number. Plugs into pcie-root or an expander bus.' },
+  'pcie-switch-upstream-port': { name: 'pcie-switch-upstream-port', ownsBus: true, modelName: 'x3130-upstream', since: '1.2.19', doc: 'Upstream port of an emulated PCIe switch; downstream ports plug into it.' },
+  'pcie-switch-downstream-port': { name: 'pcie-switch-downstream-port', ownsBus: true, modelName: 'xio3130-downstream', since: '1.2.19', doc: 'Downstream port of an emulated PCIe switch: one slot for one device.' },
   'pcie-expander-bus': {
-    name: 'pcie-expander-bus', modelName: 'pxb-pcie', since: '1.3.5',
+    name: 'pcie-expander-bus', modelName: 'pxb-pcie', since: '1.3.4',
     acceptsOnly: ['pcie-root-port', 'dmi-to-pci-bridge'], machineFamilies: ['q35', 'arm-virt'],
     doc: 'A PCIe expander bus (QEMU `pxb-pcie`): an extra PCIe root complex, with its own guest NUMA node and its own bus number range starting at `busNr`. It plugs into pcie-root and accepts only root ports and dmi-to-pci-bridges, with no hotplug. For nested SMMUv3 each expander carries one vSMMU, and each vSMMU serves the devices of one host SMMU.',
   },
   'pci-expander-bus': { name: 'pci-expander-bus', modelName: 'pxb', since: '1.3.4', doc: 'A conventional PCI expander bus (QEMU `pxb`) for i440fx machines.' },
   'pci-bridge': { name: 'pci-bridge', ownsBus: true, modelName: 'pci-bridge', since: '1.0.5', doc: 'A conventional PCI bridge with 32 hotpluggable slots.' },
-  'dmi-to-pci-bridge': { name: 'dmi-to-pci-bridge', ownsBus: true, modelName: 'i82801b11-bridge', since: '1.2.19', doc: 'Bridges PCIe to conventional PCI; pci-bridges plug into it.' },
+  'dmi-to-pci-bridge': { name: 'dmi-to-pci-bridge', ownsBus: true, modelName: 'i82801b11-bridge', since: '1.1.2', doc: 'Bridges PCIe to conventional PCI; pci-bridges plug into it.' },
   'pcie-to-pci-bridge': { name: 'pcie-to-pci-bridge', ownsBus: true, modelName: 'pcie-pci-bridge', since: '4.3.0', doc: 'A PCIe to PCI bridge with hotpluggable conventional PCI slots.' },
 };
 

@@ -9,7 +9,7 @@
  * that carries an accelerated vSMMU must hold devices of exactly one host
  * SMMU, and each host SMMU in use needs an expander of its own.
  */
-import type { Controller, DomainModel, Hostdev, Iommu, PciDevice } from './model';
+import type { Controller, DomainModel, Hostdev, Iommu, PciAddress, PciDevice } from './model';
 import { isGuestPci } from './model';
 import { chainOf, isAccel, isExpander, iommuForIndex, usesPluggableSmmu } from './topology';
 import type { HostPciDevice, HostTopology } from '../host/types';
@@ -103,6 +103,20 @@ function isEmulatedEndpoint(d: PciDevice): boolean {
   return true;
 }
 
+/**
+ * True when a chain of controllers ends at pcie-root: at a controller with
+ * index 0, or at bus 0 when the document does not write pcie-root out
+ * (libvirt adds it, and hand-written domains often leave it implicit).
+ */
+function reachesRoot(model: DomainModel, chain: readonly Controller[], address: PciAddress): boolean {
+  const last = chain[chain.length - 1];
+  if (last) {
+    if (last.index === 0) return true;
+    return !model.pciControllers.has(0) && isGuestPci(last.address) && last.address.bus.value === 0;
+  }
+  return isGuestPci(address) && address.bus.value === 0 && !model.pciControllers.has(0);
+}
+
 export function analyseSmmuMapping(model: DomainModel, host: HostTopology | undefined): SmmuMapping {
   const placements: HostdevPlacement[] = [];
   model.hostdevs.forEach((hostdev, index) => {
@@ -115,8 +129,7 @@ export function analyseSmmuMapping(model: DomainModel, host: HostTopology | unde
     let placement: Placement;
     if (!isGuestPci(hostdev.address)) placement = 'unplaced';
     else if (expander) placement = 'expander';
-    else if (chain.length > 0 && chain[chain.length - 1].index === 0) placement = 'root';
-    else if (chain.length === 0 && hostdev.address.bus.value === 0) placement = 'root'; // implicit pcie-root
+    else if (reachesRoot(model, chain, hostdev.address)) placement = 'root';
     else placement = 'unresolved';
     const iommu = expander ? iommuForIndex(model, expander.index)
       : placement === 'root' || placement === 'unplaced' ? iommuForIndex(model, 0) : undefined;
@@ -156,8 +169,7 @@ export function analyseSmmuMapping(model: DomainModel, host: HostTopology | unde
     const emulated = model.pciDevices.filter((d) => {
       if (!isEmulatedEndpoint(d) || !isGuestPci(d.address)) return false;
       const chain = chainOf(model, d.address);
-      if (chain.length === 0) return d.address.bus.value === 0; // implicit pcie-root
-      return !chain.some(isExpander) && chain[chain.length - 1].index === 0;
+      return !chain.some(isExpander) && reachesRoot(model, chain, d.address);
     });
     root = {
       iommu: rootIommu, accel: isAccel(rootIommu), hostdevs,

@@ -4,9 +4,19 @@
  */
 import type { Finding, RuleContext, RuleFamily } from './types';
 import { xmlWellFormedRules } from './xmlWellFormed';
+import { iommuRules } from './iommu';
+import { controllerRules } from './controllers';
+import { versionRules } from './version';
+import { smmuMappingRules } from './smmuMapping';
+import { nestedProposalRules } from './nestedProposal';
 
 export const RULE_FAMILIES: readonly RuleFamily[] = [
   xmlWellFormedRules,
+  iommuRules,
+  controllerRules,
+  versionRules,
+  smmuMappingRules,
+  nestedProposalRules,
 ];
 
 export function runRules(

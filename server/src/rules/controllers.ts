@@ -1,0 +1,328 @@
+/**
+ * Rule family `controllers`: the guest PCI tree as libvirt and QEMU build it.
+ * Indexes, target ranges, where expander buses may sit and what may plug into
+ * them, their NUMA cells, the bus-number ranges the expanders and pcie-root
+ * claim, and guest addresses that name no controller.
+ *
+ * Guest `<address bus='N'>` names a controller index; `<target busNr>` is a
+ * guest-visible bus number. Most mistakes here come from mixing the two, so
+ * messages say which one a value is.
+ */
+import type { XmlAttribute, XmlElement } from '../xml/nodes';
+import { textRange } from '../xml/query';
+import type { Controller, DomainModel } from '../domain/model';
+import { isGuestPci } from '../domain/model';
+import { MAX_PCI_BUS_NUMBER, PCI_CONTROLLER_MODELS, PCI_CONTROLLER_TARGET_RANGES, type ControllerModelInfo } from '../domain/catalog';
+import { machineFamily, type MachineFamily } from '../domain/machine';
+import { chainOf, expanderWithBusNr, isExpander, isPcieExpander, isRoot } from '../domain/topology';
+import type { Finding, RelatedSpan, RuleContext, RuleFamily } from './types';
+
+type Range = { start: number; end: number };
+
+export const controllerRules: RuleFamily = {
+  name: 'controllers',
+  run(ctx) {
+    const m = ctx.model;
+    const firstIndex = new Map<string, Controller>();
+    const firstBusNr = new Map<number, Controller>();
+    const firstChassisPort = new Map<string, Controller>();
+    for (const c of m.controllers) {
+      checkIndexDuplicate(ctx, c, firstIndex);
+      if (c.type !== 'pci') continue;
+      checkTargetRanges(ctx, c);
+      checkExpander(ctx, c);
+      checkNuma(ctx, c);
+      checkChassisPort(ctx, c, firstChassisPort);
+      checkBridgeIndexOrder(ctx, c);
+      checkBusNrDuplicate(ctx, c, firstBusNr);
+    }
+    checkBusNrOverlap(ctx);
+    checkDeviceBuses(ctx);
+  },
+};
+
+function report(
+  ctx: RuleContext, code: string, severity: Finding['severity'], at: Range, message: string,
+  extra: { related?: RelatedSpan[]; data?: Record<string, unknown> } = {},
+): void {
+  const f: Finding = { code, severity, start: at.start, end: at.end, message };
+  if (extra.related?.length) f.related = extra.related;
+  if (extra.data) f.data = extra.data;
+  ctx.report(f);
+}
+
+function valueSpan(a: XmlAttribute): Range {
+  return a.valueStart >= 0 ? { start: a.valueStart, end: a.valueEnd } : { start: a.nameStart, end: a.nameEnd };
+}
+
+function nameSpan(el: XmlElement): Range {
+  return { start: el.nameStart, end: el.nameEnd };
+}
+
+function infoOf(c: Controller | undefined): ControllerModelInfo | undefined {
+  const model = c?.model?.value;
+  return model !== undefined && Object.prototype.hasOwnProperty.call(PCI_CONTROLLER_MODELS, model) ? PCI_CONTROLLER_MODELS[model] : undefined;
+}
+
+function describe(c: Controller): string {
+  return `the ${c.model?.value ?? `${c.type ?? ''} controller`} with index ${c.index}`;
+}
+
+/** Where a finding about a controller as a whole goes: its written index, else its name. */
+function indexSpan(c: Controller): Range {
+  return c.indexAttr ? valueSpan(c.indexAttr.attr) : nameSpan(c.el);
+}
+
+/** The machine family when the domain says enough to judge it; an unwritten arch or x86 machine is left to libvirt's defaults. */
+function definiteMachine(m: DomainModel): MachineFamily | undefined {
+  if (!m.arch?.value) return undefined;
+  const f = machineFamily(m);
+  return f === 'unknown' ? undefined : f;
+}
+
+/**
+ * Indexes are per controller type. USB companion controllers (with a
+ * `<master>`) deliberately share their EHCI master's index.
+ */
+function checkIndexDuplicate(ctx: RuleContext, c: Controller, first: Map<string, Controller>): void {
+  const v = c.indexAttr?.value;
+  if (c.type === undefined || v === undefined || !Number.isFinite(v)) return;
+  if (c.type === 'usb' && c.el.children.some((e) => e.name === 'master')) return;
+  const key = `${c.type}#${v}`;
+  const prev = first.get(key);
+  if (!prev) {
+    first.set(key, c);
+    return;
+  }
+  report(ctx, 'controller-index-duplicate', 'error', valueSpan(c.indexAttr!.attr),
+    `Another <controller type='${c.type}'> already has index ${v}; indexes must be unique per controller type. Use a free index, or leave index out and libvirt picks one.`,
+    { related: [{ ...indexSpan(prev), message: `the first ${c.type} controller with index ${v}` }], data: { type: c.type, index: v } });
+}
+
+const RANGE_CODES: Record<keyof typeof PCI_CONTROLLER_TARGET_RANGES, string> = {
+  busNr: 'controller-busnr-range',
+  chassisNr: 'controller-chassisnr-range',
+  chassis: 'controller-chassis-range',
+  port: 'controller-port-range',
+};
+
+function checkTargetRanges(ctx: RuleContext, c: Controller): void {
+  for (const a of c.target?.attributes ?? []) {
+    if (!Object.prototype.hasOwnProperty.call(PCI_CONTROLLER_TARGET_RANGES, a.name) || a.value === undefined || !a.valueClosed) continue;
+    const name = a.name as keyof typeof PCI_CONTROLLER_TARGET_RANGES;
+    const { min, max } = PCI_CONTROLLER_TARGET_RANGES[name];
+    const n = numberOf(c, name);
+    if (Number.isFinite(n) && n >= min && n <= max) continue;
+    const what = Number.isFinite(n) ? 'is out of range' : 'is not a number';
+    report(ctx, RANGE_CODES[name], 'error', valueSpan(a), `${name}='${a.value}' ${what}: use ${min}–${max}.`,
+      { data: { attribute: name, min, max } });
+  }
+}
+
+function numberOf(c: Controller, name: keyof typeof PCI_CONTROLLER_TARGET_RANGES): number {
+  return c[name]?.value ?? NaN;
+}
+
+/** Placement, machine and model name of an expander bus. */
+function checkExpander(ctx: RuleContext, c: Controller): void {
+  if (!isExpander(c)) return;
+  const m = ctx.model;
+  const info = infoOf(c);
+  const model = c.model!.value!;
+
+  const a = c.address;
+  if (isGuestPci(a) && a.bus.value !== 0) {
+    const on = m.pciControllers.get(a.bus.value);
+    report(ctx, 'controller-expander-placement', 'error', valueSpan(a.bus.attr),
+      `A ${model} must plug into the root bus (bus='0x00'); this one sits on bus='${a.bus.attr.value}'${on ? `, ${describe(on)}` : ''}. Set bus='0x00'.`,
+      { related: on ? [{ ...nameSpan(on.el), message: describe(on) }] : undefined, data: { index: c.index } });
+  }
+
+  const family = definiteMachine(m);
+  if (family && info?.machineFamilies && !info.machineFamilies.includes(family)) {
+    const machine = m.machine?.value ? `'${m.machine.value}'` : 'its default machine';
+    report(ctx, 'controller-expander-machine', 'error', valueSpan(c.model!),
+      `A ${model} needs an x86 Q35 or ARM virt machine; this domain is ${m.arch?.value} ${machine}. Change the machine, or use pci-expander-bus on a conventional PCI machine.`,
+      { related: m.machine ? [{ ...valueSpan(m.machine), message: 'the guest machine' }] : undefined, data: { model, machine: m.machine?.value } });
+  }
+
+  if (info?.modelName && c.modelName?.value !== undefined && c.modelName.value !== info.modelName) {
+    report(ctx, 'controller-expander-model-name', 'warning', valueSpan(c.modelName),
+      `<model name='${c.modelName.value}'/> does not fit a ${model}: the QEMU device for it is '${info.modelName}'. Write name='${info.modelName}' or leave <model> out.`,
+      { data: { from: c.modelName.value, to: info.modelName } });
+  }
+}
+
+/** An expander's `<node>` must name a guest NUMA cell; pcie-root (index 0) takes none. */
+function checkNuma(ctx: RuleContext, c: Controller): void {
+  const node = c.numaNode;
+  if (!node) return;
+  const m = ctx.model;
+  if (c.index === 0) {
+    report(ctx, 'controller-root-numa', 'error', nameSpan(node.el),
+      `The root bus (controller index 0) cannot have a NUMA <node>: only expander buses are placed on a NUMA cell. Remove <node>.`,
+      { data: { index: c.index } });
+    return;
+  }
+  if (m.numaCells.some((cell) => cell.id === node.value)) return;
+  const cells = m.numaCells.map((cell) => cell.id);
+  const have = cells.length ? `this domain defines cells ${cells.join(', ')}` : 'this domain defines no <cpu><numa> cells';
+  const raw = node.el.texts.map((t) => t.value).join('').trim();
+  report(ctx, 'controller-numa-node', 'error', textRange(node.el) ?? nameSpan(node.el),
+    `<node>${raw}</node> names no guest NUMA cell: ${have}. Use one of them, or add the cell under <cpu><numa>.`,
+    { related: cells.length ? [{ ...nameSpan(m.numaCells[0].el.parent ?? m.numaCells[0].el), message: 'the guest NUMA cells' }] : undefined, data: { node: Number.isFinite(node.value) ? node.value : raw, cells } });
+}
+
+/** QEMU identifies a port by its chassis and port numbers; two ports sharing both clash. */
+function checkChassisPort(ctx: RuleContext, c: Controller, first: Map<string, Controller>): void {
+  const ch = c.chassis?.value, port = c.port?.value;
+  if (ch === undefined || port === undefined || !Number.isFinite(ch) || !Number.isFinite(port)) return;
+  const key = `${ch}/${port}`;
+  const prev = first.get(key);
+  if (!prev) {
+    first.set(key, c);
+    return;
+  }
+  report(ctx, 'controller-chassis-port-duplicate', 'warning', valueSpan(c.chassis!.attr),
+    `chassis ${ch} with port ${port} is also used by ${describe(prev)}; each port needs its own chassis/port pair. Change chassis (libvirt's default is the controller index).`,
+    { related: [{ ...valueSpan(prev.chassis!.attr), message: `chassis of ${describe(prev)}` }], data: { chassis: ch, port } });
+}
+
+/**
+ * libvirt requires a bridge's index to be larger than the index of the bus
+ * it plugs into (L13, confirmed for pci-bridge); the other ports and bridges
+ * are numbered the same way, which is inferred, so they only warn.
+ */
+function checkBridgeIndexOrder(ctx: RuleContext, c: Controller): void {
+  if (!infoOf(c)?.ownsBus && !isExpander(c)) return;
+  const a = c.address;
+  if (!isGuestPci(a) || a.bus.value < c.index) return;
+  const on = ctx.model.pciControllers.get(a.bus.value);
+  const model = c.model?.value ?? 'controller';
+  report(ctx, 'controller-bridge-index-order', model === 'pci-bridge' ? 'error' : 'warning', indexSpan(c),
+    `The ${model} with index ${c.index} plugs into bus ${a.bus.value}, but a bridge or port's index must be larger than the index of the bus it plugs into. Give it an index above ${a.bus.value}, or plug it into a lower bus.`,
+    { related: on && on !== c ? [{ ...nameSpan(on.el), message: describe(on) }] : undefined, data: { index: c.index, bus: a.bus.value } });
+}
+
+function checkBusNrDuplicate(ctx: RuleContext, c: Controller, first: Map<number, Controller>): void {
+  const v = c.busNr?.value;
+  if (!isExpander(c) || v === undefined || !Number.isFinite(v)) return;
+  const prev = first.get(v);
+  if (!prev) {
+    first.set(v, c);
+    return;
+  }
+  report(ctx, 'controller-busnr-duplicate', 'error', valueSpan(c.busNr!.attr),
+    `busNr ${v} is already the bus number of ${describe(prev)}; every expander needs its own range of bus numbers. Choose a busNr below the lowest one in use, leaving room for the ports below each expander.`,
+    { related: [{ ...valueSpan(prev.busNr!.attr), message: `busNr of ${describe(prev)}` }], data: { busNr: v, otherIndex: prev.index } });
+}
+
+/**
+ * Bus numbers are handed out per root complex: an expander owns busNr for its
+ * own bus plus one number per port or bridge below it, up to the next higher
+ * expander's busNr (or 255); pcie-root owns 0 plus one per port or bridge
+ * below it, up to the lowest busNr (§4.2 of the reference).
+ */
+function checkBusNrOverlap(ctx: RuleContext): void {
+  const m = ctx.model;
+  const { min, max } = PCI_CONTROLLER_TARGET_RANGES.busNr;
+  const expanders = m.controllers.filter((c) => {
+    const v = c.busNr?.value;
+    return isExpander(c) && v !== undefined && Number.isFinite(v) && v >= min && v <= max;
+  });
+  if (!expanders.length) return;
+
+  const below = new Map<Controller, number>();
+  let onRoot = 0;
+  for (const c of m.controllers) {
+    if (c.type !== 'pci' || !infoOf(c)?.ownsBus) continue;
+    const where = rootComplexOf(m, c);
+    if (where === 'root') onRoot++;
+    else if (where) below.set(where, (below.get(where) ?? 0) + 1);
+  }
+
+  const busNrOf = (c: Controller) => c.busNr!.value;
+  const reported = new Set<number>();
+  for (const e of expanders) {
+    const b = busNrOf(e);
+    if (reported.has(b)) continue; // a duplicate busNr is its own finding
+    reported.add(b);
+    const next = expanders.filter((o) => busNrOf(o) > b).sort((x, y) => busNrOf(x) - busNrOf(y))[0];
+    const limit = next ? busNrOf(next) - 1 : MAX_PCI_BUS_NUMBER;
+    const children = below.get(e) ?? 0;
+    if (b + children <= limit) continue;
+    const room = limit - children;
+    const clash = next ? `but ${describe(next)} starts at busNr ${busNrOf(next)}` : `beyond the last bus number ${MAX_PCI_BUS_NUMBER}`;
+    report(ctx, 'controller-busnr-overlap', 'error', valueSpan(e.busNr!.attr),
+      `${cap(describe(e))} needs bus numbers ${b}–${b + children} (its own bus and ${children} for the ports and bridges below it), ${clash}. Lower this busNr to ${room} or less, keeping clear of the buses below it.`,
+      {
+        related: next ? [{ ...valueSpan(next.busNr!.attr), message: `busNr of ${describe(next)}` }] : undefined,
+        data: { index: e.index, busNr: b, needed: children + 1, limit },
+      });
+  }
+
+  const lowest = [...expanders].sort((x, y) => busNrOf(x) - busNrOf(y))[0];
+  if (onRoot < busNrOf(lowest)) return;
+  const root = m.pciControllers.get(0);
+  const rootName = root && isRoot(root) ? root.model!.value! : undefined;
+  report(ctx, 'controller-busnr-overlap', 'error', valueSpan(lowest.busNr!.attr),
+    `The root bus${rootName ? ` (${rootName})` : ''} needs bus numbers 0–${onRoot} for itself and the ${onRoot} ports and bridges below it, which reaches busNr ${busNrOf(lowest)} of ${describe(lowest)}. Give the expanders busNr values above ${onRoot}, counting down from 254.`,
+    {
+      related: root && rootName ? [{ ...nameSpan(root.el), message: `${rootName}, index 0` }] : undefined,
+      data: { index: lowest.index, busNr: busNrOf(lowest), needed: onRoot + 1, limit: busNrOf(lowest) - 1 },
+    });
+}
+
+/**
+ * The root complex a port or bridge ends up in: an expander, the root bus, or
+ * undefined when that cannot be told (an address that does not resolve, or a
+ * switch port without an address, which libvirt puts behind some switch).
+ * Other ports and bridges without an address go to the root bus, where
+ * libvirt places them first.
+ */
+function rootComplexOf(m: DomainModel, c: Controller): Controller | 'root' | undefined {
+  const a = c.address;
+  if (!isGuestPci(a)) return c.model?.value?.startsWith('pcie-switch-') ? undefined : 'root';
+  if (a.bus.value === 0 && !m.pciControllers.has(0)) return 'root';
+  const chain = chainOf(m, a);
+  const expander = chain.find(isExpander);
+  if (expander) return expander;
+  return chain.length > 0 && chain[chain.length - 1].index === 0 ? 'root' : undefined;
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * Guest addresses: what plugs into a pcie-expander-bus directly (L11), and
+ * `bus` values that name no controller. The latter only warns: libvirt adds a
+ * default controller for the index, just rarely the one the author meant.
+ */
+function checkDeviceBuses(ctx: RuleContext): void {
+  const m = ctx.model;
+  for (const d of m.pciDevices) {
+    const a = d.address;
+    if (!isGuestPci(a)) continue;
+    const bus = a.bus.value;
+    const self = d.kind === 'controller' ? m.controllers.find((c) => c.el === d.el) : undefined;
+    if (self && self.type === 'pci' && (self.index === bus || isExpander(self))) continue; // index order and placement rules speak
+    const target = m.pciControllers.get(bus);
+    if (target) {
+      const accepts = infoOf(target)?.acceptsOnly;
+      if (!isPcieExpander(target) || !accepts) continue;
+      if (self && self.type === 'pci' && accepts.includes(self.model?.value ?? '')) continue;
+      const what = self ? `<controller type='${self.type ?? ''}'${self.model?.value ? ` model='${self.model.value}'` : ''}>` : `<${d.kind}>`;
+      report(ctx, 'controller-expander-child', 'error', valueSpan(a.bus.attr),
+        `${what} plugs straight into ${describe(target)}, which accepts only ${accepts.join(' and ')} controllers. Add a pcie-root-port on the expander and set this bus to the port's index.`,
+        { related: [{ ...nameSpan(target.el), message: describe(target) }], data: { expanderIndex: target.index } });
+      continue;
+    }
+    if (bus === 0) continue; // libvirt adds the root bus (index 0) itself
+    const byBusNr = expanderWithBusNr(m, bus);
+    const hint = byBusNr ? ` (${bus} is the busNr of ${describe(byBusNr)}, not its index ${byBusNr.index})` : '';
+    report(ctx, 'address-bus-missing', 'warning', valueSpan(a.bus.attr),
+      `bus='${a.bus.attr.value}' names no PCI controller index${hint}; libvirt will add a default controller with index ${bus} for it, which may not be the one you meant. The bus attribute takes a controller index.`,
+      { data: byBusNr ? { bus, expanderIndex: byBusNr.index } : { bus } });
+  }
+}

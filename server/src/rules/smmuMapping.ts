@@ -1,0 +1,288 @@
+/**
+ * Rule family `smmu-map`: does each assigned device sit behind the vSMMU that
+ * can serve it?
+ *
+ * An accelerated vSMMU is tied by the kernel to the one host SMMUv3 of the
+ * first device assigned behind it, so every root complex (pcie-expander-bus,
+ * or pcie-root with pciBus 0) carrying one must hold devices of that host
+ * SMMU only, every host SMMU in use needs a root complex of its own, and only
+ * VFIO devices on the iommufd backend may sit behind it.
+ *
+ * The structural checks need only the XML and always run; the ones that ask
+ * which host SMMU translates a device need an ARM host topology with SMMUv3
+ * and stay silent otherwise (one information finding says so). All reasoning
+ * about placement comes from the shared analysis in domain/smmuMapping.ts, so
+ * quick fixes, hover and the topology view agree with these findings.
+ */
+import * as path from 'node:path';
+import type { Controller, DomainModel, Hostdev, Iommu, PciDevice } from '../domain/model';
+import { hostdevUsesIommufd, smmuMappingOf, type HostdevPlacement, type SmmuMapping } from '../domain/smmuMapping';
+import { isAccel } from '../domain/topology';
+import { isArmArch } from '../domain/machine';
+import type { HostTopology } from '../host/types';
+import { describeDevice, iommuOfDevice, isArmSmmuHost } from '../host/queries';
+import type { XmlAttribute, XmlElement } from '../xml/nodes';
+import { attrValue, child } from '../xml/query';
+import type { Finding, RelatedHost, RelatedSpan, RuleContext, RuleFamily } from './types';
+
+interface Range { start: number; end: number }
+
+const nameRange = (el: XmlElement): Range => ({ start: el.nameStart, end: el.nameEnd });
+
+/** The value of an attribute, or its name while the value is empty or missing. */
+function valueRange(a: XmlAttribute): Range {
+  return a.valueStart >= 0 && a.valueEnd > a.valueStart ? { start: a.valueStart, end: a.valueEnd } : { start: a.nameStart, end: a.nameEnd };
+}
+
+/** Where a placement problem is shown: the guest address's bus value. */
+function guestRange(h: Hostdev): Range {
+  if (h.address?.bus) return valueRange(h.address.bus.attr);
+  if (h.address) return nameRange(h.address.el);
+  return nameRange(h.el);
+}
+
+/** Where a host-device problem is shown: the `<source><address>` element. */
+function sourceRange(h: Hostdev): Range {
+  return h.source ? nameRange(h.source.el) : nameRange(h.el);
+}
+
+function describeExpander(c: Controller): string {
+  const busNr = c.busNr?.value;
+  return Number.isFinite(busNr) ? `expander index ${c.index} (busNr ${busNr})` : `expander index ${c.index}`;
+}
+
+const deviceName = (p: HostdevPlacement): string => p.bdf ?? 'this assigned device';
+
+function hostLabel(host: HostTopology): string {
+  return host.hostname ? `host ${host.hostname}` : 'the host';
+}
+
+/** Where a host SMMU can be looked at: its sysfs class device, or the snapshot it came from. */
+function hostRefs(host: HostTopology, smmus: readonly string[], message: (smmu: string) => string): RelatedHost[] {
+  if (host.source.kind === 'sysfs') {
+    const root = host.source.root;
+    return smmus.map((s) => ({ path: path.posix.join(root, 'class', 'iommu', s), message: message(s) }));
+  }
+  return [{ path: host.source.file, message: `host topology snapshot listing ${smmus.join(' and ')}` }];
+}
+
+/**
+ * A root complex that carries a vSMMU (or could): an expander, or pcie-root
+ * when an `<iommu>` has pciBus 0. Expanders and pcie-root obey the same rules.
+ */
+interface Complex {
+  readonly index: number;
+  readonly label: string;
+  /** What related information points at: the expander, or the pcie-root vSMMU. */
+  readonly el: XmlElement;
+  readonly iommu: Iommu | undefined;
+  readonly accel: boolean;
+  readonly hostdevs: readonly HostdevPlacement[];
+  readonly boundSmmu: string | undefined;
+  readonly emulated: readonly PciDevice[];
+}
+
+function complexesOf(mapping: SmmuMapping): Complex[] {
+  const out: Complex[] = mapping.expanders.map((e) => ({
+    index: e.expander.index, label: describeExpander(e.expander), el: e.expander.el,
+    iommu: e.iommu, accel: e.accel, hostdevs: e.hostdevs, boundSmmu: e.boundSmmu, emulated: e.emulated,
+  }));
+  const r = mapping.root;
+  if (r) out.push({ index: 0, label: 'pcie-root (index 0)', el: r.iommu.el, iommu: r.iommu, accel: r.accel, hostdevs: r.hostdevs, boundSmmu: r.boundSmmu, emulated: r.emulated });
+  return out;
+}
+
+/** "… on the expander of smmu3.0x… (index N)" when one exists with a vSMMU, for advice in messages. */
+function homeOf(mapping: SmmuMapping, smmu: string | undefined): string | undefined {
+  if (!smmu) return undefined;
+  const e = mapping.expanderOfSmmu.get(smmu);
+  if (e?.iommu) return `the expander of ${smmu} (index ${e.expander.index})`;
+  if (mapping.root?.boundSmmu === smmu) return `pcie-root, whose vSMMU serves ${smmu}`;
+  return undefined;
+}
+
+function domainUsesSmmuv3(model: DomainModel): boolean {
+  return model.iommus.some((i) => i.model?.value === 'smmuv3');
+}
+
+function checkNoHost(ctx: RuleContext, mapping: SmmuMapping, out: Finding[]): void {
+  const { model, host } = ctx;
+  if (!model.devices) return;
+  if (host && isArmSmmuHost(host)) return;
+  // Only where host checks would have had something to say: an SMMUv3 guest,
+  // or devices assigned to a guest that could be ARM. An x86 guest with a
+  // passed-through NIC has no SMMU mapping to check.
+  const arch = model.arch?.value;
+  const maybeArm = arch === undefined || isArmArch(arch);
+  if (!domainUsesSmmuv3(model) && !(maybeArm && mapping.placements.length > 0)) return;
+  const { start, end } = nameRange(model.devices);
+  if (!host) {
+    out.push({
+      code: 'smmu-map-no-host', severity: 'information', start, end,
+      message: 'Host-dependent checks are off: no host topology is known, so which host SMMU each assigned device sits behind is not checked. '
+        + 'Point the `libvirtDomainXml.host.snapshot` setting at a snapshot of the host this domain runs on (written by `libvirt-domain-xml host --output FILE` there), '
+        + 'or pass `--host SNAPSHOT.json` to `libvirt-domain-xml check`.',
+      data: { reason: 'no-host' },
+    });
+    return;
+  }
+  const others = host.iommus.map((i) => i.name);
+  const has = others.length ? `its IOMMUs are ${others.join(', ')}` : 'it reports no IOMMU at all';
+  out.push({
+    code: 'smmu-map-no-host', severity: 'information', start, end,
+    message: `Host-dependent checks are off: ${hostLabel(host)} has no SMMUv3 (${has}), so it is not the ARM host this domain's SMMU layout can be checked against. `
+      + 'Load a snapshot of the ARM host instead (setting `libvirtDomainXml.host.snapshot`, or `--host SNAPSHOT.json` on the command line).',
+    data: { reason: 'no-smmuv3', iommus: others },
+  });
+}
+
+function checkUncovered(mapping: SmmuMapping, out: Finding[]): void {
+  const withVsmmu = mapping.expanders.filter((e) => e.iommu);
+  for (const p of mapping.placements) {
+    const data: Record<string, unknown> = { hostdev: p.index, bdf: p.bdf };
+    if (p.hostSmmu) data.smmu = p.hostSmmu;
+    const home = homeOf(mapping, p.hostSmmu);
+    if (p.placement === 'expander' && p.expander && !p.iommu) {
+      const others = withVsmmu.filter((e) => e.expander !== p.expander).map((e) => `index ${e.expander.index}`);
+      if (mapping.root) others.push('pcie-root');
+      if (others.length === 0) continue;
+      const idx = p.expander.index;
+      out.push({
+        code: 'smmu-map-uncovered', severity: 'warning', ...guestRange(p.hostdev),
+        message: `${deviceName(p)} sits below ${describeExpander(p.expander)}, which has no vSMMU, while ${others.join(', ')} ${others.length > 1 ? 'have one' : 'has one'}: `
+          + 'the guest reaches it without any IOMMU translation. '
+          + `Add <iommu model='smmuv3'><driver pciBus='${idx}'/></iommu> for this expander, or move the device ${home ? `to a root port on ${home}` : 'behind an expander that has a vSMMU'}.`,
+        related: [{ ...nameRange(p.expander.el), message: `${describeExpander(p.expander)}: no <iommu> has pciBus='${idx}'` }],
+        data: { ...data, expanderIndex: idx },
+      });
+    } else if ((p.placement === 'root' || p.placement === 'unplaced') && mapping.pluggable && !mapping.root) {
+      const where = p.placement === 'root' ? 'sits on pcie-root' : 'has no guest PCI address, so libvirt puts it on pcie-root';
+      out.push({
+        code: 'smmu-map-uncovered', severity: 'warning', ...guestRange(p.hostdev),
+        message: `${deviceName(p)} ${where}, which has no vSMMU in this domain (its vSMMUs sit on expanders through pciBus): the guest reaches it without IOMMU translation. `
+          + `Move it to a root port on ${home ?? 'an expander with a vSMMU'}, or add an expander for it.`,
+        data,
+      });
+    }
+  }
+}
+
+function checkAccelContents(ctx: RuleContext, complexes: readonly Complex[], mapping: SmmuMapping, mixed: Set<number>, out: Finding[]): void {
+  const { model, host } = ctx;
+  const hostChecks = !!host && isArmSmmuHost(host);
+  for (const c of complexes) {
+    if (!c.accel) continue;
+    for (const d of c.emulated) {
+      const bus = d.address?.bus;
+      const range = bus ? valueRange(bus.attr) : nameRange(d.el);
+      const devModel = attrValue(child(d.el, 'model'), 'type');
+      const what = devModel ? `<${d.kind}> (model ${devModel})` : `<${d.kind}>`;
+      out.push({
+        code: 'smmu-map-emulated-device', severity: 'warning', ...range,
+        message: `This ${what} sits below ${c.label}, whose vSMMU is accelerated (accel='on'): QEMU allows only VFIO devices on the iommufd backend behind an accelerated vSMMU and refuses to start. `
+          + 'Move it to a root port on pcie-root or on an expander without an accelerated vSMMU.',
+        related: [{ ...nameRange(c.el), message: `${c.label}, accelerated vSMMU` }],
+        data: { expanderIndex: c.index, device: model.pciDevices.indexOf(d), kind: d.kind },
+      });
+    }
+    for (const p of c.hostdevs) {
+      if (!hostdevUsesIommufd(model, p.hostdev)) {
+        const own = p.hostdev.driver;
+        const a = own?.attributes.find((x) => x.name === 'iommufd');
+        const range = a ? valueRange(a) : own ? nameRange(own) : nameRange(p.hostdev.el);
+        const why = a?.value === 'no' ? "its <driver iommufd='no'/> opts it out of iommufd" : "it uses legacy VFIO (no <driver iommufd='yes'/> here, no <iommufd enabled='yes'/> on the domain)";
+        out.push({
+          code: 'smmu-map-no-iommufd', severity: 'warning', ...range,
+          message: `${deviceName(p)} sits behind the accelerated vSMMU of ${c.label}, but ${why}: QEMU accepts only iommufd-backed VFIO devices there. `
+            + "Add <driver name='vfio' iommufd='yes'/> to the hostdev, or <iommufd enabled='yes'/> to the domain.",
+          data: { hostdev: p.index, bdf: p.bdf, expanderIndex: c.index },
+        });
+      }
+    }
+    if (!hostChecks || !c.boundSmmu) continue;
+    const first = c.hostdevs.find((p) => p.hostSmmu === c.boundSmmu)!;
+    for (const p of c.hostdevs) {
+      if (!p.hostSmmu || p.hostSmmu === c.boundSmmu) continue;
+      mixed.add(p.index);
+      const home = homeOf(mapping, p.hostSmmu);
+      const advice = home
+        ? `Move it to a root port on ${home}, or add an expander for it.`
+        : `Add an expander for ${p.hostSmmu} (a pcie-expander-bus, a root port on it, and an accelerated <iommu model='smmuv3'> with the expander's index as pciBus) and move it there.`;
+      const related: RelatedSpan[] = [
+        { ...nameRange(c.el), message: `${c.label}: its accelerated vSMMU is bound to ${c.boundSmmu}` },
+        { ...sourceRange(first.hostdev), message: `${deviceName(first)}, behind ${c.boundSmmu}, is the first assigned device here and binds the vSMMU` },
+      ];
+      out.push({
+        code: 'smmu-map-mixed', severity: 'error', ...guestRange(p.hostdev),
+        message: `${deviceName(p)} is behind host SMMU ${p.hostSmmu}, but the accelerated vSMMU of ${c.label} is bound to ${c.boundSmmu} by ${deviceName(first)}: `
+          + `the kernel refuses a device of another host SMMU behind it. ${advice}`,
+        related,
+        relatedHost: hostRefs(host!, [p.hostSmmu, c.boundSmmu], (s) => (s === p.hostSmmu ? `${s}: translates ${deviceName(p)}` : `${s}: the host SMMU the vSMMU is bound to`)),
+        data: { expanderIndex: c.index, hostdev: p.index, bdf: p.bdf, smmu: p.hostSmmu, expectedSmmu: c.boundSmmu },
+      });
+    }
+  }
+}
+
+function checkMissingExpander(ctx: RuleContext, mapping: SmmuMapping, mixed: ReadonlySet<number>, out: Finding[]): void {
+  const host = ctx.host;
+  if (!host || !isArmSmmuHost(host) || !mapping.pluggable) return;
+  for (const [smmu, list] of mapping.bySmmu) {
+    if (mapping.expanderOfSmmu.has(smmu) || mapping.root?.boundSmmu === smmu) continue;
+    // Devices already reported as mixed carry the same advice; devices behind
+    // an emulated (non-accelerated) vSMMU are fine behind any host SMMU.
+    const open = list.filter((p) => !mixed.has(p.index) && !(p.iommu && !isAccel(p.iommu)));
+    if (open.length === 0) continue;
+    const [first] = open;
+    const names = list.map(deviceName);
+    out.push({
+      code: 'smmu-map-missing-expander', severity: 'warning', ...sourceRange(first.hostdev),
+      message: `Host SMMU ${smmu} translates ${names.join(', ')}, but no expander in this domain is bound to it: each host SMMU in use needs its own pcie-expander-bus `
+        + `with a root port and an <iommu model='smmuv3'> whose pciBus is that expander's index. Add one for ${smmu} and move ${list.length > 1 ? 'these devices' : 'the device'} behind it.`,
+      related: list.filter((p) => p !== first).map((p) => ({ ...sourceRange(p.hostdev), message: `${deviceName(p)}, also behind ${smmu}` })),
+      relatedHost: hostRefs(host, [smmu], (s) => `${s} on ${hostLabel(host)}`),
+      data: { smmu, hostdevs: list.map((p) => p.index) },
+    });
+  }
+}
+
+function checkHostDevices(ctx: RuleContext, mapping: SmmuMapping, out: Finding[]): void {
+  const host = ctx.host;
+  if (!host || !isArmSmmuHost(host)) return;
+  const smmuGuest = domainUsesSmmuv3(ctx.model);
+  for (const p of mapping.placements) {
+    if (!p.bdf) continue;
+    const iommu = iommuOfDevice(host, p.bdf);
+    if (!p.hostDevice && !iommu) {
+      out.push({
+        code: 'smmu-map-host-device-missing', severity: 'warning', ...sourceRange(p.hostdev),
+        message: `No PCI device ${p.bdf} on ${hostLabel(host)}: check the source address (\`lspci -D\` on the host lists the devices), or load the topology of the host this domain runs on.`,
+        data: { hostdev: p.index, bdf: p.bdf },
+      });
+    } else if (smmuGuest && !p.hostSmmu) {
+      const what = p.hostDevice ? `${p.bdf} (${describeDevice(p.hostDevice)})` : p.bdf;
+      const behind = iommu ? `only behind ${iommu.name}, which is not an SMMUv3` : 'behind no IOMMU';
+      out.push({
+        code: 'smmu-map-host-device-no-smmu', severity: 'warning', ...sourceRange(p.hostdev),
+        message: `${what} is ${behind} on ${hostLabel(host)}, so no vSMMU can be backed by its host SMMU. Check the source address, or the host's IOMMU setup (the device's iommu link in sysfs).`,
+        data: { hostdev: p.index, bdf: p.bdf, iommu: iommu?.name },
+      });
+    }
+  }
+}
+
+export const smmuMappingRules: RuleFamily = {
+  name: 'smmu-map',
+  run(ctx) {
+    const mapping = smmuMappingOf(ctx.model, ctx.host);
+    const out: Finding[] = [];
+    const mixed = new Set<number>();
+    checkNoHost(ctx, mapping, out);
+    checkUncovered(mapping, out);
+    checkAccelContents(ctx, complexesOf(mapping), mapping, mixed, out);
+    checkMissingExpander(ctx, mapping, mixed, out);
+    checkHostDevices(ctx, mapping, out);
+    out.sort((a, b) => a.start - b.start || a.end - b.end);
+    for (const f of out) ctx.report(f);
+  },
+};
