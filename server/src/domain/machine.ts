@@ -32,3 +32,10 @@ export function machineFamily(m: DomainModel): MachineFamily {
 export function hasAcpi(m: DomainModel): boolean {
   return !!m.features?.children.some((c) => c.name === 'acpi');
 }
+
+/** The machine family when the domain says enough to judge it; an unwritten arch or x86 machine is left to libvirt's defaults. */
+export function definiteMachine(m: DomainModel): MachineFamily | undefined {
+  if (!m.arch?.value) return undefined;
+  const f = machineFamily(m);
+  return f === 'unknown' ? undefined : f;
+}

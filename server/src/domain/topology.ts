@@ -72,15 +72,6 @@ export function usesPluggableSmmu(m: DomainModel): boolean {
   return m.iommus.some((i) => i.model?.value === 'smmuv3' && pciBusOf(i) !== undefined);
 }
 
-/** The vSMMU serving a guest address: the one on its expander, or on pcie-root (pciBus 0) for root devices. */
-export function vsmmuOf(m: DomainModel, a: PciAddress | undefined): { iommu?: Iommu; expander?: Controller } {
-  const chain = chainOf(m, a);
-  const expander = chain.find(isExpander);
-  if (expander) return { iommu: iommuForIndex(m, expander.index), expander };
-  if (chain.length > 0 && chain[chain.length - 1].index === 0) return { iommu: iommuForIndex(m, 0) };
-  return {};
-}
-
 /** Controllers and devices whose guest address plugs into the given controller index. */
 export function pluggedInto(m: DomainModel, index: number): { controllers: Controller[]; devices: DomainModel['pciDevices'][number][] } {
   const controllers = m.controllers.filter((c) => c.type === 'pci' && isGuestPci(c.address) && c.address.bus.value === index && c.index !== index);

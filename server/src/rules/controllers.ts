@@ -8,16 +8,16 @@
  * guest-visible bus number. Most mistakes here come from mixing the two, so
  * messages say which one a value is.
  */
-import type { XmlAttribute, XmlElement } from '../xml/nodes';
 import { textRange } from '../xml/query';
 import type { Controller, DomainModel } from '../domain/model';
 import { isGuestPci } from '../domain/model';
 import { MAX_PCI_BUS_NUMBER, PCI_CONTROLLER_MODELS, PCI_CONTROLLER_TARGET_RANGES, type ControllerModelInfo } from '../domain/catalog';
-import { machineFamily, type MachineFamily } from '../domain/machine';
+import { definiteMachine } from '../domain/machine';
 import { chainOf, expanderWithBusNr, isExpander, isPcieExpander, isRoot } from '../domain/topology';
 import type { Finding, RelatedSpan, RuleContext, RuleFamily } from './types';
+import { elementNameSpan, valueSpan, type Span } from './spans';
 
-type Range = { start: number; end: number };
+type Range = Span;
 
 export const controllerRules: RuleFamily = {
   name: 'controllers',
@@ -51,13 +51,7 @@ function report(
   ctx.report(f);
 }
 
-function valueSpan(a: XmlAttribute): Range {
-  return a.valueStart >= 0 ? { start: a.valueStart, end: a.valueEnd } : { start: a.nameStart, end: a.nameEnd };
-}
-
-function nameSpan(el: XmlElement): Range {
-  return { start: el.nameStart, end: el.nameEnd };
-}
+const nameSpan = elementNameSpan;
 
 function infoOf(c: Controller | undefined): ControllerModelInfo | undefined {
   const model = c?.model?.value;
@@ -68,17 +62,11 @@ function describe(c: Controller): string {
   return `the ${c.model?.value ?? `${c.type ?? ''} controller`} with index ${c.index}`;
 }
 
-/** Where a finding about a controller as a whole goes: its written index, else its name. */
+/** Where a finding about a controller's index goes: its written index, else its name. */
 function indexSpan(c: Controller): Range {
   return c.indexAttr ? valueSpan(c.indexAttr.attr) : nameSpan(c.el);
 }
 
-/** The machine family when the domain says enough to judge it; an unwritten arch or x86 machine is left to libvirt's defaults. */
-function definiteMachine(m: DomainModel): MachineFamily | undefined {
-  if (!m.arch?.value) return undefined;
-  const f = machineFamily(m);
-  return f === 'unknown' ? undefined : f;
-}
 
 /**
  * Indexes are per controller type. USB companion controllers (with a
@@ -195,6 +183,8 @@ function checkChassisPort(ctx: RuleContext, c: Controller, first: Map<string, Co
  */
 function checkBridgeIndexOrder(ctx: RuleContext, c: Controller): void {
   if (!infoOf(c)?.ownsBus && !isExpander(c)) return;
+  // An index libvirt assigns is not the author's to fix; and libvirt may number it differently than the model does.
+  if (!c.indexAttr) return;
   const a = c.address;
   if (!isGuestPci(a) || a.bus.value < c.index) return;
   const on = ctx.model.pciControllers.get(a.bus.value);
@@ -301,11 +291,12 @@ function cap(s: string): string {
  */
 function checkDeviceBuses(ctx: RuleContext): void {
   const m = ctx.model;
+  const controllerOf = new Map(m.controllers.map((c) => [c.el, c] as const));
   for (const d of m.pciDevices) {
     const a = d.address;
     if (!isGuestPci(a)) continue;
     const bus = a.bus.value;
-    const self = d.kind === 'controller' ? m.controllers.find((c) => c.el === d.el) : undefined;
+    const self = d.kind === 'controller' ? controllerOf.get(d.el) : undefined;
     if (self && self.type === 'pci' && (self.index === bus || isExpander(self))) continue; // index order and placement rules speak
     const target = m.pciControllers.get(bus);
     if (target) {

@@ -15,9 +15,10 @@ import {
   ATTRIBUTE_MISSPELLINGS, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PROPOSAL_IOMMU_MODELS,
   type IommuModelInfo, type ValueKind,
 } from '../domain/catalog';
-import { hasAcpi, machineFamily, type MachineFamily } from '../domain/machine';
+import { definiteMachine, hasAcpi, type MachineFamily } from '../domain/machine';
 import { expanderOf, expanderWithBusNr, isPcieExpander } from '../domain/topology';
 import type { Finding, RelatedSpan, RuleContext, RuleFamily } from './types';
+import { valueSpan } from './spans';
 
 /** A `<driver>` attribute under the name libvirt knows it by (misspellings mapped to their canonical name). */
 interface DriverAttr {
@@ -99,10 +100,6 @@ function nameSpan(el: XmlElement, message: string): RelatedSpan {
   return { start: el.nameStart, end: el.nameEnd, message };
 }
 
-/** A span on an attribute's value, or on its name while the value is missing. */
-function valueSpan(a: XmlAttribute): { start: number; end: number } {
-  return a.valueStart >= 0 ? { start: a.valueStart, end: a.valueEnd } : { start: a.nameStart, end: a.nameEnd };
-}
 
 function isPluggableSmmu(f: IommuFacts): boolean {
   return f.info?.name === 'smmuv3' && f.attrs.has('pciBus');
@@ -142,12 +139,6 @@ function reportUnknownModel(ctx: RuleContext, modelAttr: XmlAttribute): void {
     `Unknown IOMMU model '${model}': ${hint}.`, { data: { model } });
 }
 
-/** The machine family when the domain says enough to judge it; an unwritten arch or x86 machine is left to libvirt's defaults. */
-function definiteMachine(m: DomainModel): MachineFamily | undefined {
-  if (!m.arch?.value) return undefined;
-  const f = machineFamily(m);
-  return f === 'unknown' ? undefined : f;
-}
 
 function describeMachine(m: DomainModel): string {
   const arch = m.arch?.value ?? '';
