@@ -48,7 +48,8 @@ const scheduler = new DiagnosticScheduler({
     if (size > limit && !strict) return [livePausedDiagnostic(size, limit)];
     const p = parsedOf(doc);
     hostProvider.noteActivity();
-    return strict ? [...service.validate(p), ...service.strictCheck(p)] : service.validate(p);
+    // The strict parser builds a full DOM: worth it on open and save, but not for files above the limit.
+    return strict && size <= limit ? [...service.validate(p), ...service.strictCheck(p)] : service.validate(p);
   },
   publish: (uri, version, diagnostics) => connection.sendDiagnostics({ uri, version, diagnostics }),
   log: (m) => connection.console.error(m),

@@ -10,11 +10,23 @@ export class LineIndex {
   private readonly starts: number[];
 
   constructor(private readonly text: string) {
+    // LSP counts \n, \r\n and a lone \r as line ends.
     const starts = [0];
-    let i = text.indexOf('\n');
-    while (i !== -1) {
-      starts.push(i + 1);
-      i = text.indexOf('\n', i + 1);
+    if (text.indexOf('\r') === -1) {
+      let i = text.indexOf('\n');
+      while (i !== -1) {
+        starts.push(i + 1);
+        i = text.indexOf('\n', i + 1);
+      }
+    } else {
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 0x0a) starts.push(i + 1);
+        else if (c === 0x0d) {
+          if (text.charCodeAt(i + 1) === 0x0a) i++;
+          starts.push(i + 1);
+        }
+      }
     }
     this.starts = starts;
   }
@@ -38,7 +50,10 @@ export class LineIndex {
     if (pos.line < 0) return 0;
     if (pos.line >= this.starts.length) return this.text.length;
     const lineStart = this.starts[pos.line];
-    const lineEnd = pos.line + 1 < this.starts.length ? this.starts[pos.line + 1] : this.text.length;
+    let lineEnd = pos.line + 1 < this.starts.length ? this.starts[pos.line + 1] : this.text.length;
+    // A position past the end of a line stops before its line break.
+    if (lineEnd > lineStart && this.text.charCodeAt(lineEnd - 1) === 0x0a) lineEnd--;
+    if (lineEnd > lineStart && this.text.charCodeAt(lineEnd - 1) === 0x0d) lineEnd--;
     return Math.max(lineStart, Math.min(lineStart + Math.max(0, pos.character), lineEnd));
   }
 
