@@ -1,6 +1,416 @@
-import type { CompletionList } from 'vscode-languageserver-types';
+/**
+ * Completion: element names, attribute names and values, host SMMU names and
+ * host PCI devices, and two whole-element snippets (an accelerated vSMMU, a
+ * pxb-pcie expander with its root port).
+ *
+ * Every item carries a text edit with the exact range it replaces (the
+ * partial word being typed), so choosing an item mid-word never leaves the
+ * typed prefix behind. The client filters items against that range; the
+ * server only decides what makes sense where the cursor is.
+ */
+import type { CompletionItem, CompletionList, MarkupContent } from 'vscode-languageserver-types';
+import { CompletionItemKind, InsertTextFormat, InsertTextMode } from 'vscode-languageserver-types';
 import type { FeatureContext } from './context';
+import type { XmlAttribute, XmlElement } from '../xml/nodes';
+import { attrValue, child } from '../xml/query';
+import type { Controller, DomainModel } from '../domain/model';
+import { isGuestPci } from '../domain/model';
+import { iommuForIndex, isExpander, isPcieExpander } from '../domain/topology';
+import { machineFamily } from '../domain/machine';
+import {
+  CONTROLLER_TYPES, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PCI_CONTROLLER_MODELS, type AttributeInfo, type IommuModelInfo,
+} from '../domain/catalog';
+import { describeDevice, iommuOfDevice, smmuv3s } from '../host/queries';
+import type { HostPciDevice } from '../host/types';
+import { childKey, cursorSite, keyOf, lastSegment, type CursorSite } from './completionContext';
+import { ATTRIBUTES, CHILD_INFO, ELEMENTS, TARGET_ATTRIBUTES_BY_MODEL, type AttrDoc, type ElementInfo } from './docs/elements';
+import {
+  attrDocMarkdown, controllerModelMarkdown, elementMarkdown, iommuAttributeMarkdown, iommuModelMarkdown, markdown,
+} from './docs/format';
+import { hostDeviceMarkdown, smmuDevicesMarkdown } from './hostInfo';
+import { expanderNeed, hex2, hostSmmusBelow, indexFor, suggestBusNr } from './pciLayout';
+import { expanderSnippet, layoutAt, vsmmuSnippet, type Layout } from './snippets';
 
-export function complete(_ctx: FeatureContext, _offset: number): CompletionList {
-  return { isIncomplete: false, items: [] };
+const EMPTY: CompletionList = { isIncomplete: false, items: [] };
+
+export function complete(ctx: FeatureContext, offset: number): CompletionList {
+  const site = cursorSite(ctx.doc.xml, offset);
+  const c = new Collector(ctx);
+  switch (site.kind) {
+    case 'element': elementItems(c, site); break;
+    case 'attribute': attributeItems(c, site); break;
+    case 'value': valueItems(c, site); break;
+    case 'text': textItems(c, site); break;
+    case 'none': return EMPTY;
+  }
+  return { isIncomplete: false, items: c.items };
+}
+
+interface ItemOptions {
+  kind: CompletionItemKind;
+  snippet?: boolean;
+  detail?: string;
+  doc?: string;
+  filterText?: string;
+}
+
+/** Builds items with text edits over the document, numbering sortText in the order added. */
+class Collector {
+  readonly items: CompletionItem[] = [];
+  readonly text: string;
+  readonly model: DomainModel;
+
+  constructor(readonly ctx: FeatureContext) {
+    this.text = ctx.doc.text;
+    this.model = ctx.doc.domain;
+  }
+
+  layout(at: number): Layout {
+    return layoutAt(this.text, at);
+  }
+
+  /** `group` orders sets of items (a before b); within a group, insertion order. */
+  add(label: string, newText: string, start: number, end: number, o: ItemOptions, group = 'b'): CompletionItem {
+    const item: CompletionItem = {
+      label,
+      kind: o.kind,
+      sortText: `${group}${String(this.items.length).padStart(4, '0')}`,
+      textEdit: { range: this.ctx.doc.lines.range(start, end), newText },
+    };
+    if (o.snippet) {
+      item.insertTextFormat = InsertTextFormat.Snippet;
+      item.insertTextMode = InsertTextMode.asIs;
+    }
+    if (o.filterText !== undefined) item.filterText = o.filterText;
+    if (o.detail) item.detail = o.detail;
+    if (o.doc) item.documentation = markdown(o.doc) as MarkupContent;
+    this.items.push(item);
+    return item;
+  }
+}
+
+// ---------------------------------------------------------------- elements
+
+function elementInfo(parentKey: string, name: string): ElementInfo {
+  return ELEMENTS[childKey(parentKey, name)]?.info ?? CHILD_INFO[name] ?? { name, shape: 'empty', doc: '' };
+}
+
+/** The text a whole element is written as, by its shape; nested lines indented like the document. */
+function elementSnippet(info: ElementInfo, l: Layout): string {
+  const n = info.name;
+  const inner = `\n${l.indent}${l.unit}$0\n${l.indent}`;
+  switch (info.shape) {
+    case 'empty': return `<${n} $1/>`;
+    case 'flag': return `<${n}/>`;
+    case 'text': return `<${n}>$1</${n}>`;
+    case 'container': return `<${n} $1>${inner}</${n}>`;
+    case 'block': return `<${n}>${inner}</${n}>`;
+  }
+}
+
+function elementItems(c: Collector, site: Extract<CursorSite, { kind: 'element' }>): void {
+  const parentKey = site.parent ? keyOf(site.parent) : '';
+  const names = site.parent ? ELEMENTS[parentKey]?.children ?? [] : ['domain'];
+  const l = c.layout(site.start);
+  for (const name of names) {
+    const info = elementInfo(parentKey, name);
+    const doc = info.doc ? elementMarkdown(info) : undefined;
+    if (site.fresh) {
+      c.add(name, elementSnippet(info, l), site.start, site.end, { kind: CompletionItemKind.Property, snippet: true, filterText: `<${name}`, doc });
+    } else if (site.named) {
+      c.add(name, name, site.named.nameStart, site.named.nameEnd, { kind: CompletionItemKind.Property, doc });
+    }
+  }
+  if (!site.fresh) return;
+  if (parentKey === 'devices') {
+    for (const s of [vsmmuSnippet(c.model, l), expanderSnippet(c.model, l)]) {
+      c.add(s.label, s.text, site.start, site.end, {
+        kind: CompletionItemKind.Snippet, snippet: true, detail: s.detail, doc: s.documentation,
+        filterText: s.filterText,
+      }, 'c');
+    }
+  }
+  if (parentKey === 'hostdev/source' && site.parent) {
+    hostDeviceItems(c, site.parent.parent, (attrs) => `<address ${attrs}/>`, site.start, site.end, '<address ', 'a');
+  }
+}
+
+// ---------------------------------------------------------------- attributes
+
+function iommuDriverAttributes(driver: XmlElement): AttributeInfo[] {
+  const model = attrValue(driver.parent, 'model');
+  const names = model === undefined ? Object.keys(IOMMU_DRIVER_ATTRIBUTES) : IOMMU_MODELS[model]?.attributes ?? [];
+  const infos = names.map((n) => IOMMU_DRIVER_ATTRIBUTES[n]).filter((a): a is AttributeInfo => !!a);
+  // Attributes that only matter with accel='on' come after accel itself.
+  return [...infos.filter((a) => !a.accelOnly), ...infos.filter((a) => a.accelOnly)];
+}
+
+/** The attributes completion offers on an element, with their docs. */
+function attributesOf(el: XmlElement, key: string): Array<{ name: string; doc: string }> {
+  if (key === 'iommu/driver') return iommuDriverAttributes(el).map((a) => ({ name: a.name, doc: iommuAttributeMarkdown(a) }));
+  const table = ATTRIBUTES[key] ?? ATTRIBUTES[lastSegment(key)] ?? [];
+  let list: readonly AttrDoc[] = table;
+  if (key === 'controller/target') {
+    const allowed = TARGET_ATTRIBUTES_BY_MODEL[attrValue(el.parent, 'model') ?? ''];
+    if (allowed) list = table.filter((a) => allowed.includes(a.name));
+  }
+  return list.map((a) => ({ name: a.name, doc: attrDocMarkdown(a, el.name) }));
+}
+
+function attributeItems(c: Collector, site: Extract<CursorSite, { kind: 'attribute' }>): void {
+  const el = site.element;
+  const key = keyOf(el);
+  if (key === 'hostdev/source/address') {
+    // The host device list fills the whole attribute list at once.
+    const first = el.attributes[0];
+    const last = el.attributes[el.attributes.length - 1];
+    const start = Math.min(site.start, first ? first.nameStart : site.start);
+    const end = Math.max(site.end, last ? attributeEnd(last) : site.end);
+    const typedBefore = c.text.slice(start, site.start);
+    hostDeviceItems(c, el.parent?.parent, (attrs) => attrs, start, end, typedBefore, 'a');
+  }
+  const present = new Set(el.attributes.filter((a) => a !== site.attr).map((a) => a.name));
+  const q = c.layout(site.start).quote;
+  for (const a of attributesOf(el, key)) {
+    if (present.has(a.name)) continue;
+    if (site.hasValue) {
+      c.add(a.name, a.name, site.start, site.end, { kind: CompletionItemKind.Field, doc: a.doc });
+    } else {
+      c.add(a.name, `${a.name}=${q}$1${q}`, site.start, site.end, { kind: CompletionItemKind.Field, snippet: true, doc: a.doc });
+    }
+  }
+}
+
+/** Offset just past an attribute as written (after its closing quote, if any). */
+function attributeEnd(a: XmlAttribute): number {
+  if (a.valueEnd < 0) return a.nameEnd;
+  return a.quote && a.valueClosed ? a.valueEnd + 1 : a.valueEnd;
+}
+
+// ---------------------------------------------------------------- host devices
+
+function isBridge(d: HostPciDevice): boolean {
+  return /^0x06/i.test(d.classCode ?? '');
+}
+
+/**
+ * Host PCI devices as items for a hostdev's source address. `wrap` turns
+ * the attribute text into the inserted text; `filterPrefix` is the text of
+ * the range before the typed word, so the client's filter still matches.
+ */
+function hostDeviceItems(
+  c: Collector, hostdevEl: XmlElement | undefined, wrap: (attrs: string) => string,
+  start: number, end: number, filterPrefix: string, group: string,
+): void {
+  const host = c.ctx.host;
+  if (!host) return;
+  const q = c.layout(start).quote;
+  const assigned = new Set(c.model.hostdevs.filter((h) => h.el !== hostdevEl && h.hostBdf).map((h) => h.hostBdf!));
+  const free: HostPciDevice[] = [], taken: HostPciDevice[] = [];
+  for (const d of host.pciDevices) {
+    if (isBridge(d)) continue;
+    (assigned.has(d.bdf.toLowerCase()) ? taken : free).push(d);
+  }
+  // Devices another hostdev already assigns come last (same group, added after the free ones).
+  for (const d of [...free, ...taken]) {
+    const m = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/.exec(d.bdf.toLowerCase());
+    if (!m) continue;
+    const smmu = iommuOfDevice(host, d.bdf);
+    const isTaken = taken.includes(d);
+    const label = `${d.bdf} ${describeDevice(d)}${smmu ? ` — ${smmu.name}` : ''}${isTaken ? ' (already assigned)' : ''}`;
+    const attrs = `domain=${q}0x${m[1]}${q} bus=${q}0x${m[2]}${q} slot=${q}0x${m[3]}${q} function=${q}0x${m[4]}${q}`;
+    c.add(label, wrap(attrs), start, end, {
+      kind: CompletionItemKind.Reference,
+      detail: smmu ? `behind ${smmu.name}${smmu.platformDevice ? ` (${smmu.platformDevice})` : ''}` : 'behind no IOMMU',
+      doc: hostDeviceMarkdown(host, d.bdf),
+      filterText: filterPrefix + label,
+    }, group);
+  }
+}
+
+// ---------------------------------------------------------------- values
+
+function valueItem(c: Collector, site: Extract<CursorSite, { kind: 'value' }>, value: string, o: Partial<ItemOptions> & { label?: string } = {}, group = 'b'): void {
+  c.add(o.label ?? value, value, site.start, site.end, {
+    kind: o.kind ?? CompletionItemKind.Value, detail: o.detail, doc: o.doc,
+    filterText: o.label !== undefined ? value : undefined,
+  }, group);
+}
+
+function controllerOf(m: DomainModel, el: XmlElement | undefined): Controller | undefined {
+  return el ? m.controllers.find((c) => c.el === el) : undefined;
+}
+
+function valueItems(c: Collector, site: Extract<CursorSite, { kind: 'value' }>): void {
+  const el = site.element;
+  const name = site.attr.name;
+  const key = keyOf(el);
+  const m = c.model;
+
+  if (key === 'iommu' && name === 'model') return iommuModelValues(c, site);
+  if (key === 'iommu/driver') {
+    if (name === 'pciBus') return pciBusValues(c, site);
+    const a = IOMMU_DRIVER_ATTRIBUTES[name];
+    if (a) return kindValues(c, site, a);
+    return;
+  }
+  if (key === 'controller') {
+    if (name === 'type') {
+      for (const t of CONTROLLER_TYPES) valueItem(c, site, t, { kind: CompletionItemKind.EnumMember });
+      return;
+    }
+    if (name === 'model') {
+      const type = attrValue(el, 'type');
+      if (type !== undefined && type !== 'pci') return;
+      for (const info of Object.values(PCI_CONTROLLER_MODELS)) {
+        valueItem(c, site, info.name, { kind: CompletionItemKind.EnumMember, detail: info.modelName, doc: controllerModelMarkdown(info) });
+      }
+      return;
+    }
+    if (name === 'index') {
+      const type = attrValue(el, 'type');
+      const next = indexFor(m, controllerOf(m, el), type, attrValue(el, 'model'));
+      valueItem(c, site, String(next), { detail: type ? `next free ${type} controller index` : 'next free controller index' });
+      return;
+    }
+  }
+  if (key === 'controller/model' && name === 'name') {
+    const model = attrValue(el.parent, 'model');
+    const known = model ? PCI_CONTROLLER_MODELS[model] : undefined;
+    const infos = known ? [known] : Object.values(PCI_CONTROLLER_MODELS);
+    const seen = new Set<string>();
+    for (const info of infos) {
+      if (!info.modelName || seen.has(info.modelName)) continue;
+      seen.add(info.modelName);
+      valueItem(c, site, info.modelName, { kind: CompletionItemKind.EnumMember, detail: `for ${info.name}`, doc: controllerModelMarkdown(info) });
+    }
+    return;
+  }
+  if (key === 'controller/target') {
+    const ctrl = controllerOf(m, el.parent);
+    if (name === 'busNr' && ctrl) {
+      const v = suggestBusNr(m, ctrl);
+      if (v !== undefined) valueItem(c, site, String(v), { detail: `free; this expander needs ${expanderNeed(m, ctrl)} bus numbers` });
+      return;
+    }
+    if ((name === 'chassis' || name === 'chassisNr') && ctrl) {
+      valueItem(c, site, String(ctrl.index), { detail: 'the controller index, as libvirt would choose' });
+      return;
+    }
+  }
+  if (lastSegment(key) === 'address' && key !== 'hostdev/source/address' && name === 'bus') return guestBusValues(c, site);
+
+  const table = ATTRIBUTES[key] ?? ATTRIBUTES[lastSegment(key)] ?? [];
+  const info = table.find((a) => a.name === name);
+  for (const v of info?.values ?? []) valueItem(c, site, v.value, { kind: CompletionItemKind.EnumMember, doc: v.doc });
+}
+
+function iommuModelValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>): void {
+  const family = machineFamily(c.model);
+  const fits = (m: IommuModelInfo): boolean =>
+    family === 'unknown' || family === 'other' || !m.machineFamilies || m.machineFamilies.includes(family);
+  const models = Object.values(IOMMU_MODELS);
+  // Models that fit the guest machine first; the catalog order when the machine is unknown.
+  for (const info of [...models.filter(fits), ...models.filter((x) => !fits(x))]) {
+    valueItem(c, site, info.name, { kind: CompletionItemKind.EnumMember, detail: info.machines, doc: iommuModelMarkdown(info, false) });
+  }
+}
+
+function kindValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>, a: AttributeInfo): void {
+  const doc = iommuAttributeMarkdown(a);
+  switch (a.value.kind) {
+    case 'onoff': for (const v of ['on', 'off']) valueItem(c, site, v, { kind: CompletionItemKind.EnumMember, doc }); break;
+    case 'enum': for (const v of a.value.values) valueItem(c, site, v, { kind: CompletionItemKind.EnumMember, doc }); break;
+    case 'int': {
+      // The two ends first: the maximum (what accelerated guests usually want) and 0 (off).
+      const { min, max } = a.value;
+      const order = [max, min];
+      for (let v = min + 1; v < max; v++) order.push(v);
+      for (const v of order) valueItem(c, site, String(v), { doc });
+      break;
+    }
+    default: break;
+  }
+}
+
+/** pciBus: the index of each pcie-expander-bus, then 0 for pcie-root. */
+function pciBusValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>): void {
+  const m = c.model;
+  const self = m.iommus.find((i) => i.driver === site.element);
+  const doc = iommuAttributeMarkdown(IOMMU_DRIVER_ATTRIBUTES.pciBus);
+  for (const ctrl of m.controllers.filter(isPcieExpander)) {
+    const other = iommuForIndex(m, ctrl.index);
+    const taken = !!other && other !== self;
+    const facts: string[] = [];
+    const busNr = ctrl.busNr?.value;
+    if (busNr !== undefined && Number.isFinite(busNr)) facts.push(`busNr ${busNr}`);
+    const smmus = hostSmmusBelow(m, c.ctx.host, ctrl);
+    if (smmus.length) facts.push(`devices behind ${smmus.join(', ')}`);
+    const label = `${ctrl.index}${facts.length ? ` (${facts.join(', ')})` : ''}${taken ? ' — has a vSMMU' : ''}`;
+    valueItem(c, site, String(ctrl.index), { label, detail: `pcie-expander-bus index ${ctrl.index}`, doc }, taken ? 'c' : 'b');
+  }
+  const rootTaken = iommuForIndex(m, 0);
+  valueItem(c, site, '0', {
+    label: `0 (pcie-root)${rootTaken && rootTaken !== self ? ' — has a vSMMU' : ''}`,
+    detail: 'the main PCIe root complex', doc,
+  }, rootTaken && rootTaken !== self ? 'c' : 'b');
+}
+
+/** Guest `<address bus>`: existing PCI controller indexes, written like the address's other numbers. */
+function guestBusValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>): void {
+  const m = c.model;
+  const addressEl = site.element;
+  const owner = addressEl.parent;
+  const others = addressEl.attributes.filter((a) => a !== site.attr && a.value !== undefined && /^(0x)?[0-9a-f]+$/i.test(a.value));
+  const decimal = (!/^0x/i.test(site.attr.value ?? '') && others.length > 0 && others.every((a) => !/^0x/i.test(a.value!)));
+  const fmt = (n: number): string => (decimal ? String(n) : hex2(n));
+  const pci = m.controllers.filter((x) => x.type === 'pci' && x.el !== owner).sort((a, b) => a.index - b.index);
+  // Buses something other than this address's owner plugs into, computed once for all candidates.
+  const occupiedBuses = new Set<number>();
+  for (const d of m.pciDevices) {
+    if (d.el !== owner && isGuestPci(d.address) && !(d.kind === 'controller' && controllerOf(m, d.el)?.index === d.address.bus.value)) {
+      occupiedBuses.add(d.address.bus.value);
+    }
+  }
+  const seen = new Set<number>();
+  for (const ctrl of pci) {
+    if (seen.has(ctrl.index)) continue;
+    seen.add(ctrl.index);
+    const model = ctrl.model?.value ?? 'pci';
+    const extras: string[] = [];
+    if (isExpander(ctrl) && ctrl.busNr && Number.isFinite(ctrl.busNr.value)) extras.push(`busNr ${ctrl.busNr.value}`);
+    const occupied = (model === 'pcie-root-port' || model === 'pcie-switch-downstream-port') && occupiedBuses.has(ctrl.index);
+    if (occupied) extras.push('occupied');
+    const label = `${fmt(ctrl.index)} ${model}${extras.length ? ` (${extras.join(', ')})` : ''}`;
+    valueItem(c, site, fmt(ctrl.index), { label, detail: `controller index ${ctrl.index}` }, occupied ? 'c' : 'b');
+  }
+}
+
+// ---------------------------------------------------------------- text
+
+function textItems(c: Collector, site: Extract<CursorSite, { kind: 'text' }>): void {
+  const el = site.element;
+  const inNested = el.name === 'nestedSmmuv3' ? !child(el, 'name') : el.name === 'name' && el.parent?.name === 'nestedSmmuv3';
+  if (inNested) return smmuNameItems(c, site);
+  if (keyOf(el) === 'controller/target/node') {
+    for (const cell of c.model.numaCells) {
+      const cpus = attrValue(cell.el, 'cpus');
+      c.add(String(cell.id), String(cell.id), site.start, site.end, {
+        kind: CompletionItemKind.Value, detail: `guest NUMA cell${cpus ? ` (cpus ${cpus})` : ''}`,
+      });
+    }
+  }
+}
+
+function smmuNameItems(c: Collector, site: Extract<CursorSite, { kind: 'text' }>): void {
+  const host = c.ctx.host;
+  if (!host) return;
+  for (const s of smmuv3s(host)) {
+    const facts = [s.platformDevice, s.numaNode !== undefined ? `NUMA node ${s.numaNode}` : undefined].filter(Boolean);
+    c.add(s.name, s.name, site.start, site.end, {
+      kind: CompletionItemKind.Reference,
+      detail: facts.join(', ') || undefined,
+      doc: smmuDevicesMarkdown(host, s.name),
+    });
+  }
 }
