@@ -1,5 +1,6 @@
 // Bundles the extension client, the language server and the CLI with esbuild.
 // Development builds carry source maps; `--release` minifies instead.
+import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const release = process.argv.includes('--release');
@@ -17,5 +18,12 @@ const common = {
 await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
-  build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  // The CLI carries docs/rules.md (rule help for SARIF output), so an installed copy needs no docs directory.
+  // xmllint-wasm stays a package (a dependency, installed with the CLI): it loads
+  // its .wasm and helper script from its own directory, which a bundle would move.
+  build({
+    ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' },
+    external: ['xmllint-wasm'],
+    define: { __LDX_RULES_MD__: JSON.stringify(readFileSync('docs/rules.md', 'utf8')) },
+  }),
 ]);

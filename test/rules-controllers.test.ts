@@ -189,6 +189,8 @@ test('controller-bridge-index-order: error for pci-bridge, warning for the other
   const port = armDomain(ROOT + pxb(3, 252, 1) + rootPort(2, 3));
   deepEqual(findingList(port, R).map((f) => [f.code, f.severity, port.slice(f.start, f.end)]), [['controller-bridge-index-order', 'warning', '2']]);
   deepEqual(findingsOf(armDomain(ROOT + pxb(1, 252, 1) + rootPort(2, 1)), R), []);
+  // Without a written index there is nothing of the author's to point at.
+  deepEqual(findingsOf(armDomain(ROOT + pxb(3, 252, 1) + `<controller type='pci' model='pcie-root-port'>${addr(3)}</controller>`), R), []);
 });
 
 test('address-bus-missing: a guest bus that names no controller index', () => {

@@ -15,6 +15,7 @@ import { DEFAULT_SETTINGS, normalizeVersion } from './service/settings';
 import { DiagnosticScheduler } from './service/diagnosticScheduler';
 import { detectLibvirtVersion } from './service/libvirtVersion';
 import { describeHost } from './service/hostStatus';
+import { topologyView, TOPOLOGY_REQUEST, type TopologyParams } from './service/topologyRequest';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -107,7 +108,9 @@ function sendHostStatus(): void {
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   hasConfiguration = !!params.capabilities.workspace?.configuration;
-  applySettings(params.initializationOptions as ClientSettings | undefined);
+  // Some clients (Helix) wrap the options in the settings section name.
+  const init = params.initializationOptions as (ClientSettings & { libvirtDomainXml?: ClientSettings }) | undefined;
+  applySettings(init?.libvirtDomainXml ?? init);
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
@@ -181,6 +184,7 @@ connection.onRequest('libvirtDomainXml/refreshHost', async () => {
   return describeHost(hostProvider.current, hostProvider.lastError);
 });
 connection.onRequest('libvirtDomainXml/hostTopology', async () => hostProvider.current ?? null);
+connection.onRequest(TOPOLOGY_REQUEST, (p: TopologyParams) => withDoc(p.uri, null, (d) => topologyView(d, hostProvider.current, service.findings(d))));
 
 documents.listen(connection);
 connection.listen();

@@ -1,37 +1,88 @@
 /**
  * `libvirt-domain-xml`: the command-line face of the language service.
- *   check [--sysfs-root DIR | --host SNAPSHOT.json] [--format text|json] FILE...|-
+ *   check [options] FILE|DIR|GLOB... | -
  *   host  [--sysfs-root DIR] [--output FILE]
- * Exit status: 0 no errors, 1 errors found, 2 usage or I/O trouble.
+ * Exit status: 0 no errors, 1 errors (or too many warnings), 2 usage or I/O trouble.
+ *
+ * This file wires the pieces together: files.ts finds the files, hostMap.ts
+ * picks each file's host, check.ts / workers.ts check them, thresholds.ts
+ * filters and decides the exit status, format.ts / sarif.ts write the report.
+ * The bundle is also its own worker script (see the end of this file).
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { getLanguageService } from '../languageService';
+import { writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { HostTopology } from '../host/types';
 import { readSysfsTopology } from '../host/sysfs';
 import { loadSnapshot, serializeTopology } from '../host/snapshot';
-import { parseArgs, single, UsageError, type OptionSpec } from './args';
+import { normalizeVersion } from '../service/settings';
+import { parseArgs, single, UsageError, type OptionSpec, type ParsedArgs } from './args';
 import { formatJson, formatText, summary, type FileResult } from './format';
+import { expandInputs } from './files';
+import { loadHostMap, matchHostMap, type HostMap } from './hostMap';
+import { Checker, type CheckJob, type CheckOutcome, type CheckSetup } from './check';
+import { checkInWorkers, isCheckWorker, runWorker, workersAvailable } from './workers';
+import { applySeverity, parseMaxWarnings, parseSeverity, verdict } from './thresholds';
+import { formatSarif, type SarifOptions } from './sarif';
+import { parseRulesDoc, rulesMarkdown } from './rulesDoc';
+import { schemaStatus } from './schema';
+import { DOMAIN_SCHEMA, hasDomainSchema } from '../schema/locate';
 
 const VERSION = '0.1.0';
+const TOOL_NAME = 'libvirt-domain-xml';
+
+/**
+ * A worker thread costs a start-up (loading the bundle, warming the JIT) of
+ * roughly what 150-300 small files take to check; with fewer files per
+ * thread than this, fewer threads finish sooner (docs/performance-cli.md).
+ */
+const MIN_FILES_PER_WORKER = 200;
+const MAX_DEFAULT_JOBS = 8;
 
 const SPECS: Record<string, OptionSpec> = {
-  check: { valued: ['--sysfs-root', '--host', '--format'], flags: ['--quiet'] },
+  check: {
+    valued: [
+      '--sysfs-root', '--host', '--host-map', '--format', '--output', '--severity', '--max-warnings',
+      '--jobs', '--schema', '--stdin-filename', '--libvirt-version',
+    ],
+    flags: ['--quiet'],
+  },
   host: { valued: ['--sysfs-root', '--output'], flags: [] },
 };
 
 const HELP = `Usage: libvirt-domain-xml <command> [options]
 
 Commands:
-  check [options] FILE... | -   Check libvirt domain XML files ('-' reads standard input)
+  check [options] FILE|DIR|GLOB... | -
+                                Check libvirt domain XML. A directory is searched for *.xml
+                                files whose root element is <domain> (others are skipped
+                                quietly); a quoted glob (*, **, ?, [..], {a,b}) is expanded
+                                the same way; '-' reads standard input (virsh dumpxml).
       --sysfs-root DIR          Read the host topology from this sysfs tree (default /sys)
       --host SNAPSHOT.json      Use a host topology snapshot instead of sysfs
-      --format text|json        Output format (default text)
-      --quiet                   Print no summary line on standard error
+      --host-map MAP.json       Pick a snapshot per file: {"hosts": [{"files": GLOB,
+                                "snapshot": FILE}, ...], "default": FILE}, paths relative to
+                                the map; files no entry matches use --host, --sysfs-root,
+                                the map's "default", or /sys, in that order
+      --format text|json|sarif  Output format (default text); sarif is SARIF 2.1.0
+      --output FILE             Write the report to FILE instead of standard output
+      --severity LEVEL          Report only findings of this severity or worse:
+                                error, warning, information or hint (default hint: all)
+      --max-warnings N          Exit 1 when more than N warnings are reported
+      --jobs N                  Check on up to N worker threads (default: CPUs, at most ${MAX_DEFAULT_JOBS});
+                                1 checks on the main thread, as do runs of ${MIN_FILES_PER_WORKER} files or fewer
+      --schema auto|off|DIR     Validate against libvirt's RelaxNG schemas too: auto finds
+                                the installed ones (default), DIR names a directory with
+                                domain.rng
+      --libvirt-version X.Y.Z   Warn about XML newer than this libvirt release
+      --stdin-filename NAME     Name standard input in reports and for --host-map
+      --quiet                   Print no summary line or notes on standard error
   host [options]                Print the host topology as a JSON snapshot
       --sysfs-root DIR          Read from this sysfs tree (default /sys)
       --output FILE             Write the snapshot to FILE instead of standard output
 
-Exit status: 0 no errors, 1 errors found, 2 usage or I/O problem.
+Reports are ordered by file path. Exit status: 0 no errors, 1 errors found (or more
+warnings than --max-warnings), 2 usage or I/O problem.
 `;
 
 export interface Io {
@@ -50,6 +101,9 @@ const processIo: Io = {
   },
 };
 
+/** A problem that ends the run with exit status 2 after its message; not a usage error (no "--help" hint). */
+class RunError extends Error {}
+
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   try {
     const args = parseArgs(argv, SPECS);
@@ -67,51 +121,192 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
 }
 
-async function loadHost(args: ReturnType<typeof parseArgs>, io: Io): Promise<HostTopology | undefined | 'failed'> {
-  const snapshot = single(args, '--host');
-  const sysfsRoot = single(args, '--sysfs-root');
-  if (snapshot && sysfsRoot) throw new UsageError('give --host or --sysfs-root, not both');
-  if (snapshot) {
-    const r = await loadSnapshot(snapshot);
-    if (!r.topology) { io.stderr(`libvirt-domain-xml: ${r.error}\n`); return 'failed'; }
-    return r.topology;
+/** A positive whole number of threads; the default follows the machine. */
+function parseJobs(value: string | undefined): number {
+  if (value === undefined) return Math.max(1, Math.min(os.availableParallelism(), MAX_DEFAULT_JOBS));
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1 || Number(value) > 64) {
+    throw new UsageError(`--jobs needs a whole number from 1 to 64, not '${value}'`);
   }
-  return readSysfsTopology(sysfsRoot ?? '/sys');
+  return Number(value);
 }
 
-async function checkCommand(args: ReturnType<typeof parseArgs>, io: Io): Promise<number> {
-  const format = single(args, '--format') ?? 'text';
-  if (format !== 'text' && format !== 'json') throw new UsageError(`unknown format '${format}' (text or json)`);
+function parseFormat(value: string | undefined): 'text' | 'json' | 'sarif' {
+  const format = value ?? 'text';
+  if (format !== 'text' && format !== 'json' && format !== 'sarif') throw new UsageError(`unknown format '${format}' (text, json or sarif)`);
+  return format;
+}
+
+/**
+ * The host topologies of a run, each read once however many files (or map
+ * entries, or options) name it; jobs refer to them by index.
+ */
+class Hosts {
+  readonly topologies: HostTopology[] = [];
+  private readonly bySnapshot = new Map<string, number>();
+  private fallbackIndex: number | undefined;
+
+  constructor(private readonly args: ParsedArgs, private readonly cwd: string) {}
+
+  /** Index of a snapshot, loading it on first use; `context` prefixes the message when it cannot be used. */
+  async snapshot(file: string, context = ''): Promise<number> {
+    const key = path.resolve(this.cwd, file);
+    const known = this.bySnapshot.get(key);
+    if (known !== undefined) return known;
+    const r = await loadSnapshot(file);
+    if (!r.topology) throw new RunError(context ? `${context}: ${r.error}` : r.error);
+    const index = this.topologies.push(r.topology) - 1;
+    this.bySnapshot.set(key, index);
+    return index;
+  }
+
+  /** The host for files no map entry claims: --host, else --sysfs-root, else the map's default, else /sys. */
+  async fallback(map: HostMap | undefined): Promise<number> {
+    if (this.fallbackIndex !== undefined) return this.fallbackIndex;
+    const snapshot = single(this.args, '--host');
+    const sysfsRoot = single(this.args, '--sysfs-root');
+    if (snapshot) this.fallbackIndex = await this.snapshot(snapshot);
+    else if (!sysfsRoot && map?.default) this.fallbackIndex = await this.snapshot(map.default, `host map ${map.file}, "default"`);
+    else this.fallbackIndex = this.topologies.push(await readSysfsTopology(sysfsRoot ?? '/sys')) - 1;
+    return this.fallbackIndex;
+  }
+}
+
+async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const cwd = process.cwd();
+  const format = parseFormat(single(args, '--format'));
+  const output = single(args, '--output');
+  const minimum = parseSeverity(single(args, '--severity'));
+  const maxWarnings = parseMaxWarnings(single(args, '--max-warnings'));
+  const jobs = parseJobs(single(args, '--jobs'));
+  const schemaArg = single(args, '--schema') ?? 'auto';
+  const schemaMode = schemaArg === 'auto' || schemaArg === 'off' ? schemaArg : path.resolve(cwd, schemaArg);
+  const stdinName = single(args, '--stdin-filename') ?? '<stdin>';
+  const versionArg = single(args, '--libvirt-version');
+  const libvirtVersion = versionArg === undefined ? undefined : normalizeVersion(versionArg);
+  if (versionArg !== undefined && !libvirtVersion) throw new UsageError(`--libvirt-version needs a version like 11.10.0, not '${versionArg}'`);
   if (args.positionals.length === 0) throw new UsageError('check needs at least one FILE (or - for standard input)');
-  const host = await loadHost(args, io);
-  if (host === 'failed') return 2;
-  const service = getLanguageService({ host: { topology: () => host }, log: (m) => io.stderr(m + '\n') });
-  const results: FileResult[] = [];
-  let ioTrouble = false;
-  for (const file of args.positionals) {
-    let text: string;
-    try {
-      text = file === '-' ? await io.readStdin() : await readFile(file, 'utf8');
-    } catch (e) {
-      io.stderr(`libvirt-domain-xml: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
-      ioTrouble = true;
-      continue;
+  if (args.positionals.filter((p) => p === '-').length > 1) throw new UsageError("standard input ('-') can be read once");
+  if (single(args, '--host') && single(args, '--sysfs-root')) throw new UsageError('give --host or --sysfs-root, not both');
+
+  try {
+    // Everything that can make the run pointless is checked before any file is read.
+    const hosts = new Hosts(args, cwd);
+    const mapFile = single(args, '--host-map');
+    let map: HostMap | undefined;
+    if (mapFile) {
+      const r = await loadHostMap(mapFile, cwd);
+      if (!r.map) throw new RunError(r.error);
+      map = r.map;
+      // Every snapshot the map names is loaded now, so a broken entry fails the run even when no file matched it today.
+      for (const [i, e] of map.entries.entries()) await hosts.snapshot(e.snapshot, `host map ${map.file}, hosts[${i}].snapshot`);
+      if (map.default) await hosts.snapshot(map.default, `host map ${map.file}, "default"`);
     }
-    const doc = service.parse(text, file === '-' ? 'stdin' : file);
-    const diagnostics = [...service.validate(doc), ...service.strictCheck(doc)];
-    diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-    results.push({ file: file === '-' ? '<stdin>' : file, diagnostics });
+    if (single(args, '--host')) await hosts.fallback(map);
+
+    const expansion = await expandInputs(args.positionals, cwd);
+    let ioTrouble = expansion.problems.length > 0;
+    const notifications: { level: 'error' | 'note'; text: string }[] = expansion.problems.map((text) => ({ level: 'error', text }));
+    for (const p of expansion.problems) io.stderr(`libvirt-domain-xml: ${p}\n`);
+
+    // Jobs in output order: standard input first, then files by path. Each file's host: its map entry, else the fallback.
+    const entries: { job: Omit<CheckJob, 'host'>; snapshot: string | undefined }[] = [];
+    const snapshotOf = (abs: string) => (map ? matchHostMap(map, abs) : undefined);
+    if (expansion.stdin) {
+      const text = await io.readStdin();
+      entries.push({ job: { index: 0, name: stdinName, text, discovered: false }, snapshot: snapshotOf(path.resolve(cwd, stdinName)) });
+    }
+    for (const f of expansion.files) {
+      entries.push({ job: { index: entries.length, name: f.path, abs: f.abs, discovered: f.discovered }, snapshot: snapshotOf(f.abs) });
+    }
+    const checkJobs: CheckJob[] = [];
+    for (const { job, snapshot } of entries) {
+      checkJobs.push({ ...job, host: snapshot === undefined ? await hosts.fallback(map) : await hosts.snapshot(snapshot) });
+    }
+
+    const setup: CheckSetup = {
+      hosts: hosts.topologies,
+      settings: libvirtVersion ? { libvirtVersion } : {},
+    };
+    if (schemaMode !== 'off' && checkJobs.length > 0) {
+      const status = await schemaStatus(schemaMode);
+      if (status.available) setup.schema = schemaMode;
+      else if (schemaMode !== 'auto') {
+        // An explicit directory that cannot be used is a mistake in the command, not something to note and carry on past.
+        const why = hasDomainSchema(schemaMode) ? status.reason : `no ${DOMAIN_SCHEMA} there.`;
+        throw new RunError(`--schema ${schemaArg}: ${why}`);
+      }
+      else {
+        const text = `schema validation is off: ${status.reason}`;
+        notifications.push({ level: 'note', text });
+        if (!args.flags.has('--quiet')) io.stderr(`libvirt-domain-xml: note: ${text}\n`);
+      }
+    }
+
+    const outcomes = await runChecks(checkJobs, setup, jobs);
+
+    const results: FileResult[] = [];
+    let skipped = 0;
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i];
+      for (const m of o.logs) io.stderr(`libvirt-domain-xml: ${m}\n`);
+      if (o.status === 'unreadable' || o.status === 'failed') {
+        ioTrouble = true;
+        notifications.push({ level: 'error', text: o.error ?? `cannot read ${checkJobs[i].name}` });
+        io.stderr(`libvirt-domain-xml: ${o.error}\n`);
+        continue;
+      }
+      if (o.status === 'skipped') { skipped++; continue; }
+      results.push({ file: checkJobs[i].name, diagnostics: o.diagnostics });
+    }
+
+    const shown = applySeverity(results, minimum);
+    await emit(render(format, shown, { toolName: TOOL_NAME, version: VERSION, cwd, notifications, executionSuccessful: !ioTrouble }), output, io);
+
+    const s = summary(shown);
+    const v = verdict(s, maxWarnings, ioTrouble);
+    if (format === 'text' && !args.flags.has('--quiet')) {
+      const skippedNote = skipped ? `; ${skipped} file${skipped === 1 ? '' : 's'} without a <domain> root skipped` : '';
+      io.stderr(`${s.files} file${s.files === 1 ? '' : 's'} checked: ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}${skippedNote}\n`);
+    }
+    if (v.tooManyWarnings) io.stderr(`libvirt-domain-xml: ${v.tooManyWarnings}\n`);
+    return v.exitCode;
+  } catch (e) {
+    if (e instanceof RunError) {
+      io.stderr(`libvirt-domain-xml: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
   }
-  io.stdout(format === 'json' ? formatJson(results) : formatText(results));
-  const s = summary(results);
-  if (format === 'text' && !args.flags.has('--quiet')) {
-    io.stderr(`${s.files} file${s.files === 1 ? '' : 's'} checked: ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}\n`);
-  }
-  if (ioTrouble) return 2;
-  return s.errors > 0 ? 1 : 0;
 }
 
-async function hostCommand(args: ReturnType<typeof parseArgs>, io: Io): Promise<number> {
+function render(format: 'text' | 'json' | 'sarif', results: readonly FileResult[], sarif: SarifOptions): string {
+  if (format === 'json') return formatJson(results);
+  if (format === 'sarif') return formatSarif(results, parseRulesDoc(rulesMarkdown() ?? ''), sarif);
+  return formatText(results);
+}
+
+/** The report goes to --output when given, else to standard output; nowhere else. */
+async function emit(report: string, output: string | undefined, io: Io): Promise<void> {
+  if (!output) { io.stdout(report); return; }
+  try {
+    await writeFile(output, report);
+  } catch (e) {
+    throw new RunError(`cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** On worker threads when there are enough files to pay for them, else here; outcomes in job order either way. */
+async function runChecks(jobs: readonly CheckJob[], setup: CheckSetup, threads: number): Promise<CheckOutcome[]> {
+  const files = jobs.length;
+  const count = Math.min(threads, Math.ceil(files / MIN_FILES_PER_WORKER));
+  if (count > 1 && workersAvailable()) return checkInWorkers(jobs, setup, count);
+  const checker = new Checker(setup);
+  const out: CheckOutcome[] = [];
+  for (const job of jobs) out.push(await checker.check(job));
+  return out;
+}
+
+async function hostCommand(args: ParsedArgs, io: Io): Promise<number> {
   const root = single(args, '--sysfs-root') ?? '/sys';
   const output = single(args, '--output');
   if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
@@ -127,6 +322,10 @@ async function hostCommand(args: ReturnType<typeof parseArgs>, io: Io): Promise<
   return 0;
 }
 
-if (require.main === module) {
+// The bundle is both the command and its worker script: a thread started by
+// workers.ts runs the checker loop instead of the command line.
+if (isCheckWorker()) {
+  runWorker();
+} else if (require.main === module) {
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }

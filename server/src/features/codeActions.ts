@@ -1,6 +1,91 @@
+/**
+ * Code actions: quick fixes keyed on the diagnostic codes of docs/rules.md,
+ * and the "generate vSMMU topology" source action.
+ *
+ * A fix reads only the code and data of the diagnostic it is handed (the
+ * client sends back what was published); everything it edits is found again
+ * in the current parse, so a fix for a stale diagnostic either still fits or
+ * is not offered. Fixes live in ./fixes, one file per group.
+ */
 import type { CodeAction, Diagnostic } from 'vscode-languageserver-types';
 import type { FeatureContext } from './context';
+import { fixContextOf, type FixContext } from './fixes/edits';
+import { codeOf } from './fixes/lookup';
+import { pciBusFixes } from './fixes/pciBusFix';
+import { spellingFixes } from './fixes/spellingFix';
+import { iommufdFixes } from './fixes/iommufdFix';
+import { expanderFixes } from './fixes/expanderFix';
+import { convertProposalFixes } from './fixes/convertProposal';
+import { GENERATE_TOPOLOGY_KIND, generateTopologyAction } from './fixes/generateTopology';
 
-export function codeActions(_ctx: FeatureContext, _start: number, _end: number, _diagnostics: readonly Diagnostic[], _only?: readonly string[]): CodeAction[] {
-  return [];
+type QuickFix = (ctx: FixContext, d: Diagnostic) => CodeAction[];
+
+const QUICK_FIXES: Readonly<Record<string, QuickFix>> = {
+  'iommu-pcibus-is-busnr': pciBusFixes,
+  'iommu-pcibus-missing': pciBusFixes,
+  'iommu-pcibus-not-expander': pciBusFixes,
+  'iommu-needs-pcibus': pciBusFixes,
+  'iommu-attribute-spelling': spellingFixes,
+  'smmu-map-no-iommufd': iommufdFixes,
+  'smmu-map-missing-expander': expanderFixes,
+  'smmu-map-uncovered': expanderFixes,
+  'smmu-map-mixed': expanderFixes,
+  'nested-proposal-syntax': convertProposalFixes,
+  'iommu-model-proposal': convertProposalFixes,
+};
+
+/** Codes that have a quick fix (for docs and tests). */
+export const FIXABLE_CODES: readonly string[] = Object.keys(QUICK_FIXES);
+
+export function codeActions(ctx: FeatureContext, _start: number, _end: number, diagnostics: readonly Diagnostic[], only?: readonly string[]): CodeAction[] {
+  const wantQuickFix = wants(only, 'quickfix');
+  const wantSource = wants(only, GENERATE_TOPOLOGY_KIND);
+  if (!wantQuickFix && !wantSource) return [];
+  const fc = fixContextOf(ctx);
+  const out: CodeAction[] = [];
+
+  if (wantQuickFix) {
+    for (const d of diagnostics) {
+      const code = codeOf(d);
+      const fix = code === undefined ? undefined : QUICK_FIXES[code];
+      if (!fix) continue;
+      try {
+        out.push(...fix(fc, d));
+      } catch (e) {
+        ctx.log(`quick fix for '${code}' failed: ${(e as Error)?.stack ?? e}`);
+      }
+    }
+  }
+  if (wantSource) {
+    try {
+      const a = generateTopologyAction(fc);
+      if (a) out.push(a);
+    } catch (e) {
+      ctx.log(`source action '${GENERATE_TOPOLOGY_KIND}' failed: ${(e as Error)?.stack ?? e}`);
+    }
+  }
+  return mergeDuplicates(out);
+}
+
+/** LSP kind filtering: `only` lists kinds, and a kind covers its dotted sub-kinds. */
+function wants(only: readonly string[] | undefined, kind: string): boolean {
+  if (!only || only.length === 0) return true;
+  return only.some((k) => k === '' || kind === k || kind.startsWith(k + '.'));
+}
+
+/**
+ * Several diagnostics often lead to the same edit (every hostdev of one host
+ * SMMU asks for the same new expander; the whole-document conversion is
+ * offered on each proposal element): offer it once, fixing them all.
+ */
+function mergeDuplicates(actions: CodeAction[]): CodeAction[] {
+  const byKey = new Map<string, CodeAction>();
+  const out: CodeAction[] = [];
+  for (const a of actions) {
+    const key = JSON.stringify([a.title, a.kind, a.edit]);
+    const seen = byKey.get(key);
+    if (!seen) { byKey.set(key, a); out.push(a); continue; }
+    if (a.diagnostics?.length) seen.diagnostics = [...(seen.diagnostics ?? []), ...a.diagnostics];
+  }
+  return out;
 }

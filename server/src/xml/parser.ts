@@ -30,17 +30,77 @@ function isNameStart(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x3a || c > 0x7f;
 }
 
-/** Characters that end a name inside a tag. */
+/** Characters that end a name inside a tag, as a table: readName runs once per element and attribute. */
+const NAME_END = new Uint8Array(128);
+for (const c of [0x20, 0x0a, 0x09, 0x0d, GT, SLASH, EQ, LT, QUOT, APOS]) NAME_END[c] = 1;
 function endsName(c: number): boolean {
-  return isSpace(c) || c === GT || c === SLASH || c === EQ || c === LT || c === QUOT || c === APOS;
+  return c < 128 && NAME_END[c] === 1;
 }
 
 interface MutableElement extends XmlElement {
   parent: XmlElement | undefined;
   children: XmlElement[];
+  attributes: XmlAttribute[];
+  texts: XmlText[];
 }
 
+/*
+ * Most elements have no children, no text or no attributes. They all share
+ * this one frozen empty array instead of three fresh ones each (a third of
+ * the model's memory on large documents); the parser swaps in a real array
+ * on the first push. Frozen, so that a consumer that wrongly pushes into a
+ * node's list fails loudly instead of changing every empty list at once.
+ */
+const EMPTY: never[] = Object.freeze([]) as unknown as never[];
+
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/*
+ * Names and short values repeat thousands of times in a domain ('address',
+ * 'bus', '0x0000', 'pci'). Handing out one shared string for each, from a
+ * small direct-mapped cache that survives between parses, saves an
+ * allocation per attribute and element: on large documents allocation and
+ * garbage collection were most of the parse time (docs/performance.md).
+ * Only strings of up to 12 code units are cached: V8 copies slices that
+ * short, while longer slices point into the whole document text, which a
+ * module-level cache must not keep alive after the document is closed.
+ */
+const INTERN_MAX = 12;
+const INTERN_SLOTS = 4096;
+const internCache: (string | undefined)[] = new Array(INTERN_SLOTS).fill(undefined);
+
+/** `text.slice(start, end)`, shared when short; `undefined` when `stopAtAmp` and the range holds '&' (it must be decoded). */
+function sliceShared(text: string, start: number, end: number, stopAtAmp: boolean): string | undefined {
+  const len = end - start;
+  if (len > INTERN_MAX) return text.slice(start, end);
+  let h = len;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === AMP && stopAtAmp) return undefined;
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  const slot = (h ^ (h >>> 13)) & (INTERN_SLOTS - 1);
+  const cached = internCache[slot];
+  if (cached !== undefined && cached.length === len && text.startsWith(cached, start)) return cached;
+  const s = text.slice(start, end);
+  internCache[slot] = s;
+  return s;
+}
+
+/** A name: never holds '&', so never undefined. */
+function nameOf(text: string, start: number, end: number): string {
+  return sliceShared(text, start, end, false) as string;
+}
+
+function pushChild(parent: MutableElement, child: XmlElement): void {
+  if (parent.children === EMPTY) parent.children = [child];
+  else parent.children.push(child);
+}
+
+function pushText(parent: MutableElement, t: XmlText): void {
+  if (parent.texts === EMPTY) parent.texts = [t];
+  else parent.texts.push(t);
+}
 
 export function parseXml(text: string): XmlDocument {
   return new Scanner(text).run();
@@ -52,6 +112,8 @@ class Scanner {
   private readonly problems: XmlProblem[] = [];
   private readonly roots: XmlElement[] = [];
   private readonly stack: MutableElement[] = [];
+  /** Attributes of the start tag being read; copied to an array of the exact size when the tag ends. */
+  private readonly attrScratch: XmlAttribute[] = [];
   private elementCount = 0;
 
   constructor(private readonly text: string) {
@@ -100,12 +162,16 @@ class Scanner {
       return;
     }
     const value = this.decode(start, end);
-    (parent.texts as XmlText[]).push({ start, end, value });
+    pushText(parent, { start, end, value });
   }
 
   /** Resolves entity and character references, reporting unknown ones. */
   private decode(start: number, end: number): string {
     const { text } = this;
+    if (end - start <= INTERN_MAX) {
+      const shared = sliceShared(text, start, end, true);
+      if (shared !== undefined) return shared;
+    }
     const raw = text.slice(start, end);
     if (raw.indexOf('&') === -1) return raw;
     let out = '';
@@ -159,7 +225,7 @@ class Scanner {
       const close = text.indexOf(']]>', start + 9);
       const end = close === -1 ? this.len : close;
       const parent = this.stack[this.stack.length - 1];
-      if (parent) (parent.texts as XmlText[]).push({ start: start + 9, end, value: text.slice(start + 9, end) });
+      if (parent) pushText(parent, { start: start + 9, end, value: text.slice(start + 9, end) });
       this.pos = close === -1 ? this.len : close + 3;
       return;
     }
@@ -202,10 +268,10 @@ class Scanner {
     const nameEnd = this.readName(nameStart);
     const parent = this.stack[this.stack.length - 1];
     const el: MutableElement = {
-      name: text.slice(nameStart, nameEnd), start, nameStart, nameEnd,
+      name: nameOf(text, nameStart, nameEnd), start, nameStart, nameEnd,
       startTagEnd: -1, startTagClosed: false, selfClosing: false,
       endTagStart: -1, end: -1, closed: false,
-      attributes: [], children: [], texts: [], parent,
+      attributes: EMPTY, children: EMPTY, texts: EMPTY, parent,
     };
     this.elementCount++;
     let i = nameEnd;
@@ -220,10 +286,14 @@ class Scanner {
       if (c === SLASH || c === EQ || c === QUOT || c === APOS) {
         this.problem('xml-invalid-name', i, i + 1, `Unexpected '${text[i]}' in the start tag of <${el.name}>.`);
         if (c === QUOT || c === APOS) {
-          // Skip a stray quoted run so that its content is not read as attributes.
-          const close = text.indexOf(text[i], i + 1);
-          const lt = text.indexOf('<', i + 1);
-          i = close !== -1 && (lt === -1 || close < lt) ? close + 1 : i + 1;
+          // Skip a stray quoted run so that its content is not read as attributes (up to the next '<' at most).
+          let k = i + 1;
+          while (k < len) {
+            const d = text.charCodeAt(k);
+            if (d === c || d === LT) break;
+            k++;
+          }
+          i = k < len && text.charCodeAt(k) === c ? k + 1 : i + 1;
         } else {
           i++;
         }
@@ -234,6 +304,11 @@ class Scanner {
       i = stop;
     }
     this.pos = el.startTagEnd;
+    const scratch = this.attrScratch;
+    if (scratch.length > 0) {
+      el.attributes = scratch.slice();
+      scratch.length = 0;
+    }
     this.checkDuplicateAttributes(el);
     // An unterminated start tag is treated as empty: see the header comment.
     (el as { selfClosing: boolean }).selfClosing = selfClosing;
@@ -264,15 +339,13 @@ class Scanner {
     const { text, len } = this;
     const nameStart = at;
     const nameEnd = this.readName(nameStart);
-    const name = text.slice(nameStart, nameEnd);
+    const name = nameOf(text, nameStart, nameEnd);
     let i = this.skipSpace(nameEnd);
-    const push = (value: string | undefined, valueStart: number, valueEnd: number, quote: '"' | "'" | undefined, valueClosed: boolean) => {
-      const attr: XmlAttribute = { name, nameStart, nameEnd, value, valueStart, valueEnd, quote, valueClosed, element: el };
-      (el.attributes as XmlAttribute[]).push(attr);
-    };
+    const attrs = this.attrScratch;
+    // Object literals with the same key order everywhere keep one hidden class for all attributes.
     if (i >= len || text.charCodeAt(i) !== EQ) {
       this.problem('xml-attribute-without-value', nameStart, nameEnd, `Attribute '${name}' needs a value: ${name}='…'.`);
-      push(undefined, -1, -1, undefined, false);
+      attrs.push({ name, nameStart, nameEnd, value: undefined, valueStart: -1, valueEnd: -1, quote: undefined, valueClosed: false, element: el });
       return nameEnd;
     }
     i = this.skipSpace(i + 1);
@@ -280,26 +353,34 @@ class Scanner {
     if (q === QUOT || q === APOS) {
       const quote = text[i] as '"' | "'";
       const valueStart = i + 1;
-      const close = text.indexOf(quote, valueStart);
-      const lt = text.indexOf('<', valueStart);
-      if (close !== -1 && (lt === -1 || close < lt)) {
-        push(this.decode(valueStart, close), valueStart, close, quote, true);
+      // One pass to the closing quote, stopping at the next '<': the value is
+      // unterminated when a tag starts first. Never scanning past that '<'
+      // keeps a long single-line file linear (indexOf('\n') per broken value was not).
+      const qc = q;
+      let close = -1, lt = -1, nl = -1;
+      for (let k = valueStart; k < len; k++) {
+        const c = text.charCodeAt(k);
+        if (c === qc) { close = k; break; }
+        if (c === LT) { lt = k; break; }
+        if (c === NL && nl === -1) nl = k;
+      }
+      if (close !== -1) {
+        attrs.push({ name, nameStart, nameEnd, value: this.decode(valueStart, close), valueStart, valueEnd: close, quote, valueClosed: true, element: el });
         return close + 1;
       }
-      // No closing quote before the next tag: the user is typing the value.
-      const nl = text.indexOf('\n', valueStart);
+      // No closing quote before the next tag: the user is typing the value. It ends at the line end or the tag.
       let valueEnd = lt === -1 ? len : lt;
       if (nl !== -1 && nl < valueEnd) valueEnd = nl;
       let trimmed = valueEnd;
       while (trimmed > valueStart && isSpace(text.charCodeAt(trimmed - 1))) trimmed--;
       this.problem('xml-unterminated-attribute-value', nameStart, trimmed,
         `The value of '${name}' has no closing ${quote === '"' ? 'double' : 'single'} quote.`);
-      push(text.slice(valueStart, trimmed), valueStart, trimmed, quote, false);
+      attrs.push({ name, nameStart, nameEnd, value: text.slice(valueStart, trimmed), valueStart, valueEnd: trimmed, quote, valueClosed: false, element: el });
       return -(valueEnd);
     }
     if (q === -1 || q === GT || q === LT) {
       this.problem('xml-attribute-without-value', nameStart, nameEnd, `Attribute '${name}' needs a quoted value.`);
-      push(undefined, -1, -1, undefined, false);
+      attrs.push({ name, nameStart, nameEnd, value: undefined, valueStart: -1, valueEnd: -1, quote: undefined, valueClosed: false, element: el });
       return i;
     }
     // Unquoted value: read to the next space or tag end.
@@ -311,26 +392,30 @@ class Scanner {
       j++;
     }
     this.problem('xml-unquoted-attribute-value', valueStart, j, `The value of '${name}' must be quoted: ${name}='${text.slice(valueStart, j)}'.`);
-    push(text.slice(valueStart, j), valueStart, j, undefined, true);
+    attrs.push({ name, nameStart, nameEnd, value: text.slice(valueStart, j), valueStart, valueEnd: j, quote: undefined, valueClosed: true, element: el });
     return j;
   }
 
   private checkDuplicateAttributes(el: MutableElement): void {
     const attrs = el.attributes;
-    if (attrs.length < 2) return;
-    const seen = new Set<string>();
-    for (const a of attrs) {
-      if (seen.has(a.name)) {
-        this.problem('xml-duplicate-attribute', a.nameStart, a.nameEnd, `Attribute '${a.name}' is repeated in <${el.name}>.`);
+    const n = attrs.length;
+    if (n < 2) return;
+    // Tags have few attributes: comparing pairs beats building a Set per element.
+    for (let i = 1; i < n; i++) {
+      const a = attrs[i];
+      for (let j = 0; j < i; j++) {
+        if (attrs[j].name === a.name) {
+          this.problem('xml-duplicate-attribute', a.nameStart, a.nameEnd, `Attribute '${a.name}' is repeated in <${el.name}>.`);
+          break;
+        }
       }
-      seen.add(a.name);
     }
   }
 
   private attach(el: MutableElement): void {
     const parent = el.parent as MutableElement | undefined;
     if (parent) {
-      parent.children.push(el);
+      pushChild(parent, el);
     } else {
       if (this.roots.length > 0) {
         this.problem('xml-multiple-roots', el.nameStart, el.nameEnd, `A second top-level element <${el.name}>: an XML document has exactly one root.`);
@@ -344,7 +429,7 @@ class Scanner {
     const start = this.pos;
     const nameStart = start + 2;
     const nameEnd = this.readName(nameStart);
-    const name = text.slice(nameStart, nameEnd);
+    const name = nameOf(text, nameStart, nameEnd);
     let i = this.skipSpace(nameEnd);
     let end: number;
     if (i < len && text.charCodeAt(i) === GT) {
@@ -387,14 +472,17 @@ class Scanner {
     el.end = moved[0].start;
     const parent = el.parent as MutableElement | undefined;
     for (const m of moved) (m as MutableElement).parent = parent;
-    if (parent) parent.children.push(...moved);
-    else this.roots.push(...moved);
+    // A loop, not push(...moved): spreading 100 000 elements overflows the call stack.
+    for (const m of moved) {
+      if (parent) pushChild(parent, m);
+      else this.roots.push(m);
+    }
     // Its texts after the cut belong to the parent as well.
-    const texts = el.texts as XmlText[];
+    const texts = el.texts;
     const cut = texts.findIndex((t) => t.start >= moved[0].start);
     if (cut >= 0) {
       const movedTexts = texts.splice(cut);
-      if (parent) (parent.texts as XmlText[]).push(...movedTexts);
+      if (parent) for (const t of movedTexts) pushText(parent as MutableElement, t);
     }
   }
 

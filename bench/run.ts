@@ -1,0 +1,567 @@
+/**
+ * `npm run bench`: how fast the checks are, in the editor's terms (an edit
+ * until its diagnostics, a completion, a hover, a quick fix, a cold start)
+ * and next to floors and peers measured in the same run on the same text
+ * (a bare xmldom parse; xmllint, with the libvirt RELAX NG schema when it is
+ * installed). Writes bench/results.json and the tables in docs/performance.md.
+ *
+ * In-process figures run the language service bundled by esbuild exactly as
+ * the server is, not through tsx: tsx keeps function names with a helper
+ * call on every closure creation, which made the parser look 40 % slower
+ * than the code that ships.
+ *
+ * Options: --quick (fewer runs, no 5 MB over LSP: a smoke run), --no-lsp,
+ * --no-write (print only), --sizes=5k,50k (a subset).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import {
+  CodeActionRequest, CompletionRequest, DidChangeTextDocumentNotification, HoverRequest,
+} from 'vscode-languageserver-protocol/node';
+import type { Diagnostic } from 'vscode-languageserver-types';
+import { generateDomain, generateHost, type GeneratedDomain } from './generate';
+import { startClient, type TestClient } from '../test/lspClient';
+import type { HostTopology } from '../server/src/host/types';
+
+const ROOT = path.resolve(__dirname, '..');
+const WORK = path.join(ROOT, '.bench');
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has('--quick');
+const sizeArg = process.argv.find((a) => a.startsWith('--sizes='));
+
+const SIZES: { label: string; bytes: number; runs: number; lspRuns: number }[] = [
+  { label: '5 KB', bytes: 5 * 1024, runs: 400, lspRuns: 15 },
+  { label: '50 KB', bytes: 50 * 1024, runs: 300, lspRuns: 15 },
+  { label: '500 KB', bytes: 500 * 1024, runs: 40, lspRuns: 8 },
+  { label: '5 MB', bytes: 5 * 1024 * 1024, runs: 12, lspRuns: 5 },
+].filter((s) => !sizeArg || sizeArg.slice(8).split(',').some((x) => s.label.replace(' ', '').toLowerCase() === x.toLowerCase()));
+
+// ---------------------------------------------------------------- statistics
+
+interface Stat { median: number; p95: number; min: number; runs: number }
+
+function stat(samples: number[]): Stat {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+  return { median: round(at(0.5)), p95: round(at(0.95)), min: round(s[0]), runs: s.length };
+}
+
+function round(x: number): number {
+  return x >= 100 ? Math.round(x) : x >= 1 ? Math.round(x * 100) / 100 : Math.round(x * 1000) / 1000;
+}
+
+function timeSync(runs: number, fn: (i: number) => void, warmup = Math.min(20, Math.ceil(runs / 5))): Stat {
+  for (let i = 0; i < warmup; i++) fn(i);
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn(i);
+    t.push(performance.now() - t0);
+  }
+  return stat(t);
+}
+
+async function timeAsync(runs: number, fn: (i: number) => Promise<void>, warmup = 2): Promise<Stat> {
+  for (let i = 0; i < warmup; i++) await fn(-1 - i);
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    t.push(performance.now() - t0);
+  }
+  return stat(t);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function log(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}
+
+// ---------------------------------------------------------------- the code under test, as shipped
+
+type Service = typeof import('../server/src/languageService');
+interface Bundle {
+  getLanguageService: Service['getLanguageService'];
+  parseXml: typeof import('../server/src/xml/parser').parseXml;
+  readDomain: typeof import('../server/src/domain/model').readDomain;
+  LineIndex: typeof import('../server/src/xml/lineIndex').LineIndex;
+  readSysfsTopology: typeof import('../server/src/host/sysfs').readSysfsTopology;
+  serializeTopology: typeof import('../server/src/host/snapshot').serializeTopology;
+  DOMParser: typeof import('@xmldom/xmldom').DOMParser;
+}
+
+async function loadBundle(): Promise<Bundle> {
+  const outfile = path.join(WORK, 'service.cjs');
+  await build({
+    stdin: {
+      contents: [
+        "export { getLanguageService } from './server/src/languageService';",
+        "export { parseXml } from './server/src/xml/parser';",
+        "export { readDomain } from './server/src/domain/model';",
+        "export { LineIndex } from './server/src/xml/lineIndex';",
+        "export { readSysfsTopology } from './server/src/host/sysfs';",
+        "export { serializeTopology } from './server/src/host/snapshot';",
+        "export { DOMParser } from '@xmldom/xmldom';",
+      ].join('\n'),
+      resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-entry.ts',
+    },
+    bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'warning',
+  });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(outfile) as Bundle;
+}
+
+/** Bytes of the release build of the server (minified, as `npm run build:release` makes it), built aside so dist/ is left alone. */
+async function releaseServerSize(): Promise<{ bytes: number; gzip: number }> {
+  const r = await build({
+    entryPoints: [path.join(ROOT, 'server/src/server.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs',
+    minify: true, legalComments: 'none', write: false, logLevel: 'warning',
+  });
+  const code = r.outputFiles[0].contents;
+  return { bytes: code.length, gzip: gzipSync(code).length };
+}
+
+// ---------------------------------------------------------------- peers
+
+const SCHEMA_CANDIDATES = [process.env.LIBVIRT_SCHEMA_DIR, '/usr/share/libvirt/schemas'].filter((x): x is string => !!x);
+
+function findSchema(): string | undefined {
+  for (const dir of SCHEMA_CANDIDATES) {
+    const f = path.join(dir, 'domain.rng');
+    if (existsSync(f)) return f;
+  }
+  return undefined;
+}
+
+function hasXmllint(): boolean {
+  return spawnSync('xmllint', ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
+/** Wall time of one xmllint process (start-up included, as a user or CI script pays it). */
+function xmllintTimes(file: string, extra: string[], runs: number): Stat | undefined {
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync('xmllint', ['--noout', ...extra, file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    t.push(performance.now() - t0);
+    if (r.error) return undefined;
+  }
+  return stat(t);
+}
+
+// ---------------------------------------------------------------- in-process
+
+interface InProcess {
+  label: string;
+  chars: number;
+  elements: number;
+  diagnostics: number;
+  editToDiagnostics: Stat;
+  parse: Stat;
+  validate: Stat;
+  parseXmlOnly: Stat;
+  readDomainOnly: Stat;
+  xmldom: Stat;
+  strictCheck: Stat;
+  completionHostdevSource: Stat & { items: number };
+  completionPciBus: Stat & { items: number };
+  hover: Stat & { found: boolean };
+  quickFix: Stat & { actions: number; diagnostics: number };
+  symbols: Stat;
+  xmllintParse?: Stat;
+  xmllintRelaxng?: Stat & { valid: boolean };
+  ratioToXmldom: number;
+}
+
+function toggleDigit(text: string, at: number): string {
+  const c = text.charCodeAt(at);
+  const next = c >= 0x30 && c < 0x39 ? String.fromCharCode(c + 1) : '0';
+  return text.slice(0, at) + next + text.slice(at + 1);
+}
+
+function inProcess(b: Bundle, host: HostTopology, g: GeneratedDomain, size: (typeof SIZES)[number], schema: string | undefined, xmllint: boolean): InProcess {
+  const ls = b.getLanguageService({ host: { topology: () => host }, log: (m) => log(`service log: ${m}`) });
+  const runs = QUICK ? Math.max(3, Math.ceil(size.runs / 10)) : size.runs;
+  const uri = 'file:///bench/domain.xml';
+  let text = g.text;
+  let version = 1;
+  let diagnostics = 0;
+  const parseT: number[] = [];
+  const validateT: number[] = [];
+  // The edit loop: one character changes, then the document is parsed and checked, as the server does per version.
+  const edit = timeSync(runs, () => {
+    text = toggleDigit(text, g.marks.editOffset);
+    const t0 = performance.now();
+    const doc = ls.parse(text, uri, ++version);
+    const t1 = performance.now();
+    diagnostics = ls.validate(doc).length;
+    const t2 = performance.now();
+    parseT.push(t1 - t0);
+    validateT.push(t2 - t1);
+  });
+  const parseXmlOnly = timeSync(runs, () => { b.parseXml(text); });
+  const xml = b.parseXml(text);
+  const readDomainOnly = timeSync(runs, () => { b.readDomain(xml); });
+  const xmldom = timeSync(runs, () => { new b.DOMParser({ onError: () => undefined }).parseFromString(text, 'text/xml'); });
+  const doc = ls.parse(text, uri, ++version);
+  const strictCheck = timeSync(Math.max(3, Math.ceil(runs / 4)), () => { ls.strictCheck(doc); });
+
+  const reqRuns = QUICK ? 50 : 500;
+  const at = (offset: number) => doc.lines.positionAt(offset);
+  let items = 0;
+  const cHost = timeSync(reqRuns, () => { items = ls.complete(doc, at(g.marks.hostdevSourceBus)).items.length; });
+  const hostItems = items;
+  const cBus = timeSync(reqRuns, () => { items = ls.complete(doc, at(g.marks.pciBusValue)).items.length; });
+  let found = false;
+  const hover = timeSync(reqRuns, () => { found = ls.hover(doc, at(g.marks.hoverAttr)) !== null; });
+  const all = ls.validate(doc);
+  const fixRange = doc.lines.range(g.marks.fixStart, g.marks.fixEnd);
+  const onLine = all.filter((d: Diagnostic) => d.range.start.line <= fixRange.start.line && d.range.end.line >= fixRange.start.line);
+  let actions = 0;
+  const quickFix = timeSync(reqRuns, () => { actions = ls.codeActions(doc, fixRange, onLine).length; });
+  const symbols = timeSync(Math.max(5, Math.ceil(runs / 2)), () => { ls.symbols(doc); });
+
+  let xmllintParse: Stat | undefined;
+  let xmllintRelaxng: (Stat & { valid: boolean }) | undefined;
+  if (xmllint) {
+    const file = path.join(WORK, `domain-${size.label.replace(' ', '')}.xml`);
+    writeFileSync(file, text);
+    const n = QUICK ? 2 : size.bytes > 1e6 ? 3 : 7;
+    xmllintParse = xmllintTimes(file, [], n);
+    if (schema) {
+      const r = xmllintTimes(file, ['--relaxng', schema], n);
+      const valid = spawnSync('xmllint', ['--noout', '--relaxng', schema, file], { encoding: 'utf8', maxBuffer: 64 << 20 }).status === 0;
+      if (r) xmllintRelaxng = { ...r, valid };
+    }
+  }
+  return {
+    label: size.label, chars: text.length, elements: g.counts.elements, diagnostics,
+    editToDiagnostics: edit, parse: stat(parseT), validate: stat(validateT), parseXmlOnly, readDomainOnly, xmldom, strictCheck,
+    completionHostdevSource: { ...cHost, items: hostItems }, completionPciBus: { ...cBus, items },
+    hover: { ...hover, found }, quickFix: { ...quickFix, actions, diagnostics: onLine.length }, symbols,
+    xmllintParse, xmllintRelaxng,
+    ratioToXmldom: round(edit.median / xmldom.median),
+  };
+}
+
+// ---------------------------------------------------------------- over LSP
+
+interface OverLsp {
+  label: string;
+  editToPublish: Stat;
+  completion: Stat;
+  hover: Stat;
+  quickFix: Stat;
+  /** A hover sent right after an edit: the server parses the new version for it. */
+  hoverAfterEdit: Stat;
+  /** A hover sent while the debounced analysis of an edit is running. */
+  hoverDuringAnalysis: Stat;
+  /** Analyses published for a burst of 20 edits 5 ms apart (1 = stale work skipped). */
+  publishesForBurst: number;
+  rssMB: number;
+  peakRssMB: number;
+}
+
+function rssOf(pid: number): { rss: number; hwm: number } {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? NaN);
+    return { rss: round(kb('VmRSS') / 1024), hwm: round(kb('VmHWM') / 1024) };
+  } catch {
+    return { rss: NaN, hwm: NaN };
+  }
+}
+
+function positionIn(text: string, offset: number): { line: number; character: number } {
+  // Bench documents use \n line ends only, so this is the LSP position.
+  let line = 0, lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) { line++; lineStart = i + 1; }
+  return { line, character: offset - lineStart };
+}
+
+async function overLsp(sysfsRoot: string, g: GeneratedDomain, size: (typeof SIZES)[number]): Promise<OverLsp> {
+  const client = await startClient({ initializationOptions: { host: { sysfsRoot } } });
+  try {
+    const uri = `file:///bench/${size.label.replace(' ', '')}.xml`;
+    let text = g.text;
+    let version = 1;
+    await client.open(uri, text, version);
+    await client.diagnostics(uri, version);
+    const pos = {
+      edit: positionIn(text, g.marks.editOffset),
+      source: positionIn(text, g.marks.hostdevSourceBus),
+      hover: positionIn(text, g.marks.hoverAttr),
+      fixStart: positionIn(text, g.marks.fixStart),
+      fixEnd: positionIn(text, g.marks.fixEnd),
+    };
+    const change = (v: number) => {
+      const prev = text[g.marks.editOffset];
+      text = toggleDigit(text, g.marks.editOffset);
+      return client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+        textDocument: { uri, version: v },
+        contentChanges: [{ range: { start: pos.edit, end: { line: pos.edit.line, character: pos.edit.character + prev.length } }, text: text[g.marks.editOffset] }],
+      });
+    };
+    const runs = QUICK ? 3 : size.lspRuns;
+    const editToPublish = await timeAsync(runs, async () => {
+      const v = ++version;
+      await change(v);
+      await client.diagnostics(uri, v);
+    });
+    const td = { uri };
+    const reqRuns = QUICK ? 10 : size.bytes > 1e6 ? 30 : 100;
+    const completion = await timeAsync(reqRuns, async () => { await client.connection.sendRequest(CompletionRequest.type, { textDocument: td, position: pos.source }); });
+    const hover = await timeAsync(reqRuns, async () => { await client.connection.sendRequest(HoverRequest.type, { textDocument: td, position: pos.hover }); });
+    const last = client.published.filter((p) => p.uri === uri).at(-1)?.diagnostics ?? [];
+    const quickFix = await timeAsync(reqRuns, async () => {
+      await client.connection.sendRequest(CodeActionRequest.type, { textDocument: td, range: { start: pos.fixStart, end: pos.fixEnd }, context: { diagnostics: last.filter((d) => d.range.start.line === pos.fixStart.line) } });
+    });
+    const hoverAfterEdit = await timeAsync(runs, async () => {
+      const v = ++version;
+      void change(v);
+      await client.connection.sendRequest(HoverRequest.type, { textDocument: td, position: pos.hover });
+      await client.diagnostics(uri, v);
+    }, 1);
+    // The analysis starts when the 120 ms debounce fires; a request sent just after that waits for it.
+    const waits: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const v = ++version;
+      await change(v);
+      await sleep(125);
+      const t0 = performance.now();
+      await client.connection.sendRequest(HoverRequest.type, { textDocument: td, position: pos.hover });
+      waits.push(performance.now() - t0);
+      await client.diagnostics(uri, v);
+    }
+    const burstFirst = version + 1;
+    for (let k = 0; k < 20; k++) { await change(++version); await sleep(5); }
+    await client.diagnostics(uri, version);
+    await sleep(50);
+    const publishesForBurst = client.published.filter((p) => p.uri === uri && (p.version ?? 0) >= burstFirst).length;
+    const mem = rssOf(client.child.pid!);
+    return {
+      label: size.label, editToPublish, completion, hover, quickFix, hoverAfterEdit,
+      hoverDuringAnalysis: stat(waits),
+      publishesForBurst, rssMB: mem.rss, peakRssMB: mem.hwm,
+    };
+  } finally {
+    await client.stop();
+  }
+}
+
+async function coldStart(sysfsRoot: string, text: string, runs: number): Promise<{ firstDiagnostics: Stat; idleRssMB: number }> {
+  let idle = NaN;
+  const s = await timeAsync(runs, async (i) => {
+    const client: TestClient = await startClient({ initializationOptions: { host: { sysfsRoot } } });
+    await client.open('file:///bench/cold.xml', text, 1);
+    await client.diagnostics('file:///bench/cold.xml', 1);
+    if (i === 0) idle = rssOf(client.child.pid!).rss;
+    await client.stop();
+  }, 1);
+  return { firstDiagnostics: s, idleRssMB: idle };
+}
+
+// ---------------------------------------------------------------- host
+
+async function hostRead(b: Bundle, host: HostTopology): Promise<{ sysfsRoot: string; read: Stat; devices: number; iommus: number }> {
+  const mod = (await import(pathToFileURL(path.join(ROOT, 'scripts', 'make-host-fixtures.mjs')).href)) as {
+    buildHost(dir: string, h: unknown): void;
+  };
+  const sysfsRoot = path.join(WORK, 'sysfs', 'grace-bench');
+  // The fixture builder's host description, from the generated topology.
+  const iommus = host.iommus.map((i) => ({ name: i.name, dir: `/devices/platform/${i.platformDevice}/iommu`, numa: i.numaNode }));
+  const devices = host.pciDevices.map((d) => ({
+    bdf: d.bdf, vendor: d.vendorId, device: d.deviceId, class: d.classCode, numa: d.numaNode ?? -1,
+    iommu: d.iommu, group: d.iommuGroup, driver: d.driver,
+  }));
+  mod.buildHost(sysfsRoot, { iommus, devices });
+  let got: HostTopology | undefined;
+  const read = await timeAsync(QUICK ? 3 : 15, async () => { got = await b.readSysfsTopology(sysfsRoot, { pciIdsPaths: [] }); });
+  return { sysfsRoot, read, devices: got?.pciDevices.length ?? 0, iommus: got?.iommus.length ?? 0 };
+}
+
+// ---------------------------------------------------------------- report
+
+interface Target { what: string; target: string; measured: string; met: boolean | undefined }
+
+function targets(r: Results): Target[] {
+  const ip = (label: string) => r.inProcess.find((x) => x.label === label);
+  const lsp = (label: string) => r.lsp.find((x) => x.label === label);
+  const out: Target[] = [];
+  const add = (what: string, target: string, value: number | undefined, limit: number, unit = 'ms') =>
+    out.push({ what, target, measured: value === undefined || Number.isNaN(value) ? 'not measured' : `${value} ${unit}`, met: value === undefined || Number.isNaN(value) ? undefined : value <= limit });
+  const k50 = ip('50 KB'), m5 = ip('5 MB');
+  add('50 KB: edit → diagnostics computed (median)', '≤ 2 ms', k50?.editToDiagnostics.median, 2);
+  add('50 KB: completion at a hostdev source address (median)', '≤ 1 ms', k50?.completionHostdevSource.median, 1);
+  add('50 KB: completion at pciBus (median)', '≤ 1 ms', k50?.completionPciBus.median, 1);
+  add('50 KB: hover (median)', '≤ 1 ms', k50?.hover.median, 1);
+  add('5 MB: edit → diagnostics computed (median)', '≤ 150 ms', m5?.editToDiagnostics.median, 150);
+  for (const x of r.inProcess) add(`${x.label}: full analysis ÷ bare xmldom parse`, '≤ 2×', x.ratioToXmldom, 2, '×');
+  const l5 = lsp('5 MB');
+  add('5 MB over LSP: hover sent while analysis runs (median wait)', '≤ 50 ms (not queued behind analysis)', l5?.hoverDuringAnalysis.median, 50);
+  add('5 MB over LSP: analyses published for a burst of 20 edits', '1 (stale work dropped)', l5?.publishesForBurst, 1, '');
+  add('Cold start → first diagnostics, 50 KB (median)', '≤ 300 ms', r.coldStart?.firstDiagnostics.median, 300);
+  add('Release server bundle', '≤ 1 MB', round(r.bundle.bytes / 1e6), 1, 'MB');
+  add('Server RSS with the 5 MB document open', '≤ 80 MB', l5?.rssMB, 80, 'MB');
+  return out;
+}
+
+interface Results {
+  machine: { cpus: number; cpuModel: string; node: string; platform: string; memoryGB: number; date: string; commit?: string };
+  host: { devices: number; iommus: number; readSysfs: Stat; sysfsDevicesRead: number };
+  bundle: { bytes: number; gzip: number };
+  peers: { xmllint: boolean; schema: string | undefined };
+  inProcess: InProcess[];
+  lsp: OverLsp[];
+  coldStart?: { firstDiagnostics: Stat; idleRssMB: number };
+  targets: Target[];
+}
+
+const ms = (s: Stat | undefined) => (s ? `${s.median} / ${s.p95}` : '—');
+
+function markdown(r: Results): string {
+  const L: string[] = [];
+  const m = r.machine;
+  L.push(`Measured ${m.date} on ${m.cpus} cores (${m.cpuModel}), ${m.memoryGB} GB, Node ${m.node}, ${m.platform}${m.commit ? `, commit ${m.commit}` : ''}.`);
+  L.push('Times in milliseconds as **median / p95** over the runs given; ratios use medians. In-process figures run the bundled service, as shipped.');
+  L.push('');
+  L.push('### In process (language service)');
+  L.push('');
+  const cols = r.inProcess.map((x) => x.label);
+  L.push(`| figure | ${cols.join(' | ')} |`);
+  L.push(`|---|${cols.map(() => '---:').join('|')}|`);
+  const row = (name: string, f: (x: InProcess) => string) => L.push(`| ${name} | ${r.inProcess.map(f).join(' | ')} |`);
+  row('document size (UTF-16 units) / elements', (x) => `${x.chars.toLocaleString('en')} / ${x.elements.toLocaleString('en')}`);
+  row('runs', (x) => String(x.editToDiagnostics.runs));
+  row('**edit → diagnostics** (parse + model + rules)', (x) => `**${ms(x.editToDiagnostics)}**`);
+  row('  of which parse + model + line index', (x) => ms(x.parse));
+  row('  of which rules → diagnostics', (x) => ms(x.validate));
+  row('tolerant XML scan alone', (x) => ms(x.parseXmlOnly));
+  row('domain model alone', (x) => ms(x.readDomainOnly));
+  row('diagnostics reported', (x) => String(x.diagnostics));
+  row('floor: bare xmldom parse', (x) => ms(x.xmldom));
+  row('**edit → diagnostics ÷ xmldom**', (x) => `**${x.ratioToXmldom}×**`);
+  row('strict check (xmldom, on open/save)', (x) => ms(x.strictCheck));
+  row('peer: `xmllint --noout` (process)', (x) => (x.xmllintParse ? `${ms(x.xmllintParse)} (${round(x.editToDiagnostics.median / x.xmllintParse.median)}×)` : 'not installed'));
+  row('peer: `xmllint --relaxng domain.rng` (process)', (x) => (x.xmllintRelaxng ? `${ms(x.xmllintRelaxng)} (${round(x.editToDiagnostics.median / x.xmllintRelaxng.median)}×)` : 'not installed'));
+  row('completion at hostdev source `bus` (items)', (x) => `${ms(x.completionHostdevSource)} (${x.completionHostdevSource.items})`);
+  row('completion at `pciBus` (items)', (x) => `${ms(x.completionPciBus)} (${x.completionPciBus.items})`);
+  row('hover on `accel` (answered)', (x) => `${ms(x.hover)} (${x.hover.found ? 'yes' : 'null'})`);
+  row('quick fixes for `ssidSize` (actions)', (x) => `${ms(x.quickFix)} (${x.quickFix.actions})`);
+  row('document symbols', (x) => ms(x.symbols));
+  L.push('');
+  if (r.lsp.length) {
+    L.push('### Over LSP (`node dist/server.js --stdio`, incremental sync)');
+    L.push('');
+    const lc = r.lsp.map((x) => x.label);
+    L.push(`| figure | ${lc.join(' | ')} |`);
+    L.push(`|---|${lc.map(() => '---:').join('|')}|`);
+    const lrow = (name: string, f: (x: OverLsp) => string) => L.push(`| ${name} | ${r.lsp.map(f).join(' | ')} |`);
+    lrow('one-character edit → diagnostics published (includes the 120 ms debounce)', (x) => ms(x.editToPublish));
+    lrow('completion round trip', (x) => ms(x.completion));
+    lrow('hover round trip', (x) => ms(x.hover));
+    lrow('code action round trip', (x) => ms(x.quickFix));
+    lrow('hover sent with the edit (server parses the new version first)', (x) => ms(x.hoverAfterEdit));
+    lrow('hover sent while the analysis runs (wait)', (x) => ms(x.hoverDuringAnalysis));
+    lrow('analyses published for 20 edits 5 ms apart', (x) => String(x.publishesForBurst));
+    lrow('server RSS / peak RSS (MB)', (x) => `${x.rssMB} / ${x.peakRssMB}`);
+    L.push('');
+  }
+  L.push('### Start-up, host, size');
+  L.push('');
+  L.push('| figure | value |');
+  L.push('|---|---:|');
+  if (r.coldStart) {
+    L.push(`| cold start → first diagnostics (spawn, initialize, open 50 KB) | ${ms(r.coldStart.firstDiagnostics)} ms |`);
+    L.push(`| idle server RSS after the first diagnostics | ${r.coldStart.idleRssMB} MB |`);
+  }
+  L.push(`| host topology read from sysfs (${r.host.iommus} SMMUs, ${r.host.devices} devices; read back ${r.host.sysfsDevicesRead}) | ${ms(r.host.readSysfs)} ms |`);
+  L.push(`| release server bundle (minified) / gzip | ${(r.bundle.bytes / 1024).toFixed(0)} KiB / ${(r.bundle.gzip / 1024).toFixed(0)} KiB |`);
+  L.push('');
+  L.push('### Targets');
+  L.push('');
+  L.push('| target | goal | measured | |');
+  L.push('|---|---|---:|---|');
+  for (const t of r.targets) L.push(`| ${t.what} | ${t.target} | ${t.measured} | ${t.met === undefined ? '—' : t.met ? 'met' : '**missed**'} |`);
+  return L.join('\n');
+}
+
+function writeDocs(md: string): void {
+  const file = path.join(ROOT, 'docs', 'performance.md');
+  const BEGIN = '<!-- BEGIN bench-results -->', END = '<!-- END bench-results -->';
+  const block = `${BEGIN}\n${md}\n${END}`;
+  let doc = existsSync(file) ? readFileSync(file, 'utf8') : `# Performance\n\n${BEGIN}\n${END}\n`;
+  const a = doc.indexOf(BEGIN), z = doc.indexOf(END);
+  doc = a !== -1 && z > a ? doc.slice(0, a) + block + doc.slice(z + END.length) : `${doc.trimEnd()}\n\n${block}\n`;
+  writeFileSync(file, doc);
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  mkdirSync(WORK, { recursive: true });
+  if (!existsSync(path.join(ROOT, 'dist', 'server.js')) && !args.has('--no-lsp')) throw new Error('dist/server.js is missing: run `npm run build` first (npm run bench does).');
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  const cpus = os.cpus();
+  const machine = {
+    cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.arch()}`,
+    memoryGB: Math.round(os.totalmem() / 2 ** 30), date: new Date().toISOString().slice(0, 10),
+    commit: commit.status === 0 ? commit.stdout.trim() : undefined,
+  };
+  log(`bench: ${machine.cpus} cores, Node ${machine.node}${QUICK ? ' (quick)' : ''}`);
+
+  const b = await loadBundle();
+  const host = generateHost({ smmus: 16, devices: 300, seed: 7 });
+  const hr = await hostRead(b, host);
+  log(`host: read ${hr.devices} devices / ${hr.iommus} IOMMUs from sysfs in ${hr.read.median} ms`);
+  const bundle = await releaseServerSize();
+  const schema = findSchema();
+  const xmllint = hasXmllint();
+  log(`peers: xmllint ${xmllint ? 'yes' : 'no'}, libvirt schema ${schema ? 'yes' : 'no'}`);
+
+  const docs = new Map(SIZES.map((s) => [s.label, generateDomain({ targetBytes: s.bytes, host, seed: 11 })]));
+  const inproc: InProcess[] = [];
+  for (const s of SIZES) {
+    log(`in process: ${s.label}`);
+    inproc.push(inProcess(b, host, docs.get(s.label)!, s, schema, xmllint));
+  }
+
+  const lsp: OverLsp[] = [];
+  let cold: Results['coldStart'];
+  if (!args.has('--no-lsp')) {
+    const k50 = docs.get('50 KB') ?? generateDomain({ targetBytes: 50 * 1024, host, seed: 11 });
+    log('LSP: cold start');
+    cold = await coldStart(hr.sysfsRoot, k50.text, QUICK ? 2 : 10);
+    for (const s of SIZES) {
+      if (QUICK && s.bytes > 1e6) continue;
+      log(`LSP: ${s.label}`);
+      lsp.push(await overLsp(hr.sysfsRoot, docs.get(s.label)!, s));
+    }
+  }
+
+  const results: Results = {
+    machine,
+    host: { devices: host.pciDevices.length, iommus: host.iommus.length, readSysfs: hr.read, sysfsDevicesRead: hr.devices },
+    bundle, peers: { xmllint, schema: schema ? path.basename(schema) : undefined },
+    inProcess: inproc, lsp, coldStart: cold, targets: [],
+  };
+  results.targets = targets(results);
+  const md = markdown(results);
+  console.log(md);
+  if (!args.has('--no-write') && !QUICK) {
+    writeFileSync(path.join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    writeDocs(md);
+    log('wrote bench/results.json and docs/performance.md');
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

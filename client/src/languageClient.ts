@@ -1,0 +1,62 @@
+/**
+ * Starting the language server: how it runs (node IPC, with an inspector
+ * port in debug), which documents it sees, what settings it starts with, and
+ * how often it may be restarted after a crash before the user is told.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  LanguageClient, TransportKind, CloseAction, ErrorAction,
+  type LanguageClientOptions, type ServerOptions, type ErrorHandler, type Message,
+} from 'vscode-languageclient/node';
+import { DOCUMENT_SCHEMES } from './documents';
+import { SETTINGS_SECTION } from './contributions';
+
+const MAX_RESTARTS = 3;
+
+export function createLanguageClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
+  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+
+  let restarts = 0;
+  const errorHandler: ErrorHandler = {
+    error: (_error: Error, _message: Message | undefined, count: number | undefined) =>
+      ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
+    closed: () => {
+      restarts++;
+      if (restarts <= MAX_RESTARTS) {
+        void vscode.window.showWarningMessage(`The libvirt domain XML server stopped; restarting it (${restarts}/${MAX_RESTARTS}).`);
+        return { action: CloseAction.Restart };
+      }
+      void vscode.window.showErrorMessage('The libvirt domain XML server stopped repeatedly and will not be restarted. See the "Libvirt Domain XML" output for details.', 'Show log')
+        .then((choice) => { if (choice) output.show(); });
+      return { action: CloseAction.DoNotRestart };
+    },
+  };
+
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { language: 'libvirt-xml' },
+      // Plain XML files too: the server only reports on documents whose root is <domain>.
+      ...DOCUMENT_SCHEMES.map((scheme) => ({ language: 'xml', scheme })),
+    ],
+    synchronize: { configurationSection: SETTINGS_SECTION },
+    initializationOptions: settingsForServer(),
+    outputChannel: output,
+    errorHandler,
+  };
+
+  return new LanguageClient(SETTINGS_SECTION, 'Libvirt Domain XML', serverOptions, clientOptions);
+}
+
+/** The settings the server starts with; later changes reach it through workspace/configuration. */
+function settingsForServer(): Record<string, unknown> {
+  const c = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  return {
+    host: { sysfsRoot: c.get<string>('host.sysfsRoot'), snapshot: c.get<string>('host.snapshot') },
+    libvirtVersion: c.get<string>('libvirtVersion'),
+  };
+}

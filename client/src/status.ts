@@ -1,0 +1,49 @@
+/**
+ * The status bar item saying where host knowledge comes from
+ * ("3 host SMMUs · sysfs", "snapshot: gb200-node7.json", "no SMMUv3 on this
+ * host"); a click opens the host menu (refresh, pick a snapshot, …).
+ */
+import * as vscode from 'vscode';
+import type { HostStatus } from './protocol';
+import { COMMANDS } from './contributions';
+
+/** Text and tooltip for a host status: a pure function of the status. */
+export function statusPresentation(s: HostStatus): { text: string; tooltip: string } {
+  const icon = s.kind === 'error' ? '$(warning)' : s.smmuCount > 0 ? '$(circuit-board)' : '$(server)';
+  return { text: `${icon} ${s.text}`, tooltip: `${s.detail}\n\nClick to refresh or pick a snapshot.` };
+}
+
+export class HostStatusItem implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private last: HostStatus | undefined;
+
+  constructor() {
+    this.item = vscode.window.createStatusBarItem('libvirtDomainXml.host', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = 'Libvirt host topology';
+    this.item.command = COMMANDS.hostMenu;
+    this.item.text = '$(server) host: reading…';
+    this.item.show();
+  }
+
+  /** The status last shown, for commands that explain themselves (generate topology). */
+  get current(): HostStatus | undefined {
+    return this.last;
+  }
+
+  show(s: HostStatus): void {
+    this.last = s;
+    const p = statusPresentation(s);
+    this.item.text = p.text;
+    this.item.tooltip = p.tooltip;
+    this.item.show();
+  }
+
+  /** While a refresh runs: a spinning icon in place of the host icon. */
+  busy(): void {
+    this.item.text = `$(sync~spin) ${this.last?.text ?? 'host: reading…'}`;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * The steps of the end-to-end suite, in order, each what a person does and
+ * what they should see. `session` names the code-server session (and so the
+ * fixture host) a step runs in; steps of a session share one workbench and
+ * run in the order listed, each starting with no editor open (run.mjs closes
+ * them, discarding unsaved changes), and ends with a screenshot.
+ *
+ * A step gets `env`: wb (the Workbench driver), folder (the workspace copy of
+ * examples/), root (the fixture sysfs root), assert, shot(name), and the
+ * oracle functions (cliProblems, cliFindings, completionLabels, hoverMarkdown,
+ * markdownAsText, textAfterFix).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { HOSTS } from '../scripts/make-host-fixtures.mjs';
+import { byPosition } from './lib/oracle.mjs';
+
+/**
+ * The first line (1-based, after line `after`) that starts with `needle`
+ * once indentation is removed, and its text. Starting the line keeps the
+ * examples' comments, which quote the same XML, out of the way.
+ */
+function lineOf(text, needle, after = 0) {
+  const lines = text.split('\n');
+  for (let i = after; i < lines.length; i++) if (lines[i].trimStart().startsWith(needle)) return { line: i + 1, text: lines[i] };
+  throw new Error(`no line starts with ${needle}`);
+}
+
+const smmuNames = (host) => HOSTS[host].iommus.map((i) => i.name).sort();
+
+export const steps = [
+  // ---------------------------------------------------------------- fixture Grace host
+  {
+    session: 'host',
+    name: 'the workbench opens the examples folder',
+    async run({ wb, folder, assert, shot }) {
+      const expected = readdirSync(folder).filter((f) => f.endsWith('.xml')).sort();
+      const shown = await wb.until('explorer lists every example', () => wb.explorerFiles(), (l) => l.length >= expected.length);
+      assert.deepEqual(shown.filter((f) => f.endsWith('.xml')).sort(), expected);
+      await shot('host-00-workbench');
+    },
+  },
+  {
+    session: 'host',
+    name: 'a broken example shows squiggles and its findings in the Problems panel',
+    async run({ wb, folder, root, assert, shot, cliProblems }) {
+      const name = 'broken-missing-expander.xml';
+      await wb.openFile(name);
+      await wb.showProblems();
+      const expected = cliProblems(path.join(folder, name), root);
+      assert.ok(expected.some((p) => p.startsWith('smmu-map-missing-expander @')), `the CLI reports smmu-map-missing-expander: ${expected}`);
+      const shown = await wb.until('Problems panel matches the checker', () => wb.problems(name).then((l) => l.slice().sort(byPosition)),
+        (l) => JSON.stringify(l) === JSON.stringify(expected));
+      assert.deepEqual(shown, expected);
+      // F8 jumps to the first problem and shows its message inline, squiggle in view.
+      await wb.focusEditor();
+      await wb.press('F8');
+      await wb.page.locator('.editor-group-container.active .zone-widget .marker-widget, .editor-group-container.active .marker-widget').first().waitFor();
+      const squiggles = await wb.until('squiggles in view', () => wb.squiggles(), (s) => s.length > 0);
+      assert.ok(squiggles.includes('warning'), `squiggles seen: ${squiggles}`);
+      await shot('host-01-problems');
+      await wb.press('Escape');
+    },
+  },
+  {
+    session: 'host',
+    name: 'the status bar item names the fixture host and opens the host menu',
+    async run({ wb, assert, shot }) {
+      await wb.openFile('grace-1gpu.xml');
+      const items = await wb.until('host status item', () => wb.statusItems(), (l) => l.some((t) => /host SMMU|SMMUv3 on this host/.test(t)));
+      assert.ok(items.includes('3 host SMMUs · sysfs'), `status bar: ${JSON.stringify(items)}`);
+      await wb.clickStatusItem('3 host SMMUs · sysfs');
+      const menu = await wb.quickPickItems();
+      assert.ok(menu.some((l) => /Refresh host topology/.test(l)), `host menu: ${JSON.stringify(menu)}`);
+      await shot('host-02-status-menu');
+      await wb.press('Escape');
+    },
+  },
+  {
+    session: 'host',
+    name: 'typing < in <devices> suggests the device elements',
+    async run({ wb, folder, root, assert, shot, completionLabels }) {
+      const name = 'grace-1gpu.xml';
+      const text = readFileSync(path.join(folder, name), 'utf8');
+      const close = lineOf(text, '</devices>');
+      await wb.openFile(name);
+      // A new line above </devices>, as a person adds a device: End, Enter, "<".
+      await wb.gotoPosition(close.line - 1, 1);
+      await wb.press('End');
+      await wb.press('Enter');
+      await wb.type('<');
+      const labels = await wb.suggestions();
+      const cursor = await wb.cursor();
+      const expected = await completionLabels(insertLine(text, close.line, ' '.repeat(cursor.column - 2) + '<'), cursor.line, cursor.column, root);
+      assert.ok(['controller', 'hostdev', 'iommu'].every((l) => expected.includes(l)), `the service offers: ${expected}`);
+      assert.deepEqual(labels, expected.slice(0, labels.length));
+      assert.equal(await wb.suggestCount(), expected.length);
+      await wb.showSuggestDetails();
+      await shot('host-03-complete-devices');
+      await wb.closeWidgets();
+      await wb.command('File: Revert File');
+    },
+  },
+  {
+    session: 'host',
+    name: 'in a <nestedSmmuv3> element, < and then the name suggest the host SMMUs',
+    async run({ wb, folder, root, host, assert, shot, cliProblems }) {
+      const name = 'nested-proposal.xml';
+      const file = path.join(folder, name);
+      const text = readFileSync(file, 'utf8');
+      // The second <nestedSmmuv3> names the NVMe drive's SMMU; replace its <name> line.
+      const second = lineOf(text, '<nestedSmmuv3>', lineOf(text, '<nestedSmmuv3>').line);
+      const nameLine = lineOf(text, '<name>', second.line);
+      assert.ok(cliProblems(file, root).some((p) => p.startsWith('nested-smmu-device-mismatch')), 'the example starts with a mismatch');
+      await wb.openFile(name);
+      await wb.gotoPosition(nameLine.line, nameLine.text.indexOf('<') + 1);
+      await wb.press('Shift+End');
+      // Delete first: typing "<" over a selection would wrap it in <...> (auto-surround).
+      await wb.press('Delete');
+      await wb.type('<');
+      const elements = await wb.suggestions();
+      assert.deepEqual(elements, ['name', 'address']);
+      await wb.press('Enter'); // accepts "name": <name>|</name>
+      await wb.triggerSuggest();
+      const names = await wb.suggestions();
+      assert.deepEqual(names, smmuNames(host));
+      await wb.showSuggestDetails();
+      await shot('host-04-complete-smmu-names');
+      // The GPU below this expander is behind ...36000000: choose it, save, and the mismatch is gone.
+      const gpuSmmu = HOSTS[host].devices.find((d) => d.bdf === '0019:01:00.0').iommu;
+      for (let i = 0; i < names.indexOf(gpuSmmu); i++) await wb.press('ArrowDown');
+      await wb.press('Enter');
+      await wb.save();
+      const saved = readFileSync(file, 'utf8');
+      assert.equal(saved.split('\n')[nameLine.line - 1].trim(), `<name>${gpuSmmu}</name>`);
+      const expected = cliProblems(file, root);
+      assert.ok(!expected.some((p) => p.startsWith('nested-smmu-device-mismatch')), `after the change: ${expected}`);
+      await wb.showProblems();
+      await wb.until('Problems panel drops the mismatch', () => wb.problems(name).then((l) => l.sort(byPosition)), (l) => JSON.stringify(l) === JSON.stringify(expected));
+    },
+  },
+  {
+    session: 'host',
+    name: "hovering model='smmuv3' explains the model",
+    async run({ wb, folder, root, assert, shot, hoverMarkdown, markdownAsText }) {
+      const name = 'grace-1gpu.xml';
+      const text = readFileSync(path.join(folder, name), 'utf8');
+      const at = lineOf(text, "<iommu model='smmuv3'");
+      const column = at.text.indexOf("'smmuv3'") + 3;
+      await wb.openFile(name);
+      await wb.gotoPosition(at.line, column);
+      const shown = await wb.hoverAtCursor();
+      const md = await hoverMarkdown(text, at.line, column, root);
+      assert.ok(md, 'the service has a hover there');
+      assert.equal(shown.replace(/\s+/g, ' ').trim(), markdownAsText(md));
+      await shot('host-05-hover-smmuv3');
+      await wb.closeWidgets();
+    },
+  },
+  {
+    session: 'host',
+    name: 'Ctrl+. on a host SMMU without expander adds one, and the warnings go',
+    async run({ wb, folder, root, assert, shot, cliFindings, cliProblems, textAfterFix }) {
+      const name = 'broken-missing-expander.xml';
+      const file = path.join(folder, name);
+      const before = readFileSync(file, 'utf8');
+      const finding = cliFindings(file, root).find((f) => f.code === 'smmu-map-missing-expander');
+      assert.ok(finding, 'the example has a host SMMU without expander');
+      const title = 'Add a pxb-pcie expander for host SMMU';
+      const expected = await textAfterFix(before, root, 'smmu-map-missing-expander', title);
+      await wb.openFile(name);
+      await wb.gotoPosition(finding.range.start.line + 1, finding.range.start.character + 1);
+      const menu = await wb.quickFixMenu();
+      assert.ok(menu.includes(expected.title), `quick fixes offered: ${JSON.stringify(menu)}`);
+      await shot('host-06-quick-fix-menu');
+      await wb.applyQuickFix(expected.title);
+      await wb.save();
+      assert.equal(readFileSync(file, 'utf8'), expected.text);
+      const after = cliProblems(file, root);
+      assert.deepEqual(after.filter((p) => p.startsWith('smmu-map-')), []);
+      await wb.showProblems();
+      await wb.until('Problems panel after the fix', () => wb.problems(name).then((l) => l.sort(byPosition)), (l) => JSON.stringify(l) === JSON.stringify(after));
+      await shot('host-07-quick-fix-applied');
+    },
+  },
+  {
+    session: 'host',
+    name: 'the vSMMU Topology view shows each host SMMU with its expander',
+    async run({ wb, folder, root, assert, shot, topologyRows }) {
+      const name = 'grace-2gpu.xml';
+      const expected = await topologyRows(readFileSync(path.join(folder, name), 'utf8'), root);
+      assert.ok(expected.rows.some((r) => r.level === 1 && /^smmu3\.0x/.test(r.label)), 'grouped by host SMMU');
+      await wb.openFile(name);
+      const rows = await showTopology(wb, expected.rows.length);
+      assert.deepEqual(rows, expected.rows);
+      await shot('host-08-topology-view');
+    },
+  },
+
+  // ---------------------------------------------------------------- no host topology
+  {
+    session: 'no-host',
+    name: 'without SMMUv3 on the host the status item says so',
+    async run({ wb, assert, shot }) {
+      // The extension starts with the first XML file opened.
+      await wb.openFile('grace-1gpu.xml');
+      const items = await wb.until('host status item', () => wb.statusItems(), (l) => l.some((t) => /host SMMU|SMMUv3 on this host/.test(t)));
+      assert.ok(items.includes('no SMMUv3 on this host · sysfs'), `status bar: ${JSON.stringify(items)}`);
+      await shot('no-host-00-status');
+    },
+  },
+  {
+    session: 'no-host',
+    name: 'without a host the Problems panel says once why host checks are off',
+    async run({ wb, folder, root, assert, shot, cliProblems }) {
+      const name = 'grace-1gpu.xml';
+      const expected = cliProblems(path.join(folder, name), root);
+      assert.deepEqual(expected.map((p) => p.split(' @ ')[0]), ['smmu-map-no-host']);
+      await wb.openFile(name);
+      await wb.showProblems();
+      await wb.until('Problems panel matches the checker', () => wb.problems(name).then((l) => l.sort(byPosition)), (l) => JSON.stringify(l) === JSON.stringify(expected));
+      await shot('no-host-01-problems');
+    },
+  },
+  {
+    session: 'no-host',
+    name: 'without a host the vSMMU Topology view groups by expander and says why',
+    async run({ wb, folder, root, assert, shot, topologyRows }) {
+      const name = 'grace-2gpu.xml';
+      const expected = await topologyRows(readFileSync(path.join(folder, name), 'utf8'), root);
+      assert.ok(expected.message && /No SMMUv3 on this host/.test(expected.message), `the view explains: ${expected.message}`);
+      await wb.openFile(name);
+      const rows = await showTopology(wb, expected.rows.length);
+      assert.deepEqual(rows, expected.rows);
+      assert.equal(await wb.viewMessage('vSMMU Topology'), expected.message);
+      await shot('no-host-02-topology-view');
+    },
+  },
+];
+
+/**
+ * Collapses the folder tree to give the side bar to the vSMMU Topology view,
+ * expands that view and waits for its rows (as many as the oracle expects).
+ */
+async function showTopology(wb, count) {
+  await wb.collapseView('examples');
+  const pane = await wb.expandView('vSMMU Topology');
+  return wb.until('topology rows', () => wb.treeRows(pane), (r) => r.length >= count);
+}
+
+/** The text with `line` inserted before 1-based line `before`. */
+function insertLine(text, before, line) {
+  const lines = text.split('\n');
+  lines.splice(before - 1, 0, line);
+  return lines.join('\n');
+}
+
+

@@ -1,0 +1,287 @@
+/**
+ * Schema validation for the server and the CLI: the verdict of libvirt's own
+ * RelaxNG grammar (what `virt-xml-validate` says), as findings on exact text.
+ *
+ * It runs beside the rule families, never in their way: callers publish our
+ * own diagnostics first and merge these when they arrive. A run for an older
+ * version of a document is cancelled as soon as a newer one is asked for; the
+ * grammar is read and indexed once per directory; engine runs are done one at
+ * a time so that a burst of edits in several files cannot pile up processes.
+ * When no schemas are found, one information finding says so, once, on the
+ * first document asked about; everything else keeps working.
+ */
+import { parseXml } from '../xml/parser';
+import type { XmlElement } from '../xml/nodes';
+import type { Finding } from '../rules/types';
+import { locateSchemas, type LocateOptions, type SchemaLocation } from './locate';
+import { loadSchema, type LoadedSchema } from './rng';
+import type { SchemaEngine, SchemaSet } from './engine';
+import { createEngine, type EngineChoice } from './engines';
+import { localize, PatternsOf } from './localize';
+import { renderIssues, SCHEMA_INVALID, SCHEMA_NEWER_LIBVIRT, unavailableFinding, type Blank } from './messages';
+
+export interface SchemaSettings {
+  /** `libvirtDomainXml.schema.enable`. */
+  readonly enable: boolean;
+  /** `libvirtDomainXml.schema.directory`; empty: find the installed schemas. */
+  readonly directory: string;
+  /** Which libxml2 to run; 'auto' prefers the system xmllint. */
+  readonly engine: EngineChoice;
+}
+
+export const DEFAULT_SCHEMA_SETTINGS: SchemaSettings = { enable: true, directory: '', engine: 'auto' };
+
+/** Everything needed to validate, built once per settings. */
+export interface SchemaSetup {
+  readonly location: SchemaLocation;
+  readonly loaded: LoadedSchema;
+  readonly set: SchemaSet;
+  readonly engine: SchemaEngine;
+}
+
+export type SchemaStatus =
+  | { readonly available: true; readonly dir: string; readonly libvirtVersion: string | undefined; readonly engine: string }
+  | { readonly available: false; readonly reason: string };
+
+/** How a document fared: the findings and the verdict they add up to. */
+export interface SchemaCheck {
+  readonly findings: Finding[];
+  /** 'newer-syntax': the local schema rejects only syntax that a later libvirt accepts. */
+  readonly verdict: 'valid' | 'invalid' | 'newer-syntax' | 'skipped';
+}
+
+export interface SchemaValidatorOptions {
+  readonly settings?: Partial<SchemaSettings>;
+  readonly log?: (message: string) => void;
+  /** Where to look (tests point it elsewhere). */
+  readonly locate?: Omit<LocateOptions, 'directory'>;
+  /** Use this engine instead of choosing one (tests). */
+  readonly engine?: SchemaEngine;
+}
+
+/** Builds the setup for a settings value, or says why there is none. */
+export async function prepareSchema(
+  settings: SchemaSettings, locate: Omit<LocateOptions, 'directory'> = {}, engine?: SchemaEngine,
+): Promise<SchemaSetup | { unavailable: string }> {
+  const location = locateSchemas({ ...locate, directory: settings.directory });
+  if (location.dir === undefined) {
+    if (location.explicitMissing) return { unavailable: `no libvirt schema (domain.rng) in ${location.explicitMissing}, the schema directory given.` };
+    return { unavailable: `no libvirt schemas found (looked in ${location.searched.join(' and ')}). Install libvirt's schemas (Debian: package libvirt0) or name a schema directory (setting libvirtDomainXml.schema.directory, CLI --schema DIR).` };
+  }
+  const chosen = engine ?? createEngine(settings.engine);
+  if (!chosen) return { unavailable: `libvirt schemas are in ${location.dir}, but neither the xmllint program nor the xmllint-wasm package is available to validate with.` };
+  let loaded: LoadedSchema;
+  try {
+    loaded = await loadSchema(location.dir);
+  } catch (e) {
+    return { unavailable: `the libvirt schema in ${location.dir} could not be read (${(e as Error).message}).` };
+  }
+  const set: SchemaSet = { dir: loaded.dir, main: loaded.main, files: new Map(loaded.files.map((f) => [f.name, f.text])) };
+  return { location, loaded, set, engine: chosen };
+}
+
+/**
+ * Validates one text. When the only faults are syntax a later libvirt knows,
+ * that syntax is blanked out and the text validated again, so that a real
+ * error behind it is still found (libxml2 stops at the first fault of an
+ * element).
+ */
+export async function checkText(text: string, setup: SchemaSetup, signal?: AbortSignal): Promise<SchemaCheck> {
+  const first = parseXml(text);
+  const root = first.roots[0];
+  if (!root || root.name !== 'domain' || first.problems.length) return { findings: [], verdict: 'skipped' };
+  const findings: Finding[] = [];
+  let current = text;
+  let doc = first;
+  for (let pass = 0; pass < 4; pass++) {
+    const [r] = await setup.engine.validateMany([current], setup.set, undefined, signal);
+    if (!r || r.notWellFormed) return { findings, verdict: findings.length ? 'newer-syntax' : 'skipped' };
+    if (r.valid) return { findings, verdict: findings.length ? 'newer-syntax' : 'valid' };
+    const issues = await localize(doc, r.errors, { engine: setup.engine, schema: setup.set, model: setup.loaded.model, signal });
+    const rendered = renderIssues(issues, { pats: new PatternsOf(setup.loaded.model), model: setup.loaded.model, schemaVersion: setup.location.libvirtVersion });
+    if (!rendered.findings.length) {
+      findings.push(fallbackFinding(doc.roots[0], r.errors.map((e) => e.message)));
+      return { findings, verdict: 'invalid' };
+    }
+    findings.push(...rendered.findings);
+    if (rendered.findings.some((f) => f.code === SCHEMA_INVALID) || !rendered.blanks.length) {
+      return { findings, verdict: findings.some((f) => f.code === SCHEMA_INVALID) ? 'invalid' : 'newer-syntax' };
+    }
+    current = blank(current, rendered.blanks);
+    doc = parseXml(current);
+  }
+  return { findings, verdict: findings.some((f) => f.code === SCHEMA_INVALID) ? 'invalid' : 'newer-syntax' };
+}
+
+/** Replaces the ranges by spaces, keeping line breaks, so every offset and line stays where it was. */
+export function blank(text: string, ranges: readonly Blank[]): string {
+  const chars = text.split('');
+  for (const r of ranges) for (let i = Math.max(0, r.start); i < Math.min(text.length, r.end); i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
+  return chars.join('');
+}
+
+function fallbackFinding(root: XmlElement | undefined, messages: string[]): Finding {
+  return {
+    code: SCHEMA_INVALID, severity: 'error', start: root?.nameStart ?? 0, end: root?.nameEnd ?? 0,
+    message: `The libvirt schema rejects this document: ${messages.join('; ') || 'libxml2 gave no reason'}.`,
+  };
+}
+
+interface Pending {
+  readonly version: number;
+  readonly controller: AbortController;
+}
+
+export class SchemaValidator {
+  private settings: SchemaSettings;
+  private setup: Promise<SchemaSetup | { unavailable: string }> | undefined;
+  private readonly latest = new Map<string, Pending>();
+  private readonly lastResult = new Map<string, { text: string; findings: Finding[] }>();
+  /** The document that carries the one "no schemas" message of this session. */
+  private unavailableShownOn: string | undefined;
+  /** Engine runs go one at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: SchemaValidatorOptions = {}) {
+    this.settings = { ...DEFAULT_SCHEMA_SETTINGS, ...options.settings };
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** New settings; a changed directory or engine is looked up again on the next run. */
+  configure(next: Partial<SchemaSettings>): void {
+    const merged = { ...this.settings, ...next };
+    const changed = merged.directory !== this.settings.directory || merged.engine !== this.settings.engine || merged.enable !== this.settings.enable;
+    this.settings = merged;
+    if (changed) this.refresh();
+  }
+
+  /** Looks for the schemas again on the next run (after libvirt was installed or upgraded). */
+  refresh(): void {
+    this.setup = undefined;
+    this.lastResult.clear();
+    this.unavailableShownOn = undefined;
+  }
+
+  get enabled(): boolean {
+    return this.settings.enable;
+  }
+
+  /** Which schemas and engine are in use, or why there are none. */
+  async status(): Promise<SchemaStatus> {
+    const s = await this.ensureSetup();
+    if ('unavailable' in s) return { available: false, reason: s.unavailable };
+    return { available: true, dir: s.location.dir, libvirtVersion: s.location.libvirtVersion, engine: s.engine.name };
+  }
+
+  /**
+   * Schema findings for this version of the document, or 'superseded' when a
+   * newer version was asked for before this one finished (its findings would
+   * be stale). `delayMs` waits first, so that calls made while typing collapse
+   * into one run after the pause.
+   */
+  async validate(uri: string, version: number, text: string, opts: { delayMs?: number } = {}): Promise<Finding[] | 'superseded'> {
+    this.latest.get(uri)?.controller.abort();
+    const mine: Pending = { version, controller: new AbortController() };
+    this.latest.set(uri, mine);
+    const stale = () => this.latest.get(uri) !== mine;
+    if (!this.settings.enable) return this.finish(uri, mine, []);
+    if (opts.delayMs && opts.delayMs > 0) {
+      await new Promise((r) => setTimeout(r, opts.delayMs));
+      if (stale()) return 'superseded';
+    }
+    const setup = await this.ensureSetup();
+    if (stale()) return 'superseded';
+    if ('unavailable' in setup) {
+      const root = parseXml(text).roots[0];
+      // Only a domain document may carry the message, and only the first one asked about.
+      if (root?.name !== 'domain') return this.finish(uri, mine, []);
+      this.unavailableShownOn ??= uri;
+      if (this.unavailableShownOn !== uri) return this.finish(uri, mine, []);
+      return this.finish(uri, mine, [unavailableFinding(root, setup.unavailable)]);
+    }
+    const cached = this.lastResult.get(uri);
+    if (cached && cached.text === text) return this.finish(uri, mine, cached.findings);
+    const run = this.queue.then(async () => {
+      if (stale()) return 'superseded' as const;
+      return (await checkText(text, setup, mine.controller.signal)).findings;
+    });
+    this.queue = run.catch(() => undefined);
+    try {
+      const findings = await run;
+      if (findings === 'superseded' || stale()) return 'superseded';
+      this.lastResult.set(uri, { text, findings });
+      return this.finish(uri, mine, findings);
+    } catch (e) {
+      if (stale() || (e as Error)?.name === 'AbortError') return 'superseded';
+      this.log(`schema validation of ${uri} failed: ${(e as Error)?.message ?? e}`);
+      return this.finish(uri, mine, []);
+    }
+  }
+
+  /** Stops work for a closed document. */
+  forget(uri: string): void {
+    this.latest.get(uri)?.controller.abort();
+    this.latest.delete(uri);
+    this.lastResult.delete(uri);
+  }
+
+  private finish(uri: string, mine: Pending, findings: Finding[]): Finding[] | 'superseded' {
+    if (this.latest.get(uri) !== mine) return 'superseded';
+    this.latest.delete(uri);
+    return findings;
+  }
+
+  private ensureSetup(): Promise<SchemaSetup | { unavailable: string }> {
+    if (!this.setup) {
+      const settings = this.settings;
+      this.setup = prepareSchema(settings, this.options.locate, this.options.engine)
+        .catch((e: unknown) => ({ unavailable: `the schemas could not be prepared (${(e as Error)?.message ?? e}).` }))
+        .then((s) => {
+          if ('unavailable' in s) this.log(`schema validation off: ${s.unavailable}`);
+          else this.log(`schema validation: libvirt ${s.location.libvirtVersion ?? '(version unknown)'} schemas in ${s.location.dir}, engine ${s.engine.name}`);
+          return s;
+        });
+    }
+    return this.setup;
+  }
+}
+
+/**
+ * The rule findings plus the schema findings, without saying one thing twice:
+ * a schema-newer-libvirt warning on text that the version family already
+ * flags (version-too-new, when libvirtDomainXml.libvirtVersion is set) is
+ * dropped, since both say "a later libvirt is needed".
+ */
+export function mergeFindings(rules: readonly Finding[], schema: readonly Finding[]): Finding[] {
+  const versionFlagged = rules.filter((f) => f.code === 'version-too-new');
+  const overlaps = (a: Finding, b: Finding) => a.start < b.end && b.start < a.end;
+  return [...rules, ...schema.filter((f) => f.code !== SCHEMA_NEWER_LIBVIRT || !versionFlagged.some((v) => overlaps(v, f)))];
+}
+
+const cliValidators = new Map<string, SchemaValidator>();
+let cliRuns = 0;
+
+/**
+ * For the CLI's `check --schema auto|off|DIR`: the schema findings of one
+ * file. Validators are kept per mode, so several files share one loaded
+ * grammar and the "no schemas" message comes once per run.
+ */
+export async function checkWithSchema(text: string, mode: 'auto' | 'off' | string, opts: { uri?: string; log?: (m: string) => void } = {}): Promise<Finding[]> {
+  if (mode === 'off') return [];
+  let v = cliValidators.get(mode);
+  if (!v) {
+    v = new SchemaValidator({ settings: { enable: true, directory: mode === 'auto' ? '' : mode }, log: opts.log });
+    cliValidators.set(mode, v);
+  }
+  // A unique uri per call (files may share a name), forgotten afterwards so texts do not pile up.
+  const uri = `cli:${++cliRuns}:${opts.uri ?? 'stdin'}`;
+  try {
+    const r = await v.validate(uri, 0, text);
+    return r === 'superseded' ? [] : r;
+  } finally {
+    v.forget(uri);
+  }
+}
+
+export { SCHEMA_INVALID, SCHEMA_NEWER_LIBVIRT };

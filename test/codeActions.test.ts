@@ -1,0 +1,675 @@
+/**
+ * Quick fixes and the "generate vSMMU topology" source action, end to end:
+ * a document from test/fixtures/fixes goes through the real rules, the fix
+ * offered for one diagnostic is applied to the text, and the test states
+ * the exact resulting document and that re-validating it leaves no warning
+ * or error behind (or exactly the ones not addressed by this fix).
+ *
+ * Expected documents are written as the input with exact-once replacements
+ * (`edit`), which keeps each test's change readable while still comparing
+ * whole texts.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver-types';
+import { getLanguageService, type LanguageService, type ParsedDocument } from '../server/src/languageService';
+import { RULE_FAMILIES } from '../server/src/rules/index';
+import type { RuleFamily } from '../server/src/rules/types';
+import { parseSnapshot } from '../server/src/host/snapshot';
+import type { HostTopology } from '../server/src/host/types';
+import type { ServiceSettings } from '../server/src/service/settings';
+import { readDomain } from '../server/src/domain/model';
+import { parseXml } from '../server/src/xml/parser';
+import {
+  busNrForNewExpander, busNrRoom, freeChassis, freeRootPorts, freeSlot, nextFreePciIndex, PciAllocator,
+} from '../server/src/domain/allocate';
+import { armDomain } from './helpers';
+
+const URI = 'file:///test/domain.xml';
+const FIXTURES = path.join(__dirname, 'fixtures', 'fixes');
+
+function fixturesHost(): HostTopology {
+  const file = path.join(FIXTURES, 'host.json');
+  const r = parseSnapshot(readFileSync(file, 'utf8'), file);
+  if (!r.topology) throw new Error(r.error);
+  return r.topology;
+}
+
+const HOST = fixturesHost();
+
+function fixture(name: string): string {
+  return readFileSync(path.join(FIXTURES, name), 'utf8');
+}
+
+interface Opts { host?: HostTopology | null; settings?: Partial<ServiceSettings>; rules?: readonly RuleFamily[] }
+
+function lsFor(opts: Opts = {}): LanguageService {
+  const host = opts.host === null ? undefined : opts.host ?? HOST;
+  return getLanguageService({
+    host: { topology: () => host },
+    settings: opts.settings,
+    rules: opts.rules ?? RULE_FAMILIES,
+    log: (m) => { throw new Error(`unexpected log: ${m}`); },
+  });
+}
+
+function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  return TextDocument.applyEdits(TextDocument.create(URI, 'xml', 1, text), [...edits]);
+}
+
+function applyAction(text: string, a: CodeAction): string {
+  const edits = a.edit?.changes?.[URI];
+  assert.ok(edits, `action '${a.title}' has no edit for the document`);
+  return applyEdits(text, edits);
+}
+
+/** Codes of the warnings and errors, in document order. */
+function problems(ls: LanguageService, text: string): string[] {
+  return ls.validate(ls.parse(text, URI, 1)).filter((d) => d.severity !== undefined && d.severity <= 2).map((d) => String(d.code));
+}
+
+/** Replaces each `from` (which must occur exactly once) by `to`. */
+function edit(text: string, ...pairs: [string, string][]): string {
+  let out = text;
+  for (const [from, to] of pairs) {
+    const i = out.indexOf(from);
+    assert.ok(i >= 0 && out.indexOf(from, i + 1) < 0, `'${from}' must occur exactly once`);
+    out = out.slice(0, i) + to + out.slice(i + from.length);
+  }
+  return out;
+}
+
+interface FixResult { titles: string[]; text: string; before: string[]; after: string[]; action: CodeAction; diagnostic: Diagnostic }
+
+/** Validates, takes the first diagnostic with `code`, applies its quick fix titled `title`. */
+function fix(text: string, code: string, title: string, opts: Opts = {}, nth = 0): FixResult {
+  const ls = lsFor(opts);
+  const doc = ls.parse(text, URI, 1);
+  const diagnostic = ls.validate(doc).filter((d) => d.code === code)[nth];
+  assert.ok(diagnostic, `no diagnostic ${code}`);
+  const actions = ls.codeActions(doc, diagnostic.range, [diagnostic], ['quickfix']);
+  const titles = actions.map((a) => a.title);
+  const action = actions.find((a) => a.title === title);
+  assert.ok(action, `no action '${title}' among ${JSON.stringify(titles)}`);
+  assert.deepEqual(action.diagnostics, [diagnostic]);
+  const out = applyAction(text, action);
+  return { titles, text: out, before: problems(ls, text), after: problems(ls, out), action, diagnostic };
+}
+
+function sourceActions(text: string, only: string[] | undefined, opts: Opts = {}): { ls: LanguageService; doc: ParsedDocument; actions: CodeAction[] } {
+  const ls = lsFor(opts);
+  const doc = ls.parse(text, URI, 1);
+  const zero = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+  return { ls, doc, actions: ls.codeActions(doc, zero, [], only) };
+}
+
+const GPU_B_HOSTDEV_NO_ADDRESS = `    <hostdev mode='subsystem' type='pci' managed='yes'>
+      <source>
+        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>
+      </source>
+    </hostdev>`;
+
+describe('pciBus fixes', () => {
+  test('iommu-pcibus-is-busnr: the busNr 252 becomes the expander index 1, quotes kept', () => {
+    const input = fixture('pcibus-busnr.xml');
+    const r = fix(input, 'iommu-pcibus-is-busnr', 'Change pciBus to 1');
+    assert.deepEqual(r.titles, ['Change pciBus to 1']);
+    assert.deepEqual(r.text, edit(input, ["pciBus='252'", "pciBus='1'"]));
+    assert.deepEqual(r.before, ['iommu-pcibus-is-busnr']);
+    assert.deepEqual(r.after, []);
+    assert.equal(r.action.isPreferred, true);
+  });
+
+  test('iommu-pcibus-missing: an index naming no controller becomes the one unclaimed expander', () => {
+    const input = fixture('pcibus-missing.xml');
+    const r = fix(input, 'iommu-pcibus-missing', 'Change pciBus to 1');
+    assert.deepEqual(r.text, edit(input, ["pciBus='7'", "pciBus='1'"]));
+    assert.deepEqual([r.before, r.after], [['iommu-pcibus-missing'], []]);
+  });
+
+  test('iommu-pcibus-not-expander: a root port index becomes the expander above it', () => {
+    const input = fixture('pcibus-not-expander.xml');
+    const r = fix(input, 'iommu-pcibus-not-expander', 'Change pciBus to 1');
+    assert.deepEqual(r.text, edit(input, ["<driver pciBus='2' accel='on'/>", "<driver pciBus='1' accel='on'/>"]));
+    assert.deepEqual([r.before, r.after], [['iommu-pcibus-not-expander'], []]);
+  });
+
+  test("iommu-needs-pcibus: pciBus is added to the <driver>", () => {
+    const input = fixture('needs-pcibus.xml');
+    const r = fix(input, 'iommu-needs-pcibus', "Add pciBus='1'");
+    assert.deepEqual(r.text, edit(input, ["<driver accel='on'/>", "<driver accel='on' pciBus='1'/>"]));
+    assert.deepEqual([r.before, r.after], [['iommu-needs-pcibus'], []]);
+  });
+
+  test('no fix when the suggested index already carries another vSMMU', () => {
+    const input = edit(fixture('pcibus-busnr.xml'), ['    <iommu', "    <iommu model='smmuv3'>\n      <driver pciBus='1'/>\n    </iommu>\n    <iommu"]);
+    const ls = lsFor();
+    const doc = ls.parse(input, URI, 1);
+    const d = ls.validate(doc).find((x) => x.code === 'iommu-pcibus-is-busnr')!;
+    assert.deepEqual(ls.codeActions(doc, d.range, [d], ['quickfix']), []);
+  });
+});
+
+describe('attribute spelling', () => {
+  test('iommu-attribute-spelling: only the attribute name changes', () => {
+    const input = fixture('attribute-spelling.xml');
+    const r = fix(input, 'iommu-attribute-spelling', 'Rename ssidSize to ssidsize');
+    assert.deepEqual(r.text, edit(input, ["ssidSize='20'", "ssidsize='20'"]));
+    assert.deepEqual([r.before, r.after], [['iommu-attribute-spelling'], []]);
+  });
+
+  test('a hand-built diagnostic is enough: the fix keys on code and data only', () => {
+    const input = fixture('attribute-spelling.xml');
+    const ls = lsFor({ rules: [] });
+    const doc = ls.parse(input, URI, 1);
+    const at = input.indexOf('ssidSize');
+    const range = doc.lines.range(at, at + 'ssidSize'.length);
+    const d: Diagnostic = { range, message: 'x', code: 'iommu-attribute-spelling', data: { from: 'ssidSize', to: 'ssidsize' } };
+    const [a] = ls.codeActions(doc, range, [d], ['quickfix']);
+    assert.deepEqual(a.edit, { changes: { [URI]: [{ range, newText: 'ssidsize' }] } });
+  });
+
+  test('no rename onto an attribute that is already there', () => {
+    const input = edit(fixture('attribute-spelling.xml'), ["ssidSize='20'", "ssidSize='20' ssidsize='20'"]);
+    const ls = lsFor();
+    const doc = ls.parse(input, URI, 1);
+    const d = ls.validate(doc).find((x) => x.code === 'iommu-attribute-spelling')!;
+    assert.deepEqual(ls.codeActions(doc, d.range, [d], ['quickfix']), []);
+  });
+});
+
+describe('iommufd', () => {
+  test('a hostdev without <driver> gets one as its first child, indented like its children', () => {
+    const input = fixture('no-iommufd.xml');
+    const r = fix(input, 'smmu-map-no-iommufd', 'Use the iommufd backend for this device');
+    assert.deepEqual(r.titles, ['Use the iommufd backend for this device', 'Enable iommufd for the whole domain']);
+    assert.deepEqual(r.text, edit(input, [
+      "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>",
+      "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>",
+    ]));
+    assert.deepEqual([r.before, r.after], [['smmu-map-no-iommufd', 'smmu-map-no-iommufd'], ['smmu-map-no-iommufd']]);
+  });
+
+  test('an existing <driver> gets the attribute', () => {
+    const input = fixture('no-iommufd.xml');
+    const r = fix(input, 'smmu-map-no-iommufd', 'Use the iommufd backend for this device', {}, 1);
+    assert.deepEqual(r.text, edit(input, ["<driver name='vfio'/>", "<driver name='vfio' iommufd='yes'/>"]));
+    assert.deepEqual(r.after, ['smmu-map-no-iommufd']);
+  });
+
+  test('the whole domain: <iommufd enabled=yes/> before <devices>, fixing every device at once', () => {
+    const input = fixture('no-iommufd.xml');
+    const r = fix(input, 'smmu-map-no-iommufd', 'Enable iommufd for the whole domain');
+    assert.deepEqual(r.text, edit(input, ['  </cpu>\n  <devices>', "  </cpu>\n  <iommufd enabled='yes'/>\n  <devices>"]));
+    assert.deepEqual(r.after, []);
+  });
+
+  test("a domain-wide <iommufd enabled='no'/> is switched on in place", () => {
+    const input = fixture('iommufd-disabled.xml');
+    const r = fix(input, 'smmu-map-no-iommufd', 'Enable iommufd for the whole domain');
+    assert.deepEqual(r.text, edit(input, ["<iommufd enabled='no'/>", "<iommufd enabled='yes'/>"]));
+    assert.deepEqual(r.after, []);
+  });
+
+  test("a device that opts out (iommufd='no') is switched itself; the domain switch would not reach it", () => {
+    const input = edit(fixture('no-iommufd.xml'), ["<driver name='vfio'/>", "<driver name='vfio' iommufd='no'/>"]);
+    const r = fix(input, 'smmu-map-no-iommufd', 'Use the iommufd backend for this device', {}, 1);
+    assert.deepEqual(r.titles, ['Use the iommufd backend for this device']);
+    assert.deepEqual(r.text, edit(input, ["iommufd='no'", "iommufd='yes'"]));
+  });
+
+  test('targeting 12.1.0: per device only, the domain-wide <iommufd> came in 12.2.0', () => {
+    const r = fix(fixture('no-iommufd.xml'), 'smmu-map-no-iommufd', 'Use the iommufd backend for this device', { settings: { libvirtVersion: '12.1.0' } });
+    assert.deepEqual(r.titles, ['Use the iommufd backend for this device']);
+    assert.deepEqual(r.after, ['smmu-map-no-iommufd']);
+  });
+
+  test('not offered for a libvirt older than per-device iommufd (12.1.0)', () => {
+    const input = fixture('no-iommufd.xml');
+    const ls = lsFor({ settings: { libvirtVersion: '12.0.0' } });
+    const doc = ls.parse(input, URI, 1);
+    const d = ls.validate(doc).find((x) => x.code === 'smmu-map-no-iommufd')!;
+    assert.deepEqual(ls.codeActions(doc, d.range, [d], ['quickfix']), []);
+  });
+});
+
+/** The expander, root port and vSMMU the missing-expander fixture gets for GPU B. */
+const NEW_EXPANDER_FOR_GPU_B = `
+    <!-- expander for host SMMU smmu3.0x0000000036000000 -->
+    <controller type='pci' index='3' model='pcie-expander-bus'>
+      <model name='pxb-pcie'/>
+      <target busNr='250'>
+        <node>1</node>
+      </target>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
+    </controller>
+    <controller type='pci' index='4' model='pcie-root-port'>
+      <model name='pcie-root-port'/>
+      <target chassis='4' port='0x0'/>
+      <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>
+    </controller>`;
+
+describe('expander fixes', () => {
+  test('smmu-map-missing-expander: one edit adds expander, root port and vSMMU, and moves the device', () => {
+    const input = fixture('missing-expander.xml');
+    const r = fix(input, 'smmu-map-missing-expander', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000');
+    assert.deepEqual(r.text, edit(input,
+      ["      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </controller>",
+        "      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </controller>" + NEW_EXPANDER_FOR_GPU_B],
+      [GPU_B_HOSTDEV_NO_ADDRESS, `    <hostdev mode='subsystem' type='pci' managed='yes'>
+      <driver name='vfio' iommufd='yes'/>
+      <source>
+        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>
+      </source>
+      <address type='pci' domain='0x0000' bus='0x04' slot='0x00' function='0x0'/>
+    </hostdev>`],
+      ["      <driver pciBus='1' accel='on' ats='on' ril='off' ssidsize='20' oas='48'/>\n    </iommu>",
+        "      <driver pciBus='1' accel='on' ats='on' ril='off' ssidsize='20' oas='48'/>\n    </iommu>\n    <iommu model='smmuv3'>\n      <driver pciBus='3' accel='on' ats='on' ril='off' ssidsize='20' oas='48'/>\n    </iommu>"],
+    ));
+    assert.deepEqual(r.before, ['smmu-map-uncovered', 'smmu-map-missing-expander']);
+    assert.deepEqual(r.after, []);
+  });
+
+  test('the uncovered device asks for the same edit: offered once, fixing both diagnostics', () => {
+    const input = fixture('missing-expander.xml');
+    const ls = lsFor();
+    const doc = ls.parse(input, URI, 1);
+    const diags = ls.validate(doc);
+    const actions = ls.codeActions(doc, diags[0].range, diags, ['quickfix']);
+    assert.deepEqual(actions.map((a) => [a.title, a.diagnostics?.map((d) => d.code)]), [
+      ['Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000', ['smmu-map-uncovered', 'smmu-map-missing-expander']],
+    ]);
+  });
+
+  test('smmu-map-mixed with an expander bound to the right SMMU: a new root port there, only the bus changes', () => {
+    const input = fixture('mixed-bound-home.xml');
+    const r = fix(input, 'smmu-map-mixed', 'Move this device behind the expander of smmu3.0x0000000036000000 (index 2)');
+    assert.deepEqual(r.titles, ['Move this device behind the expander of smmu3.0x0000000036000000 (index 2)']);
+    assert.deepEqual(r.text, edit(input,
+      ["      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>\n    </controller>",
+        `      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>
+    </controller>
+    <controller type='pci' index='6' model='pcie-root-port'>
+      <model name='pcie-root-port'/>
+      <target chassis='6' port='0x8'/>
+      <address type='pci' domain='0x0000' bus='0x02' slot='0x01' function='0x0'/>
+    </controller>`],
+      ["function='0x1'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x04'", "function='0x1'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x06'"],
+    ));
+    assert.deepEqual([r.before, r.after], [['smmu-map-mixed'], []]);
+  });
+
+  test('smmu-map-mixed with an expander whose vSMMU has no device yet: its free root port is used', () => {
+    const input = fixture('mixed-empty-home.xml');
+    const r = fix(input, 'smmu-map-mixed', 'Move this device behind expander 2 (its vSMMU serves no device yet)');
+    assert.deepEqual(r.text, edit(input, ["</source>\n      <address type='pci' domain='0x0000' bus='0x04'", "</source>\n      <address type='pci' domain='0x0000' bus='0x05'"]));
+    assert.deepEqual([r.before, r.after], [['smmu-map-mixed'], []]);
+  });
+
+  test('smmu-map-missing-expander with an expander whose vSMMU has no device yet: use it, or add a new one', () => {
+    const input = fixture('uncovered-empty-home.xml');
+    const r = fix(input, 'smmu-map-missing-expander', 'Use expander 2 (its vSMMU serves no device yet) for host SMMU smmu3.0x0000000036000000');
+    assert.deepEqual(r.titles, [
+      'Use expander 2 (its vSMMU serves no device yet) for host SMMU smmu3.0x0000000036000000',
+      'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000',
+    ]);
+    assert.deepEqual(r.text, edit(input, ["</source>\n      <address type='pci' domain='0x0000' bus='0x04'", "</source>\n      <address type='pci' domain='0x0000' bus='0x05'"]));
+    assert.deepEqual([r.before, r.after], [['smmu-map-missing-expander', 'smmu-map-uncovered'], []]);
+    const u = fix(input, 'smmu-map-uncovered', 'Move this device behind expander 2 (its vSMMU serves no device yet)');
+    assert.deepEqual(u.text, r.text);
+  });
+
+  test('smmu-map-mixed without any home for the SMMU: a new expander, the device moved there', () => {
+    const input = fixture('mixed-no-home.xml');
+    const r = fix(input, 'smmu-map-mixed', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000');
+    assert.deepEqual(r.text, edit(input,
+      ["      <target chassis='3' port='0x8'/>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/>\n    </controller>",
+        `      <target chassis='3' port='0x8'/>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/>
+    </controller>
+    <!-- expander for host SMMU smmu3.0x0000000036000000 -->
+    <controller type='pci' index='4' model='pcie-expander-bus'>
+      <model name='pxb-pcie'/>
+      <target busNr='250'>
+        <node>1</node>
+      </target>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
+    </controller>
+    <controller type='pci' index='5' model='pcie-root-port'>
+      <model name='pcie-root-port'/>
+      <target chassis='5' port='0x0'/>
+      <address type='pci' domain='0x0000' bus='0x04' slot='0x00' function='0x0'/>
+    </controller>`],
+      ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x05'"],
+      ["      <driver pciBus='1' accel='on'/>\n    </iommu>", "      <driver pciBus='1' accel='on'/>\n    </iommu>\n    <iommu model='smmuv3'>\n      <driver pciBus='4' accel='on'/>\n    </iommu>"],
+    ));
+    assert.deepEqual([r.before, r.after], [['smmu-map-mixed'], []]);
+  });
+
+  test('smmu-map-uncovered on an expander that only lacks its vSMMU: add one there', () => {
+    const input = fixture('uncovered-own-expander.xml');
+    const r = fix(input, 'smmu-map-uncovered', 'Add an accelerated vSMMU to expander 2 (host SMMU smmu3.0x0000000036000000)');
+    assert.deepEqual(r.titles, [
+      'Add an accelerated vSMMU to expander 2 (host SMMU smmu3.0x0000000036000000)',
+      'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000',
+    ]);
+    assert.deepEqual(r.text, edit(input, ["      <driver pciBus='1' accel='on'/>\n    </iommu>", "      <driver pciBus='1' accel='on'/>\n    </iommu>\n    <iommu model='smmuv3'>\n      <driver pciBus='2' accel='on'/>\n    </iommu>"]));
+    assert.deepEqual([r.before, r.after], [['smmu-map-uncovered'], []]);
+  });
+
+  test('smmu-map-uncovered on a pcie-root port: the NVMe gets an expander of its own', () => {
+    const input = fixture('uncovered-root.xml');
+    const r = fix(input, 'smmu-map-uncovered', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000012000000');
+    assert.deepEqual(r.text, edit(input,
+      ["      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </controller>",
+        `      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
+    </controller>
+    <!-- expander for host SMMU smmu3.0x0000000012000000 -->
+    <controller type='pci' index='4' model='pcie-expander-bus'>
+      <model name='pxb-pcie'/>
+      <target busNr='250'>
+        <node>0</node>
+      </target>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>
+    </controller>
+    <controller type='pci' index='5' model='pcie-root-port'>
+      <model name='pcie-root-port'/>
+      <target chassis='5' port='0x0'/>
+      <address type='pci' domain='0x0000' bus='0x04' slot='0x00' function='0x0'/>
+    </controller>`],
+      ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x05'"],
+      ["      <driver pciBus='1' accel='on'/>\n    </iommu>", "      <driver pciBus='1' accel='on'/>\n    </iommu>\n    <iommu model='smmuv3'>\n      <driver pciBus='4' accel='on'/>\n    </iommu>"],
+    ));
+    assert.deepEqual([r.before, r.after], [['smmu-map-missing-expander', 'smmu-map-uncovered'], []]);
+  });
+
+  test('tabs, CRLF and double quotes: new elements are written the way the document is', () => {
+    const input = fixture('style-tabs-crlf.xml');
+    const r = fix(input, 'smmu-map-missing-expander', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000');
+    const crlf = (s: string) => s.replace(/\n/g, '\r\n');
+    assert.deepEqual(r.text, edit(input,
+      [crlf('\t\t\t<address type="pci" domain="0x0000" bus="0x01" slot="0x00" function="0x0"/>\n\t\t</controller>'),
+        crlf(`\t\t\t<address type="pci" domain="0x0000" bus="0x01" slot="0x00" function="0x0"/>
+\t\t</controller>
+\t\t<!-- expander for host SMMU smmu3.0x0000000036000000 -->
+\t\t<controller type="pci" index="3" model="pcie-expander-bus">
+\t\t\t<model name="pxb-pcie"/>
+\t\t\t<target busNr="250">
+\t\t\t\t<node>1</node>
+\t\t\t</target>
+\t\t\t<address type="pci" domain="0x0000" bus="0x00" slot="0x02" function="0x0"/>
+\t\t</controller>
+\t\t<controller type="pci" index="4" model="pcie-root-port">
+\t\t\t<model name="pcie-root-port"/>
+\t\t\t<target chassis="4" port="0x0"/>
+\t\t\t<address type="pci" domain="0x0000" bus="0x03" slot="0x00" function="0x0"/>
+\t\t</controller>`)],
+      [crlf('\t\t<hostdev mode="subsystem" type="pci" managed="yes">\n\t\t\t<source>\n\t\t\t\t<address domain="0x0019" bus="0x01" slot="0x00" function="0x0"/>\n\t\t\t</source>'),
+        crlf('\t\t<hostdev mode="subsystem" type="pci" managed="yes">\n\t\t\t<driver name="vfio" iommufd="yes"/>\n\t\t\t<source>\n\t\t\t\t<address domain="0x0019" bus="0x01" slot="0x00" function="0x0"/>\n\t\t\t</source>\n\t\t\t<address type="pci" domain="0x0000" bus="0x04" slot="0x00" function="0x0"/>')],
+      [crlf('oas="48"/>\n\t\t</iommu>'), crlf('oas="48"/>\n\t\t</iommu>\n\t\t<iommu model="smmuv3">\n\t\t\t<driver pciBus="3" accel="on" ats="on" ril="off" ssidsize="20" oas="48"/>\n\t\t</iommu>')],
+    ));
+    assert.deepEqual(r.after, []);
+  });
+
+  test('a stale hostdev index in the data yields to the hostdev under the diagnostic', () => {
+    const input = fixture('mixed-empty-home.xml');
+    const ls = lsFor();
+    const doc = ls.parse(input, URI, 1);
+    const d = ls.validate(doc).find((x) => x.code === 'smmu-map-mixed')!;
+    const stale = { ...d, data: { ...(d.data as object), hostdev: 0 } };
+    const [a] = ls.codeActions(doc, d.range, [stale], ['quickfix']);
+    assert.deepEqual(applyAction(input, a), fix(input, 'smmu-map-mixed', a.title).text);
+  });
+
+  test('without a host topology nothing is offered that needs it', () => {
+    const input = fixture('missing-expander.xml');
+    const ls = lsFor({ host: null });
+    const doc = ls.parse(input, URI, 1);
+    const d: Diagnostic = { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, message: '', code: 'smmu-map-missing-expander', data: { smmu: 'smmu3.0x0000000036000000', hostdevs: [1] } };
+    assert.deepEqual(ls.codeActions(doc, d.range, [d]), []);
+  });
+
+  test('not offered on an x86 guest, nor for a libvirt before pluggable SMMUv3', () => {
+    const input = fixture('missing-expander.xml');
+    const d = (ls: LanguageService, doc: ParsedDocument) => ls.validate(doc).find((x) => x.code === 'smmu-map-missing-expander')!;
+    const old = lsFor({ settings: { libvirtVersion: '11.9.0' } });
+    const oldDoc = old.parse(input, URI, 1);
+    assert.deepEqual(old.codeActions(oldDoc, d(old, oldDoc).range, [d(old, oldDoc)], ['quickfix']), []);
+    const x86 = edit(input, ["<type arch='aarch64' machine='virt'>", "<type arch='x86_64' machine='q35'>"]);
+    const ls = lsFor();
+    const doc = ls.parse(x86, URI, 1);
+    const hand: Diagnostic = { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, message: '', code: 'smmu-map-missing-expander', data: { smmu: 'smmu3.0x0000000036000000' } };
+    assert.deepEqual(ls.codeActions(doc, hand.range, [hand], ['quickfix']), []);
+  });
+});
+
+describe('converting the nestedSmmuv3 proposal', () => {
+  const TITLE = 'Convert to the upstream pluggable SMMUv3 form (whole document)';
+
+  test('controller form: names become comments before one vSMMU per expander, device gets iommufd', () => {
+    const input = fixture('nested-proposal-controller.xml');
+    const r = fix(input, 'nested-proposal-syntax', TITLE);
+    assert.deepEqual(r.text, edit(input,
+      ["        <node>0</node>\n        <nestedSmmuv3>smmu3.0x0000000016000000</nestedSmmuv3>\n", "        <node>0</node>\n"],
+      ["      <nestedSmmuv3>\n        <!-- GPU B sits behind this one -->\n        <name>smmu3.0x0000000036000000</name>\n      </nestedSmmuv3>\n", '      <!-- GPU B sits behind this one -->\n'],
+      ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0019'", "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0019'"],
+      ["    <iommu model='nestedSmmuv3'/>", `    <!-- host smmu3.0x0000000016000000 -->
+    <iommu model='smmuv3'>
+      <driver pciBus='1' accel='on'/>
+    </iommu>
+    <!-- host smmu3.0x0000000036000000 -->
+    <iommu model='smmuv3'>
+      <driver pciBus='2' accel='on'/>
+    </iommu>`],
+    ));
+    assert.deepEqual(r.before, ['nested-proposal-syntax', 'nested-proposal-syntax', 'nested-proposal-syntax']);
+    assert.deepEqual(r.after, []);
+  });
+
+  test('every proposal diagnostic offers the same single action', () => {
+    const input = fixture('nested-proposal-controller.xml');
+    const ls = lsFor();
+    const doc = ls.parse(input, URI, 1);
+    const diags = ls.validate(doc);
+    const actions = ls.codeActions(doc, diags[0].range, diags, ['quickfix']);
+    assert.deepEqual(actions.map((a) => [a.title, a.diagnostics?.length]), [[TITLE, 3]]);
+  });
+
+  test('device form with <cmdqv>: the device element goes, cmdqv carries over', () => {
+    const input = fixture('nested-proposal-device.xml');
+    const r = fix(input, 'nested-proposal-syntax', TITLE);
+    assert.deepEqual(r.text, edit(input,
+      ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>", "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>"],
+      [`    <nestedSmmuv3>
+      <name>smmu3.0x0000000016000000</name>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
+    </nestedSmmuv3>
+    <iommu model='nestedSmmuv3'>
+      <cmdqv>true</cmdqv>
+    </iommu>`, `    <!-- host smmu3.0x0000000016000000 -->
+    <iommu model='smmuv3'>
+      <driver pciBus='1' accel='on' cmdqv='on'/>
+    </iommu>`],
+    ));
+    assert.deepEqual([r.before, r.after], [['nested-proposal-syntax', 'nested-proposal-syntax'], []]);
+  });
+
+  test('smmuv3Dev: renamed in place, parentIdx becomes pciBus, pasid becomes ssidsize', () => {
+    const input = fixture('smmuv3dev.xml');
+    const r = fix(input, 'nested-proposal-syntax', TITLE);
+    assert.deepEqual(r.text, edit(input, [
+      "<iommu model='smmuv3Dev'>\n      <driver parentIdx='1' accel='on' ats='on' ril='on' pasid='on' oas='44'/>",
+      "<iommu model='smmuv3'>\n      <driver pciBus='1' accel='on' ats='on' ril='on' ssidsize='20' oas='44'/>",
+    ]));
+    assert.deepEqual([r.before, r.after], [['nested-proposal-syntax'], []]);
+  });
+});
+
+describe('source action: generate vSMMU topology', () => {
+  const KIND = 'source.generateVsmmuTopology';
+
+  test('one expander, root port and vSMMU per host SMMU; devices moved, iommufd on', () => {
+    const input = fixture('generate-all.xml');
+    const { ls, actions } = sourceActions(input, ['source']);
+    assert.deepEqual(actions.map((a) => [a.title, a.kind, a.diagnostics]), [['Generate vSMMU topology for all passed-through devices', KIND, undefined]]);
+    const out = applyAction(input, actions[0]);
+    const expander = (smmu: string, index: number, busNr: number, node: number, slot: number) => `
+    <!-- expander for host SMMU ${smmu} -->
+    <controller type='pci' index='${index}' model='pcie-expander-bus'>
+      <model name='pxb-pcie'/>
+      <target busNr='${busNr}'>
+        <node>${node}</node>
+      </target>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x0${slot}' function='0x0'/>
+    </controller>
+    <controller type='pci' index='${index + 1}' model='pcie-root-port'>
+      <model name='pcie-root-port'/>
+      <target chassis='${index + 1}' port='0x0'/>
+      <address type='pci' domain='0x0000' bus='0x0${index}' slot='0x00' function='0x0'/>
+    </controller>`;
+    const vsmmu = (i: number) => `    <iommu model='smmuv3'>\n      <driver pciBus='${i}' accel='on'/>\n    </iommu>\n`;
+    assert.deepEqual(out, edit(input,
+      ["      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </controller>",
+        "      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </controller>"
+        + expander('smmu3.0x0000000016000000', 3, 254, 0, 3)
+        + expander('smmu3.0x0000000036000000', 5, 252, 1, 4)
+        + expander('smmu3.0x0000000012000000', 7, 250, 0, 5)],
+      ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x01'",
+        "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x04'"],
+      ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x02'",
+        "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x06'"],
+      ["<driver name='vfio'/>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n",
+        "<driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x08' slot='0x00' function='0x0'/>\n"],
+      ['  </devices>', vsmmu(3) + vsmmu(5) + vsmmu(7) + '  </devices>'],
+    ));
+    assert.deepEqual(problems(ls, out), []);
+  });
+
+  test('a domain without controllers: they go at the start of <devices>, the vSMMU before </devices>', () => {
+    const input = armDomain(`    <emulator>/usr/bin/qemu-system-aarch64</emulator>
+    <hostdev mode='subsystem' type='pci' managed='yes'>
+      <driver name='vfio' iommufd='yes'/>
+      <source>
+        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>
+      </source>
+    </hostdev>
+    <!-- last device -->`);
+    const { ls, actions } = sourceActions(input, ['source']);
+    const out = applyAction(input, actions[0]);
+    assert.deepEqual(out, edit(input,
+      ['  <devices>\n', `  <devices>
+    <!-- expander for host SMMU smmu3.0x0000000036000000 -->
+    <controller type='pci' index='1' model='pcie-expander-bus'>
+      <model name='pxb-pcie'/>
+      <target busNr='254'>
+        <node>1</node>
+      </target>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
+    </controller>
+    <controller type='pci' index='2' model='pcie-root-port'>
+      <model name='pcie-root-port'/>
+      <target chassis='2' port='0x0'/>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
+    </controller>
+`],
+      ['      </source>\n', "      </source>\n      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>\n"],
+      ['    <!-- last device -->\n', "    <!-- last device -->\n    <iommu model='smmuv3'>\n      <driver pciBus='1' accel='on'/>\n    </iommu>\n"],
+    ));
+    assert.deepEqual(problems(ls, out), []);
+  });
+
+  test('kind filtering: source and its sub-kind get it, quickfix and other kinds do not', () => {
+    const input = fixture('generate-all.xml');
+    const kinds = (only: string[] | undefined) => sourceActions(input, only).actions.map((a) => a.kind);
+    assert.deepEqual(kinds(undefined), [KIND]);
+    assert.deepEqual(kinds(['source']), [KIND]);
+    assert.deepEqual(kinds([KIND]), [KIND]);
+    assert.deepEqual(kinds(['quickfix']), []);
+    assert.deepEqual(kinds(['source.organizeImports']), []);
+    assert.deepEqual(kinds(['refactor']), []);
+  });
+
+  test('not offered without an ARM host topology, nor when every device is already where it belongs', () => {
+    assert.deepEqual(sourceActions(fixture('generate-all.xml'), ['source'], { host: null }).actions, []);
+    const done = fixture('mixed-no-home.xml');
+    const r = fix(done, 'smmu-map-mixed', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000');
+    assert.deepEqual(sourceActions(r.text, ['source']).actions, []);
+  });
+
+  test('reuses an expander already bound to the SMMU and one that only lacks its vSMMU', () => {
+    const input = fixture('uncovered-own-expander.xml');
+    const { actions } = sourceActions(input, ['source']);
+    const r = fix(input, 'smmu-map-uncovered', 'Add an accelerated vSMMU to expander 2 (host SMMU smmu3.0x0000000036000000)');
+    assert.deepEqual(applyAction(input, actions[0]), r.text);
+  });
+});
+
+describe('allocation helpers', () => {
+  const model = (devices: string) => readDomain(parseXml(armDomain(devices)));
+  const TWO_EXPANDERS = `    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-expander-bus'>
+      <target busNr='252'/>
+      <address type='pci' bus='0x00' slot='0x01'/>
+    </controller>
+    <controller type='pci' index='5' model='pcie-expander-bus'>
+      <target busNr='240'/>
+      <address type='pci' bus='0x00' slot='0x03'/>
+    </controller>
+    <controller type='pci' index='2' model='pcie-root-port'>
+      <target chassis='7'/>
+      <address type='pci' bus='0x01' slot='0x00'/>
+    </controller>
+    <controller type='pci' index='3' model='pcie-root-port'>
+      <address type='pci' bus='0x01' slot='0x02'/>
+    </controller>
+    <controller type='pci' index='4' model='pcie-root-port'>
+      <address type='pci' bus='0x00' slot='0x02'/>
+    </controller>
+    <interface type='network'>
+      <address type='pci' bus='0x03' slot='0x00'/>
+    </interface>`;
+
+  test('index: one above the highest pci index, never a gap below it', () => {
+    assert.equal(nextFreePciIndex(model(TWO_EXPANDERS)), 6);
+    assert.equal(nextFreePciIndex(model(TWO_EXPANDERS), [9]), 10);
+    assert.equal(nextFreePciIndex(model('')), 1);
+  });
+
+  test('slot: lowest free, from 1 on pcie-root and 0 elsewhere', () => {
+    const m = model(TWO_EXPANDERS);
+    assert.deepEqual([freeSlot(m, 0), freeSlot(m, 1), freeSlot(m, 1, new Set([1])), freeSlot(m, 5)], [4, 1, 3, 0]);
+  });
+
+  test('chassis: the index when free (counting libvirt defaults), else the lowest free', () => {
+    const m = model(TWO_EXPANDERS);
+    assert.deepEqual([freeChassis(m, 6), freeChassis(m, 7), freeChassis(m, 3), freeChassis(m, 6, new Set([6]))], [6, 1, 1, 1]);
+  });
+
+  test('busNr of a new expander: below the lowest one with a number per root port, 254 down when none', () => {
+    const m = model(TWO_EXPANDERS);
+    assert.deepEqual([busNrForNewExpander(m, 1), busNrForNewExpander(m, 3)], [238, 236]);
+    assert.deepEqual([busNrForNewExpander(model(''), 1), busNrForNewExpander(model(''), 4)], [254, 251]);
+    // pcie-root's own buses (one per port on it) must stay below.
+    assert.equal(busNrForNewExpander(m, 1, 3), undefined);
+  });
+
+  test('room in an expander range and free root ports', () => {
+    const m = model(TWO_EXPANDERS);
+    const byIndex = (i: number) => m.pciControllers.get(i)!;
+    // 252 owns 252..255 and has two ports; 240 owns 240..251 and has none.
+    assert.deepEqual([busNrRoom(m, byIndex(1)), busNrRoom(m, byIndex(5))], [1, 11]);
+    assert.deepEqual(freeRootPorts(m, 1).map((c) => c.index), [2]);
+    assert.deepEqual(freeRootPorts(m, 0).map((c) => c.index), [4]);
+  });
+
+  test('the allocator never hands out a number twice', () => {
+    const m = model(TWO_EXPANDERS);
+    const a = new PciAllocator(m);
+    assert.deepEqual([a.index(), a.index(), a.slot(1), a.slot(1), a.chassisFor(6), a.chassisFor(6), a.busNr(1), a.busNr(2)], [6, 7, 1, 3, 6, 1, 238, 235]);
+    assert.deepEqual([a.freeRootPort(1)?.index, a.freeRootPort(1)?.index], [2, undefined]);
+    assert.deepEqual([a.growExpander(m.pciControllers.get(1)!), a.growExpander(m.pciControllers.get(1)!)], [true, false]);
+  });
+});

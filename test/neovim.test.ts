@@ -1,0 +1,173 @@
+/**
+ * The server in another editor: Neovim's built-in LSP client, headless,
+ * runs test/neovim/lsp.lua against `dist/server.js --stdio`, opens a broken
+ * domain, waits for diagnostics, asks for completion and code actions, and
+ * prints the answers as JSON. This is the configuration docs/editors.md
+ * gives Neovim users, exercised for real.
+ *
+ * Needs `nvim` (Debian's neovim package: scripts/install-editor-deps.sh)
+ * and `dist/server.js` (npm test builds it first).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { armDomain, withCursor } from './helpers';
+import { GENERATE_TOPOLOGY_TITLE } from '../server/src/features/fixes/generateTopology';
+
+const ROOT = path.join(__dirname, '..');
+const SERVER = path.join(ROOT, 'dist', 'server.js');
+const SCRIPT = path.join(__dirname, 'neovim', 'lsp.lua');
+/** The configuration docs/editors.md gives Neovim users; the script loads it as a user's init would. */
+const CONFIG = path.join(__dirname, 'neovim', 'config.lua');
+const SNAPSHOT = path.join(__dirname, 'fixtures', 'hosts', 'grace-2smmu.json');
+
+/** "NVIM v0.7.2", or undefined when nvim is not on PATH. */
+function nvimVersion(): string | undefined {
+  const r = spawnSync('nvim', ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.split('\n')[0] : undefined;
+}
+const NVIM = nvimVersion();
+const SKIP = NVIM ? false : 'neovim not installed: run scripts/install-editor-deps.sh';
+
+/** True once server.ts answers the topology request (the lead registers it there). */
+const SERVES_TOPOLOGY = readFileSync(path.join(ROOT, 'server', 'src', 'server.ts'), 'utf8').includes('topologyView(');
+
+/**
+ * Both GPUs below one accelerated expander (smmu-map-mixed: they are behind
+ * different host SMMUs), the fork's `ssidSize` spelling, and the cursor
+ * inside the vSMMU's `<driver>` tag for attribute completion.
+ */
+const DOMAIN = withCursor(armDomain(`    <controller type='pci' index='0' model='pcie-root'/>
+    <controller type='pci' index='1' model='pcie-expander-bus'>
+      <model name='pxb-pcie'/>
+      <target busNr='252'><node>0</node></target>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
+    </controller>
+    <controller type='pci' index='2' model='pcie-root-port'>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
+    </controller>
+    <controller type='pci' index='3' model='pcie-root-port'>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/>
+    </controller>
+    <hostdev mode='subsystem' type='pci' managed='yes'>
+      <driver name='vfio' iommufd='yes'/>
+      <source><address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/></source>
+      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>
+    </hostdev>
+    <hostdev mode='subsystem' type='pci' managed='yes'>
+      <driver name='vfio' iommufd='yes'/>
+      <source><address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/></source>
+      <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>
+    </hostdev>
+    <iommu model='smmuv3'>
+      <driver pciBus='1' accel='on' ssidSize='20' |/>
+    </iommu>`));
+
+interface LspPosition { line: number; character: number }
+interface NeovimResult {
+  errors: string[];
+  hostStatus?: { text: string; kind: string; smmuCount: number };
+  diagnostics?: { uri: string; diagnostics: { code: string; severity: number; range: { start: LspPosition; end: LspPosition } }[] };
+  completion?: string[];
+  codeActions?: string[];
+  topology?: { grouping: string; smmus: { name: string; unused: boolean; devices: { label: string; problems: { code: string }[] }[]; expanders: { label: string; devices: { label: string }[] }[] }[] };
+}
+
+function positionOf(text: string, offset: number): LspPosition {
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length - 1, character: offset - before.lastIndexOf('\n') - 1 };
+}
+
+/** Runs Neovim once; the tests share the result. */
+let run: Promise<NeovimResult> | undefined;
+function runNeovim(): Promise<NeovimResult> {
+  run ??= new Promise((resolve, reject) => {
+    assert.ok(existsSync(SERVER), `${SERVER} is missing: run npm run build first`);
+    const dir = mkdtempSync(path.join(tmpdir(), 'ldx-nvim-'));
+    const file = path.join(dir, 'broken.domain.xml');
+    writeFileSync(file, DOMAIN.text);
+    const at = positionOf(DOMAIN.text, DOMAIN.offset);
+    const child = spawn('nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-c', `luafile ${SCRIPT}`], {
+      cwd: dir,
+      env: {
+        ...process.env,
+        // The config starts `node` from PATH: make it this node.
+        PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
+        LIBVIRT_DOMAIN_XML_SERVER: SERVER, LIBVIRT_DOMAIN_XML_SNAPSHOT: SNAPSHOT,
+        // A fixed target version: the local virsh, if any, must not add version warnings.
+        LIBVIRT_DOMAIN_XML_VERSION: '12.8.0',
+        LDX_CONFIG: CONFIG, LDX_FILE: file,
+        LDX_LINE: String(at.line), LDX_CHARACTER: String(at.character),
+        LDX_TOPOLOGY: SERVES_TOPOLOGY ? '1' : '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += String(d); });
+    child.stderr.on('data', (d) => { stderr += String(d); });
+    // The script gives up on its own within about a minute; this only stops a wedged editor.
+    const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      rmSync(dir, { recursive: true, force: true });
+      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      if (code !== 0 || !line) {
+        reject(new Error(`nvim exited with ${code}\nstdout: ${stdout}\nstderr: ${stderr}`));
+        return;
+      }
+      resolve(JSON.parse(line) as NeovimResult);
+    });
+  });
+  return run;
+}
+
+test('Neovim: diagnostics for a broken domain arrive through the built-in LSP client, checked against the host snapshot', { skip: SKIP }, async () => {
+  const r = await runNeovim();
+  assert.deepEqual(r.errors, []);
+  assert.deepEqual(r.hostStatus && [r.hostStatus.text, r.hostStatus.kind, r.hostStatus.smmuCount], ['3 host SMMUs · snapshot: grace-2smmu.json', 'snapshot', 3]);
+  // schema-* findings depend on whether libvirt's schemas are installed here; they have their own tests.
+  const found = (r.diagnostics?.diagnostics ?? []).filter((d) => !String(d.code).startsWith('schema-'))
+    .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character)
+    .map((d) => [d.code, d.severity, d.range.start, d.range.end]);
+  const bus3 = DOMAIN.text.indexOf("'0x03'", DOMAIN.text.indexOf('0x0019')) + 1;
+  const spelling = DOMAIN.text.indexOf('ssidSize');
+  assert.deepEqual(found, [
+    ['smmu-map-mixed', 1, positionOf(DOMAIN.text, bus3), positionOf(DOMAIN.text, bus3 + 4)],
+    ['iommu-attribute-spelling', 2, positionOf(DOMAIN.text, spelling), positionOf(DOMAIN.text, spelling + 'ssidSize'.length)],
+  ]);
+});
+
+test('Neovim: completion inside the vSMMU driver offers the accelerated SMMUv3 attributes', { skip: SKIP }, async () => {
+  const r = await runNeovim();
+  const wanted = ['ats', 'ril', 'oas'];
+  assert.deepEqual((r.completion ?? []).filter((l) => wanted.includes(l)), wanted);
+});
+
+test('Neovim: code actions include the generate-topology source action', { skip: SKIP }, async () => {
+  const r = await runNeovim();
+  assert.deepEqual((r.codeActions ?? []).filter((t) => t === GENERATE_TOPOLOGY_TITLE), [GENERATE_TOPOLOGY_TITLE]);
+});
+
+test('Neovim: the libvirtDomainXml/topology request answers any LSP client', {
+  skip: SKIP || (SERVES_TOPOLOGY ? false : 'server.ts does not register the libvirtDomainXml/topology request yet'),
+}, async () => {
+  const r = await runNeovim();
+  const t = r.topology!;
+  assert.deepEqual([t.grouping, t.smmus.map((s) => [s.name, s.unused, s.expanders.map((e) => [e.label, e.devices.map((d) => d.label)]), s.devices.map((d) => [d.label, d.problems.map((p) => p.code)])])], [
+    'host', [
+      ['smmu3.0x0000000012000000', true, [], []],
+      ['smmu3.0x0000000016000000', false, [['expander 1 (busNr 252)', ['0009:01:00.0']]], []],
+      ['smmu3.0x0000000036000000', false, [], [['0019:01:00.0', ['smmu-map-mixed']]]],
+    ],
+  ]);
+});
+
+test('docs/editors.md quotes the Neovim configuration the test runs, unchanged', () => {
+  const doc = readFileSync(path.join(ROOT, 'docs', 'editors.md'), 'utf8');
+  const config = readFileSync(CONFIG, 'utf8');
+  assert.equal(doc.includes('```lua\n' + config + '```\n'), true, 'docs/editors.md must contain test/neovim/config.lua in a lua block');
+});
