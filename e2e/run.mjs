@@ -12,11 +12,13 @@
  * Environment: E2E_OPTIONAL=1 turns "cannot run here" (setup missing) into a
  * skip with exit 0; E2E_VSIX=file uses a built .vsix instead of packaging;
  * E2E_TIMEOUT_MS bounds every wait (default 60000); E2E_ONLY=substring runs
- * the steps whose name contains it; E2E_KEEP=1 keeps the temporary directory.
+ * the steps whose name contains it; E2E_KEEP=1 keeps the temporary directory;
+ * E2E_UPDATE_IMAGES=1 copies the README's screenshots to docs/images/ after
+ * a run where every step passed.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +33,16 @@ const OUT = path.join(REPO, 'test-results', 'e2e');
 const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 const TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS) > 0 ? Number(process.env.E2E_TIMEOUT_MS) : 60_000;
 const STAMP = path.join(E2E_DIR, 'node_modules', '.e2e-setup-stamp');
+
+/** Screenshots the README shows (test-results/e2e name → docs/images name). */
+const README_IMAGES = {
+  'host-01-problems': 'e2e-problems.png',
+  'host-04-complete-smmu-names': 'e2e-complete-smmu-names.png',
+  'host-05-hover-smmuv3': 'e2e-hover-smmuv3.png',
+  'host-06-quick-fix-menu': 'e2e-quick-fix.png',
+  'host-08-topology-view': 'e2e-topology-view.png',
+  'no-host-02-topology-view': 'e2e-no-host.png',
+};
 
 /** The sessions: which fixture host each one's user settings point at. */
 const SESSIONS = [
@@ -58,7 +70,7 @@ function checkPrerequisites() {
 function packageExtension() {
   if (process.env.E2E_VSIX) return path.resolve(process.env.E2E_VSIX);
   const t0 = Date.now();
-  const r = spawnSync('npm', ['run', '--silent', 'package'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('npm', ['run', '--silent', 'package'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
   if (r.status !== 0) throw new Error(`npm run package failed:\n${r.stdout}\n${r.stderr}`);
   const vsix = path.join(REPO, 'libvirt-domain-xml.vsix');
   console.log(`e2e: packaged ${path.basename(vsix)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -66,7 +78,7 @@ function packageExtension() {
 }
 
 function buildFixtureHosts(dir) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'make-host-fixtures.mjs'), dir, ...new Set(SESSIONS.map((s) => s.host))], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'make-host-fixtures.mjs'), dir, ...new Set(SESSIONS.map((s) => s.host))], { encoding: 'utf8', timeout: 60_000 });
   if (r.status !== 0) throw new Error(`make-host-fixtures failed: ${r.stderr}`);
 }
 
@@ -114,9 +126,17 @@ async function main() {
 
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
+  if (process.env.E2E_UPDATE_IMAGES === '1' && failed === 0 && !only) updateReadmeImages();
   console.log(`e2e: ${results.length} steps in ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${path.relative(REPO, OUT)}/`);
   console.log(`${passed} passed, ${failed} failed`);
   process.exitCode = failed > 0 || results.length === 0 ? 1 : 0;
+}
+
+function updateReadmeImages() {
+  const dir = path.join(REPO, 'docs', 'images');
+  mkdirSync(dir, { recursive: true });
+  for (const [from, to] of Object.entries(README_IMAGES)) copyFileSync(path.join(OUT, `${from}.png`), path.join(dir, to));
+  console.log(`e2e: updated ${Object.keys(README_IMAGES).length} images in docs/images/`);
 }
 
 async function runSession({ browser, session, steps: mine, tmp, hostsDir, vsix, results }) {

@@ -201,12 +201,15 @@ export const steps = [
   {
     session: 'no-host',
     name: 'without SMMUv3 on the host the status item says so',
-    async run({ wb, assert, shot }) {
+    async run({ wb, root, assert, shot }) {
       // The extension starts with the first XML file opened.
       await wb.openFile('grace-1gpu.xml');
       const items = await wb.until('host status item', () => wb.statusItems(), (l) => l.some((t) => /host SMMU|SMMUv3 on this host/.test(t)));
       assert.ok(items.includes('no SMMUv3 on this host · sysfs'), `status bar: ${JSON.stringify(items)}`);
+      const tooltip = await wb.statusItemTooltip('no SMMUv3 on this host');
+      assert.ok(tooltip.startsWith(`Host topology from sysfs at ${root}: 0 IOMMUs, 3 PCI devices.`), `tooltip: ${tooltip}`);
       await shot('no-host-00-status');
+      await wb.parkMouse();
     },
   },
   {
@@ -243,6 +246,7 @@ export const steps = [
  * expands that view and waits for its rows (as many as the oracle expects).
  */
 async function showTopology(wb, count) {
+  await wb.widenSideBar(520);
   await wb.collapseView('examples');
   const pane = await wb.expandView('vSMMU Topology');
   return wb.until('topology rows', () => wb.treeRows(pane), (r) => r.length >= count);

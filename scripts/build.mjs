@@ -1,6 +1,6 @@
 // Bundles the extension client, the language server and the CLI with esbuild.
 // Development builds carry source maps; `--release` minifies instead.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const release = process.argv.includes('--release');
@@ -27,3 +27,7 @@ await Promise.all([
     define: { __LDX_RULES_MD__: JSON.stringify(readFileSync('docs/rules.md', 'utf8')) },
   }),
 ]);
+
+// The bundled server loads xmllint-wasm's worker script and .wasm from its own
+// directory (dist/), so they travel with it into the .vsix.
+for (const f of ['xmllint-node.js', 'xmllint.wasm']) copyFileSync(`node_modules/xmllint-wasm/${f}`, `dist/${f}`);

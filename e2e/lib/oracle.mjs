@@ -31,7 +31,7 @@ async function server() {
 
 /** The CLI's findings for `file` against the sysfs tree `root` (LSP ranges, zero-based). Schema validation is off: the editor does not run it. */
 export function cliFindings(file, root) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'check', '--sysfs-root', root, '--schema', 'off', '--format', 'json', '--quiet', file], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'check', '--sysfs-root', root, '--schema', 'off', '--format', 'json', '--quiet', file], { encoding: 'utf8', timeout: 60_000 });
   if (r.status === 2 || !r.stdout.trim()) throw new Error(`CLI check failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 }

@@ -257,17 +257,50 @@ export class Workbench {
   async expandView(title) {
     const header = this.page.locator('.pane-header', { has: this.page.locator('h3.title', { hasText: new RegExp(`^${escapeRe(title)}$`, 'i') }) }).first();
     await header.waitFor({ timeout: this.timeoutMs });
-    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    if ((await header.getAttribute('aria-expanded')) === 'false') {
+      await header.click();
+      await this.parkMouse();
+    }
     const pane = this.page.locator('.pane', { has: header });
     await pane.locator('.pane-body').waitFor({ timeout: this.timeoutMs });
     return pane;
+  }
+
+  /** Drags the sash between the side bar and the editor until the side bar is `width` pixels wide. */
+  async widenSideBar(width) {
+    const bar = await this.page.locator('.part.sidebar').boundingBox();
+    if (!bar || bar.width >= width) return;
+    const y = bar.y + bar.height / 2;
+    await this.page.mouse.move(bar.x + bar.width - 1, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(bar.x + width, y, { steps: 5 });
+    await this.page.mouse.up();
+    await this.until('side bar widened', async () => (await this.page.locator('.part.sidebar').boundingBox())?.width ?? 0, (w) => w >= width - 20);
+    await this.parkMouse();
+  }
+
+  /** Moves the mouse to an empty spot of the activity bar, so no tooltip covers the picture. */
+  async parkMouse() {
+    const bar = await this.page.locator('.part.activitybar').boundingBox();
+    if (bar) await this.page.mouse.move(bar.x + bar.width / 2, bar.y + bar.height * 0.6);
+  }
+
+  /** Hovers a status bar item and returns the text of its tooltip. */
+  async statusItemTooltip(text) {
+    await this.page.locator('.statusbar-item', { hasText: text }).first().hover();
+    const hover = this.page.locator('.workbench-hover, .monaco-hover:not(.hidden)').filter({ hasText: /\S/ }).first();
+    await hover.waitFor({ timeout: this.timeoutMs });
+    return (await hover.innerText()).trim();
   }
 
   /** Collapses the side bar pane with this title, if it is expanded. */
   async collapseView(title) {
     const header = this.page.locator('.pane-header', { has: this.page.locator('h3.title', { hasText: new RegExp(`^${escapeRe(title)}$`, 'i') }) }).first();
     await header.waitFor({ timeout: this.timeoutMs });
-    if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
+    if ((await header.getAttribute('aria-expanded')) === 'true') {
+      await header.click();
+      await this.parkMouse();
+    }
     await this.until(`${title} collapsed`, () => header.getAttribute('aria-expanded'), (v) => v === 'false');
   }
 

@@ -8,11 +8,11 @@ import {
   type InitializeParams, type InitializeResult, CodeActionKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DIAGNOSTIC_SOURCE, getLanguageService, type ParsedDocument } from './languageService';
-import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver-types';
+import { getLanguageService, type ParsedDocument } from './languageService';
 import { HostTopologyProvider } from './host/provider';
 import { DEFAULT_SETTINGS, normalizeVersion } from './service/settings';
-import { DiagnosticScheduler } from './service/diagnosticScheduler';
+import { DocumentAnalysis } from './service/documentAnalysis';
+import { SchemaValidator } from './schema/validator';
 import { detectLibvirtVersion } from './service/libvirtVersion';
 import { describeHost } from './service/hostStatus';
 import { topologyView, TOPOLOGY_REQUEST, type TopologyParams } from './service/topologyRequest';
@@ -29,30 +29,13 @@ let hasConfiguration = false;
 let explicitVersion: string | undefined;
 let detectedVersion: string | undefined;
 
-/** One parse per document version, shared by every request on that version. */
-const parsed = new Map<string, ParsedDocument>();
-function parsedOf(doc: TextDocument): ParsedDocument {
-  const cached = parsed.get(doc.uri);
-  if (cached && cached.version === doc.version) return cached;
-  const p = service.parse(doc.getText(), doc.uri, doc.version);
-  parsed.set(doc.uri, p);
-  return p;
-}
-
-const scheduler = new DiagnosticScheduler({
-  delayMs: 120,
+const schema = new SchemaValidator({ log: (m) => connection.console.log(m) });
+const analysis = new DocumentAnalysis<TextDocument>({
+  service,
+  schema,
   current: (uri) => documents.get(uri),
-  analyse: (doc, strict) => {
-    const limit = service.settings.maxLiveAnalysisSize;
-    const size = doc.getText().length;
-    // Huge files: analysed on open and save; while typing, say clearly that live analysis waits.
-    if (size > limit && !strict) return [livePausedDiagnostic(size, limit)];
-    const p = parsedOf(doc);
-    hostProvider.noteActivity();
-    // The strict parser builds a full DOM: worth it on open and save, but not for files above the limit.
-    return strict && size <= limit ? [...service.validate(p), ...service.strictCheck(p)] : service.validate(p);
-  },
   publish: (uri, version, diagnostics) => connection.sendDiagnostics({ uri, version, diagnostics }),
+  onActivity: () => hostProvider.noteActivity(),
   log: (m) => connection.console.error(m),
 });
 
@@ -60,17 +43,7 @@ interface ClientSettings {
   host?: { sysfsRoot?: unknown; snapshot?: unknown };
   libvirtVersion?: unknown;
   maxLiveAnalysisSizeMB?: unknown;
-}
-
-function livePausedDiagnostic(size: number, limit: number): Diagnostic {
-  const mb = (n: number) => (n / (1024 * 1024)).toFixed(1);
-  return {
-    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-    severity: DiagnosticSeverity.Information,
-    source: DIAGNOSTIC_SOURCE,
-    code: 'live-analysis-paused',
-    message: `Live analysis is paused for this ${mb(size)} MB file (limit ${mb(limit)} MB, setting libvirtDomainXml.maxLiveAnalysisSizeMB): it is checked again when you save.`,
-  };
+  schema?: { enable?: unknown; directory?: unknown };
 }
 
 function applySettings(s: ClientSettings | undefined): void {
@@ -85,6 +58,10 @@ function applySettings(s: ClientSettings | undefined): void {
   const mb = s?.maxLiveAnalysisSizeMB;
   const maxLiveAnalysisSize = typeof mb === 'number' && Number.isFinite(mb) && mb > 0 ? Math.round(mb * 1024 * 1024) : DEFAULT_SETTINGS.maxLiveAnalysisSize;
   service.configure({ libvirtVersion: explicitVersion ?? detectedVersion, maxLiveAnalysisSize });
+  schema.configure({
+    enable: s?.schema?.enable !== false,
+    directory: typeof s?.schema?.directory === 'string' ? s.schema.directory : '',
+  });
 }
 
 async function pullSettings(): Promise<void> {
@@ -129,40 +106,37 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
 connection.onInitialized(async () => {
   hostProvider.onDidChange(() => {
     sendHostStatus();
-    parsed.clear();
-    scheduler.revalidateAll(documents.all());
+    analysis.revalidateAll(documents.all());
   });
   detectedVersion = await detectLibvirtVersion();
   await pullSettings();
   if (!explicitVersion) service.configure({ libvirtVersion: detectedVersion });
   await refreshHost();
-  scheduler.revalidateAll(documents.all());
+  analysis.revalidateAll(documents.all());
 });
 
 connection.onDidChangeConfiguration(async (change) => {
   if (hasConfiguration) await pullSettings();
   else applySettings((change.settings as { libvirtDomainXml?: ClientSettings })?.libvirtDomainXml);
   await refreshHost();
-  scheduler.revalidateAll(documents.all());
+  analysis.revalidateAll(documents.all());
 });
 
-documents.onDidOpen((e) => scheduler.schedule(e.document, { strict: true, immediate: true }));
-documents.onDidChangeContent((e) => scheduler.schedule(e.document, { strict: false }));
-documents.onDidSave((e) => scheduler.schedule(e.document, { strict: true, immediate: true }));
+documents.onDidOpen((e) => analysis.opened(e.document));
+documents.onDidChangeContent((e) => analysis.changed(e.document));
+documents.onDidSave((e) => analysis.saved(e.document));
 documents.onDidClose((e) => {
-  parsed.delete(e.document.uri);
-  scheduler.forget(e.document.uri);
+  analysis.closed(e.document.uri);
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
 function withDoc<T>(uri: string, fallback: T, fn: (p: ParsedDocument) => T): T {
   const doc = documents.get(uri);
   if (!doc) return fallback;
-  // A huge file is not re-parsed for a request while the user types: answer from nothing until it is saved.
-  const cached = parsed.get(uri);
-  if (doc.getText().length > service.settings.maxLiveAnalysisSize && cached?.version !== doc.version) return fallback;
   try {
-    return fn(parsedOf(doc));
+    const p = analysis.forRequest(doc);
+    if (!p) return fallback;
+    return fn(p);
   } catch (e) {
     connection.console.error(`request failed on ${uri}: ${(e as Error)?.stack ?? e}`);
     return fallback;

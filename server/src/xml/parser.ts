@@ -20,7 +20,7 @@
  */
 import type { XmlAttribute, XmlDocument, XmlElement, XmlProblem, XmlProblemCode, XmlText } from './nodes';
 
-const LT = 0x3c, GT = 0x3e, SLASH = 0x2f, EQ = 0x3d, QUOT = 0x22, APOS = 0x27, BANG = 0x21, QUEST = 0x3f, AMP = 0x26, NL = 0x0a;
+const LT = 0x3c, GT = 0x3e, SLASH = 0x2f, EQ = 0x3d, QUOT = 0x22, APOS = 0x27, BANG = 0x21, QUEST = 0x3f, NL = 0x0a;
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
@@ -54,43 +54,6 @@ interface MutableElement extends XmlElement {
 const EMPTY: never[] = Object.freeze([]) as unknown as never[];
 
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-/*
- * Names and short values repeat thousands of times in a domain ('address',
- * 'bus', '0x0000', 'pci'). Handing out one shared string for each, from a
- * small direct-mapped cache that survives between parses, saves an
- * allocation per attribute and element: on large documents allocation and
- * garbage collection were most of the parse time (docs/performance.md).
- * Only strings of up to 12 code units are cached: V8 copies slices that
- * short, while longer slices point into the whole document text, which a
- * module-level cache must not keep alive after the document is closed.
- */
-const INTERN_MAX = 12;
-const INTERN_SLOTS = 4096;
-const internCache: (string | undefined)[] = new Array(INTERN_SLOTS).fill(undefined);
-
-/** `text.slice(start, end)`, shared when short; `undefined` when `stopAtAmp` and the range holds '&' (it must be decoded). */
-function sliceShared(text: string, start: number, end: number, stopAtAmp: boolean): string | undefined {
-  const len = end - start;
-  if (len > INTERN_MAX) return text.slice(start, end);
-  let h = len;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === AMP && stopAtAmp) return undefined;
-    h = (Math.imul(h, 31) + c) | 0;
-  }
-  const slot = (h ^ (h >>> 13)) & (INTERN_SLOTS - 1);
-  const cached = internCache[slot];
-  if (cached !== undefined && cached.length === len && text.startsWith(cached, start)) return cached;
-  const s = text.slice(start, end);
-  internCache[slot] = s;
-  return s;
-}
-
-/** A name: never holds '&', so never undefined. */
-function nameOf(text: string, start: number, end: number): string {
-  return sliceShared(text, start, end, false) as string;
-}
 
 function pushChild(parent: MutableElement, child: XmlElement): void {
   if (parent.children === EMPTY) parent.children = [child];
@@ -168,10 +131,6 @@ class Scanner {
   /** Resolves entity and character references, reporting unknown ones. */
   private decode(start: number, end: number): string {
     const { text } = this;
-    if (end - start <= INTERN_MAX) {
-      const shared = sliceShared(text, start, end, true);
-      if (shared !== undefined) return shared;
-    }
     const raw = text.slice(start, end);
     if (raw.indexOf('&') === -1) return raw;
     let out = '';
@@ -268,7 +227,7 @@ class Scanner {
     const nameEnd = this.readName(nameStart);
     const parent = this.stack[this.stack.length - 1];
     const el: MutableElement = {
-      name: nameOf(text, nameStart, nameEnd), start, nameStart, nameEnd,
+      name: text.slice(nameStart, nameEnd), start, nameStart, nameEnd,
       startTagEnd: -1, startTagClosed: false, selfClosing: false,
       endTagStart: -1, end: -1, closed: false,
       attributes: EMPTY, children: EMPTY, texts: EMPTY, parent,
@@ -339,7 +298,7 @@ class Scanner {
     const { text, len } = this;
     const nameStart = at;
     const nameEnd = this.readName(nameStart);
-    const name = nameOf(text, nameStart, nameEnd);
+    const name = text.slice(nameStart, nameEnd);
     let i = this.skipSpace(nameEnd);
     const attrs = this.attrScratch;
     // Object literals with the same key order everywhere keep one hidden class for all attributes.
@@ -429,7 +388,7 @@ class Scanner {
     const start = this.pos;
     const nameStart = start + 2;
     const nameEnd = this.readName(nameStart);
-    const name = nameOf(text, nameStart, nameEnd);
+    const name = text.slice(nameStart, nameEnd);
     let i = this.skipSpace(nameEnd);
     let end: number;
     if (i < len && text.charCodeAt(i) === GT) {

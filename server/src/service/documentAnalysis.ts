@@ -1,0 +1,121 @@
+/**
+ * What happens to an open document between a keystroke and the Problems
+ * panel, independent of the LSP transport:
+ *  1. our rules run after a short typing pause (at once on open and save) on
+ *     one parse per version, and their diagnostics are published at once;
+ *  2. libvirt's schema verdict follows, off that path, and is merged in when
+ *     it arrives for a version that is still current;
+ *  3. files above the live-analysis limit are analysed on open and save only.
+ */
+import type { Diagnostic } from 'vscode-languageserver-types';
+import { DiagnosticSeverity } from 'vscode-languageserver-types';
+import { DIAGNOSTIC_SOURCE, toDiagnostic, type LanguageService, type ParsedDocument } from '../languageService';
+import { DiagnosticScheduler } from './diagnosticScheduler';
+import { mergeFindings, type SchemaValidator } from '../schema/validator';
+
+export interface AnalysedDocument {
+  readonly uri: string;
+  readonly version: number;
+  getText(): string;
+}
+
+export interface DocumentAnalysisOptions<D extends AnalysedDocument> {
+  service: LanguageService;
+  schema: SchemaValidator;
+  current(uri: string): D | undefined;
+  publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
+  /** Called on each analysis, so that host knowledge can refresh while the user works. */
+  onActivity?(): void;
+  log(message: string): void;
+  typingDelayMs?: number;
+  schemaDelayMs?: number;
+}
+
+export class DocumentAnalysis<D extends AnalysedDocument> {
+  private readonly parsed = new Map<string, ParsedDocument>();
+  private readonly scheduler: DiagnosticScheduler<D>;
+
+  constructor(private readonly o: DocumentAnalysisOptions<D>) {
+    this.scheduler = new DiagnosticScheduler<D>({
+      delayMs: o.typingDelayMs ?? 120,
+      current: o.current,
+      analyse: (doc, strict) => this.analyse(doc, strict),
+      publish: o.publish,
+      log: o.log,
+    });
+  }
+
+  /** One parse per document version, shared by every request on that version. */
+  parsedOf(doc: D): ParsedDocument {
+    const cached = this.parsed.get(doc.uri);
+    if (cached && cached.version === doc.version) return cached;
+    const p = this.o.service.parse(doc.getText(), doc.uri, doc.version);
+    this.parsed.set(doc.uri, p);
+    return p;
+  }
+
+  /**
+   * The parsed document for a request, or undefined for a huge file that
+   * changed since its last analysis: re-parsing it per request would stall
+   * the server while the user types.
+   */
+  forRequest(doc: D): ParsedDocument | undefined {
+    const cached = this.parsed.get(doc.uri);
+    if (doc.getText().length > this.o.service.settings.maxLiveAnalysisSize && cached?.version !== doc.version) return undefined;
+    return this.parsedOf(doc);
+  }
+
+  opened(doc: D): void { this.scheduler.schedule(doc, { strict: true, immediate: true }); }
+  changed(doc: D): void { this.scheduler.schedule(doc, { strict: false }); }
+  saved(doc: D): void { this.scheduler.schedule(doc, { strict: true, immediate: true }); }
+
+  closed(uri: string): void {
+    this.parsed.delete(uri);
+    this.scheduler.forget(uri);
+    this.o.schema.forget(uri);
+  }
+
+  /** Everything must be looked at again: the host, the settings or the schema changed. */
+  revalidateAll(docs: readonly D[]): void {
+    this.parsed.clear();
+    this.scheduler.revalidateAll(docs);
+  }
+
+  private analyse(doc: D, strict: boolean): Diagnostic[] {
+    const { service } = this.o;
+    const limit = service.settings.maxLiveAnalysisSize;
+    const size = doc.getText().length;
+    if (size > limit && !strict) return [livePausedDiagnostic(size, limit)];
+    const p = this.parsedOf(doc);
+    this.o.onActivity?.();
+    const findings = service.findings(p);
+    // The strict parser builds a full DOM: worth it on open and save, but not for files above the limit.
+    const strictDiagnostics = strict && size <= limit ? service.strictCheck(p) : [];
+    if (p.isDomain && size <= limit) void this.runSchema(p, findings, strictDiagnostics, strict);
+    return [...findings.map((f) => toDiagnostic(p, f)), ...strictDiagnostics];
+  }
+
+  private async runSchema(p: ParsedDocument, findings: ReturnType<LanguageService['findings']>, strictDiagnostics: Diagnostic[], strict: boolean): Promise<void> {
+    try {
+      const schema = await this.o.schema.validate(p.uri, p.version, p.text, { delayMs: strict ? 0 : this.o.schemaDelayMs ?? 500 });
+      if (schema === 'superseded' || schema.length === 0) return;
+      const now = this.o.current(p.uri);
+      if (!now || now.version !== p.version) return;
+      const merged = mergeFindings(findings, schema).map((f) => toDiagnostic(p, f));
+      this.o.publish(p.uri, p.version, [...merged, ...strictDiagnostics]);
+    } catch (e) {
+      this.o.log(`schema validation of ${p.uri} failed: ${(e as Error)?.stack ?? e}`);
+    }
+  }
+}
+
+function livePausedDiagnostic(size: number, limit: number): Diagnostic {
+  const mb = (n: number) => (n / (1024 * 1024)).toFixed(1);
+  return {
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: DiagnosticSeverity.Information,
+    source: DIAGNOSTIC_SOURCE,
+    code: 'live-analysis-paused',
+    message: `Live analysis is paused for this ${mb(size)} MB file (limit ${mb(limit)} MB, setting libvirtDomainXml.maxLiveAnalysisSizeMB): it is checked again when you save.`,
+  };
+}
