@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HoverRequest, DocumentSymbolRequest } from 'vscode-languageserver-protocol/node';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { startClient } from './lspClient';
 
 const BROKEN = `<domain type='kvm'>
@@ -83,6 +85,26 @@ test('LSP: above the size limit, typing pauses live analysis with a clear messag
     await client.save(uri);
     const saved = await client.diagnostics(uri, 2, (p) => client.published.indexOf(p) >= before);
     assert.ok(saved.diagnostics.some((d) => d.code === 'xml-unclosed-element'), 'analysed on save');
+  } finally {
+    await client.stop();
+  }
+});
+
+test('LSP: the schema verdict follows our own diagnostics for the same version', async (t) => {
+  if (!existsSync('/usr/share/libvirt/schemas/domain.rng')) {
+    t.skip('libvirt schemas not found in /usr/share/libvirt/schemas: run scripts/install-test-deps.sh');
+    return;
+  }
+  const client = await startClient({ initializationOptions: { host: { snapshot: path.join(__dirname, 'fixtures', 'hosts', 'grace-2smmu.json') } } });
+  try {
+    const uri = 'file:///work/typo.xml';
+    const text = readFileSync(path.join(__dirname, 'fixtures', 'schema', 'invalid-disk-type-typo.xml'), 'utf8');
+    await client.open(uri, text, 1);
+    const withSchema = await client.diagnostics(uri, 1, (p) => p.diagnostics.some((d) => d.code === 'schema-invalid'));
+    const d = withSchema.diagnostics.find((x) => x.code === 'schema-invalid')!;
+    const line = text.split('\n')[d.range.start.line];
+    assert.equal(line.slice(d.range.start.character, d.range.end.character), 'flie');
+    assert.match(String(d.message), /'flie'.*file, block, dir/);
   } finally {
     await client.stop();
   }
