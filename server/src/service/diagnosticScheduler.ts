@@ -22,6 +22,8 @@ export interface SchedulerOptions<D extends VersionedDocument> {
 interface Pending {
   timer: ReturnType<typeof setTimeout>;
   strict: boolean;
+  immediate: boolean;
+  version: number;
 }
 
 export class DiagnosticScheduler<D extends VersionedDocument> {
@@ -35,10 +37,16 @@ export class DiagnosticScheduler<D extends VersionedDocument> {
     const previous = this.pending.get(doc.uri);
     // A strict run asked for earlier still happens, even if typing supersedes it.
     const strict = opts.strict || !!previous?.strict;
+    // An immediate run already pending for this very version is not postponed:
+    // opening a document also reports a content change, which must not delay the first diagnostics.
+    if (previous && previous.immediate && previous.version === doc.version) {
+      previous.strict = strict;
+      return;
+    }
     if (previous) clearTimeout(previous.timer);
-    const delay = opts.immediate ? 0 : this.options.delayMs;
-    const timer = setTimeout(() => this.run(doc.uri), delay);
-    this.pending.set(doc.uri, { timer, strict });
+    const immediate = !!opts.immediate;
+    const timer = setTimeout(() => this.run(doc.uri), immediate ? 0 : this.options.delayMs);
+    this.pending.set(doc.uri, { timer, strict, immediate, version: doc.version });
   }
 
   revalidateAll(docs: readonly D[]): void {
