@@ -60,6 +60,18 @@ function vsmmu(pciBus: number, accel: boolean): string {
 
 const lines = (...xs: string[]): string => xs.join('\n');
 
+/** Expanders 1 (busNr 252) and 2 (busNr 248) with root ports 3 and 4: GPU A behind the first, GPU B behind the second. */
+const GPUS_ON_TWO_EXPANDERS = [
+  pxb(1, 252, 1), pxb(2, 248, 2), rootPort(3, 1, 0), rootPort(4, 2, 0),
+  hostdev(GPU_A, '0x03'), hostdev(GPU_B, '0x04'),
+];
+
+/** Expander 1 (busNr 250) with root ports 2 and 3: GPU A and GPU B, of different host SMMUs, behind the same expander. */
+const GPUS_ON_ONE_EXPANDER = [
+  pxb(1, 250, 1), rootPort(2, 1, 0), rootPort(3, 1, 1),
+  hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03'),
+];
+
 /** An x86 host (Intel DMAR only). */
 const x86Host: HostTopology = {
   version: 1,
@@ -111,10 +123,7 @@ ${hostdev('0x0000', '0x01')}
 
 describe('smmu-map-uncovered', () => {
   test('a hostdev below an expander without vSMMU while another expander has one', () => {
-    const text = armDomain(lines(
-      pxb(1, 252, 1), pxb(2, 248, 2), rootPort(3, 1, 0), rootPort(4, 2, 0),
-      hostdev(GPU_A, '0x03'), hostdev(GPU_B, '0x04'), vsmmu(1, false),
-    ));
+    const text = armDomain(lines(...GPUS_ON_TWO_EXPANDERS, vsmmu(1, false)));
     assert.deepEqual(check(text), ['smmu-map-uncovered @ 0x04']);
     const f = findingList(text, { host: grace, rules })[0];
     assert.deepEqual(f.data, { hostdev: 1, bdf: '0019:01:00.0', smmu: 'smmu3.0x0000000036000000', expanderIndex: 2 });
@@ -122,10 +131,7 @@ describe('smmu-map-uncovered', () => {
   });
 
   test('every expander with a vSMMU: silent', () => {
-    const text = armDomain(lines(
-      pxb(1, 252, 1), pxb(2, 248, 2), rootPort(3, 1, 0), rootPort(4, 2, 0),
-      hostdev(GPU_A, '0x03'), hostdev(GPU_B, '0x04'), vsmmu(1, false), vsmmu(2, false),
-    ));
+    const text = armDomain(lines(...GPUS_ON_TWO_EXPANDERS, vsmmu(1, false), vsmmu(2, false)));
     assert.deepEqual(check(text), []);
   });
 
@@ -152,10 +158,7 @@ describe('smmu-map-uncovered', () => {
 });
 
 describe('smmu-map-mixed', () => {
-  const mixed = armDomain(lines(
-    pxb(1, 250, 1), rootPort(2, 1, 0), rootPort(3, 1, 1),
-    hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03'), vsmmu(1, true),
-  ));
+  const mixed = armDomain(lines(...GPUS_ON_ONE_EXPANDER, vsmmu(1, true)));
 
   test('devices of two host SMMUs below one accelerated expander: error on the second, and no missing-expander on top', () => {
     assert.deepEqual(check(mixed), ['smmu-map-mixed @ 0x03']);
@@ -186,13 +189,11 @@ describe('smmu-map-mixed', () => {
     });
   });
 
-  test('a sysfs host points related information at the SMMUs in sysfs', () => {
+  test('a live sysfs host adds no related host location: its class devices are directories an editor cannot open', () => {
     const sysfsHost: HostTopology = { ...grace, source: { kind: 'sysfs', root: '/fake/sys' } };
     const [f] = findingList(mixed, { host: sysfsHost, rules });
-    assert.deepEqual(f.relatedHost, [
-      { path: '/fake/sys/class/iommu/smmu3.0x0000000036000000', message: 'smmu3.0x0000000036000000: translates 0019:01:00.0' },
-      { path: '/fake/sys/class/iommu/smmu3.0x0000000016000000', message: 'smmu3.0x0000000016000000: the host SMMU the vSMMU is bound to' },
-    ]);
+    assert.deepEqual(f.relatedHost ?? [], []);
+    assert.match(f.message, /smmu3\.0x0000000036000000/);
   });
 
   test('when the other SMMU has an expander, the message sends the device there', () => {
@@ -206,10 +207,7 @@ describe('smmu-map-mixed', () => {
   });
 
   test('the same devices below a non-accelerated vSMMU are fine', () => {
-    const text = armDomain(lines(
-      pxb(1, 250, 1), rootPort(2, 1, 0), rootPort(3, 1, 1),
-      hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03'), vsmmu(1, false),
-    ));
+    const text = armDomain(lines(...GPUS_ON_ONE_EXPANDER, vsmmu(1, false)));
     assert.deepEqual(check(text), []);
   });
 
@@ -253,10 +251,7 @@ describe('smmu-map-missing-expander', () => {
   });
 
   test('each host SMMU on an expander of its own: silent', () => {
-    const text = armDomain(lines(
-      pxb(1, 252, 1), pxb(2, 248, 2), rootPort(3, 1, 0), rootPort(4, 2, 0),
-      hostdev(GPU_A, '0x03'), hostdev(GPU_B, '0x04'), vsmmu(1, true), vsmmu(2, true),
-    ));
+    const text = armDomain(lines(...GPUS_ON_TWO_EXPANDERS, vsmmu(1, true), vsmmu(2, true)));
     assert.deepEqual(check(text), []);
   });
 });

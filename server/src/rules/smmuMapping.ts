@@ -14,7 +14,6 @@
  * about placement comes from the shared analysis in domain/smmuMapping.ts, so
  * quick fixes, hover and the topology view agree with these findings.
  */
-import * as path from 'node:path';
 import type { Controller, DomainModel, Hostdev, Iommu, PciDevice } from '../domain/model';
 import { hostdevUsesIommufd, smmuMappingOf, type HostdevPlacement, type SmmuMapping } from '../domain/smmuMapping';
 import { isAccel } from '../domain/topology';
@@ -58,11 +57,14 @@ function hostLabel(host: HostTopology): string {
 }
 
 /** Where a host SMMU can be looked at: its sysfs class device, or the snapshot it came from. */
-function hostRefs(host: HostTopology, smmus: readonly string[], message: (smmu: string) => string): RelatedHost[] {
-  if (host.source.kind === 'sysfs') {
-    const root = host.source.root;
-    return smmus.map((s) => ({ path: path.posix.join(root, 'class', 'iommu', s), message: message(s) }));
-  }
+/**
+ * Related information outside the document: the snapshot file the host
+ * knowledge came from. A live sysfs source gets none, because its class
+ * devices are directories an editor cannot open; the message names the SMMU
+ * and hovering it shows what the host says.
+ */
+function hostRefs(host: HostTopology, smmus: readonly string[]): RelatedHost[] {
+  if (host.source.kind === 'sysfs') return [];
   return [{ path: host.source.file, message: `host topology snapshot listing ${smmus.join(' and ')}` }];
 }
 
@@ -217,7 +219,7 @@ function checkAccelContents(ctx: RuleContext, complexes: readonly Complex[], map
         message: `${deviceName(p)} is behind host SMMU ${p.hostSmmu}, but the accelerated vSMMU of ${c.label} is bound to ${c.boundSmmu} by ${deviceName(first)}: `
           + `the kernel refuses a device of another host SMMU behind it. ${advice}`,
         related,
-        relatedHost: hostRefs(host!, [p.hostSmmu, c.boundSmmu], (s) => (s === p.hostSmmu ? `${s}: translates ${deviceName(p)}` : `${s}: the host SMMU the vSMMU is bound to`)),
+        relatedHost: hostRefs(host!, [p.hostSmmu, c.boundSmmu]),
         data: { expanderIndex: c.index, hostdev: p.index, bdf: p.bdf, smmu: p.hostSmmu, expectedSmmu: c.boundSmmu },
       });
     }
@@ -240,7 +242,7 @@ function checkMissingExpander(ctx: RuleContext, mapping: SmmuMapping, mixed: Rea
       message: `Host SMMU ${smmu} translates ${names.join(', ')}, but no expander in this domain is bound to it: each host SMMU in use needs its own pcie-expander-bus `
         + `with a root port and an <iommu model='smmuv3'> whose pciBus is that expander's index. Add one for ${smmu} and move ${list.length > 1 ? 'these devices' : 'the device'} behind it.`,
       related: list.filter((p) => p !== first).map((p) => ({ ...sourceRange(p.hostdev), message: `${deviceName(p)}, also behind ${smmu}` })),
-      relatedHost: hostRefs(host, [smmu], (s) => `${s} on ${hostLabel(host)}`),
+      relatedHost: hostRefs(host, [smmu]),
       data: { smmu, hostdevs: list.map((p) => p.index) },
     });
   }
