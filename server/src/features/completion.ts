@@ -66,7 +66,7 @@ class Collector {
   }
 
   layout(at: number): Layout {
-    return layoutAt(this.text, at);
+    return layoutAt(this.ctx.doc.xml, at);
   }
 
   /** `group` orders sets of items (a before b); within a group, insertion order. */

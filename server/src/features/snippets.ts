@@ -11,6 +11,8 @@ import type { DomainModel } from '../domain/model';
 import { PciAllocator } from '../domain/allocate';
 import { iommuForIndex, isPcieExpander } from '../domain/topology';
 import { hex2 } from './pciLayout';
+import type { XmlDocument } from '../xml/nodes';
+import { lineIndentOf, styleOf } from './documentStyle';
 
 /**
  * Root ports the expander snippet leaves bus numbers for: the one it adds
@@ -28,45 +30,10 @@ export interface Layout {
   readonly quote: string;
 }
 
-/** How much of the document the style guesses read: the start says enough, and huge documents stay cheap. */
-const SAMPLE = 64 * 1024;
-
-/** The leading white space of the line holding `offset`. */
-export function lineIndent(text: string, offset: number): string {
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  let i = lineStart;
-  while (i < text.length && (text[i] === ' ' || text[i] === '\t')) i++;
-  return text.slice(lineStart, Math.min(i, offset));
-}
-
-/**
- * One indentation level, taken from the first element that starts a line
- * below a parent that also starts a line; two spaces when the document says nothing.
- */
-export function indentUnit(text: string): string {
-  const lines = text.slice(0, SAMPLE).split('\n');
-  const indents: string[] = [];
-  for (const line of lines) {
-    const m = /^([ \t]*)</.exec(line);
-    if (m && !line.trimStart().startsWith('</')) indents.push(m[1]);
-  }
-  for (let i = 1; i < indents.length; i++) {
-    const prev = indents[i - 1], cur = indents[i];
-    if (cur.length > prev.length && cur.startsWith(prev)) return cur.slice(prev.length);
-  }
-  return '  ';
-}
-
-/** The quote most attribute values in the document use; `'` when tied, as libvirt writes. */
-export function documentQuote(text: string): string {
-  const head = text.slice(0, SAMPLE);
-  const single = (head.match(/='/g) ?? []).length;
-  const double = (head.match(/="/g) ?? []).length;
-  return double > single ? '"' : "'";
-}
-
-export function layoutAt(text: string, offset: number): Layout {
-  return { indent: lineIndent(text, offset), unit: indentUnit(text), quote: documentQuote(text) };
+/** The layout at `offset`: the line's indentation plus the document's own style. */
+export function layoutAt(doc: XmlDocument, offset: number): Layout {
+  const style = styleOf(doc);
+  return { indent: lineIndentOf(doc.text, offset), unit: style.unit, quote: style.quote };
 }
 
 /** Joins snippet lines, each after the first indented by the line's level. */

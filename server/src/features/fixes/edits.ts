@@ -9,18 +9,15 @@
  * user wrote around them stays byte for byte.
  */
 import type { CodeAction, CodeActionKind, Diagnostic, TextEdit } from 'vscode-languageserver-types';
-import type { XmlAttribute, XmlDocument, XmlElement } from '../../xml/nodes';
-import { walk } from '../../xml/query';
+import type { XmlAttribute, XmlElement } from '../../xml/nodes';
 import type { DomainModel } from '../../domain/model';
 import { compareVersions } from '../../domain/catalog';
 import type { FeatureContext } from '../context';
+import { indentBefore, lineIndentOf, styleOf, type Style } from '../documentStyle';
 
-export interface Style {
-  /** One level of indentation: spaces or a tab. */
-  readonly unit: string;
-  readonly nl: string;
-  readonly quote: "'" | '"';
-}
+export { indentBefore, lineIndentOf };
+
+export type { Style } from '../documentStyle';
 
 /** What every fix needs besides the diagnostic. */
 export interface FixContext {
@@ -30,13 +27,12 @@ export interface FixContext {
   readonly style: Style;
 }
 
-/** Style detection walks the whole document, so it runs only when a fix actually writes something. */
+/** The document's style is computed once per parsed version, and only when a fix writes something. */
 export function fixContextOf(feature: FeatureContext): FixContext {
   const { doc } = feature;
-  let style: Style | undefined;
   return {
     feature, text: doc.text, model: doc.domain,
-    get style() { return (style ??= detectStyle(doc.xml)); },
+    get style() { return styleOf(doc.xml); },
   };
 }
 
@@ -49,54 +45,6 @@ export function versionAllows(ctx: FixContext, since: string): boolean {
 // ---------------------------------------------------------------------------
 // Style
 
-/**
- * The indent unit is the most common step between an element that starts a
- * line and its parent; the quote is the one most attributes use. Documents
- * written by `virsh dumpxml` give two spaces and single quotes, the defaults.
- */
-export function detectStyle(doc: XmlDocument): Style {
-  const text = doc.text;
-  const steps = new Map<string, number>();
-  let single = 0, double = 0;
-  walk(doc, (el) => {
-    for (const a of el.attributes) {
-      if (a.quote === "'") single++;
-      else if (a.quote === '"') double++;
-    }
-    if (!el.parent) return;
-    const own = indentBefore(text, el.start);
-    const parent = indentBefore(text, el.parent.start);
-    if (own === undefined || parent === undefined) return;
-    if (own.length > parent.length && own.startsWith(parent)) {
-      const step = own.slice(parent.length);
-      if (/^( +|\t)$/.test(step)) steps.set(step, (steps.get(step) ?? 0) + 1);
-    }
-  });
-  let unit = '  ', best = 0;
-  for (const [step, n] of steps) if (n > best) { unit = step; best = n; }
-  return { unit, nl: text.includes('\r\n') ? '\r\n' : '\n', quote: double > single ? '"' : "'" };
-}
-
-/** The whitespace between the start of the line and `offset`, or undefined when other text precedes it. */
-export function indentBefore(text: string, offset: number): string | undefined {
-  let i = offset;
-  while (i > 0) {
-    const c = text.charCodeAt(i - 1);
-    if (c === 0x0a) break;
-    if (c !== 0x20 && c !== 0x09) return undefined;
-    i--;
-  }
-  return text.slice(i, offset);
-}
-
-/** Indentation of an element's line, even when text precedes it (then the line's leading whitespace). */
-export function lineIndentOf(text: string, offset: number): string {
-  let i = offset;
-  while (i > 0 && text.charCodeAt(i - 1) !== 0x0a) i--;
-  let j = i;
-  while (j < text.length && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x09)) j++;
-  return text.slice(i, j);
-}
 
 /** The indentation for a child of `parent`: that of its existing children, else one unit deeper. */
 export function childIndentOf(ctx: FixContext, parent: XmlElement): string {
