@@ -15,10 +15,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver-types';
-import { getLanguageService, type LanguageService, type ParsedDocument } from '../server/src/languageService';
-import { RULE_FAMILIES } from '../server/src/rules/index';
+import type { LanguageService } from '../server/src/languageService';
 import type { RuleFamily } from '../server/src/rules/types';
-import { parseSnapshot } from '../server/src/host/snapshot';
 import type { HostTopology } from '../server/src/host/types';
 import type { ServiceSettings } from '../server/src/service/settings';
 import { readDomain } from '../server/src/domain/model';
@@ -26,19 +24,11 @@ import { parseXml } from '../server/src/xml/parser';
 import {
   busNrForNewExpander, busNrRoom, freeChassis, freeRootPorts, freeSlot, nextFreePciIndex, PciAllocator,
 } from '../server/src/domain/allocate';
-import { armDomain } from './helpers';
+import { armDomain, DOC_URI as URI, loadHostFile, parse, service } from './helpers';
+import { devices, expander, hostdev, IOMMUFD_DRIVER, rootPort, vsmmu } from './fixtures/domains';
 
-const URI = 'file:///test/domain.xml';
 const FIXTURES = path.join(__dirname, 'fixtures', 'fixes');
-
-function fixturesHost(): HostTopology {
-  const file = path.join(FIXTURES, 'host.json');
-  const r = parseSnapshot(readFileSync(file, 'utf8'), file);
-  if (!r.topology) throw new Error(r.error);
-  return r.topology;
-}
-
-const HOST = fixturesHost();
+const HOST = loadHostFile(path.join(FIXTURES, 'host.json'));
 
 function fixture(name: string): string {
   return readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -46,14 +36,9 @@ function fixture(name: string): string {
 
 interface Opts { host?: HostTopology | null; settings?: Partial<ServiceSettings>; rules?: readonly RuleFamily[] }
 
+/** The fixtures' host unless `host` is null (no topology), every rule family unless `rules` says otherwise. */
 function lsFor(opts: Opts = {}): LanguageService {
-  const host = opts.host === null ? undefined : opts.host ?? HOST;
-  return getLanguageService({
-    host: { topology: () => host },
-    settings: opts.settings,
-    rules: opts.rules ?? RULE_FAMILIES,
-    log: (m) => { throw new Error(`unexpected log: ${m}`); },
-  });
+  return service({ host: opts.host === null ? undefined : opts.host ?? HOST, settings: opts.settings, rules: opts.rules });
 }
 
 function applyEdits(text: string, edits: readonly TextEdit[]): string {
@@ -68,7 +53,7 @@ function applyAction(text: string, a: CodeAction): string {
 
 /** Codes of the warnings and errors, in document order. */
 function problems(ls: LanguageService, text: string): string[] {
-  return ls.validate(ls.parse(text, URI, 1)).filter((d) => d.severity !== undefined && d.severity <= 2).map((d) => String(d.code));
+  return ls.validate(parse(text, ls)).filter((d) => d.severity !== undefined && d.severity <= 2).map((d) => String(d.code));
 }
 
 /** Replaces each `from` (which must occur exactly once) by `to`. */
@@ -82,15 +67,35 @@ function edit(text: string, ...pairs: [string, string][]): string {
   return out;
 }
 
-interface FixResult { titles: string[]; text: string; before: string[]; after: string[]; action: CodeAction; diagnostic: Diagnostic }
+/** An `edit` pair that writes `inserted` right after `anchor`. */
+const after = (anchor: string, inserted: string): [string, string] => [anchor, anchor + inserted];
 
-/** Validates, takes the first diagnostic with `code`, applies its quick fix titled `title`. */
-function fix(text: string, code: string, title: string, opts: Opts = {}, nth = 0): FixResult {
+const HOSTDEV_START = "    <hostdev mode='subsystem' type='pci' managed='yes'>\n";
+/** An `edit` pair that inserts `<driver iommufd='yes'/>` as the first child of the hostdev whose start tag `rest` follows. */
+const iommufdFirst = (rest: string): [string, string] => [HOSTDEV_START + rest, `${HOSTDEV_START}      ${IOMMUFD_DRIVER}\n${rest}`];
+
+/** The validated document, the `nth` diagnostic with `code`, and the quick fixes offered for it alone. */
+function quickFixes(text: string, code: string, opts: Opts = {}, nth = 0) {
   const ls = lsFor(opts);
-  const doc = ls.parse(text, URI, 1);
+  const doc = parse(text, ls);
   const diagnostic = ls.validate(doc).filter((d) => d.code === code)[nth];
   assert.ok(diagnostic, `no diagnostic ${code}`);
-  const actions = ls.codeActions(doc, diagnostic.range, [diagnostic], ['quickfix']);
+  return { ls, doc, diagnostic, actions: ls.codeActions(doc, diagnostic.range, [diagnostic], ['quickfix']) };
+}
+
+/** The quick fixes offered at the first diagnostic for all of the document's diagnostics at once. */
+function quickFixesForAll(text: string): CodeAction[] {
+  const ls = lsFor();
+  const doc = parse(text, ls);
+  const diagnostics = ls.validate(doc);
+  return ls.codeActions(doc, diagnostics[0].range, diagnostics, ['quickfix']);
+}
+
+interface FixResult { titles: string[]; text: string; before: string[]; after: string[]; action: CodeAction; diagnostic: Diagnostic }
+
+/** Validates, takes the `nth` diagnostic with `code`, applies its quick fix titled `title`. */
+function fix(text: string, code: string, title: string, opts: Opts = {}, nth = 0): FixResult {
+  const { ls, diagnostic, actions } = quickFixes(text, code, opts, nth);
   const titles = actions.map((a) => a.title);
   const action = actions.find((a) => a.title === title);
   assert.ok(action, `no action '${title}' among ${JSON.stringify(titles)}`);
@@ -99,18 +104,21 @@ function fix(text: string, code: string, title: string, opts: Opts = {}, nth = 0
   return { titles, text: out, before: problems(ls, text), after: problems(ls, out), action, diagnostic };
 }
 
-function sourceActions(text: string, only: string[] | undefined, opts: Opts = {}): { ls: LanguageService; doc: ParsedDocument; actions: CodeAction[] } {
+function sourceActions(text: string, only: string[] | undefined, opts: Opts = {}): { actions: CodeAction[]; ls: LanguageService } {
   const ls = lsFor(opts);
-  const doc = ls.parse(text, URI, 1);
   const zero = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-  return { ls, doc, actions: ls.codeActions(doc, zero, [], only) };
+  return { ls, actions: ls.codeActions(parse(text, ls), zero, [], only) };
 }
 
-const GPU_B_HOSTDEV_NO_ADDRESS = `    <hostdev mode='subsystem' type='pci' managed='yes'>
-      <source>
-        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>
-      </source>
-    </hostdev>`;
+/** A hand-built diagnostic's range: the first character of the document. */
+const FIRST_CHARACTER = { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } };
+
+/** What the fixes write for a new expander: a comment naming its host SMMU, the pxb-pcie on pcie-root, and one root port on it. */
+const newExpander = (smmu: string, index: number, busNr: number, node: number, slot: number): string =>
+  `\n    <!-- expander for host SMMU ${smmu} -->\n${expander(index, busNr, slot, { node })}\n${rootPort(index + 1, index, 0, 0)}`;
+
+/** The end of the accelerated vSMMU on expander 1 that several fixtures have; new vSMMUs go after it. */
+const VSMMU_1_END = "      <driver pciBus='1' accel='on'/>\n    </iommu>";
 
 describe('pciBus fixes', () => {
   test('iommu-pcibus-is-busnr: the busNr 252 becomes the expander index 1, quotes kept', () => {
@@ -145,11 +153,8 @@ describe('pciBus fixes', () => {
   });
 
   test('no fix when the suggested index already carries another vSMMU', () => {
-    const input = edit(fixture('pcibus-busnr.xml'), ['    <iommu', "    <iommu model='smmuv3'>\n      <driver pciBus='1'/>\n    </iommu>\n    <iommu"]);
-    const ls = lsFor();
-    const doc = ls.parse(input, URI, 1);
-    const d = ls.validate(doc).find((x) => x.code === 'iommu-pcibus-is-busnr')!;
-    assert.deepEqual(ls.codeActions(doc, d.range, [d], ['quickfix']), []);
+    const input = edit(fixture('pcibus-busnr.xml'), ['    <iommu', `${vsmmu(1, '')}\n    <iommu`]);
+    assert.deepEqual(quickFixes(input, 'iommu-pcibus-is-busnr').actions, []);
   });
 });
 
@@ -164,7 +169,7 @@ describe('attribute spelling', () => {
   test('a hand-built diagnostic is enough: the fix keys on code and data only', () => {
     const input = fixture('attribute-spelling.xml');
     const ls = lsFor({ rules: [] });
-    const doc = ls.parse(input, URI, 1);
+    const doc = parse(input, ls);
     const at = input.indexOf('ssidSize');
     const range = doc.lines.range(at, at + 'ssidSize'.length);
     const d: Diagnostic = { range, message: 'x', code: 'iommu-attribute-spelling', data: { from: 'ssidSize', to: 'ssidsize' } };
@@ -174,10 +179,7 @@ describe('attribute spelling', () => {
 
   test('no rename onto an attribute that is already there', () => {
     const input = edit(fixture('attribute-spelling.xml'), ["ssidSize='20'", "ssidSize='20' ssidsize='20'"]);
-    const ls = lsFor();
-    const doc = ls.parse(input, URI, 1);
-    const d = ls.validate(doc).find((x) => x.code === 'iommu-attribute-spelling')!;
-    assert.deepEqual(ls.codeActions(doc, d.range, [d], ['quickfix']), []);
+    assert.deepEqual(quickFixes(input, 'iommu-attribute-spelling').actions, []);
   });
 });
 
@@ -186,10 +188,7 @@ describe('iommufd', () => {
     const input = fixture('no-iommufd.xml');
     const r = fix(input, 'smmu-map-no-iommufd', 'Use the iommufd backend for this device');
     assert.deepEqual(r.titles, ['Use the iommufd backend for this device', 'Enable iommufd for the whole domain']);
-    assert.deepEqual(r.text, edit(input, [
-      "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>",
-      "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>",
-    ]));
+    assert.deepEqual(r.text, edit(input, iommufdFirst("      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>")));
     assert.deepEqual([r.before, r.after], [['smmu-map-no-iommufd', 'smmu-map-no-iommufd'], ['smmu-map-no-iommufd']]);
   });
 
@@ -228,57 +227,36 @@ describe('iommufd', () => {
   });
 
   test('not offered for a libvirt older than per-device iommufd (12.1.0)', () => {
-    const input = fixture('no-iommufd.xml');
-    const ls = lsFor({ settings: { libvirtVersion: '12.0.0' } });
-    const doc = ls.parse(input, URI, 1);
-    const d = ls.validate(doc).find((x) => x.code === 'smmu-map-no-iommufd')!;
-    assert.deepEqual(ls.codeActions(doc, d.range, [d], ['quickfix']), []);
+    assert.deepEqual(quickFixes(fixture('no-iommufd.xml'), 'smmu-map-no-iommufd', { settings: { libvirtVersion: '12.0.0' } }).actions, []);
   });
 });
 
-/** The expander, root port and vSMMU the missing-expander fixture gets for GPU B. */
-const NEW_EXPANDER_FOR_GPU_B = `
-    <!-- expander for host SMMU smmu3.0x0000000036000000 -->
-    <controller type='pci' index='3' model='pcie-expander-bus'>
-      <model name='pxb-pcie'/>
-      <target busNr='250'>
-        <node>1</node>
-      </target>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
-    </controller>
-    <controller type='pci' index='4' model='pcie-root-port'>
-      <model name='pcie-root-port'/>
-      <target chassis='4' port='0x0'/>
-      <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>
-    </controller>`;
+/**
+ * The smmu-map-missing-expander fix on missing-expander.xml: an expander and
+ * root port for GPU B's host SMMU after the last controller, GPU B moved
+ * behind them with iommufd, and a vSMMU like the existing one.
+ */
+const GPU_B_EXPANDER_EDITS: [string, string][] = [
+  after("      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </controller>", newExpander('smmu3.0x0000000036000000', 3, 250, 1, 2)),
+  [hostdev('0019:01:00.0'), hostdev('0019:01:00.0', 4, IOMMUFD_DRIVER)],
+  after("      <driver pciBus='1' accel='on' ats='on' ril='off' ssidsize='20' oas='48'/>\n    </iommu>", `\n${vsmmu(3, " accel='on' ats='on' ril='off' ssidsize='20' oas='48'")}`),
+];
+
+/** `xml` written the way style-tabs-crlf.xml is: a tab per two spaces of indentation, CRLF line ends, double quotes. */
+const tabsCrlfDoubleQuotes = (xml: string): string =>
+  xml.replace(/'/g, '"').replace(/^(?: {2})+/gm, (indent) => '\t'.repeat(indent.length / 2)).replace(/\n/g, '\r\n');
 
 describe('expander fixes', () => {
   test('smmu-map-missing-expander: one edit adds expander, root port and vSMMU, and moves the device', () => {
     const input = fixture('missing-expander.xml');
     const r = fix(input, 'smmu-map-missing-expander', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000');
-    assert.deepEqual(r.text, edit(input,
-      ["      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </controller>",
-        "      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </controller>" + NEW_EXPANDER_FOR_GPU_B],
-      [GPU_B_HOSTDEV_NO_ADDRESS, `    <hostdev mode='subsystem' type='pci' managed='yes'>
-      <driver name='vfio' iommufd='yes'/>
-      <source>
-        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>
-      </source>
-      <address type='pci' domain='0x0000' bus='0x04' slot='0x00' function='0x0'/>
-    </hostdev>`],
-      ["      <driver pciBus='1' accel='on' ats='on' ril='off' ssidsize='20' oas='48'/>\n    </iommu>",
-        "      <driver pciBus='1' accel='on' ats='on' ril='off' ssidsize='20' oas='48'/>\n    </iommu>\n    <iommu model='smmuv3'>\n      <driver pciBus='3' accel='on' ats='on' ril='off' ssidsize='20' oas='48'/>\n    </iommu>"],
-    ));
+    assert.deepEqual(r.text, edit(input, ...GPU_B_EXPANDER_EDITS));
     assert.deepEqual(r.before, ['smmu-map-uncovered', 'smmu-map-missing-expander']);
     assert.deepEqual(r.after, []);
   });
 
   test('the uncovered device asks for the same edit: offered once, fixing both diagnostics', () => {
-    const input = fixture('missing-expander.xml');
-    const ls = lsFor();
-    const doc = ls.parse(input, URI, 1);
-    const diags = ls.validate(doc);
-    const actions = ls.codeActions(doc, diags[0].range, diags, ['quickfix']);
+    const actions = quickFixesForAll(fixture('missing-expander.xml'));
     assert.deepEqual(actions.map((a) => [a.title, a.diagnostics?.map((d) => d.code)]), [
       ['Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000', ['smmu-map-uncovered', 'smmu-map-missing-expander']],
     ]);
@@ -289,14 +267,7 @@ describe('expander fixes', () => {
     const r = fix(input, 'smmu-map-mixed', 'Move this device behind the expander of smmu3.0x0000000036000000 (index 2)');
     assert.deepEqual(r.titles, ['Move this device behind the expander of smmu3.0x0000000036000000 (index 2)']);
     assert.deepEqual(r.text, edit(input,
-      ["      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>\n    </controller>",
-        `      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>
-    </controller>
-    <controller type='pci' index='6' model='pcie-root-port'>
-      <model name='pcie-root-port'/>
-      <target chassis='6' port='0x8'/>
-      <address type='pci' domain='0x0000' bus='0x02' slot='0x01' function='0x0'/>
-    </controller>`],
+      after("      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>\n    </controller>", `\n${rootPort(6, 2, 1, 8)}`),
       ["function='0x1'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x04'", "function='0x1'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x06'"],
     ));
     assert.deepEqual([r.before, r.after], [['smmu-map-mixed'], []]);
@@ -326,25 +297,10 @@ describe('expander fixes', () => {
     const input = fixture('mixed-no-home.xml');
     const r = fix(input, 'smmu-map-mixed', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000');
     assert.deepEqual(r.text, edit(input,
-      ["      <target chassis='3' port='0x8'/>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/>\n    </controller>",
-        `      <target chassis='3' port='0x8'/>
-      <address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/>
-    </controller>
-    <!-- expander for host SMMU smmu3.0x0000000036000000 -->
-    <controller type='pci' index='4' model='pcie-expander-bus'>
-      <model name='pxb-pcie'/>
-      <target busNr='250'>
-        <node>1</node>
-      </target>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
-    </controller>
-    <controller type='pci' index='5' model='pcie-root-port'>
-      <model name='pcie-root-port'/>
-      <target chassis='5' port='0x0'/>
-      <address type='pci' domain='0x0000' bus='0x04' slot='0x00' function='0x0'/>
-    </controller>`],
+      after("      <target chassis='3' port='0x8'/>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/>\n    </controller>",
+        newExpander('smmu3.0x0000000036000000', 4, 250, 1, 2)),
       ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x05'"],
-      ["      <driver pciBus='1' accel='on'/>\n    </iommu>", "      <driver pciBus='1' accel='on'/>\n    </iommu>\n    <iommu model='smmuv3'>\n      <driver pciBus='4' accel='on'/>\n    </iommu>"],
+      after(VSMMU_1_END, `\n${vsmmu(4)}`),
     ));
     assert.deepEqual([r.before, r.after], [['smmu-map-mixed'], []]);
   });
@@ -356,7 +312,7 @@ describe('expander fixes', () => {
       'Add an accelerated vSMMU to expander 2 (host SMMU smmu3.0x0000000036000000)',
       'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000',
     ]);
-    assert.deepEqual(r.text, edit(input, ["      <driver pciBus='1' accel='on'/>\n    </iommu>", "      <driver pciBus='1' accel='on'/>\n    </iommu>\n    <iommu model='smmuv3'>\n      <driver pciBus='2' accel='on'/>\n    </iommu>"]));
+    assert.deepEqual(r.text, edit(input, after(VSMMU_1_END, `\n${vsmmu(2)}`)));
     assert.deepEqual([r.before, r.after], [['smmu-map-uncovered'], []]);
   });
 
@@ -364,24 +320,9 @@ describe('expander fixes', () => {
     const input = fixture('uncovered-root.xml');
     const r = fix(input, 'smmu-map-uncovered', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000012000000');
     assert.deepEqual(r.text, edit(input,
-      ["      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </controller>",
-        `      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
-    </controller>
-    <!-- expander for host SMMU smmu3.0x0000000012000000 -->
-    <controller type='pci' index='4' model='pcie-expander-bus'>
-      <model name='pxb-pcie'/>
-      <target busNr='250'>
-        <node>0</node>
-      </target>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>
-    </controller>
-    <controller type='pci' index='5' model='pcie-root-port'>
-      <model name='pcie-root-port'/>
-      <target chassis='5' port='0x0'/>
-      <address type='pci' domain='0x0000' bus='0x04' slot='0x00' function='0x0'/>
-    </controller>`],
+      after("      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </controller>", newExpander('smmu3.0x0000000012000000', 4, 250, 0, 3)),
       ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x05'"],
-      ["      <driver pciBus='1' accel='on'/>\n    </iommu>", "      <driver pciBus='1' accel='on'/>\n    </iommu>\n    <iommu model='smmuv3'>\n      <driver pciBus='4' accel='on'/>\n    </iommu>"],
+      after(VSMMU_1_END, `\n${vsmmu(4)}`),
     ));
     assert.deepEqual([r.before, r.after], [['smmu-map-missing-expander', 'smmu-map-uncovered'], []]);
   });
@@ -389,36 +330,14 @@ describe('expander fixes', () => {
   test('tabs, CRLF and double quotes: new elements are written the way the document is', () => {
     const input = fixture('style-tabs-crlf.xml');
     const r = fix(input, 'smmu-map-missing-expander', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000');
-    const crlf = (s: string) => s.replace(/\n/g, '\r\n');
-    assert.deepEqual(r.text, edit(input,
-      [crlf('\t\t\t<address type="pci" domain="0x0000" bus="0x01" slot="0x00" function="0x0"/>\n\t\t</controller>'),
-        crlf(`\t\t\t<address type="pci" domain="0x0000" bus="0x01" slot="0x00" function="0x0"/>
-\t\t</controller>
-\t\t<!-- expander for host SMMU smmu3.0x0000000036000000 -->
-\t\t<controller type="pci" index="3" model="pcie-expander-bus">
-\t\t\t<model name="pxb-pcie"/>
-\t\t\t<target busNr="250">
-\t\t\t\t<node>1</node>
-\t\t\t</target>
-\t\t\t<address type="pci" domain="0x0000" bus="0x00" slot="0x02" function="0x0"/>
-\t\t</controller>
-\t\t<controller type="pci" index="4" model="pcie-root-port">
-\t\t\t<model name="pcie-root-port"/>
-\t\t\t<target chassis="4" port="0x0"/>
-\t\t\t<address type="pci" domain="0x0000" bus="0x03" slot="0x00" function="0x0"/>
-\t\t</controller>`)],
-      [crlf('\t\t<hostdev mode="subsystem" type="pci" managed="yes">\n\t\t\t<source>\n\t\t\t\t<address domain="0x0019" bus="0x01" slot="0x00" function="0x0"/>\n\t\t\t</source>'),
-        crlf('\t\t<hostdev mode="subsystem" type="pci" managed="yes">\n\t\t\t<driver name="vfio" iommufd="yes"/>\n\t\t\t<source>\n\t\t\t\t<address domain="0x0019" bus="0x01" slot="0x00" function="0x0"/>\n\t\t\t</source>\n\t\t\t<address type="pci" domain="0x0000" bus="0x04" slot="0x00" function="0x0"/>')],
-      [crlf('oas="48"/>\n\t\t</iommu>'), crlf('oas="48"/>\n\t\t</iommu>\n\t\t<iommu model="smmuv3">\n\t\t\t<driver pciBus="3" accel="on" ats="on" ril="off" ssidsize="20" oas="48"/>\n\t\t</iommu>')],
-    ));
+    // The same edits as in missing-expander.xml, written the way this document is.
+    assert.deepEqual(r.text, edit(input, ...GPU_B_EXPANDER_EDITS.map(([from, to]): [string, string] => [tabsCrlfDoubleQuotes(from), tabsCrlfDoubleQuotes(to)])));
     assert.deepEqual(r.after, []);
   });
 
   test('a stale hostdev index in the data yields to the hostdev under the diagnostic', () => {
     const input = fixture('mixed-empty-home.xml');
-    const ls = lsFor();
-    const doc = ls.parse(input, URI, 1);
-    const d = ls.validate(doc).find((x) => x.code === 'smmu-map-mixed')!;
+    const { ls, doc, diagnostic: d } = quickFixes(input, 'smmu-map-mixed');
     const stale = { ...d, data: { ...(d.data as object), hostdev: 0 } };
     const [a] = ls.codeActions(doc, d.range, [stale], ['quickfix']);
     assert.deepEqual(applyAction(input, a), fix(input, 'smmu-map-mixed', a.title).text);
@@ -427,22 +346,17 @@ describe('expander fixes', () => {
   test('without a host topology nothing is offered that needs it', () => {
     const input = fixture('missing-expander.xml');
     const ls = lsFor({ host: null });
-    const doc = ls.parse(input, URI, 1);
-    const d: Diagnostic = { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, message: '', code: 'smmu-map-missing-expander', data: { smmu: 'smmu3.0x0000000036000000', hostdevs: [1] } };
-    assert.deepEqual(ls.codeActions(doc, d.range, [d]), []);
+    const d: Diagnostic = { range: FIRST_CHARACTER, message: '', code: 'smmu-map-missing-expander', data: { smmu: 'smmu3.0x0000000036000000', hostdevs: [1] } };
+    assert.deepEqual(ls.codeActions(parse(input, ls), d.range, [d]), []);
   });
 
   test('not offered on an x86 guest, nor for a libvirt before pluggable SMMUv3', () => {
     const input = fixture('missing-expander.xml');
-    const d = (ls: LanguageService, doc: ParsedDocument) => ls.validate(doc).find((x) => x.code === 'smmu-map-missing-expander')!;
-    const old = lsFor({ settings: { libvirtVersion: '11.9.0' } });
-    const oldDoc = old.parse(input, URI, 1);
-    assert.deepEqual(old.codeActions(oldDoc, d(old, oldDoc).range, [d(old, oldDoc)], ['quickfix']), []);
+    assert.deepEqual(quickFixes(input, 'smmu-map-missing-expander', { settings: { libvirtVersion: '11.9.0' } }).actions, []);
     const x86 = edit(input, ["<type arch='aarch64' machine='virt'>", "<type arch='x86_64' machine='q35'>"]);
     const ls = lsFor();
-    const doc = ls.parse(x86, URI, 1);
-    const hand: Diagnostic = { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, message: '', code: 'smmu-map-missing-expander', data: { smmu: 'smmu3.0x0000000036000000' } };
-    assert.deepEqual(ls.codeActions(doc, hand.range, [hand], ['quickfix']), []);
+    const hand: Diagnostic = { range: FIRST_CHARACTER, message: '', code: 'smmu-map-missing-expander', data: { smmu: 'smmu3.0x0000000036000000' } };
+    assert.deepEqual(ls.codeActions(parse(x86, ls), hand.range, [hand], ['quickfix']), []);
   });
 });
 
@@ -455,26 +369,18 @@ describe('converting the nestedSmmuv3 proposal', () => {
     assert.deepEqual(r.text, edit(input,
       ["        <node>0</node>\n        <nestedSmmuv3>smmu3.0x0000000016000000</nestedSmmuv3>\n", "        <node>0</node>\n"],
       ["      <nestedSmmuv3>\n        <!-- GPU B sits behind this one -->\n        <name>smmu3.0x0000000036000000</name>\n      </nestedSmmuv3>\n", '      <!-- GPU B sits behind this one -->\n'],
-      ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0019'", "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0019'"],
-      ["    <iommu model='nestedSmmuv3'/>", `    <!-- host smmu3.0x0000000016000000 -->
-    <iommu model='smmuv3'>
-      <driver pciBus='1' accel='on'/>
-    </iommu>
-    <!-- host smmu3.0x0000000036000000 -->
-    <iommu model='smmuv3'>
-      <driver pciBus='2' accel='on'/>
-    </iommu>`],
+      iommufdFirst("      <source>\n        <address domain='0x0019'"),
+      ["    <iommu model='nestedSmmuv3'/>", devices(
+        '    <!-- host smmu3.0x0000000016000000 -->', vsmmu(1),
+        '    <!-- host smmu3.0x0000000036000000 -->', vsmmu(2),
+      )],
     ));
     assert.deepEqual(r.before, ['nested-proposal-syntax', 'nested-proposal-syntax', 'nested-proposal-syntax']);
     assert.deepEqual(r.after, []);
   });
 
   test('every proposal diagnostic offers the same single action', () => {
-    const input = fixture('nested-proposal-controller.xml');
-    const ls = lsFor();
-    const doc = ls.parse(input, URI, 1);
-    const diags = ls.validate(doc);
-    const actions = ls.codeActions(doc, diags[0].range, diags, ['quickfix']);
+    const actions = quickFixesForAll(fixture('nested-proposal-controller.xml'));
     assert.deepEqual(actions.map((a) => [a.title, a.diagnostics?.length]), [[TITLE, 3]]);
   });
 
@@ -482,17 +388,14 @@ describe('converting the nestedSmmuv3 proposal', () => {
     const input = fixture('nested-proposal-device.xml');
     const r = fix(input, 'nested-proposal-syntax', TITLE);
     assert.deepEqual(r.text, edit(input,
-      ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>", "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>"],
+      iommufdFirst('      <source>'),
       [`    <nestedSmmuv3>
       <name>smmu3.0x0000000016000000</name>
       <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
     </nestedSmmuv3>
     <iommu model='nestedSmmuv3'>
       <cmdqv>true</cmdqv>
-    </iommu>`, `    <!-- host smmu3.0x0000000016000000 -->
-    <iommu model='smmuv3'>
-      <driver pciBus='1' accel='on' cmdqv='on'/>
-    </iommu>`],
+    </iommu>`, devices('    <!-- host smmu3.0x0000000016000000 -->', vsmmu(1, " accel='on' cmdqv='on'"))],
     ));
     assert.deepEqual([r.before, r.after], [['nested-proposal-syntax', 'nested-proposal-syntax'], []]);
   });
@@ -516,67 +419,34 @@ describe('source action: generate vSMMU topology', () => {
     const { ls, actions } = sourceActions(input, ['source']);
     assert.deepEqual(actions.map((a) => [a.title, a.kind, a.diagnostics]), [['Generate vSMMU topology for all passed-through devices', KIND, undefined]]);
     const out = applyAction(input, actions[0]);
-    const expander = (smmu: string, index: number, busNr: number, node: number, slot: number) => `
-    <!-- expander for host SMMU ${smmu} -->
-    <controller type='pci' index='${index}' model='pcie-expander-bus'>
-      <model name='pxb-pcie'/>
-      <target busNr='${busNr}'>
-        <node>${node}</node>
-      </target>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x0${slot}' function='0x0'/>
-    </controller>
-    <controller type='pci' index='${index + 1}' model='pcie-root-port'>
-      <model name='pcie-root-port'/>
-      <target chassis='${index + 1}' port='0x0'/>
-      <address type='pci' domain='0x0000' bus='0x0${index}' slot='0x00' function='0x0'/>
-    </controller>`;
-    const vsmmu = (i: number) => `    <iommu model='smmuv3'>\n      <driver pciBus='${i}' accel='on'/>\n    </iommu>\n`;
     assert.deepEqual(out, edit(input,
-      ["      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </controller>",
-        "      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </controller>"
-        + expander('smmu3.0x0000000016000000', 3, 254, 0, 3)
-        + expander('smmu3.0x0000000036000000', 5, 252, 1, 4)
-        + expander('smmu3.0x0000000012000000', 7, 250, 0, 5)],
+      after("      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </controller>",
+        newExpander('smmu3.0x0000000016000000', 3, 254, 0, 3)
+        + newExpander('smmu3.0x0000000036000000', 5, 252, 1, 4)
+        + newExpander('smmu3.0x0000000012000000', 7, 250, 0, 5)),
       ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x01'",
         "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x04'"],
       ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x02'",
         "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x06'"],
       ["<driver name='vfio'/>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n",
         "<driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x08' slot='0x00' function='0x0'/>\n"],
-      ['  </devices>', vsmmu(3) + vsmmu(5) + vsmmu(7) + '  </devices>'],
+      ['  </devices>', `${devices(vsmmu(3), vsmmu(5), vsmmu(7))}\n  </devices>`],
     ));
     assert.deepEqual(problems(ls, out), []);
   });
 
   test('a domain without controllers: they go at the start of <devices>, the vSMMU before </devices>', () => {
-    const input = armDomain(`    <emulator>/usr/bin/qemu-system-aarch64</emulator>
-    <hostdev mode='subsystem' type='pci' managed='yes'>
-      <driver name='vfio' iommufd='yes'/>
-      <source>
-        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>
-      </source>
-    </hostdev>
-    <!-- last device -->`);
+    const input = armDomain(devices(
+      '    <emulator>/usr/bin/qemu-system-aarch64</emulator>',
+      hostdev('0019:01:00.0', undefined, IOMMUFD_DRIVER),
+      '    <!-- last device -->',
+    ));
     const { ls, actions } = sourceActions(input, ['source']);
     const out = applyAction(input, actions[0]);
     assert.deepEqual(out, edit(input,
-      ['  <devices>\n', `  <devices>
-    <!-- expander for host SMMU smmu3.0x0000000036000000 -->
-    <controller type='pci' index='1' model='pcie-expander-bus'>
-      <model name='pxb-pcie'/>
-      <target busNr='254'>
-        <node>1</node>
-      </target>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
-    </controller>
-    <controller type='pci' index='2' model='pcie-root-port'>
-      <model name='pcie-root-port'/>
-      <target chassis='2' port='0x0'/>
-      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
-    </controller>
-`],
-      ['      </source>\n', "      </source>\n      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>\n"],
-      ['    <!-- last device -->\n', "    <!-- last device -->\n    <iommu model='smmuv3'>\n      <driver pciBus='1' accel='on'/>\n    </iommu>\n"],
+      after('  <devices>', newExpander('smmu3.0x0000000036000000', 1, 254, 1, 1)),
+      after('      </source>\n', "      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>\n"),
+      after('    <!-- last device -->\n', `${vsmmu(1)}\n`),
     ));
     assert.deepEqual(problems(ls, out), []);
   });

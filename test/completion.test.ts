@@ -8,7 +8,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CompletionItem, TextEdit } from 'vscode-languageserver-types';
 import { CompletionItemKind, InsertTextFormat } from 'vscode-languageserver-types';
-import { armDomain, loadHost, parse, service, withCursor } from './helpers';
+import { armDomain, atCursor, loadHost, parse, service } from './helpers';
+import { devices, expander, hostdev, PCIE_ROOT, rootPort } from './fixtures/domains';
 import type { HostTopology } from '../server/src/host/types';
 
 const HOST = loadHost('grace-2smmu');
@@ -22,10 +23,8 @@ interface Offered {
 
 /** Completion at the `|` of `marked`, items in display order (sortText), edits as covered text. */
 function complete(marked: string, host?: HostTopology): { items: CompletionItem[]; offered: Offered[] } {
-  const { text, offset } = withCursor(marked);
-  const ls = service({ host });
-  const doc = parse(text, ls);
-  const list = ls.complete(doc, doc.lines.positionAt(offset));
+  const { text, ls, doc, position } = atCursor(marked, { host });
+  const list = ls.complete(doc, position);
   assert.equal(list.isIncomplete, false);
   const items = [...list.items].sort((a, b) => (a.sortText ?? '').localeCompare(b.sortText ?? ''));
   const offered = items.map((i) => {
@@ -41,25 +40,7 @@ const offered = (marked: string, label: string, host?: HostTopology): Offered | 
   complete(marked, host).offered.find((o) => o.label === label);
 
 /** pcie-root, an expander (index 1, busNr 252, NUMA 0) with a root port (2), and the GPU 0009:01:00.0 on that port. */
-const ONE_GPU = `    <controller type='pci' index='0' model='pcie-root'/>
-    <controller type='pci' index='1' model='pcie-expander-bus'>
-      <model name='pxb-pcie'/>
-      <target busNr='252'>
-        <node>0</node>
-      </target>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
-    </controller>
-    <controller type='pci' index='2' model='pcie-root-port'>
-      <model name='pcie-root-port'/>
-      <target chassis='2' port='0x0'/>
-      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
-    </controller>
-    <hostdev mode='subsystem' type='pci' managed='yes'>
-      <source>
-        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>
-      </source>
-      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>
-    </hostdev>`;
+const ONE_GPU = devices(PCIE_ROOT, expander(1, 252, 1, { node: 0 }), rootPort(2, 1, 0, 0), hostdev('0009:01:00.0', 2));
 
 const DEVICE_CHILDREN = ['controller', 'hostdev', 'iommu', 'interface', 'disk', 'emulator', 'video', 'console', 'serial', 'channel', 'input', 'graphics', 'memballoon', 'rng', 'tpm', 'watchdog', 'filesystem'];
 const VSMMU = 'vSMMU: accelerated smmuv3 on an expander';

@@ -7,38 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Location } from 'vscode-languageserver-types';
-import { armDomain, parse, service, withCursor } from './helpers';
-
-const URI = 'file:///test/domain.xml';
-
-/** The location of `inner` inside the `nth` occurrence of `needle` (which must occur at least nth+1 times). */
-function loc(text: string, needle: string, inner: string, nth = 0): Location {
-  let at = -1;
-  for (let i = 0; i <= nth; i++) {
-    at = text.indexOf(needle, at + 1);
-    if (at < 0) throw new Error(`needle not found: ${needle}`);
-  }
-  const start = at + needle.indexOf(inner);
-  const lines = parse(text).lines;
-  return { uri: URI, range: lines.range(start, start + inner.length) };
-}
+import { armDomain, atCursor, locationOf as loc } from './helpers';
+import { ROOT_EXPANDER_PORT as TREE } from './fixtures/domains';
 
 function definitionAt(marked: string): { text: string; result: Location[] } {
-  const { text, offset } = withCursor(marked);
-  const ls = service();
-  const doc = parse(text, ls);
-  return { text, result: ls.definition(doc, doc.lines.positionAt(offset)) };
+  const { text, ls, doc, position } = atCursor(marked);
+  return { text, result: ls.definition(doc, position) };
 }
-
-const TREE = `    <controller type='pci' index='0' model='pcie-root'/>
-    <controller type='pci' index='1' model='pcie-expander-bus'>
-      <model name='pxb-pcie'/>
-      <target busNr='252'/>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
-    </controller>
-    <controller type='pci' index='3' model='pcie-root-port'>
-      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
-    </controller>`;
 
 test('pciBus value goes to the expander index value', () => {
   const { text, result } = definitionAt(armDomain(`${TREE}
@@ -115,8 +90,5 @@ test('nothing on bad input or away from a reference', () => {
 });
 
 test('nothing outside a libvirt domain document', () => {
-  const { text, offset } = withCursor(`<network><address type='pci' bus='|0'/></network>`);
-  const ls = service();
-  const doc = parse(text, ls);
-  assert.deepEqual(ls.definition(doc, doc.lines.positionAt(offset)), []);
+  assert.deepEqual(definitionAt(`<network><address type='pci' bus='|0'/></network>`).result, []);
 });

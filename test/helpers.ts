@@ -3,8 +3,12 @@
  * topology, place the cursor where the text says `|`, and reduce results to
  * plain values that `deepEqual` can compare.
  */
-import { readFileSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Location, Position, Range } from 'vscode-languageserver-types';
 import { getLanguageService, type LanguageService, type ParsedDocument } from '../server/src/languageService';
 import type { HostTopology } from '../server/src/host/types';
 import { parseSnapshot } from '../server/src/host/snapshot';
@@ -12,6 +16,8 @@ import type { ServiceSettings } from '../server/src/service/settings';
 import type { Finding, RuleFamily } from '../server/src/rules/types';
 
 export const CURSOR = '|';
+/** The URI every test document is parsed under (edits and locations name it). */
+export const DOC_URI = 'file:///test/domain.xml';
 
 /** Removes the single `|` marker and returns the text and its offset. */
 export function withCursor(marked: string): { text: string; offset: number } {
@@ -20,14 +26,52 @@ export function withCursor(marked: string): { text: string; offset: number } {
   return { text: marked.slice(0, offset) + marked.slice(offset + 1), offset };
 }
 
-export function loadHost(name: string): HostTopology {
-  const file = path.join(__dirname, 'fixtures', 'hosts', `${name}.json`);
+// ---- host fixtures ------------------------------------------------------------------------
+
+/** pci.ids excerpt the sysfs reader names devices from. */
+export const PCI_IDS = path.join(__dirname, 'fixtures', 'pci.ids');
+
+/** Path of the snapshot test/fixtures/hosts/<name>.json. */
+export function hostSnapshotPath(name: string): string {
+  return path.join(__dirname, 'fixtures', 'hosts', `${name}.json`);
+}
+
+/** Parses a host snapshot file; a broken fixture fails the test file at once. */
+export function loadHostFile(file: string): HostTopology {
   const r = parseSnapshot(readFileSync(file, 'utf8'), file);
   if (!r.topology) throw new Error(r.error);
   return r.topology;
 }
 
-export function service(opts: { host?: HostTopology; settings?: Partial<ServiceSettings>; rules?: readonly RuleFamily[] } = {}): LanguageService {
+export function loadHost(name: string): HostTopology {
+  return loadHostFile(hostSnapshotPath(name));
+}
+
+/** Builds fixture sysfs trees (all of them, or the named hosts) into `dir` with the script the repository ships. */
+export function buildSysfsFixtures(dir: string, ...hosts: string[]): void {
+  execFileSync(process.execPath, [path.join(__dirname, '..', 'scripts', 'make-host-fixtures.mjs'), dir, ...hosts]);
+}
+
+/**
+ * A temporary directory for the calling test file: made (and handed to
+ * `setup`) before its tests run, removed after them. Returns its path; call
+ * it inside tests, not at load time, when the directory does not exist yet.
+ */
+export function useTempDir(prefix: string, setup?: (dir: string) => void): () => string {
+  let dir = '';
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+    setup?.(dir);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  return () => dir;
+}
+
+// ---- the language service -----------------------------------------------------------------
+
+export interface ServiceOptions { host?: HostTopology; settings?: Partial<ServiceSettings>; rules?: readonly RuleFamily[] }
+
+export function service(opts: ServiceOptions = {}): LanguageService {
   return getLanguageService({
     host: { topology: () => opts.host },
     settings: opts.settings,
@@ -37,19 +81,50 @@ export function service(opts: { host?: HostTopology; settings?: Partial<ServiceS
 }
 
 export function parse(text: string, ls: LanguageService = service()): ParsedDocument {
-  return ls.parse(text, 'file:///test/domain.xml', 1);
+  return ls.parse(text, DOC_URI, 1);
+}
+
+/**
+ * The common start of a feature test: a service over `opts`, the document of
+ * `marked` without its `|`, and the cursor as an offset and an LSP position.
+ */
+export function atCursor(marked: string, opts: ServiceOptions = {}): { text: string; offset: number; ls: LanguageService; doc: ParsedDocument; position: Position } {
+  const { text, offset } = withCursor(marked);
+  const ls = service(opts);
+  const doc = parse(text, ls);
+  return { text, offset, ls, doc, position: doc.lines.positionAt(offset) };
 }
 
 /** Findings as `code @ covered text` strings, the compact form most rule tests compare. */
-export function findingsOf(text: string, opts: Parameters<typeof service>[0] = {}): string[] {
+export function findingsOf(text: string, opts: ServiceOptions = {}): string[] {
   const ls = service(opts);
   return ls.findings(parse(text, ls)).map((f) => `${f.code} @ ${text.slice(f.start, f.end)}`);
 }
 
-export function findingList(text: string, opts: Parameters<typeof service>[0] = {}): Finding[] {
+export function findingList(text: string, opts: ServiceOptions = {}): Finding[] {
   const ls = service(opts);
   return ls.findings(parse(text, ls));
 }
+
+// ---- expected positions -------------------------------------------------------------------
+
+/** The LSP range of `inner` inside the `nth` occurrence of `needle` (which must occur at least nth+1 times). */
+export function rangeOf(text: string, needle: string, inner: string, nth = 0): Range {
+  let at = -1;
+  for (let i = 0; i <= nth; i++) {
+    at = text.indexOf(needle, at + 1);
+    if (at < 0) throw new Error(`needle not found: ${needle}`);
+  }
+  const start = at + needle.indexOf(inner);
+  return parse(text).lines.range(start, start + inner.length);
+}
+
+/** rangeOf as a location in the test document. */
+export function locationOf(text: string, needle: string, inner: string, nth = 0): Location {
+  return { uri: DOC_URI, range: rangeOf(text, needle, inner, nth) };
+}
+
+// ---- documents ----------------------------------------------------------------------------
 
 /** A minimal aarch64 virt domain around the given `<devices>` content and extra domain-level XML. */
 export function armDomain(devices: string, extra = ''): string {

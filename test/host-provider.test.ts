@@ -2,26 +2,18 @@
  * HostTopologyProvider: caching, refresh, settings changes, re-reads driven by
  * activity, and keeping the last good topology when a re-read fails.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { mkdtempSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { HostTopologyProvider, type HostSettings } from '../server/src/host/provider';
 import type { SnapshotResult } from '../server/src/host/snapshot';
 import { findDevice } from '../server/src/host/queries';
 import type { HostTopology } from '../server/src/host/types';
+import { buildSysfsFixtures, hostSnapshotPath, PCI_IDS, useTempDir } from './helpers';
 
-const SCRIPT = path.join(__dirname, '..', 'scripts', 'make-host-fixtures.mjs');
-const PCI_IDS = path.join(__dirname, 'fixtures', 'pci.ids');
-const GRACE_2SMMU = path.join(__dirname, 'fixtures', 'hosts', 'grace-2smmu.json');
-let tmp = '';
-
-before(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'host-provider-'));
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
+const GRACE_2SMMU = hostSnapshotPath('grace-2smmu');
+const tmp = useTempDir('host-provider-');
 
 /** A topology whose only distinguishing mark is its note. */
 function topo(note: string): HostTopology {
@@ -92,7 +84,7 @@ describe('settings', () => {
   test('a bad snapshot after a settings change is not hidden behind the old host', async () => {
     const p = new HostTopologyProvider({ snapshot: GRACE_2SMMU });
     assert.equal((await p.get())?.hostname, 'grace-2smmu');
-    const missing = path.join(tmp, 'missing.json');
+    const missing = path.join(tmp(), 'missing.json');
     p.configure({ snapshot: missing });
     assert.equal(await p.get(), undefined);
     assert.equal(p.lastError, `Host snapshot ${missing} does not exist.`);
@@ -102,7 +94,7 @@ describe('settings', () => {
 
 describe('failures', () => {
   test('a snapshot that turns bad keeps the previous good topology, and recovers', async () => {
-    const file = path.join(mkdtempSync(path.join(tmp, 'snap-')), 'host.json');
+    const file = path.join(mkdtempSync(path.join(tmp(), 'snap-')), 'host.json');
     const good = readFileSync(GRACE_2SMMU, 'utf8');
     writeFileSync(file, good);
     const p = new HostTopologyProvider({ snapshot: file });
@@ -152,8 +144,8 @@ describe('activity', () => {
   });
 
   test('a rebound driver on a live sysfs tree shows up after activity, with one change event', async () => {
-    const dir = mkdtempSync(path.join(tmp, 'sysfs-'));
-    execFileSync(process.execPath, [SCRIPT, dir, 'grace-hopper']);
+    const dir = mkdtempSync(path.join(tmp(), 'sysfs-'));
+    buildSysfsFixtures(dir, 'grace-hopper');
     const root = path.join(dir, 'grace-hopper');
     let now = 0;
     const p = new HostTopologyProvider({ sysfsRoot: root }, { now: () => now, maxAgeMs: 1000, pciIdsPaths: [PCI_IDS] });

@@ -2,28 +2,19 @@
  * Host snapshots: stable serialization, round trips, the committed example
  * files, and one clear error message for each kind of bad input.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadSnapshot, parseSnapshot, serializeTopology } from '../server/src/host/snapshot';
 import { readSysfsTopology } from '../server/src/host/sysfs';
 import { devicesOfIommu, iommuOfDevice, isArmSmmuHost, smmuv3s } from '../server/src/host/queries';
 import type { HostTopology } from '../server/src/host/types';
 import { buildExampleHostSnapshot, EXAMPLE_HOST_FILES } from '../scripts/make-example-host';
+import { buildSysfsFixtures, hostSnapshotPath, PCI_IDS, useTempDir } from './helpers';
 
-const SCRIPT = path.join(__dirname, '..', 'scripts', 'make-host-fixtures.mjs');
-const PCI_IDS = path.join(__dirname, 'fixtures', 'pci.ids');
-const GRACE_2SMMU = path.join(__dirname, 'fixtures', 'hosts', 'grace-2smmu.json');
-let tmp = '';
-
-before(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'host-snapshot-'));
-  execFileSync(process.execPath, [SCRIPT, tmp, 'grace-blackwell']);
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
+const GRACE_2SMMU = hostSnapshotPath('grace-2smmu');
+const tmp = useTempDir('host-snapshot-', (dir) => buildSysfsFixtures(dir, 'grace-blackwell'));
 
 /** The message JSON.parse gives for `text` on this Node version (they differ between versions). */
 function jsonError(text: string): string {
@@ -40,7 +31,7 @@ const bad = (o: unknown): string | undefined => parseSnapshot(JSON.stringify(o),
 
 describe('serializeTopology', () => {
   test('round trip: what is read from sysfs comes back from the snapshot, with the snapshot as source', async () => {
-    const t = await readSysfsTopology(path.join(tmp, 'grace-blackwell'), { pciIdsPaths: [PCI_IDS], hostname: 'gb200-tray' });
+    const t = await readSysfsTopology(path.join(tmp(), 'grace-blackwell'), { pciIdsPaths: [PCI_IDS], hostname: 'gb200-tray' });
     const text = serializeTopology(t);
     const r = parseSnapshot(text, 'gb.json');
     assert.equal(r.error, undefined);
@@ -263,7 +254,7 @@ describe('loadSnapshot', () => {
   });
 
   test('missing file, a directory, a truncated file', async () => {
-    const dir = mkdtempSync(path.join(tmp, 'files-'));
+    const dir = mkdtempSync(path.join(tmp(), 'files-'));
     const truncated = path.join(dir, 'truncated.json');
     const text = readFileSync(GRACE_2SMMU, 'utf8').slice(0, 321);
     writeFileSync(truncated, text);
@@ -287,7 +278,7 @@ describe('loadSnapshot', () => {
       t.skip('running as root, which reads through chmod 000');
       return;
     }
-    const file = path.join(mkdtempSync(path.join(tmp, 'perm-')), 'host.json');
+    const file = path.join(mkdtempSync(path.join(tmp(), 'perm-')), 'host.json');
     writeFileSync(file, readFileSync(GRACE_2SMMU));
     chmodSync(file, 0o000);
     assert.deepEqual(await loadSnapshot(file), { error: `Host snapshot ${file} cannot be read: permission denied.` });

@@ -4,11 +4,9 @@
  * tree), plus the pure query helpers. Each test states the input and the
  * exact expected answer.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statfsSync, symlinkSync, unlinkSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   clearPciIdsCache,
@@ -30,19 +28,14 @@ import {
   smmuv3s,
 } from '../server/src/host/queries';
 import type { HostTopology } from '../server/src/host/types';
+import { buildSysfsFixtures as buildFixtures, PCI_IDS, useTempDir } from './helpers';
 
-const SCRIPT = path.join(__dirname, '..', 'scripts', 'make-host-fixtures.mjs');
-const PCI_IDS = path.join(__dirname, 'fixtures', 'pci.ids');
-let tmp = '';
-
-/** Builds fixture hosts into `dir` with the same script the repository ships. */
-function buildFixtures(dir: string, ...args: string[]): void {
-  execFileSync(process.execPath, [SCRIPT, dir, ...args]);
-}
+/** Every fixture host, built once for the tests that only read them. */
+const tmp = useTempDir('host-sysfs-', (dir) => buildFixtures(dir));
 
 /** A fresh copy of one fixture host, for tests that modify the tree. */
 function freshHost(name: string): string {
-  const dir = mkdtempSync(path.join(tmp, `${name}-`));
+  const dir = mkdtempSync(path.join(tmp(), `${name}-`));
   buildFixtures(dir, name);
   return path.join(dir, name);
 }
@@ -67,12 +60,6 @@ function faultyFs(root: string, fault: (op: string, rel: string) => string | und
   };
 }
 
-before(() => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'host-sysfs-'));
-  buildFixtures(tmp);
-});
-after(() => rmSync(tmp, { recursive: true, force: true }));
-
 const H100 = { vendorId: '0x10de', deviceId: '0x2342', classCode: '0x030200', vendorName: 'NVIDIA Corporation', deviceName: 'GH100 [H100]' };
 const B200 = { vendorId: '0x10de', deviceId: '0x2901', classCode: '0x030200', vendorName: 'NVIDIA Corporation', deviceName: 'GB100 [B200]' };
 const NVME = { vendorId: '0x144d', deviceId: '0xa80a', classCode: '0x010802', vendorName: 'Samsung Electronics Co Ltd', deviceName: 'NVMe SSD Controller' };
@@ -92,7 +79,7 @@ const GRACE_HOPPER_DEVICES = [
 
 describe('grace-hopper (GH200)', () => {
   test('reads every SMMU, device and link', async () => {
-    const root = path.join(tmp, 'grace-hopper');
+    const root = path.join(tmp(), 'grace-hopper');
     const t = await read(root);
     assert.deepEqual(
       { version: t.version, source: t.source, hostname: t.hostname, iommus: t.iommus, pciDevices: t.pciDevices, notes: t.notes },
@@ -109,7 +96,7 @@ describe('grace-hopper (GH200)', () => {
   });
 
   test('which SMMU is 0009:01:00.0 behind?', async () => {
-    const t = await read(path.join(tmp, 'grace-hopper'));
+    const t = await read(path.join(tmp(), 'grace-hopper'));
     assert.equal(iommuOfDevice(t, '0009:01:00.0')?.name, 'smmu3.0x0000000016000000');
     assert.equal(iommuOfDevice(t, '0009:01:00.0')?.platformDevice, 'arm-smmu-v3.8.auto');
     // lspci-style spellings of the same address
@@ -120,14 +107,14 @@ describe('grace-hopper (GH200)', () => {
   });
 
   test('which devices does smmu3.0x0000000016000000 serve?', async () => {
-    const t = await read(path.join(tmp, 'grace-hopper'));
+    const t = await read(path.join(tmp(), 'grace-hopper'));
     assert.deepEqual(bdfs(devicesOfIommu(t, 'smmu3.0x0000000016000000')), ['0009:01:00.0']);
     assert.deepEqual(bdfs(devicesOfIommu(t, 'smmu3.0x0000000011000000')), []);
     assert.deepEqual(bdfs(devicesOfIommu(t, 'smmu3.0x00000000ffffffff')), []);
   });
 
   test('what SMMUs exist, and is this an ARM host with SMMUv3?', async () => {
-    const t = await read(path.join(tmp, 'grace-hopper'));
+    const t = await read(path.join(tmp(), 'grace-hopper'));
     assert.deepEqual(names(smmuv3s(t)), [
       'smmu3.0x0000000011000000',
       'smmu3.0x0000000012000000',
@@ -138,14 +125,14 @@ describe('grace-hopper (GH200)', () => {
   });
 
   test('finds and describes a device', async () => {
-    const t = await read(path.join(tmp, 'grace-hopper'));
+    const t = await read(path.join(tmp(), 'grace-hopper'));
     const gpu = findDevice(t, '0009:01:00.0');
     assert.deepEqual(gpu, GRACE_HOPPER_DEVICES[2]);
     assert.equal(describeDevice(gpu!), 'NVIDIA Corporation GH100 [H100] (10de:2342)');
   });
 
   test('reading one device at a time gives the same result', async () => {
-    const root = path.join(tmp, 'grace-hopper');
+    const root = path.join(tmp(), 'grace-hopper');
     const t = await readSysfsTopology(root, { pciIdsPaths: [PCI_IDS], concurrency: 1 });
     assert.deepEqual([t.iommus, t.pciDevices, t.notes], [GRACE_HOPPER_IOMMUS, GRACE_HOPPER_DEVICES, []]);
   });
@@ -153,7 +140,7 @@ describe('grace-hopper (GH200)', () => {
 
 describe('grace-blackwell (GB200 tray)', () => {
   test('four GPUs, each behind its own SMMU, on NUMA nodes 0,0,1,1', async () => {
-    const t = await read(path.join(tmp, 'grace-blackwell'));
+    const t = await read(path.join(tmp(), 'grace-blackwell'));
     const gpus = ['0008:01:00.0', '0009:01:00.0', '0018:01:00.0', '0019:01:00.0'];
     assert.deepEqual(
       gpus.map((b) => [b, iommuOfDevice(t, b)?.name, findDevice(t, b)?.numaNode, iommuOfDevice(t, b)?.numaNode]),
@@ -184,7 +171,7 @@ describe('grace-blackwell (GB200 tray)', () => {
 
 describe('x86-dmar (Intel)', () => {
   test('is not an SMMUv3 host, and says what it found instead', async () => {
-    const t = await read(path.join(tmp, 'x86-dmar'));
+    const t = await read(path.join(tmp(), 'x86-dmar'));
     assert.equal(isArmSmmuHost(t), false);
     assert.deepEqual(smmuv3s(t), []);
     assert.deepEqual(t.notes, ['No SMMUv3 on this host (found Intel DMAR: dmar0, dmar1).']);
@@ -205,7 +192,7 @@ describe('x86-dmar (Intel)', () => {
 
 describe('vm-no-iommu', () => {
   test('no class/iommu: devices without IOMMUs and a note saying why', async () => {
-    const root = path.join(tmp, 'vm-no-iommu');
+    const root = path.join(tmp(), 'vm-no-iommu');
     const t = await read(root);
     assert.equal(isArmSmmuHost(t), false);
     assert.deepEqual(t.iommus, []);
@@ -260,33 +247,43 @@ describe('links', () => {
     );
   });
 
-  test('a dangling link skips that entry with one note', async () => {
-    const root = freshHost('grace-hopper');
-    symlinkSync('../../devices/platform/arm-smmu-v3.99.auto/iommu/smmu3.0x0000000099000000', path.join(root, 'class/iommu/smmu3.0x0000000099000000'));
-    symlinkSync('../../../devices/pci0009:00/0009:00:00.0/0009:02:00.0', path.join(root, 'bus/pci/devices/0009:02:00.0'));
-    const t = await read(root);
-    assert.deepEqual(names(t.iommus), names(GRACE_HOPPER_IOMMUS));
-    assert.deepEqual(t.pciDevices, GRACE_HOPPER_DEVICES);
-    assert.deepEqual(t.notes, [
-      `Skipped IOMMU smmu3.0x0000000099000000: ${root}/class/iommu/smmu3.0x0000000099000000 is a dangling link (-> ../../devices/platform/arm-smmu-v3.99.auto/iommu/smmu3.0x0000000099000000).`,
-      `Skipped PCI device 0009:02:00.0: ${root}/bus/pci/devices/0009:02:00.0 is a dangling link (-> ../../../devices/pci0009:00/0009:00:00.0/0009:02:00.0).`,
-    ]);
-  });
-
-  test('link loops are cut after 40 hops with one note each', async () => {
-    const root = freshHost('grace-hopper');
-    symlinkSync('loop-b', path.join(root, 'class/iommu/loop-a'));
-    symlinkSync('/sys/class/iommu/loop-a', path.join(root, 'class/iommu/loop-b'));
-    symlinkSync('0009:03:00.0', path.join(root, 'bus/pci/devices/0009:03:00.0'));
-    const t = await read(root);
-    assert.deepEqual(names(t.iommus), names(GRACE_HOPPER_IOMMUS));
-    assert.deepEqual(t.pciDevices, GRACE_HOPPER_DEVICES);
-    assert.deepEqual(t.notes, [
-      `Skipped IOMMU loop-a: ${root}/class/iommu/loop-a: symbolic link loop (more than 40 hops).`,
-      `Skipped IOMMU loop-b: ${root}/class/iommu/loop-b: symbolic link loop (more than 40 hops).`,
-      `Skipped PCI device 0009:03:00.0: ${root}/bus/pci/devices/0009:03:00.0: symbolic link loop (more than 40 hops).`,
-    ]);
-  });
+  // A broken link in an intact tree: that entry is skipped with a note, everything else is read as usual.
+  const brokenLinks: { name: string; links: [target: string, at: string][]; notes: (root: string) => string[] }[] = [
+    {
+      name: 'a dangling link skips that entry with one note',
+      links: [
+        ['../../devices/platform/arm-smmu-v3.99.auto/iommu/smmu3.0x0000000099000000', 'class/iommu/smmu3.0x0000000099000000'],
+        ['../../../devices/pci0009:00/0009:00:00.0/0009:02:00.0', 'bus/pci/devices/0009:02:00.0'],
+      ],
+      notes: (root) => [
+        `Skipped IOMMU smmu3.0x0000000099000000: ${root}/class/iommu/smmu3.0x0000000099000000 is a dangling link (-> ../../devices/platform/arm-smmu-v3.99.auto/iommu/smmu3.0x0000000099000000).`,
+        `Skipped PCI device 0009:02:00.0: ${root}/bus/pci/devices/0009:02:00.0 is a dangling link (-> ../../../devices/pci0009:00/0009:00:00.0/0009:02:00.0).`,
+      ],
+    },
+    {
+      name: 'link loops are cut after 40 hops with one note each',
+      links: [
+        ['loop-b', 'class/iommu/loop-a'],
+        ['/sys/class/iommu/loop-a', 'class/iommu/loop-b'],
+        ['0009:03:00.0', 'bus/pci/devices/0009:03:00.0'],
+      ],
+      notes: (root) => [
+        `Skipped IOMMU loop-a: ${root}/class/iommu/loop-a: symbolic link loop (more than 40 hops).`,
+        `Skipped IOMMU loop-b: ${root}/class/iommu/loop-b: symbolic link loop (more than 40 hops).`,
+        `Skipped PCI device 0009:03:00.0: ${root}/bus/pci/devices/0009:03:00.0: symbolic link loop (more than 40 hops).`,
+      ],
+    },
+  ];
+  for (const c of brokenLinks) {
+    test(c.name, async () => {
+      const root = freshHost('grace-hopper');
+      for (const [target, at] of c.links) symlinkSync(target, path.join(root, at));
+      const t = await read(root);
+      assert.deepEqual(names(t.iommus), names(GRACE_HOPPER_IOMMUS));
+      assert.deepEqual(t.pciDevices, GRACE_HOPPER_DEVICES);
+      assert.deepEqual(t.notes, c.notes(root));
+    });
+  }
 
   test('many broken entries: 20 notes, then a count', async () => {
     const root = freshHost('grace-hopper');
@@ -304,7 +301,7 @@ describe('links', () => {
 
 describe('unreadable and vanishing trees', () => {
   test('permission denied (injected): the entry is skipped, the other view fills the gap', async () => {
-    const root = path.join(tmp, 'grace-hopper');
+    const root = path.join(tmp(), 'grace-hopper');
     const fs = faultyFs(root, (op, rel) =>
       (op === 'readdir' && rel === 'devices/platform/arm-smmu-v3.8.auto/iommu/smmu3.0x0000000016000000/devices') ||
       (op === 'readFile' && rel === 'devices/pci0002:00/0002:00:00.0/0002:01:00.0/vendor') ||
@@ -329,7 +326,7 @@ describe('unreadable and vanishing trees', () => {
   });
 
   test('class/iommu unreadable: IOMMUs are still known from the devices\' links', async () => {
-    const root = path.join(tmp, 'grace-hopper');
+    const root = path.join(tmp(), 'grace-hopper');
     const t = await read(root, faultyFs(root, (op, rel) => (op === 'readdir' && rel === 'class/iommu' ? 'EACCES' : undefined)));
     assert.deepEqual(t.notes, [`Cannot read ${root}/class/iommu: permission denied.`]);
     assert.deepEqual(t.iommus, [
@@ -358,7 +355,7 @@ describe('unreadable and vanishing trees', () => {
   });
 
   test('a root that does not exist', async () => {
-    const root = path.join(tmp, 'no-such-host');
+    const root = path.join(tmp(), 'no-such-host');
     const t = await read(root);
     assert.deepEqual([t.iommus, t.pciDevices, t.notes], [
       [],
@@ -374,7 +371,7 @@ describe('unreadable and vanishing trees', () => {
   });
 
   test('a root that disappears mid-read', async () => {
-    const root = path.join(tmp, 'grace-hopper');
+    const root = path.join(tmp(), 'grace-hopper');
     let gone = false;
     // Everything after the PCI directory listing fails as if the tree was unmounted.
     const fs: SysfsFs = {
@@ -413,7 +410,7 @@ describe('scale', () => {
     // Creating ~30,000 files costs ~1 ms each on some VM disks; tmpfs, when it
     // has room, keeps this test to a second or two.
     const shm = '/dev/shm';
-    let base = tmp;
+    let base = tmp();
     try {
       const st = statfsSync(shm);
       if (st.bavail * st.bsize > 256 * 1024 * 1024) base = shm;
@@ -481,17 +478,17 @@ describe('pci.ids', () => {
 
   test('the fixture file: the first existing path wins, and a missing database is a note', async () => {
     clearPciIdsCache();
-    assert.equal(await loadPciIds(path.join(tmp, 'missing.ids')), undefined);
+    assert.equal(await loadPciIds(path.join(tmp(), 'missing.ids')), undefined);
     const p = await loadPciIds(PCI_IDS);
     assert.equal(p?.deviceName('0x15b3', '0x1021'), 'MT2910 Family [ConnectX-7]');
     assert.equal(p?.vendorName('0xffff'), undefined); // listed after the class section
     assert.equal(await loadPciIds(PCI_IDS), p); // cached per path
 
-    const root = path.join(tmp, 'grace-hopper');
-    const t1 = await readSysfsTopology(root, { pciIdsPaths: [path.join(tmp, 'missing.ids'), PCI_IDS] });
+    const root = path.join(tmp(), 'grace-hopper');
+    const t1 = await readSysfsTopology(root, { pciIdsPaths: [path.join(tmp(), 'missing.ids'), PCI_IDS] });
     assert.deepEqual([t1.pciDevices, t1.notes], [GRACE_HOPPER_DEVICES, []]);
 
-    const missing = path.join(tmp, 'missing.ids');
+    const missing = path.join(tmp(), 'missing.ids');
     const t2 = await readSysfsTopology(root, { pciIdsPaths: [missing] });
     assert.deepEqual(t2.notes, [`No pci.ids database found (looked at ${missing}): devices are shown by their numeric ids only.`]);
     assert.deepEqual(t2.pciDevices[2], {

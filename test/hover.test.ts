@@ -6,7 +6,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MarkupContent, Range } from 'vscode-languageserver-types';
-import { armDomain, loadHost, parse, service, withCursor } from './helpers';
+import { armDomain, atCursor, loadHost, parse, service } from './helpers';
+import { devices, expander, hostdev, PCIE_ROOT, rootPort, vsmmu } from './fixtures/domains';
 import type { HostTopology } from '../server/src/host/types';
 import { IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS } from '../server/src/domain/catalog';
 
@@ -14,10 +15,8 @@ const HOST = loadHost('grace-2smmu');
 
 /** Hover at the `|` of `marked`: the text its range covers and its markdown, or null. */
 function hoverAt(marked: string, host?: HostTopology): { covers: string; value: string } | null {
-  const { text, offset } = withCursor(marked);
-  const ls = service({ host });
-  const doc = parse(text, ls);
-  const h = ls.hover(doc, doc.lines.positionAt(offset));
+  const { text, ls, doc, position } = atCursor(marked, { host });
+  const h = ls.hover(doc, position);
   if (!h) return null;
   const r = h.range as Range;
   const contents = h.contents as MarkupContent;
@@ -30,34 +29,16 @@ function missing(value: string | undefined, phrases: string[]): string[] {
   return phrases.filter((p) => !value?.includes(p));
 }
 
-const TWO_GPUS = `    <controller type='pci' index='0' model='pcie-root'/>
-    <!-- PXB for GPU A, host smmu3.0x0000000016000000 -->
-    <controller type='pci' index='1' model='pcie-expander-bus'>
-      <model name='pxb-pcie'/>
-      <target busNr='252'>
-        <node>0</node>
-      </target>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
-    </controller>
-    <controller type='pci' index='2' model='pcie-expander-bus'>
-      <model name='pxb-pcie'/>
-      <target busNr='248'/>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
-    </controller>
-    <controller type='pci' index='3' model='pcie-root-port'>
-      <model name='pcie-root-port'/>
-      <target chassis='3' port='0x0'/>
-      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
-    </controller>
-    <hostdev mode='subsystem' type='pci' managed='yes'>
-      <source>
-        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>
-      </source>
-      <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>
-    </hostdev>
-    <iommu model='smmuv3'>
-      <driver pciBus='1' accel='on' ats='on' ssidSize='20' oas='48'/>
-    </iommu>`;
+/** GPU A (0009:01:00.0) on root port 3 of expander 1, whose vSMMU has accel and the fork's ssidSize; expander 2 is empty. */
+const TWO_GPUS = devices(
+  PCIE_ROOT,
+  '    <!-- PXB for GPU A, host smmu3.0x0000000016000000 -->',
+  expander(1, 252, 1, { node: 0 }),
+  expander(2, 248, 2),
+  rootPort(3, 1, 0, 0),
+  hostdev('0009:01:00.0', 3),
+  vsmmu(1, " accel='on' ats='on' ssidSize='20' oas='48'"),
+);
 
 /** TWO_GPUS with `from` replaced by `to` (which carries the cursor). */
 const at = (from: string, to: string): string => {

@@ -7,26 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Location } from 'vscode-languageserver-types';
-import { armDomain, parse, service, withCursor } from './helpers';
-
-const URI = 'file:///test/domain.xml';
-
-/** The location of `inner` inside the `nth` occurrence of `needle`. */
-function loc(text: string, needle: string, inner: string, nth = 0): Location {
-  let at = -1;
-  for (let i = 0; i <= nth; i++) {
-    at = text.indexOf(needle, at + 1);
-    if (at < 0) throw new Error(`needle not found: ${needle}`);
-  }
-  const start = at + needle.indexOf(inner);
-  return { uri: URI, range: parse(text).lines.range(start, start + inner.length) };
-}
+import { armDomain, atCursor, locationOf as loc } from './helpers';
 
 function referencesAt(marked: string, includeDeclaration: boolean): { text: string; result: Location[] } {
-  const { text, offset } = withCursor(marked);
-  const ls = service();
-  const doc = parse(text, ls);
-  return { text, result: ls.references(doc, doc.lines.positionAt(offset), includeDeclaration) };
+  const { text, ls, doc, position } = atCursor(marked);
+  return { text, result: ls.references(doc, position, includeDeclaration) };
 }
 
 /** Two expanders; index 1 carries a root port, a nestedSmmuv3 and a vSMMU. `@a`/`@b` mark where a cursor may go. */
@@ -68,24 +53,22 @@ const DOMAIN = armDomain(`    <controller type='pci' index='0' model='pcie-root'
 const at = (mark: string) => DOMAIN.replace(mark, '|').replace(/@[ab]/g, '');
 const clean = DOMAIN.replace(/@[ab]/g, '');
 
+/** What refers to expander 1 in `text` (DOMAIN without marks), in document order: root port address, nestedSmmuv3 address, vSMMU pciBus. */
+const refsToExpander1 = (text: string): Location[] => [
+  loc(text, "bus='0x01' slot='0x00' function='0x0'/>\n    </controller>", '0x01'),
+  loc(text, "bus='1' slot='0x01'", '1'),
+  loc(text, "pciBus='1'", '1'),
+];
+
 test('from an expander index value: root port, nestedSmmuv3 and iommu; the host source bus and a malformed bus are not references', () => {
   const { text, result } = referencesAt(at('@a'), false);
   assert.equal(text, clean);
-  assert.deepEqual(result, [
-    loc(text, "bus='0x01' slot='0x00' function='0x0'/>\n    </controller>", '0x01'),
-    loc(text, "bus='1' slot='0x01'", '1'),
-    loc(text, "pciBus='1'", '1'),
-  ]);
+  assert.deepEqual(result, refsToExpander1(text));
 });
 
 test('includeDeclaration adds the index value, in document order', () => {
   const { text, result } = referencesAt(at('@a'), true);
-  assert.deepEqual(result, [
-    loc(text, "index='1'", '1'),
-    loc(text, "bus='0x01' slot='0x00' function='0x0'/>\n    </controller>", '0x01'),
-    loc(text, "bus='1' slot='0x01'", '1'),
-    loc(text, "pciBus='1'", '1'),
-  ]);
+  assert.deepEqual(result, [loc(text, "index='1'", '1'), ...refsToExpander1(text)]);
 });
 
 test('from a root port element name: the devices plugged into it, whatever their notation', () => {
@@ -99,12 +82,7 @@ test('from a root port element name: the devices plugged into it, whatever their
 test('from a reference: the same answer as from the controller', () => {
   const marked = clean.replace("pciBus='1'", "pciBus='1|'");
   const { text, result } = referencesAt(marked, true);
-  assert.deepEqual(result, [
-    loc(text, "index='1'", '1'),
-    loc(text, "bus='0x01' slot='0x00' function='0x0'/>\n    </controller>", '0x01'),
-    loc(text, "bus='1' slot='0x01'", '1'),
-    loc(text, "pciBus='1'", '1'),
-  ]);
+  assert.deepEqual(result, [loc(text, "index='1'", '1'), ...refsToExpander1(text)]);
 });
 
 test('the expander at pcie-root: pcie-root lists both expanders; an implicit index is declared at the element name', () => {

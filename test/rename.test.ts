@@ -6,33 +6,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Range, TextEdit, WorkspaceEdit } from 'vscode-languageserver-types';
-import { armDomain, parse, service, withCursor } from './helpers';
+import { armDomain, atCursor, DOC_URI as URI, parse, rangeOf } from './helpers';
+import { devices, hostdev, ROOT_EXPANDER_PORT, vsmmu } from './fixtures/domains';
 import { formatIndexLike } from '../server/src/features/indexReferences';
 
-const URI = 'file:///test/domain.xml';
-
-function rangeOf(text: string, needle: string, inner: string, nth = 0): Range {
-  let at = -1;
-  for (let i = 0; i <= nth; i++) {
-    at = text.indexOf(needle, at + 1);
-    if (at < 0) throw new Error(`needle not found: ${needle}`);
-  }
-  const start = at + needle.indexOf(inner);
-  return parse(text).lines.range(start, start + inner.length);
-}
-
 function prepareAt(marked: string): { text: string; result: { range: Range; placeholder: string } | null } {
-  const { text, offset } = withCursor(marked);
-  const ls = service();
-  const doc = parse(text, ls);
-  return { text, result: ls.prepareRename(doc, doc.lines.positionAt(offset)) };
+  const { text, ls, doc, position } = atCursor(marked);
+  return { text, result: ls.prepareRename(doc, position) };
 }
 
 function renameAt(marked: string, newName: string): { text: string; result: WorkspaceEdit | null } {
-  const { text, offset } = withCursor(marked);
-  const ls = service();
-  const doc = parse(text, ls);
-  return { text, result: ls.rename(doc, doc.lines.positionAt(offset), newName) };
+  const { text, ls, doc, position } = atCursor(marked);
+  return { text, result: ls.rename(doc, position, newName) };
 }
 
 /** The text after applying the edits of a WorkspaceEdit for our one document. */
@@ -46,27 +31,19 @@ function applied(text: string, edit: WorkspaceEdit | null): string | null {
   return out;
 }
 
-const DEVICES = `    <controller type='pci' index='0' model='pcie-root'/>
-    <controller type='pci' index='1' model='pcie-expander-bus'>
-      <model name='pxb-pcie'/>
-      <target busNr='252'/>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
-    </controller>
-    <controller type='pci' index='3' model='pcie-root-port'>
-      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
-    </controller>
-    <hostdev mode='subsystem' type='pci' managed='yes'>
-      <source>
-        <address domain='0x0009' bus='0x03' slot='0x00' function='0x0'/>
-      </source>
-      <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>
-    </hostdev>
-    <interface type='network'>
+/**
+ * Root port 3 on expander 1 carries a hostdev (whose host source bus is also
+ * 0x03, and must never be renamed) and, in decimal, an interface; the vSMMU
+ * names expander 1.
+ */
+const DEVICES = devices(
+  ROOT_EXPANDER_PORT,
+  hostdev('0009:03:00.0', 3),
+  `    <interface type='network'>
       <address type='pci' domain='0x0000' bus='3' slot='0x01' function='0x0'/>
-    </interface>
-    <iommu model='smmuv3'>
-      <driver pciBus='1' accel='on'/>
-    </iommu>`;
+    </interface>`,
+  vsmmu(1),
+);
 
 test('prepareRename on an index value, a bus value and a pciBus value: the value range and the decimal index', () => {
   const onIndex = prepareAt(armDomain(DEVICES.replace("index='3'", "index='|3'")));

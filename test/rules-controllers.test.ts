@@ -18,14 +18,18 @@ const rootPort = (index: number, bus: number, slot = 0, chassis = index) =>
 const hostdev = (bus: number | string) =>
   `<hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/></source>${addr(bus)}</hostdev>`;
 
+/** Offset of the value in the first (or the last) `name='value'` written in `text`, where a finding on that value starts. */
+const valueAt = (text: string, attribute: string, which: 'first' | 'last' = 'first'): number =>
+  (which === 'first' ? text.indexOf(attribute) : text.lastIndexOf(attribute)) + attribute.indexOf("'") + 1;
+
 function x86Domain(machine: string, devices: string): string {
   return `<domain type='kvm'><name>x</name><memory>1</memory><os><type arch='x86_64' machine='${machine}'>hvm</type></os><devices>${devices}</devices></domain>`;
 }
 
 test('controller-index-duplicate: same type and index; USB companions and other types may share', () => {
   const text = armDomain(ROOT + `<controller type='pci' index='1' model='pcie-root-port'/><controller type='pci' index='1' model='pcie-root-port'/>`);
-  const first = text.indexOf(`index='1'`) + 7;
-  const second = text.lastIndexOf(`index='1'`) + 7;
+  const first = valueAt(text, `index='1'`);
+  const second = valueAt(text, `index='1'`, 'last');
   deepEqual(findingList(text, R), [{
     code: 'controller-index-duplicate', severity: 'error', start: second, end: second + 1,
     message: `Another <controller type='pci'> already has index 1; indexes must be unique per controller type. Use a free index, or leave index out and libvirt picks one.`,
@@ -65,8 +69,8 @@ test('controller-chassis-range, controller-port-range, controller-chassisnr-rang
 
 test('controller-busnr-duplicate: two expanders with one busNr', () => {
   const text = armDomain(ROOT + pxb(1, 252, 1) + pxb(2, 252, 2));
-  const first = text.indexOf(`busNr='252'`) + 7;
-  const second = text.lastIndexOf(`busNr='252'`) + 7;
+  const first = valueAt(text, `busNr='252'`);
+  const second = valueAt(text, `busNr='252'`, 'last');
   deepEqual(findingList(text, R), [{
     code: 'controller-busnr-duplicate', severity: 'error', start: second, end: second + 3,
     message: 'busNr 252 is already the bus number of the pcie-expander-bus with index 1; every expander needs its own range of bus numbers. Choose a busNr below the lowest one in use, leaving room for the ports below each expander.',
@@ -78,8 +82,8 @@ test('controller-busnr-duplicate: two expanders with one busNr', () => {
 
 test('controller-busnr-overlap: an expander\'s ports reach the next expander', () => {
   const text = armDomain(ROOT + pxb(1, 250, 1) + pxb(2, 252, 2) + rootPort(3, 1, 0) + rootPort(4, 1, 1) + rootPort(5, 2, 0));
-  const low = text.indexOf(`busNr='250'`) + 7;
-  const high = text.indexOf(`busNr='252'`) + 7;
+  const low = valueAt(text, `busNr='250'`);
+  const high = valueAt(text, `busNr='252'`);
   deepEqual(findingList(text, R), [{
     code: 'controller-busnr-overlap', severity: 'error', start: low, end: low + 3,
     message: 'The pcie-expander-bus with index 1 needs bus numbers 250–252 (its own bus and 2 for the ports and bridges below it), but the pcie-expander-bus with index 2 starts at busNr 252. Lower this busNr to 249 or less, keeping clear of the buses below it.',
@@ -169,8 +173,8 @@ test('controller-root-numa: index 0 takes no <node>', () => {
 
 test('controller-chassis-port-duplicate: two ports with one chassis/port pair', () => {
   const text = armDomain(ROOT + rootPort(1, 0, 1, 5) + rootPort(2, 0, 2, 5));
-  const first = text.indexOf(`chassis='5'`) + 9;
-  const second = text.lastIndexOf(`chassis='5'`) + 9;
+  const first = valueAt(text, `chassis='5'`);
+  const second = valueAt(text, `chassis='5'`, 'last');
   deepEqual(findingList(text, R), [{
     code: 'controller-chassis-port-duplicate', severity: 'warning', start: second, end: second + 1,
     message: `chassis 5 with port 0 is also used by the pcie-root-port with index 1; each port needs its own chassis/port pair. Change chassis (libvirt's default is the controller index).`,

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver-types';
 import { armDomain, loadHost, parse, service } from './helpers';
+import { devices, expander, hostdev, PCIE_ROOT, rootPort, vsmmu } from './fixtures/domains';
 import type { HostTopology } from '../server/src/host/types';
 
 function symbolsOf(text: string, host?: HostTopology): DocumentSymbol[] {
@@ -22,8 +23,12 @@ function shape(s: DocumentSymbol): Shape {
   return out;
 }
 
-/** A symbol whose range is the `nth` occurrence of the exact element text `el`, selecting its name. */
-function symbolFor(text: string, el: string, name: string, kind: SymbolKind, detail?: string, children?: DocumentSymbol[], nth = 0): DocumentSymbol {
+/**
+ * A symbol whose range is the `nth` occurrence of the exact element text
+ * `written` (its leading indentation left out), selecting its name.
+ */
+function symbolFor(text: string, written: string, name: string, kind: SymbolKind, detail?: string, children?: DocumentSymbol[], nth = 0): DocumentSymbol {
+  const el = written.trimStart();
   let at = -1;
   for (let i = 0; i <= nth; i++) {
     at = text.indexOf(el, at + 1);
@@ -37,46 +42,21 @@ function symbolFor(text: string, el: string, name: string, kind: SymbolKind, det
   return s;
 }
 
-const ROOT = `<controller type='pci' index='0' model='pcie-root'/>`;
-const PXB1 = `<controller type='pci' index='1' model='pcie-expander-bus'>
-      <model name='pxb-pcie'/>
-      <target busNr='252'/>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
-    </controller>`;
-const PXB2 = `<controller type='pci' index='2' model='pcie-expander-bus'>
-      <target busNr='248'/>
-      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
-    </controller>`;
-const RP3 = `<controller type='pci' index='3' model='pcie-root-port'>
-      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
-    </controller>`;
-const RP4 = `<controller type='pci' index='4' model='pcie-root-port'>
-      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>
-    </controller>`;
-const GPU_A = `<hostdev mode='subsystem' type='pci' managed='yes'>
-      <source>
-        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>
-      </source>
-      <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>
-    </hostdev>`;
-const GPU_B = `<hostdev mode='subsystem' type='pci' managed='yes'>
-      <source>
-        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>
-      </source>
-      <address type='pci' domain='0x0000' bus='0x04' slot='0x00' function='0x0'/>
-    </hostdev>`;
-const NIC = `<interface type='network'>
+const ROOT = PCIE_ROOT;
+const PXB1 = expander(1, 252, 1);
+const PXB2 = expander(2, 248, 2, { modelName: false });
+const RP3 = rootPort(3, 1);
+const RP4 = rootPort(4, 2);
+const GPU_A = hostdev('0009:01:00.0', 3);
+const GPU_B = hostdev('0019:01:00.0', 4);
+const NIC = `    <interface type='network'>
       <model type='virtio'/>
       <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>
     </interface>`;
-const IOMMU1 = `<iommu model='smmuv3'>
-      <driver pciBus='1' accel='on'/>
-    </iommu>`;
-const IOMMU2 = `<iommu model='smmuv3'>
-      <driver pciBus='2'/>
-    </iommu>`;
+const IOMMU1 = vsmmu(1);
+const IOMMU2 = vsmmu(2, '');
 
-const TWO_GPUS = [ROOT, PXB1, PXB2, RP3, RP4, GPU_A, GPU_B, NIC, IOMMU1, IOMMU2].map((s) => `    ${s}`).join('\n');
+const TWO_GPUS = devices(ROOT, PXB1, PXB2, RP3, RP4, GPU_A, GPU_B, NIC, IOMMU1, IOMMU2);
 
 test('two GPUs behind two expanders, with the host known: complete symbols', () => {
   const text = armDomain(TWO_GPUS);
@@ -117,13 +97,13 @@ test('without a host topology: no host SMMU on expanders, no device names on hos
 });
 
 test('hostdevs of two host SMMUs under one expander show both SMMUs', () => {
-  const mixed = `<hostdev mode='subsystem' type='pci' managed='yes'>
+  const mixed = `    <hostdev mode='subsystem' type='pci' managed='yes'>
       <source>
         <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>
       </source>
       <address type='pci' domain='0x0000' bus='0x03' slot='0x01' function='0x0'/>
     </hostdev>`;
-  const text = armDomain([ROOT, PXB1, RP3, GPU_A, mixed, IOMMU1].map((s) => `    ${s}`).join('\n'));
+  const text = armDomain(devices(ROOT, PXB1, RP3, GPU_A, mixed, IOMMU1));
   const H100 = 'NVIDIA Corporation GH100 [H100] (10de:2342)';
   assert.deepEqual(symbolsOf(text, loadHost('grace-2smmu')).map(shape), [
     ['pcie-root (index 0)', undefined, SymbolKind.Module, [
@@ -139,20 +119,20 @@ test('hostdevs of two host SMMUs under one expander show both SMMUs', () => {
 });
 
 test('the group outside the tree: dangling addresses, unplaced PCI hostdevs, detached subtrees; complete group symbol', () => {
-  const DETACHED = `<controller type='pci' index='5' model='pcie-expander-bus'>
+  const DETACHED = `    <controller type='pci' index='5' model='pcie-expander-bus'>
       <address type='pci' bus='0x09' slot='0x00'/>
     </controller>`;
-  const UNDER_DETACHED = `<controller type='pci' index='6' model='pcie-root-port'>
+  const UNDER_DETACHED = `    <controller type='pci' index='6' model='pcie-root-port'>
       <address type='pci' bus='0x05' slot='0x00'/>
     </controller>`;
-  const DANGLING = `<video><address type='pci' bus='0x0b' slot='0x00'/></video>`;
-  const NO_BUS = `<sound model='ich9'><address type='pci' slot='0x01'/></sound>`;
-  const UNPLACED = `<hostdev mode='subsystem' type='pci'><source><address domain='0x0001' bus='0x01' slot='0x00' function='0x0'/></source></hostdev>`;
-  const CONSOLE = `<console type='pty'/>`;
-  const USB = `<controller type='usb' index='0' model='qemu-xhci'>
+  const DANGLING = `    <video><address type='pci' bus='0x0b' slot='0x00'/></video>`;
+  const NO_BUS = `    <sound model='ich9'><address type='pci' slot='0x01'/></sound>`;
+  const UNPLACED = `    <hostdev mode='subsystem' type='pci'><source><address domain='0x0001' bus='0x01' slot='0x00' function='0x0'/></source></hostdev>`;
+  const CONSOLE = `    <console type='pty'/>`;
+  const USB = `    <controller type='usb' index='0' model='qemu-xhci'>
       <address type='pci' bus='0x06' slot='0x00'/>
     </controller>`;
-  const text = armDomain([ROOT, DETACHED, UNDER_DETACHED, USB, DANGLING, NO_BUS, UNPLACED, CONSOLE].map((s) => `    ${s}`).join('\n'));
+  const text = armDomain(devices(ROOT, DETACHED, UNDER_DETACHED, USB, DANGLING, NO_BUS, UNPLACED, CONSOLE));
   const devicesStart = text.indexOf('<devices>');
   const devicesEl = text.slice(devicesStart, text.indexOf('</devices>') + '</devices>'.length);
   const host = loadHost('grace-2smmu');

@@ -124,29 +124,45 @@ function compact(v: TopologyView | null): Loose | null {
   };
 }
 
+const GRACE_SOURCE = '3 host SMMUs · snapshot grace-2smmu.json, host grace-2smmu';
+
 const unusedSmmuA = {
   name: SMMU_A, platformDevice: 'arm-smmu-v3.4.auto', expanders: [], devices: [], unused: true, unassigned: [NVME], problems: [],
 };
+
+/** SMMU_B as the view shows it when `expanders` serve it and no device of it sits elsewhere. */
+const smmuBServedBy = (expanders: Loose[]): Loose => ({
+  name: SMMU_B, platformDevice: 'arm-smmu-v3.8.auto', unused: false, unassigned: [], problems: [], devices: [], expanders,
+});
+
+/** Expander 1 (busNr 252, NUMA 0: the second controller) of `text` with its accelerated vSMMU (the first iommu) and `devices`. */
+const expander1 = (text: string, devices: Loose[]): Loose => ({
+  index: 1, label: 'expander 1 (busNr 252)', busNr: 252, numaNode: 0, range: elementAt(text, 'controller', 2), problems: [],
+  vsmmu: { accel: true, range: elementAt(text, 'iommu', 1), problems: [] },
+  devices,
+});
+
+/** GPU B (0009:01:00.0, the first hostdev of `text`) on root port 2 of expander 1, without problems; `name` only when the host is known. */
+const gpuBOnPort2 = (text: string, name?: string): Loose => ({
+  kind: 'hostdev', label: '0009:01:00.0', bdf: '0009:01:00.0', ...(name === undefined ? {} : { name }), where: 'expander 1 → root port 2',
+  range: elementAt(text, 'hostdev', 1), problems: [],
+});
+
+/** The virtio NIC of ASSORTED, emulated below expander 1's accelerated vSMMU. */
+const assortedNic = (): Loose => ({
+  kind: 'emulated', label: 'interface (virtio)', where: 'expander 1 → root port 3',
+  range: elementAt(ASSORTED, 'interface'), problems: ['warning smmu-map-emulated-device'],
+});
 
 // ---- the view model ----------------------------------------------------------------------
 
 test('topology view: with an ARM host, devices are grouped under their host SMMU and a misplaced one is marked where it belongs', () => {
   assert.deepEqual(compact(viewOf(MIXED, GRACE)), {
-    hostSource: '3 host SMMUs · snapshot grace-2smmu.json, host grace-2smmu',
+    hostSource: GRACE_SOURCE,
     grouping: 'host',
     smmus: [
       unusedSmmuA,
-      {
-        name: SMMU_B, platformDevice: 'arm-smmu-v3.8.auto', unused: false, unassigned: [], problems: [], devices: [],
-        expanders: [{
-          index: 1, label: 'expander 1 (busNr 252)', busNr: 252, numaNode: 0, range: elementAt(MIXED, 'controller', 2), problems: [],
-          vsmmu: { accel: true, range: elementAt(MIXED, 'iommu'), problems: [] },
-          devices: [{
-            kind: 'hostdev', label: '0009:01:00.0', bdf: '0009:01:00.0', name: GPU_NAME, where: 'expander 1 → root port 2',
-            range: elementAt(MIXED, 'hostdev', 1), problems: [],
-          }],
-        }],
-      },
+      smmuBServedBy([expander1(MIXED, [gpuBOnPort2(MIXED, GPU_NAME)])]),
       {
         name: SMMU_C, platformDevice: 'arm-smmu-v3.9.auto', unused: false, unassigned: [], problems: [], expanders: [],
         devices: [{
@@ -162,27 +178,11 @@ test('topology view: with an ARM host, devices are grouped under their host SMMU
 
 test('topology view: emulated devices behind an accelerated vSMMU, unbound expanders, devices without an expander and unmatched devices', () => {
   assert.deepEqual(compact(viewOf(ASSORTED, GRACE)), {
-    hostSource: '3 host SMMUs · snapshot grace-2smmu.json, host grace-2smmu',
+    hostSource: GRACE_SOURCE,
     grouping: 'host',
     smmus: [
       unusedSmmuA,
-      {
-        name: SMMU_B, platformDevice: 'arm-smmu-v3.8.auto', unused: false, unassigned: [], problems: [], devices: [],
-        expanders: [{
-          index: 1, label: 'expander 1 (busNr 252)', busNr: 252, numaNode: 0, range: elementAt(ASSORTED, 'controller', 2), problems: [],
-          vsmmu: { accel: true, range: elementAt(ASSORTED, 'iommu', 1), problems: [] },
-          devices: [
-            {
-              kind: 'hostdev', label: '0009:01:00.0', bdf: '0009:01:00.0', name: GPU_NAME, where: 'expander 1 → root port 2',
-              range: elementAt(ASSORTED, 'hostdev', 1), problems: [],
-            },
-            {
-              kind: 'emulated', label: 'interface (virtio)', where: 'expander 1 → root port 3',
-              range: elementAt(ASSORTED, 'interface'), problems: ['warning smmu-map-emulated-device'],
-            },
-          ],
-        }],
-      },
+      smmuBServedBy([expander1(ASSORTED, [gpuBOnPort2(ASSORTED, GPU_NAME), assortedNic()])]),
       {
         name: SMMU_C, platformDevice: 'arm-smmu-v3.9.auto', unused: false, unassigned: [], expanders: [],
         problems: ['warning smmu-map-missing-expander'],
@@ -217,17 +217,7 @@ test('topology view: without a host, devices are grouped by expander, with pcie-
     grouping: 'expander',
     smmus: [],
     expanders: [
-      {
-        index: 1, label: 'expander 1 (busNr 252)', busNr: 252, numaNode: 0, range: elementAt(ASSORTED, 'controller', 2), problems: [],
-        vsmmu: { accel: true, range: elementAt(ASSORTED, 'iommu', 1), problems: [] },
-        devices: [
-          { kind: 'hostdev', label: '0009:01:00.0', bdf: '0009:01:00.0', where: 'expander 1 → root port 2', range: elementAt(ASSORTED, 'hostdev', 1), problems: [] },
-          {
-            kind: 'emulated', label: 'interface (virtio)', where: 'expander 1 → root port 3',
-            range: elementAt(ASSORTED, 'interface'), problems: ['warning smmu-map-emulated-device'],
-          },
-        ],
-      },
+      expander1(ASSORTED, [gpuBOnPort2(ASSORTED), assortedNic()]),
       {
         index: 4, label: 'expander 4 (busNr 240)', busNr: 240, range: elementAt(ASSORTED, 'controller', 5), problems: [], devices: [],
         vsmmu: { accel: false, range: elementAt(ASSORTED, 'iommu', 2), problems: [] },
@@ -273,17 +263,14 @@ test('topology view: a host without SMMUv3 groups by expander and says which hos
 test('topology view: a vSMMU on pcie-root (pciBus 0) serves its host SMMU like an expander', () => {
   const text = armDomain([root, rootPort(1, 0, 1), hostdev(GPU_B, "bus='0x01' slot='0x00'"), vsmmu(0, true)].join('\n'));
   const smmu = compact(viewOf(text, GRACE))!.smmus as Loose[];
-  assert.deepEqual(smmu[1], {
-    name: SMMU_B, platformDevice: 'arm-smmu-v3.8.auto', unused: false, unassigned: [], problems: [], devices: [],
-    expanders: [{
-      index: 0, label: 'pcie-root', range: elementAt(text, 'controller', 1), problems: [],
-      vsmmu: { accel: true, range: elementAt(text, 'iommu'), problems: [] },
-      devices: [{
-        kind: 'hostdev', label: '0009:01:00.0', bdf: '0009:01:00.0', name: GPU_NAME, where: 'pcie-root → root port 1',
-        range: elementAt(text, 'hostdev'), problems: [],
-      }],
+  assert.deepEqual(smmu[1], smmuBServedBy([{
+    index: 0, label: 'pcie-root', range: elementAt(text, 'controller', 1), problems: [],
+    vsmmu: { accel: true, range: elementAt(text, 'iommu'), problems: [] },
+    devices: [{
+      kind: 'hostdev', label: '0009:01:00.0', bdf: '0009:01:00.0', name: GPU_NAME, where: 'pcie-root → root port 1',
+      range: elementAt(text, 'hostdev'), problems: [],
     }],
-  });
+  }]));
 });
 
 test('topology view: problems carry the same messages the diagnostics show', () => {
@@ -340,7 +327,7 @@ function outline(n: TopologyNode): unknown[] {
 
 test('topology tree: host SMMUs with their expander, vSMMU and devices; the worst problem shows on every ancestor', () => {
   const tree = buildTopologyTree(viewOf(MIXED, GRACE));
-  assert.deepEqual([tree.description, tree.message, tree.problemCount], ['3 host SMMUs · snapshot grace-2smmu.json, host grace-2smmu', undefined, 1]);
+  assert.deepEqual([tree.description, tree.message, tree.problemCount], [GRACE_SOURCE, undefined, 1]);
   assert.deepEqual(tree.nodes.map(outline), [
     [SMMU_A, 'arm-smmu-v3.4.auto · not used by this domain', 'circle-slash/muted', null, [
       ['0001:01:00.0', `${NVME.name} · not assigned`, 'circle-outline/muted', null, []],
