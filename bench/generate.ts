@@ -99,8 +99,8 @@ export interface DomainOptions {
 
 /** Offsets (UTF-16) of places the benchmark and tests act on. */
 export interface DomainMarks {
-  /** Start of the value of `bus` in the first hostdev's `<source><address>`. */
-  hostdevSourceBus: number;
+  /** Start of the first attribute name in the first hostdev's `<source><address>`, where the host's devices are offered. */
+  hostdevSourceAddress: number;
   /** Start of the value of the first vSMMU's `pciBus`. */
   pciBusValue: number;
   /** Inside the name of the first vSMMU's `accel` attribute. */
@@ -154,7 +154,7 @@ export function generateDomain(opts: DomainOptions): GeneratedDomain {
   const mistakes = opts.mistakes ?? true;
   const target = Math.max(0, opts.targetBytes);
   const w = new Writer();
-  const marks: DomainMarks = { hostdevSourceBus: -1, pciBusValue: -1, hoverAttr: -1, editOffset: -1, fixStart: -1, fixEnd: -1 };
+  const marks: DomainMarks = { hostdevSourceAddress: -1, pciBusValue: -1, hoverAttr: -1, editOffset: -1, fixStart: -1, fixEnd: -1 };
   const digits: number[] = [];
 
   // Assignable devices per host SMMU (vfio-pci bound), in a stable order.
@@ -223,8 +223,8 @@ export function generateDomain(opts: DomainOptions): GeneratedDomain {
     const [d, b, sf] = dev.bdf.split(':');
     const [s, f] = sf.split('.');
     w.write("    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n");
-    const busAt = w.mark(`        <address domain='0x${d}' bus='`, `0x${b}' slot='0x${s}' function='0x${f}'/>\n`);
-    if (marks.hostdevSourceBus < 0) marks.hostdevSourceBus = busAt;
+    const attrAt = w.mark('        <address ', `domain='0x${d}' bus='0x${b}' slot='0x${s}' function='0x${f}'/>\n`);
+    if (marks.hostdevSourceAddress < 0) marks.hostdevSourceAddress = attrAt;
     w.write(`      </source>\n      <address type='pci' domain='0x0000' bus='${hexAttr(hp.port)}' slot='0x00' function='0x0'/>\n    </hostdev>\n`);
     hostdevs++;
   }

@@ -215,7 +215,7 @@ function inProcess(b: Bundle, host: HostTopology, g: GeneratedDomain, size: (typ
   const reqRuns = QUICK ? 50 : 500;
   const at = (offset: number) => doc.lines.positionAt(offset);
   let items = 0;
-  const cHost = timeSync(reqRuns, () => { items = ls.complete(doc, at(g.marks.hostdevSourceBus)).items.length; });
+  const cHost = timeSync(reqRuns, () => { items = ls.complete(doc, at(g.marks.hostdevSourceAddress)).items.length; });
   const hostItems = items;
   const cBus = timeSync(reqRuns, () => { items = ls.complete(doc, at(g.marks.pciBusValue)).items.length; });
   let found = false;
@@ -295,7 +295,7 @@ async function overLsp(sysfsRoot: string, g: GeneratedDomain, size: (typeof SIZE
     await client.diagnostics(uri, version);
     const pos = {
       edit: positionIn(text, g.marks.editOffset),
-      source: positionIn(text, g.marks.hostdevSourceBus),
+      source: positionIn(text, g.marks.hostdevSourceAddress),
       hover: positionIn(text, g.marks.hoverAttr),
       fixStart: positionIn(text, g.marks.fixStart),
       fixEnd: positionIn(text, g.marks.fixEnd),
@@ -413,7 +413,7 @@ function targets(r: Results): Target[] {
 }
 
 interface Results {
-  machine: { cpus: number; cpuModel: string; node: string; platform: string; memoryGB: number; date: string; commit?: string };
+  machine: { cpus: number; cpuModel: string; node: string; platform: string; memoryGB: number; date: string; commit?: string; loadBefore: number; loadAfter?: number };
   host: { devices: number; iommus: number; readSysfs: Stat; sysfsDevicesRead: number };
   bundle: { bytes: number; gzip: number };
   peers: { xmllint: boolean; schema: string | undefined };
@@ -428,7 +428,7 @@ const ms = (s: Stat | undefined) => (s ? `${s.median} / ${s.p95}` : '—');
 function markdown(r: Results): string {
   const L: string[] = [];
   const m = r.machine;
-  L.push(`Measured ${m.date} on ${m.cpus} cores (${m.cpuModel}), ${m.memoryGB} GB, Node ${m.node}, ${m.platform}${m.commit ? `, commit ${m.commit}` : ''}.`);
+  L.push(`Measured ${m.date} on ${m.cpus} cores (${m.cpuModel}), ${m.memoryGB} GB, Node ${m.node}, ${m.platform}${m.commit ? `, commit ${m.commit}` : ''}; load average ${m.loadBefore} before and ${m.loadAfter ?? '?'} after the run${(m.loadAfter ?? 0) > m.cpus || m.loadBefore > m.cpus ? ' (**the machine was busy with other work: figures are inflated and noisy**)' : ''}.`);
   L.push('Times in milliseconds as **median / p95** over the runs given; ratios use medians. In-process figures run the bundled service, as shipped.');
   L.push('');
   L.push('### In process (language service)');
@@ -450,7 +450,7 @@ function markdown(r: Results): string {
   row('strict check (xmldom, on open/save)', (x) => ms(x.strictCheck));
   row('peer: `xmllint --noout` (process)', (x) => (x.xmllintParse ? `${ms(x.xmllintParse)} (${round(x.editToDiagnostics.median / x.xmllintParse.median)}×)` : 'not installed'));
   row('peer: `xmllint --relaxng domain.rng` (process)', (x) => (x.xmllintRelaxng ? `${ms(x.xmllintRelaxng)} (${round(x.editToDiagnostics.median / x.xmllintRelaxng.median)}×)` : 'not installed'));
-  row('completion at hostdev source `bus` (items)', (x) => `${ms(x.completionHostdevSource)} (${x.completionHostdevSource.items})`);
+  row('completion in a hostdev source address (items)', (x) => `${ms(x.completionHostdevSource)} (${x.completionHostdevSource.items})`);
   row('completion at `pciBus` (items)', (x) => `${ms(x.completionPciBus)} (${x.completionPciBus.items})`);
   row('hover on `accel` (answered)', (x) => `${ms(x.hover)} (${x.hover.found ? 'yes' : 'null'})`);
   row('quick fixes for `ssidSize` (actions)', (x) => `${ms(x.quickFix)} (${x.quickFix.actions})`);
@@ -513,7 +513,8 @@ async function main(): Promise<void> {
     cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.arch()}`,
     memoryGB: Math.round(os.totalmem() / 2 ** 30), date: new Date().toISOString().slice(0, 10),
     commit: commit.status === 0 ? commit.stdout.trim() : undefined,
-  };
+    loadBefore: round(os.loadavg()[0]),
+  } as Results['machine'];
   log(`bench: ${machine.cpus} cores, Node ${machine.node}${QUICK ? ' (quick)' : ''}`);
 
   const b = await loadBundle();
@@ -545,6 +546,7 @@ async function main(): Promise<void> {
     }
   }
 
+  machine.loadAfter = round(os.loadavg()[0]);
   const results: Results = {
     machine,
     host: { devices: host.pciDevices.length, iommus: host.iommus.length, readSysfs: hr.read, sysfsDevicesRead: hr.devices },

@@ -24,7 +24,7 @@ import type {
 } from 'vscode-languageserver-types';
 import {
   CodeActionRequest, CompletionRequest, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification,
-  DocumentSymbolRequest, HoverRequest, type ProtocolConnection,
+  DocumentSymbolRequest, HoverRequest,
 } from 'vscode-languageserver-protocol/node';
 import { getLanguageService, type LanguageService, type ParsedDocument } from '../server/src/languageService';
 import type { HostTopology } from '../server/src/host/types';
@@ -310,7 +310,7 @@ function rssMB(pid: number | undefined): number {
 }
 
 /** Sends a request and records its answer; the promise never rejects, so one failure cannot hide the others. */
-function request<T>(conn: ProtocolConnection, send: () => Promise<T>, pending: Promise<void>[], onAnswer: (r: T) => void, failures: string[], what: string): void {
+function request<T>(send: () => Promise<T>, pending: Promise<void>[], onAnswer: (r: T) => void, failures: string[], what: string): void {
   pending.push(send().then(onAnswer, (e) => { failures.push(`${what} failed: ${(e as Error)?.message ?? e}`); }));
 }
 
@@ -350,25 +350,25 @@ async function storm(client: TestClient, steps: number, rng: Rng, base: string):
       const kind = rng.pick(['completion', 'hover', 'codeAction', 'symbols']);
       const textDocument = { uri };
       if (kind === 'completion') {
-        request(conn, () => conn.sendRequest(CompletionRequest.type, { textDocument, position: at() }), pending, (r) => {
+        request(() => conn.sendRequest(CompletionRequest.type, { textDocument, position: at() }), pending, (r) => {
           answer();
           const items = Array.isArray(r) ? r : r?.items ?? [];
           checkCompletion(td, items, problems);
         }, problems, 'completion');
       } else if (kind === 'hover') {
-        request(conn, () => conn.sendRequest(HoverRequest.type, { textDocument, position: at() }), pending, (r) => {
+        request(() => conn.sendRequest(HoverRequest.type, { textDocument, position: at() }), pending, (r) => {
           answer();
           if (r?.range) { const p = outside(td, r.range, 'hover'); if (p) problems.push(p); }
         }, problems, 'hover');
       } else if (kind === 'codeAction') {
         const start = at();
         const last = client.published.filter((p) => p.uri === uri).at(-1)?.diagnostics ?? [];
-        request(conn, () => conn.sendRequest(CodeActionRequest.type, { textDocument, range: { start, end: start }, context: { diagnostics: last.slice(0, 5) } }), pending, (r) => {
+        request(() => conn.sendRequest(CodeActionRequest.type, { textDocument, range: { start, end: start }, context: { diagnostics: last.slice(0, 5) } }), pending, (r) => {
           answer();
           for (const a of r ?? []) if ('edit' in a) checkWorkspaceEdit(td, uri, a.edit, `code action '${a.title}'`, problems);
         }, problems, 'codeAction');
       } else {
-        request(conn, () => conn.sendRequest(DocumentSymbolRequest.type, { textDocument }), pending, (r) => {
+        request(() => conn.sendRequest(DocumentSymbolRequest.type, { textDocument }), pending, (r) => {
           answer();
           checkSymbols(td, (r ?? []) as DocumentSymbol[], problems);
         }, problems, 'documentSymbol');
