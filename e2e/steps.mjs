@@ -8,7 +8,7 @@
  * A step gets `env`: wb (the Workbench driver), folder (the workspace copy of
  * examples/), root (the fixture sysfs root), assert, shot(name), and the
  * oracle functions (cliProblems, cliFindings, completionLabels, hoverMarkdown,
- * markdownAsText, textAfterFix).
+ * markdownAsText, textAfterFix, topologyRows).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -53,9 +53,7 @@ export const steps = [
         (l) => JSON.stringify(l) === JSON.stringify(expected));
       assert.deepEqual(shown, expected);
       // F8 jumps to the first problem and shows its message inline, squiggle in view.
-      await wb.focusEditor();
-      await wb.press('F8');
-      await wb.page.locator('.editor-group-container.active .zone-widget .marker-widget, .editor-group-container.active .marker-widget').first().waitFor();
+      await wb.nextProblem();
       const squiggles = await wb.until('squiggles in view', () => wb.squiggles(), (s) => s.length > 0);
       assert.ok(squiggles.includes('warning'), `squiggles seen: ${squiggles}`);
       await shot('host-01-problems');
@@ -137,6 +135,7 @@ export const steps = [
       assert.ok(!expected.some((p) => p.startsWith('nested-smmu-device-mismatch')), `after the change: ${expected}`);
       await wb.showProblems();
       await wb.until('Problems panel drops the mismatch', () => wb.problems(name).then((l) => l.sort(byPosition)), (l) => JSON.stringify(l) === JSON.stringify(expected));
+      await shot('host-04-smmu-name-chosen');
     },
   },
   {
@@ -201,13 +200,14 @@ export const steps = [
   {
     session: 'no-host',
     name: 'without SMMUv3 on the host the status item says so',
-    async run({ wb, root, assert, shot }) {
+    async run({ wb, root, host, assert, shot }) {
       // The extension starts with the first XML file opened.
       await wb.openFile('grace-1gpu.xml');
       const items = await wb.until('host status item', () => wb.statusItems(), (l) => l.some((t) => /host SMMU|SMMUv3 on this host/.test(t)));
       assert.ok(items.includes('no SMMUv3 on this host · sysfs'), `status bar: ${JSON.stringify(items)}`);
       const tooltip = await wb.statusItemTooltip('no SMMUv3 on this host');
-      assert.ok(tooltip.startsWith(`Host topology from sysfs at ${root}: 0 IOMMUs, 3 PCI devices.`), `tooltip: ${tooltip}`);
+      const devices = HOSTS[host].devices.length;
+      assert.ok(tooltip.startsWith(`Host topology from sysfs at ${root}: 0 IOMMUs, ${devices} PCI devices.`), `tooltip: ${tooltip}`);
       await shot('no-host-00-status');
       await wb.parkMouse();
     },

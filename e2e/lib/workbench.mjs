@@ -37,7 +37,7 @@ export class Workbench {
     return (await this.page.locator('.explorer-folders-view .monaco-list-row').allInnerTexts()).map((t) => t.trim().split('\n')[0]);
   }
 
-  /** Opens a file of the folder with Quick Open (Ctrl+P, type its name, Enter). */
+  /** Opens a file of the folder with Quick Open (Ctrl+P, type its name, click it). */
   async openFile(name) {
     await this.page.keyboard.press(KEYS.quickOpen);
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
@@ -158,6 +158,13 @@ export class Workbench {
       if (Date.now() > deadline) throw new TimeoutError(`${what}: not reached within ${this.timeoutMs / 1000} s; last seen: ${JSON.stringify(last)}`);
       await this.page.waitForTimeout(100);
     }
+  }
+
+  /** Go to Next Problem (F8): the cursor moves to it and its message opens inline. */
+  async nextProblem() {
+    await this.focusEditor();
+    await this.page.keyboard.press(KEYS.nextProblem);
+    await this.page.locator('.editor-group-container.active .marker-widget').first().waitFor({ timeout: this.timeoutMs });
   }
 
   /** Squiggles drawn in the visible part of the active editor, by severity class. */
