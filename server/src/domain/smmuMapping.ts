@@ -140,10 +140,21 @@ export function analyseSmmuMapping(model: DomainModel, host: HostTopology | unde
     });
   });
 
+  // Each emulated endpoint's chain is walked once, not once per expander: large
+  // generated domains hold tens of thousands of devices.
+  const emulatedBelow = new Map<Controller, PciDevice[]>();
+  for (const d of model.pciDevices) {
+    if (!isEmulatedEndpoint(d) || !isGuestPci(d.address)) continue;
+    for (const c of chainOf(model, d.address)) {
+      if (!isExpander(c)) continue;
+      const list = emulatedBelow.get(c);
+      if (list) list.push(d); else emulatedBelow.set(c, [d]);
+    }
+  }
   const expanders: ExpanderUse[] = model.controllers.filter(isExpander).map((expander) => {
     const iommu = iommuForIndex(model, expander.index);
     const hostdevs = placements.filter((p) => p.expander === expander);
-    const emulated = model.pciDevices.filter((d) => isEmulatedEndpoint(d) && chainOf(model, d.address).includes(expander));
+    const emulated = emulatedBelow.get(expander) ?? [];
     return {
       expander, iommu, accel: !!iommu && isAccel(iommu), hostdevs,
       boundSmmu: hostdevs.find((p) => p.hostSmmu)?.hostSmmu, emulated,
