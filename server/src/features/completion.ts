@@ -21,7 +21,7 @@ import {
   CONTROLLER_TYPES, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PCI_CONTROLLER_MODELS, type AttributeInfo, type IommuModelInfo,
 } from '../domain/catalog';
 import { describeDevice, iommuOfDevice, smmuv3s } from '../host/queries';
-import type { HostPciDevice } from '../host/types';
+import type { HostPciDevice, HostTopology } from '../host/types';
 import { childKey, cursorSite, keyOf, lastSegment, type CursorSite } from './completionContext';
 import { ATTRIBUTES, CHILD_INFO, ELEMENTS, TARGET_ATTRIBUTES_BY_MODEL, type AttrDoc, type ElementInfo } from './docs/elements';
 import {
@@ -204,28 +204,56 @@ function hostDeviceItems(
 ): void {
   const host = c.ctx.host;
   if (!host) return;
-  const q = c.layout(start).quote;
+  const entries = hostDeviceEntries(host, c.layout(start).quote);
   const assigned = new Set(c.model.hostdevs.filter((h) => h.el !== hostdevEl && h.hostBdf).map((h) => h.hostBdf!));
-  const free: HostPciDevice[] = [], taken: HostPciDevice[] = [];
+  const add = (e: HostDeviceEntry, taken: boolean) => {
+    const label = taken ? `${e.label} (already assigned)` : e.label;
+    c.add(label, wrap(e.attrs), start, end, {
+      kind: CompletionItemKind.Reference, detail: e.detail, doc: e.doc, filterText: filterPrefix + label,
+    }, group);
+  };
+  // Devices another hostdev already assigns come last (same group, added after the free ones).
+  for (const e of entries) if (!assigned.has(e.bdf)) add(e, false);
+  for (const e of entries) if (assigned.has(e.bdf)) add(e, true);
+}
+
+interface HostDeviceEntry {
+  readonly bdf: string;
+  readonly label: string;
+  readonly attrs: string;
+  readonly detail: string;
+  readonly doc: string;
+}
+
+/**
+ * What a host device's item says depends only on the topology and the quote
+ * character, so it is built once per topology: a host has hundreds of devices
+ * and this list is offered on every keystroke in a source address.
+ */
+const hostDeviceCache = new WeakMap<HostTopology, Map<string, HostDeviceEntry[]>>();
+
+function hostDeviceEntries(host: HostTopology, q: string): HostDeviceEntry[] {
+  let byQuote = hostDeviceCache.get(host);
+  if (!byQuote) hostDeviceCache.set(host, (byQuote = new Map()));
+  let entries = byQuote.get(q);
+  if (entries) return entries;
+  entries = [];
   for (const d of host.pciDevices) {
     if (isBridge(d)) continue;
-    (assigned.has(d.bdf.toLowerCase()) ? taken : free).push(d);
-  }
-  // Devices another hostdev already assigns come last (same group, added after the free ones).
-  for (const d of [...free, ...taken]) {
-    const m = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/.exec(d.bdf.toLowerCase());
+    const bdf = d.bdf.toLowerCase();
+    const m = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/.exec(bdf);
     if (!m) continue;
     const smmu = iommuOfDevice(host, d.bdf);
-    const isTaken = taken.includes(d);
-    const label = `${d.bdf} ${describeDevice(d)}${smmu ? ` — ${smmu.name}` : ''}${isTaken ? ' (already assigned)' : ''}`;
-    const attrs = `domain=${q}0x${m[1]}${q} bus=${q}0x${m[2]}${q} slot=${q}0x${m[3]}${q} function=${q}0x${m[4]}${q}`;
-    c.add(label, wrap(attrs), start, end, {
-      kind: CompletionItemKind.Reference,
+    entries.push({
+      bdf,
+      label: `${d.bdf} ${describeDevice(d)}${smmu ? ` — ${smmu.name}` : ''}`,
+      attrs: `domain=${q}0x${m[1]}${q} bus=${q}0x${m[2]}${q} slot=${q}0x${m[3]}${q} function=${q}0x${m[4]}${q}`,
       detail: smmu ? `behind ${smmu.name}${smmu.platformDevice ? ` (${smmu.platformDevice})` : ''}` : 'behind no IOMMU',
       doc: hostDeviceMarkdown(host, d.bdf),
-      filterText: filterPrefix + label,
-    }, group);
+    });
   }
+  byQuote.set(q, entries);
+  return entries;
 }
 
 // ---------------------------------------------------------------- values
