@@ -11,6 +11,7 @@ import {
 } from 'vscode-languageclient/node';
 import { DOCUMENT_SCHEMES } from './documents';
 import { SETTINGS_SECTION } from './contributions';
+import { createRestartPolicy } from './restartPolicy';
 
 const MAX_RESTARTS = 3;
 
@@ -21,18 +22,17 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
 
-  let restarts = 0;
+  const onCrash = createRestartPolicy(MAX_RESTARTS);
   const errorHandler: ErrorHandler = {
     error: (_error: Error, _message: Message | undefined, count: number | undefined) =>
       ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
     closed: () => {
-      restarts++;
-      if (restarts <= MAX_RESTARTS) {
-        void vscode.window.showWarningMessage(`The libvirt domain XML server stopped; restarting it (${restarts}/${MAX_RESTARTS}).`);
+      const decision = onCrash();
+      if (decision.restart) {
+        void vscode.window.showWarningMessage(decision.message);
         return { action: CloseAction.Restart };
       }
-      void vscode.window.showErrorMessage('The libvirt domain XML server stopped repeatedly and will not be restarted. See the "Libvirt Domain XML" output for details.', 'Show log')
-        .then((choice) => { if (choice) output.show(); });
+      void vscode.window.showErrorMessage(decision.message, 'Show log').then((choice) => { if (choice) output.show(); });
       return { action: CloseAction.DoNotRestart };
     },
   };
