@@ -300,10 +300,7 @@ async function runChecks(jobs: readonly CheckJob[], setup: CheckSetup, threads: 
   const files = jobs.length;
   const count = Math.min(threads, Math.ceil(files / MIN_FILES_PER_WORKER));
   if (count > 1 && workersAvailable()) return checkInWorkers(jobs, setup, count);
-  const checker = new Checker(setup);
-  const out: CheckOutcome[] = [];
-  for (const job of jobs) out.push(await checker.check(job));
-  return out;
+  return new Checker(setup).checkMany(jobs);
 }
 
 async function hostCommand(args: ParsedArgs, io: Io): Promise<number> {

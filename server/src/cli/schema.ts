@@ -17,9 +17,16 @@ import { SchemaValidator, type SchemaStatus } from '../schema/validator';
 /** 'off', 'auto' (find the installed schemas) or a directory holding domain.rng. */
 export type SchemaMode = string;
 
-export type SchemaCheck = (doc: ParsedDocument) => Promise<Diagnostic[]>;
+/** One document's schema diagnostics, and what to say on standard error about it. */
+export interface SchemaResult {
+  diagnostics: Diagnostic[];
+  logs: string[];
+}
 
-/** Where this thread's validator reports failures; check.ts points it at the current file's log. */
+/** Schema results of several documents, in their order. */
+export type SchemaBatchCheck = (docs: readonly ParsedDocument[]) => Promise<SchemaResult[]>;
+
+/** Where this thread's validator reports anything beyond per-document failures (which go with their document). */
 let logSink: (message: string) => void = () => undefined;
 
 export function setSchemaLog(sink: (message: string) => void): void {
@@ -54,18 +61,21 @@ export async function schemaStatus(mode: SchemaMode): Promise<SchemaStatus> {
 
 let runs = 0;
 
-/** Schema diagnostics of one document; call only when schemaStatus said available. */
-export function createSchemaCheck(mode: SchemaMode): SchemaCheck {
+/**
+ * Schema diagnostics of a batch of documents; call only when schemaStatus
+ * said available. The documents share libxml2 runs (grammar compiled once
+ * per run, not per file), and each gets exactly what it would get checked
+ * alone; a failure is reported on its own document, worded as the editor's
+ * validator words it.
+ */
+export function createSchemaBatchCheck(mode: SchemaMode): SchemaBatchCheck {
   const validator = cachedValidator(mode);
-  return async (doc) => {
-    // A unique uri per call: the validator cancels an older run for the same uri, and files may share a name.
-    const uri = `cli:${++runs}:${doc.uri}`;
-    try {
-      const r = await validator.validate(uri, 0, doc.text);
-      return r === 'superseded' ? [] : r.map((f) => toDiagnostic(doc, f));
-    } finally {
-      validator.forget(uri); // the validator keeps each document's last text for the editor; a run must not pile them up
-    }
+  return async (docs) => {
+    // A unique uri per document, as the editor's validator expects: files may share a name.
+    const uris = docs.map((d) => `cli:${++runs}:${d.uri}`);
+    const results = await validator.validateBatch(docs.map((d, i) => ({ uri: uris[i], text: d.text })));
+    return results.map((r, i) => ('failed' in r
+      ? { diagnostics: [], logs: [`schema validation of ${uris[i]} failed: ${r.failed}`] }
+      : { diagnostics: r.findings.map((f) => toDiagnostic(docs[i], f)), logs: [] }));
   };
 }
-

@@ -3,13 +3,13 @@
  * worker script (main.ts starts `runWorker` when it finds our workerData), so
  * the package needs no second entry point.
  *
- * Work is handed out in small batches as workers finish, so a slow file does
+ * Work is handed out in batches as workers finish, so a slow file does
  * not hold up a fixed share; outcomes carry their job's index and are put
  * back in order by the caller, so timing never shows in the output.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import * as path from 'node:path';
-import { Checker, type CheckJob, type CheckOutcome, type CheckSetup } from './check';
+import { Checker, SCHEMA_BATCH, type CheckJob, type CheckOutcome, type CheckSetup } from './check';
 
 const WORKER_KIND = 'libvirt-domain-xml/check-worker';
 
@@ -30,8 +30,7 @@ export function runWorker(): void {
   port.on('message', (msg: ToWorker) => {
     void (async () => {
       try {
-        const outcomes: CheckOutcome[] = [];
-        for (const job of msg.jobs) outcomes.push(await checker.check(job));
+        const outcomes = await checker.checkMany(msg.jobs);
         port.postMessage({ type: 'done', outcomes } satisfies FromWorker);
       } catch (e) {
         port.postMessage({ type: 'failed', message: (e as Error)?.stack ?? String(e) } satisfies FromWorker);
@@ -79,10 +78,15 @@ export function checkInWorkers(jobs: readonly CheckJob[], setup: CheckSetup, cou
       for (const w of workers) void w.terminate();
       if (err) reject(err); else resolve(outcomes);
     };
-    // Batches shrink towards the end so that the threads finish together.
+    // Batches shrink towards the end so that the threads finish together. With schema
+    // validation a batch is also what shares libxml2 runs (check.ts), so each thread
+    // gets up to a full schema batch, its share of what is left when that is less,
+    // and never so few files that they would share little.
     const batch = (): CheckJob[] => {
       const left = jobs.length - next;
-      const size = Math.max(1, Math.min(32, Math.ceil(left / (count * 4))));
+      const size = setup.schema === undefined
+        ? Math.max(1, Math.min(32, Math.ceil(left / (count * 4))))
+        : Math.max(16, Math.min(SCHEMA_BATCH, Math.ceil(left / count)));
       const out = jobs.slice(next, next + size);
       next += out.length;
       return out;

@@ -59,7 +59,41 @@ export function renderIssues(issues: readonly Issue[], ctx: MessageContext): Ren
       findings.push(invalid(issue, ctx));
     }
   }
-  return { findings, blanks };
+  return { findings: groupNewerAttributes(findings, ctx), blanks };
+}
+
+/**
+ * A pluggable vSMMU on an older schema would otherwise get one warning per
+ * attribute (pciBus, accel, ats, ril, ssidsize, oas): the same fact six
+ * times. Attributes of one element introduced by the same release become one
+ * warning spanning them.
+ */
+function groupNewerAttributes(findings: Finding[], ctx: MessageContext): Finding[] {
+  const groups = new Map<string, Finding[]>();
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const d = f.data as { element?: number; attribute?: string; since?: string } | undefined;
+    if (f.code !== SCHEMA_NEWER_LIBVIRT || d?.element === undefined || !d.attribute) { out.push(f); continue; }
+    const key = `${d.element}@${d.since}`;
+    const list = groups.get(key);
+    if (list) list.push(f);
+    else { groups.set(key, [f]); out.push(f); }
+  }
+  const installed = ctx.schemaVersion ? `the schema installed here (libvirt ${ctx.schemaVersion})` : 'the schema installed here';
+  return out.map((f) => {
+    const d = f.data as { element?: number; attribute?: string; since?: string } | undefined;
+    const list = d?.element !== undefined ? groups.get(`${d.element}@${d.since}`) : undefined;
+    if (!list || list.length < 2) return f;
+    const names = list.map((x) => (x.data as { attribute: string }).attribute);
+    const joined = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+    return {
+      ...f,
+      start: Math.min(...list.map((x) => x.start)),
+      end: Math.max(...list.map((x) => x.end)),
+      message: `${joined} need libvirt ${d!.since}; ${installed} does not know them.`,
+      data: { ...f.data, attributes: names },
+    };
+  });
 }
 
 /** The information finding for "no schemas here", on the root element's name. */
@@ -248,7 +282,10 @@ function newerSyntax(issue: Issue, ctx: MessageContext): NewerView | undefined {
     const cat = name === 'driver' && parent === 'iommu' ? IOMMU_DRIVER_ATTRIBUTES[an] : undefined;
     const known = () => ctx.pats.knowsAttribute(el, an);
     if (cat?.since && issue.kind === 'attribute-unknown' && isNewer(cat.since, known)) {
-      return view({ start: attr.nameStart, end: attr.nameEnd }, attrBlank(attr), an, cat.since, 'it');
+      const v = view({ start: attr.nameStart, end: attr.nameEnd }, attrBlank(attr), an, cat.since, 'it');
+      // Attributes of one <driver> that share a version are told in one message: see groupNewerAttributes.
+      v.finding.data = { ...v.finding.data, element: el.start, attribute: an };
+      return v;
     }
     const extra = NEWER_ATTRIBUTES[`${parent}/${name}@${an}`];
     if (extra && issue.kind === 'attribute-unknown' && isNewer(extra.since, known)) {

@@ -17,6 +17,7 @@ import { locateSchemas, type LocateOptions, type SchemaLocation } from './locate
 import { loadSchema, type LoadedSchema } from './rng';
 import type { SchemaEngine, SchemaSet } from './engine';
 import { createEngine, type EngineChoice } from './engines';
+import { CoalescingEngine, type CoalescingOptions } from './coalesce';
 import { localize, PatternsOf } from './localize';
 import { renderIssues, SCHEMA_INVALID, SCHEMA_NEWER_LIBVIRT, unavailableFinding, type Blank } from './messages';
 
@@ -113,6 +114,22 @@ export async function checkText(text: string, setup: SchemaSetup, signal?: Abort
   return { findings, verdict: findings.some((f) => f.code === SCHEMA_INVALID) ? 'invalid' : 'newer-syntax' };
 }
 
+/** One document's schema check in a batch, or why it could not be done. */
+export type BatchCheck = { readonly check: SchemaCheck } | { readonly error: unknown };
+
+/**
+ * Checks the texts side by side, each exactly as `checkText` checks it
+ * alone, with engine runs that ask the same question shared between them
+ * (coalesce.ts): a batch of valid documents costs one libxml2 run. Results
+ * in text order; a document whose check fails does not take the others
+ * with it.
+ */
+export async function checkTexts(texts: readonly string[], setup: SchemaSetup, opts: CoalescingOptions = {}): Promise<BatchCheck[]> {
+  const shared: SchemaSetup = { ...setup, engine: new CoalescingEngine(setup.engine, opts) };
+  const settled = await Promise.allSettled(texts.map((t) => checkText(t, shared)));
+  return settled.map((s) => (s.status === 'fulfilled' ? { check: s.value } : { error: s.reason }));
+}
+
 /** Replaces the ranges by spaces, keeping line breaks, so every offset and line stays where it was. */
 export function blank(text: string, ranges: readonly Blank[]): string {
   const chars = text.split('');
@@ -192,14 +209,7 @@ export class SchemaValidator {
     }
     const setup = await this.ensureSetup();
     if (stale()) return 'superseded';
-    if ('unavailable' in setup) {
-      const root = parseXml(text).roots[0];
-      // Only a domain document may carry the message, and only the first one asked about.
-      if (root?.name !== 'domain') return this.finish(uri, mine, []);
-      this.unavailableShownOn ??= uri;
-      if (this.unavailableShownOn !== uri) return this.finish(uri, mine, []);
-      return this.finish(uri, mine, [unavailableFinding(root, setup.unavailable)]);
-    }
+    if ('unavailable' in setup) return this.finish(uri, mine, this.unavailableFindings(uri, text, setup.unavailable));
     const cached = this.lastResult.get(uri);
     if (cached && cached.text === text) return this.finish(uri, mine, cached.findings);
     const run = this.queue.then(async () => {
@@ -217,6 +227,31 @@ export class SchemaValidator {
       this.log(`schema validation of ${uri} failed: ${(e as Error)?.message ?? e}`);
       return this.finish(uri, mine, []);
     }
+  }
+
+  /**
+   * Schema findings of many documents at once, for one-shot callers (the
+   * CLI): the same findings `validate` gives each of them, at a fraction of
+   * the engine runs (see checkTexts). Nothing is kept and nothing can be
+   * cancelled, so there is nothing to `forget` afterwards. A document whose
+   * check failed gets the reason instead, for the caller to report.
+   */
+  async validateBatch(docs: readonly { uri: string; text: string }[], opts: CoalescingOptions = {}): Promise<({ findings: Finding[] } | { failed: string })[]> {
+    if (!this.settings.enable || docs.length === 0) return docs.map(() => ({ findings: [] }));
+    const setup = await this.ensureSetup();
+    if ('unavailable' in setup) return docs.map((d) => ({ findings: this.unavailableFindings(d.uri, d.text, setup.unavailable) }));
+    const run = this.queue.then(() => checkTexts(docs.map((d) => d.text), setup, opts));
+    this.queue = run.catch(() => undefined);
+    const checks = await run;
+    return checks.map((c) => ('check' in c ? { findings: c.check.findings } : { failed: String((c.error as Error)?.message ?? c.error) }));
+  }
+
+  /** The one "no schemas" finding: on the first domain document asked about, nowhere else. */
+  private unavailableFindings(uri: string, text: string, reason: string): Finding[] {
+    const root = parseXml(text).roots[0];
+    if (root?.name !== 'domain') return [];
+    this.unavailableShownOn ??= uri;
+    return this.unavailableShownOn === uri ? [unavailableFinding(root, reason)] : [];
   }
 
   /** Stops work for a closed document. */
