@@ -22,7 +22,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync }
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CODE_SERVER_ENTRY, killAllNow, startCodeServer } from './lib/codeServer.mjs';
+import { CODE_SERVER_ENTRY, killAllNow, languageServerPids, startCodeServer } from './lib/codeServer.mjs';
 import { Workbench } from './lib/workbench.mjs';
 import * as oracle from './lib/oracle.mjs';
 import { steps } from './steps.mjs';
@@ -180,6 +180,7 @@ async function runSession({ browser, session, steps: mine, tmp, hostsDir, vsix, 
     wb, folder, root, host: session.host, out: OUT, assert, timeoutMs: TIMEOUT_MS,
     ...oracle,
     shot: (name) => wb.screenshot(path.join(OUT, `${name}.png`)),
+    languageServerPids: () => languageServerPids(server),
   };
   for (const s of mine) {
     const t = Date.now();

@@ -196,6 +196,40 @@ export const steps = [
     },
   },
 
+  {
+    session: 'host',
+    name: 'when the language server is killed, the user is told and the diagnostics come back',
+    async run({ wb, folder, root, assert, shot, cliProblems, languageServerPids }) {
+      // An example no earlier step has changed.
+      const name = 'broken-mixed-smmus.xml';
+      const file = path.join(folder, name);
+      const before = cliProblems(file, root);
+      assert.ok(before.length > 0, 'the example has findings');
+      await wb.openFile(name);
+      await wb.showProblems();
+      await wb.until('Problems panel matches the checker', () => wb.problems(name).then((l) => l.sort(byPosition)), (l) => JSON.stringify(l) === JSON.stringify(before));
+      // The server of this code-server only: its extensions directory, its process group.
+      const pids = languageServerPids();
+      assert.equal(pids.length, 1, `one language server for this session: ${JSON.stringify(pids)}`);
+      process.kill(pids[0], 'SIGKILL');
+      const message = 'The libvirt domain XML server stopped; restarting it (1/3).';
+      await wb.until('restart notification', () => wb.notificationToasts(), (l) => l.includes(message));
+      const restarted = await wb.until('a new language server', async () => languageServerPids(), (l) => l.length === 1 && l[0] !== pids[0]);
+      assert.notEqual(restarted[0], pids[0]);
+      // Edit the file so that only a live server can get the Problems right: one more
+      // line at the top (the examples start with a comment) moves every finding down.
+      await wb.gotoPosition(1, 1);
+      await wb.press('Enter');
+      await wb.save();
+      const after = cliProblems(file, root);
+      assert.equal(after.length, before.length);
+      assert.notDeepEqual(after, before);
+      await wb.until('Problems panel after the restart', () => wb.problems(name).then((l) => l.sort(byPosition)), (l) => JSON.stringify(l) === JSON.stringify(after));
+      // The toast may have timed out by now; the picture shows it when it is still there.
+      await shot('restart');
+    },
+  },
+
   // ---------------------------------------------------------------- no host topology
   {
     session: 'no-host',

@@ -107,6 +107,7 @@ export async function startCodeServer({ root, name, vsix, folder, settings }) {
     url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`,
     logFile,
     userDataDir,
+    extensionsDir,
     pid: child.pid,
     exited: false,
     logTail: (n = 30) => tail(logFile, n),
@@ -155,6 +156,32 @@ function signalGroup(pgid, signal) {
 
 function groupAlive(pgid) {
   try { process.kill(-pgid, 0); return true; } catch { return false; }
+}
+
+/**
+ * The pids of this instance's language servers: `node` processes whose
+ * command line runs `dist/server.js` from this instance's extensions
+ * directory and that are in its process group, so that a server of another
+ * session (or another suite) is never picked.
+ */
+export function languageServerPids(instance) {
+  const pids = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv;
+    let stat;
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch { continue; /* gone meanwhile */ }
+    if (!argv.length || !/(^|\/)node$/.test(argv[0])) continue;
+    const server = argv.find((a) => a.endsWith(`${path.sep}dist${path.sep}server.js`));
+    if (!server || !server.startsWith(instance.extensionsDir + path.sep)) continue;
+    // stat: "pid (comm) state ppid pgrp ..."; comm may contain spaces, so count from the last ')'.
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    if (pgrp === instance.pid) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 /** For process 'exit' (synchronous only): kill whatever is still running. */

@@ -244,6 +244,12 @@ export class Workbench {
 
   // ------------------------------------------------------------ status bar and views
 
+  /** Messages of the notification toasts showing in the corner of the workbench. */
+  async notificationToasts() {
+    return this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message').evaluateAll((els) =>
+      els.map((e) => e.textContent.trim()).filter(Boolean));
+  }
+
   /** Texts of the status bar items, as shown (icons are glyphs drawn by CSS, so not in the text). */
   async statusItems() {
     return this.page.locator('.statusbar-item').evaluateAll((els) => els.map((e) => e.innerText.trim()).filter(Boolean));
