@@ -24,36 +24,39 @@ function harness() {
   return { docs, runs, published, scheduler, set };
 }
 
-test('scheduler: typing is debounced, and only the latest version is analysed', () => {
+/** Runs `body` on a fake clock, so that nothing here depends on timing. */
+function onFakeClock(body: () => void): void {
   mock.timers.enable({ apis: ['setTimeout'] });
   try {
+    body();
+  } finally {
+    mock.timers.reset();
+  }
+}
+
+test('scheduler: typing is debounced, and only the latest version is analysed', () => {
+  onFakeClock(() => {
     const h = harness();
     for (let v = 1; v <= 5; v++) { h.scheduler.schedule(h.set('a', v), { strict: false }); mock.timers.tick(50); }
     assert.deepEqual(h.runs, []);
     mock.timers.tick(100);
     assert.deepEqual([h.runs, h.published], [['a@5'], ['a@5']]);
-  } finally {
-    mock.timers.reset();
-  }
+  });
 });
 
 test('scheduler: the content change that accompanies an open does not postpone the first analysis', () => {
-  mock.timers.enable({ apis: ['setTimeout'] });
-  try {
+  onFakeClock(() => {
     const h = harness();
     const doc = h.set('a', 1);
     h.scheduler.schedule(doc, { strict: true, immediate: true });
     h.scheduler.schedule(doc, { strict: false });
     mock.timers.tick(0);
     assert.deepEqual(h.runs, ['a@1 strict']);
-  } finally {
-    mock.timers.reset();
-  }
+  });
 });
 
 test('scheduler: a strict run asked for on save survives typing that follows, and a closed document is not analysed', () => {
-  mock.timers.enable({ apis: ['setTimeout'] });
-  try {
+  onFakeClock(() => {
     const h = harness();
     h.scheduler.schedule(h.set('a', 1), { strict: true, immediate: true });
     h.scheduler.schedule(h.set('a', 2), { strict: false });
@@ -62,7 +65,5 @@ test('scheduler: a strict run asked for on save survives typing that follows, an
     h.docs.delete('b');
     mock.timers.tick(100);
     assert.deepEqual(h.runs, ['a@2 strict']);
-  } finally {
-    mock.timers.reset();
-  }
+  });
 });
