@@ -22,7 +22,7 @@ test('LSP: diagnostics arrive for a broken domain, update on change, and the ser
   try {
     assert.equal(client.initializeResult.serverInfo?.name, 'libvirt-domain-xml');
     assert.equal(client.initializeResult.capabilities.hoverProvider, true);
-    const uri = 'file:///work/broken.xml';
+    const uri = 'file:///domains/broken.xml';
     await client.open(uri, BROKEN, 1);
     const first = await client.diagnostics(uri, 1, (p) => p.diagnostics.length > 0);
     assert.deepEqual(first.diagnostics.filter((d) => String(d.code).startsWith('xml-')).map((d) => [d.code, d.range.start.line, d.range.start.character, d.source]), [
@@ -44,7 +44,7 @@ test('LSP: diagnostics arrive for a broken domain, update on change, and the ser
 test('LSP: an XML file whose root is not <domain> gets no diagnostics', async () => {
   const client = await startClient();
   try {
-    const uri = 'file:///work/pom.xml';
+    const uri = 'file:///domains/pom.xml';
     await client.open(uri, '<project><unclosed></project>', 1, 'xml');
     const p = await client.diagnostics(uri, 1);
     assert.deepEqual(p.diagnostics, []);
@@ -56,7 +56,7 @@ test('LSP: an XML file whose root is not <domain> gets no diagnostics', async ()
 test('LSP: rapid changes publish diagnostics for the latest version only', async () => {
   const client = await startClient();
   try {
-    const uri = 'file:///work/typing.xml';
+    const uri = 'file:///domains/typing.xml';
     await client.open(uri, FIXED, 1);
     await client.diagnostics(uri, 1);
     for (let v = 2; v <= 30; v++) await client.change(uri, v, v % 2 ? FIXED : BROKEN);
@@ -73,7 +73,7 @@ test('LSP: rapid changes publish diagnostics for the latest version only', async
 test('LSP: above the size limit, typing pauses live analysis with a clear message and saving runs it', async () => {
   const client = await startClient({ initializationOptions: { maxLiveAnalysisSizeMB: 0.00001 } });
   try {
-    const uri = 'file:///work/huge.xml';
+    const uri = 'file:///domains/huge.xml';
     await client.open(uri, BROKEN, 1);
     const opened = await client.diagnostics(uri, 1);
     assert.ok(opened.diagnostics.some((d) => d.code === 'xml-unclosed-element'), 'analysed on open');
@@ -97,7 +97,7 @@ test('LSP: the schema verdict follows our own diagnostics for the same version',
   }
   const client = await startClient({ initializationOptions: { host: { snapshot: path.join(__dirname, 'fixtures', 'hosts', 'grace-2smmu.json') } } });
   try {
-    const uri = 'file:///work/typo.xml';
+    const uri = 'file:///domains/typo.xml';
     const text = readFileSync(path.join(__dirname, 'fixtures', 'schema', 'invalid-disk-type-typo.xml'), 'utf8');
     await client.open(uri, text, 1);
     const withSchema = await client.diagnostics(uri, 1, (p) => p.diagnostics.some((d) => d.code === 'schema-invalid'));
