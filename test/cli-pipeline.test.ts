@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -448,6 +448,8 @@ test('--output writes the report to a file and nothing to standard output', asyn
   writeFileSync(file, VARIANTS.gh200[2].text('vm'));
   const r = await runIn(dir, ['check', '--schema', 'off', '--host', FIXTURE_HOST, '--format', 'sarif', '--output', 'report.sarif', 'vm.xml']);
   assert.deepEqual([r.code, r.out], [1, '']);
+  // Nothing else was written next to the input or the report.
+  assert.deepEqual(readdirSync(dir).sort(), ['report.sarif', 'vm.xml']);
   const sarif = JSON.parse(readFileSync(path.join(dir, 'report.sarif'), 'utf8')) as Sarif;
   checkSarifStructure(sarif);
   assert.deepEqual(sarif.runs[0].results.map((x) => [x.ruleId, x.locations[0].physicalLocation.region]), [
