@@ -432,6 +432,10 @@ const EXPECTED: Record<string, Shown[]> = {
   'invalid-gic-version.xml': [
     { line: 9, text: '4', code: 'schema-invalid', message: "'4' is not a valid version for <gic>; the libvirt schema expects one of host, 2, 3." },
   ],
+  // libxml2 blames <type>hvm</type>; the value is fine, the relative <loader> path is not.
+  'invalid-loader-relative.xml': [
+    { line: 4, text: 'os', code: 'schema-invalid', message: "The libvirt schema does not accept this <os> as written: 'hvm' in <type> is fine, so another attribute or child of <os> does not fit (libxml2 reports it at <type>)." },
+  ],
   'invalid-hostdev-source.xml': [
     { line: 10, text: '0x9', code: 'schema-invalid', message: "'0x9' is not a valid function for <address>; the libvirt schema expects text matching (0x)?[0-7] or an integer from 0 to 7." },
   ],

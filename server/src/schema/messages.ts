@@ -206,6 +206,14 @@ function invalid(issue: Issue, ctx: MessageContext): Finding {
       const text = textOf(el);
       const space = ctx.pats.textSpace(el);
       const expected = space.values.length || space.kinds.length ? describeSpace(space) : issue.name ? `a value of type ${issue.name}` : 'another value';
+      if (text && space.values.includes(text) && el.parent) {
+        // libxml2 blames a value the schema lists when the choice around it failed for
+        // another reason (say, a relative <loader> path beside <type>hvm</type>): point at the
+        // enclosing element instead of contradicting ourselves.
+        const outer = localName(el.parent.name);
+        return make(nameRange(el.parent),
+          `The libvirt schema does not accept this ${tag(outer)} as written: '${text}' in ${tag(name)} is fine, so another attribute or child of ${tag(outer)} does not fit (libxml2 reports it at ${tag(name)}).`);
+      }
       const guess = closest(text, space.values);
       return make(range, text
         ? `'${text}' is not valid content for ${tag(name)}; the libvirt schema expects ${expected}.${guess ? ` Did you mean '${guess}'?` : ''}`
