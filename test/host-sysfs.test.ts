@@ -9,14 +9,12 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statfsSync, symlinkSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  clearPciIdsCache,
-  loadPciIds,
   nodeSysfsFs,
-  PciIds,
   readSysfsTopology,
   rerootLinkTarget,
   type SysfsFs,
 } from '../server/src/host/sysfs';
+import { clearPciIdsCache, loadPciIds, PciIds } from '../server/src/host/pciIds';
 import {
   describeDevice,
   devicesOfIommu,
