@@ -57,3 +57,11 @@ test('grammar: builds on XML and scopes host SMMU names and PCI addresses', () =
   assert.deepEqual(scopesOf("<address bus='0x01'/>"), []);
   assert.deepEqual(scopesOf('smmu3.0x16000000'), []);
 });
+
+test('docs/rules.md lists every code that has a quick fix under "Quick fixes"', async () => {
+  const { FIXABLE_CODES } = await import('../server/src/features/codeActions');
+  const doc = readFileSync(path.join(root, 'docs', 'rules.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## Quick fixes'));
+  assert.ok(section.startsWith('## Quick fixes'));
+  assert.deepEqual(FIXABLE_CODES.filter((c) => !section.includes('`' + c + '`')), []);
+});
