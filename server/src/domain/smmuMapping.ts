@@ -213,3 +213,9 @@ export function hostdevUsesIommufd(model: DomainModel, hostdev: Hostdev): boolea
   if (own === 'no') return false;
   return attrValue(model.iommufd, 'enabled') === 'yes';
 }
+
+/** Host SMMUs of the assigned devices below an expander, in first-seen order. */
+export function hostSmmusBelow(mapping: SmmuMapping, expander: Controller): string[] {
+  const use = mapping.expanders.find((e) => e.expander === expander);
+  return [...new Set((use?.hostdevs ?? []).map((p) => p.hostSmmu).filter((s): s is string => !!s))];
+}

@@ -28,7 +28,8 @@ import {
   attrDocMarkdown, controllerModelMarkdown, elementMarkdown, iommuAttributeMarkdown, iommuModelMarkdown, markdown,
 } from './docs/format';
 import { hostDeviceMarkdown, smmuDevicesMarkdown } from './hostInfo';
-import { expanderNeed, hex2, hostSmmusBelow, indexFor, suggestBusNr } from './pciLayout';
+import { expanderNeed, hex2, indexFor, suggestBusNr } from './pciLayout';
+import { hostSmmusBelow, smmuMappingOf } from '../domain/smmuMapping';
 import { expanderSnippet, layoutAt, vsmmuSnippet, type Layout } from './snippets';
 
 const EMPTY: CompletionList = { isIncomplete: false, items: [] };
@@ -372,7 +373,7 @@ function pciBusValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>
     const facts: string[] = [];
     const busNr = ctrl.busNr?.value;
     if (busNr !== undefined && Number.isFinite(busNr)) facts.push(`busNr ${busNr}`);
-    const smmus = hostSmmusBelow(m, c.ctx.host, ctrl);
+    const smmus = c.ctx.host ? hostSmmusBelow(smmuMappingOf(m, c.ctx.host), ctrl) : [];
     if (smmus.length) facts.push(`devices behind ${smmus.join(', ')}`);
     const label = `${ctrl.index}${facts.length ? ` (${facts.join(', ')})` : ''}${taken ? ' — has a vSMMU' : ''}`;
     valueItem(c, site, String(ctrl.index), { label, detail: `pcie-expander-bus index ${ctrl.index}`, doc }, taken ? 'c' : 'b');

@@ -1,7 +1,7 @@
 /**
  * Numbers completion offers for existing controllers (index, busNr), on
  * top of domain/allocate.ts (which the snippets and quick fixes use for new
- * controllers), and what sits below an expander, for labels and hovers.
+ * controllers).
  *
  * Bus numbers: an expander with busNr B owns B up to the next higher
  * expander's busNr − 1 (or 255); it needs one number for its own bus and one
@@ -9,12 +9,9 @@
  * one number per port or bridge in its own hierarchy, all below the lowest
  * expander busNr (reference §4.2).
  */
-import type { Controller, DomainModel, Hostdev } from '../domain/model';
+import type { Controller, DomainModel } from '../domain/model';
 import { busNumbersBelow, expandersByBusNr, rootBusNumbers } from '../domain/allocate';
 import { MAX_PCI_BUS_NUMBER, PCI_CONTROLLER_TARGET_RANGES } from '../domain/catalog';
-import { expanderOf } from '../domain/topology';
-import type { HostTopology } from '../host/types';
-import { iommuOfDevice } from '../host/queries';
 
 /**
  * The index completion offers for a controller: 0 for a root; for other PCI
@@ -70,23 +67,6 @@ export function expanderNeed(m: DomainModel, c: Controller): number {
 export function suggestBusNr(m: DomainModel, c: Controller): number | undefined {
   const need = expanderNeed(m, c);
   return freeBusNr(m, need + 2, c) ?? freeBusNr(m, need, c);
-}
-
-/** Hostdevs whose guest address sits below the expander (through its root ports). */
-export function hostdevsBelow(m: DomainModel, expander: Controller): Hostdev[] {
-  return m.hostdevs.filter((h) => expanderOf(m, h.address) === expander);
-}
-
-/** Host SMMUs of the assigned devices below the expander, in first-seen order. */
-export function hostSmmusBelow(m: DomainModel, host: HostTopology | undefined, expander: Controller): string[] {
-  if (!host) return [];
-  const out: string[] = [];
-  for (const h of hostdevsBelow(m, expander)) {
-    if (!h.hostBdf) continue;
-    const smmu = iommuOfDevice(host, h.hostBdf)?.name;
-    if (smmu && !out.includes(smmu)) out.push(smmu);
-  }
-  return out;
 }
 
 /** `0x` + two hex digits, the form libvirt writes guest bus and slot numbers in. */

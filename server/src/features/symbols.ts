@@ -43,7 +43,7 @@ import type { FeatureContext } from './context';
 import type { Controller, DomainModel, Hostdev } from '../domain/model';
 import { isGuestPci } from '../domain/model';
 import { isExpander, isRoot, pciBusOf, isAccel } from '../domain/topology';
-import { smmuMappingOf } from '../domain/smmuMapping';
+import { hostSmmusBelow, smmuMappingOf } from '../domain/smmuMapping';
 import { describeDevice, findDevice } from '../host/queries';
 import type { XmlElement } from '../xml/nodes';
 import { attrValue, child, textOf } from '../xml/query';
@@ -169,8 +169,7 @@ class OutlineBuilder {
     const vsmmu = this.model.iommus.find((i) => pciBusOf(i) === c.index);
     if (vsmmu) parts.push(isAccel(vsmmu) ? 'vSMMU accel=on' : 'vSMMU');
     if (this.ctx.host && isExpander(c)) {
-      const use = smmuMappingOf(this.model, this.ctx.host).expanders.find((e) => e.expander === c);
-      const smmus = [...new Set((use?.hostdevs ?? []).map((p) => p.hostSmmu).filter((s): s is string => !!s))];
+      const smmus = hostSmmusBelow(smmuMappingOf(this.model, this.ctx.host), c);
       if (smmus.length) parts.push(`host ${smmus.join(' + ')}`);
     }
     return parts.length ? parts.join(', ') : undefined;
