@@ -18,9 +18,10 @@ import { smmuMappingOf } from '../../domain/smmuMapping';
 import { child, textOf } from '../../xml/query';
 import type { XmlElement } from '../../xml/nodes';
 import {
-  DevicesInserter, EditBuilder, commentsIn, indentBefore, joinLines, lineIndentOf, makeAction, renderLines,
+  DevicesInserter, EditBuilder, commentsIn, joinLines, makeAction, renderLines,
   versionAllows, wholeLinesOf, type CommentSpec, type ElementSpec, type FixContext,
 } from './edits';
+import { indentBefore, lineIndentOf } from '../documentStyle';
 import { ensureIommufd } from './iommufdFix';
 import { PLUGGABLE_SMMU_SINCE } from './vsmmuLayout';
 

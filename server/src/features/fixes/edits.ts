@@ -15,10 +15,6 @@ import { compareVersions } from '../../domain/catalog';
 import type { FeatureContext } from '../context';
 import { indentBefore, lineIndentOf, styleOf, type Style } from '../documentStyle';
 
-export { indentBefore, lineIndentOf };
-
-export type { Style } from '../documentStyle';
-
 /** What every fix needs besides the diagnostic. */
 export interface FixContext {
   readonly feature: FeatureContext;

@@ -12,8 +12,9 @@ import { FEATURE_SINCE } from '../../domain/catalog';
 import { hostdevUsesIommufd } from '../../domain/smmuMapping';
 import { attr, attrValue } from '../../xml/query';
 import {
-  EditBuilder, attrText, indentBefore, insertFirstChild, makeAction, setAttribute, versionAllows, type FixContext,
+  EditBuilder, attrText, insertFirstChild, makeAction, setAttribute, versionAllows, type FixContext,
 } from './edits';
+import { indentBefore } from '../documentStyle';
 import { hostdevOf } from './lookup';
 
 /** `<driver iommufd='yes'/>` on a hostdev. */
