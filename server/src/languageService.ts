@@ -11,6 +11,8 @@ import type {
 } from 'vscode-languageserver-types';
 import { DiagnosticSeverity, DiagnosticTag } from 'vscode-languageserver-types';
 import { parseXml } from './xml/parser';
+import { reparseXml } from './xml/incremental';
+import { changeBetween } from './xml/textChange';
 import { LineIndex } from './xml/lineIndex';
 import { strictWellFormedness } from './xml/wellFormed';
 import type { XmlDocument } from './xml/nodes';
@@ -56,7 +58,12 @@ export interface LanguageServiceOptions {
 }
 
 export interface LanguageService {
-  parse(text: string, uri?: string, version?: number): ParsedDocument;
+  /**
+   * Parses one version. With `previous` (the parse of an earlier version of
+   * the same document) only the region the edit touched is scanned again;
+   * `previous` is then used up and must not be read any more.
+   */
+  parse(text: string, uri?: string, version?: number, previous?: ParsedDocument): ParsedDocument;
   /** Findings in offsets, as the rules produced them (the CLI and tests use these). */
   findings(doc: ParsedDocument): Finding[];
   validate(doc: ParsedDocument): Diagnostic[];
@@ -103,11 +110,15 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
     get settings() { return settings; },
     configure(next) { settings = { ...settings, ...next }; },
 
-    parse(text, uri = 'untitled:domain.xml', version = 0) {
-      const xml = parseXml(text);
+    parse(text, uri = 'untitled:domain.xml', version = 0, previous) {
+      const change = previous && changeBetween(previous.text, text);
+      // Same text (a version bump without an edit): the model and lines are the same too.
+      if (previous && !change) return { ...previous, uri, version };
+      const xml = previous ? reparseXml(previous.xml, text, change) : parseXml(text);
+      const lines = previous && change ? LineIndex.afterChange(previous.lines, text, change) : new LineIndex(text);
       const domain = readDomain(xml);
       const first = xml.roots[0];
-      return { uri, version, text, xml, domain, lines: new LineIndex(text), isDomain: !first || first.name === 'domain' };
+      return { uri, version, text, xml, domain, lines, isDomain: !first || first.name === 'domain' };
     },
 
     findings,

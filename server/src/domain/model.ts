@@ -177,10 +177,18 @@ export function readDomain(doc: XmlDocument): DomainModel {
   const nestedDevices: XmlElement[] = [];
 
   for (const el of devices ? devices.children : []) {
+    // The device's guest address, read once for its own entry and for pciDevices.
+    let address: PciAddress | undefined;
     switch (el.name) {
-      case 'controller': controllers.push(readController(el)); break;
+      case 'controller': {
+        const c = readController(el);
+        controllers.push(c);
+        address = c.address;
+        break;
+      }
       case 'iommu': {
-        iommus.push({ el, model: attr(el, 'model'), driver: child(el, 'driver'), address: readPciAddress(child(el, 'address')) });
+        address = readPciAddress(child(el, 'address'));
+        iommus.push({ el, model: attr(el, 'model'), driver: child(el, 'driver'), address });
         break;
       }
       case 'hostdev': {
@@ -197,13 +205,13 @@ export function readDomain(doc: XmlDocument): DomainModel {
           address: readPciAddress(child(el, 'address')),
         };
         hostdevs.push(hd);
+        address = hd.address;
         break;
       }
       case 'nestedSmmuv3': nestedDevices.push(el); break;
+      default: if (DEVICE_KINDS.has(el.name)) address = readPciAddress(child(el, 'address'));
     }
-    if (DEVICE_KINDS.has(el.name)) {
-      pciDevices.push({ el, kind: el.name, address: readPciAddress(child(el, 'address')) });
-    }
+    if (DEVICE_KINDS.has(el.name)) pciDevices.push({ el, kind: el.name, address });
   }
 
   assignImplicitIndexes(controllers);

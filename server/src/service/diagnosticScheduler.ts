@@ -14,7 +14,12 @@ export interface SchedulerOptions<D extends VersionedDocument> {
   delayMs: number;
   /** The latest version of a document, or undefined once it is closed. */
   current(uri: string): D | undefined;
-  analyse(doc: D, strict: boolean): Diagnostic[];
+  /**
+   * The diagnostics of a version. A large document's analysis may come back
+   * later (it lets requests in between its steps) or as undefined when a newer
+   * version replaced the document meanwhile.
+   */
+  analyse(doc: D, strict: boolean): Diagnostic[] | Promise<Diagnostic[] | undefined>;
   publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
   log(message: string): void;
 }
@@ -64,15 +69,21 @@ export class DiagnosticScheduler<D extends VersionedDocument> {
     this.pending.delete(uri);
     const doc = this.options.current(uri);
     if (!doc || !p) return;
+    const failed = (e: unknown) => this.options.log(`analysis of ${uri} failed: ${(e as Error)?.stack ?? e}`);
     try {
       this.runs++;
-      const diagnostics = this.options.analyse(doc, p.strict);
-      // The document may have changed while analysing (it cannot in one tick, but a future async analysis could).
-      const now = this.options.current(uri);
-      if (!now || now.version !== doc.version) return;
-      this.options.publish(uri, doc.version, diagnostics);
+      const result = this.options.analyse(doc, p.strict);
+      if (Array.isArray(result)) this.publishIfCurrent(doc, result);
+      else result.then((diagnostics) => diagnostics && this.publishIfCurrent(doc, diagnostics), failed);
     } catch (e) {
-      this.options.log(`analysis of ${uri} failed: ${(e as Error)?.stack ?? e}`);
+      failed(e);
     }
+  }
+
+  /** Diagnostics of a version that a newer one replaced while it was analysed are dropped. */
+  private publishIfCurrent(doc: D, diagnostics: Diagnostic[]): void {
+    const now = this.options.current(doc.uri);
+    if (!now || now.version !== doc.version) return;
+    this.options.publish(doc.uri, doc.version, diagnostics);
   }
 }

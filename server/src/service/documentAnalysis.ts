@@ -16,6 +16,19 @@ import { mergeFindings, type SchemaValidator } from '../schema/validator';
 /** Largest document the strict (xmldom) check runs on in the editor. */
 export const STRICT_CHECK_MAX_SIZE = 2 * 1024 * 1024;
 
+/** From this size on, an analysis lets waiting requests in between its steps (a step then takes milliseconds). */
+export const YIELD_ABOVE_SIZE = 256 * 1024;
+
+/**
+ * Lets the event loop read and answer what arrived meanwhile. A timer, not
+ * setImmediate: the LSP connection dispatches each message it reads with
+ * setImmediate, and a continuation queued with setImmediate before the read
+ * would run ahead of it.
+ */
+function yieldToRequests(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 export interface AnalysedDocument {
   readonly uri: string;
   readonly version: number;
@@ -48,11 +61,16 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
     });
   }
 
-  /** One parse per document version, shared by every request on that version. */
+  /**
+   * One parse per document version, shared by every request on that version.
+   * A new version is parsed from the last one (only the edited region is
+   * scanned again), which uses the last one up: it is dropped here at once.
+   */
   parsedOf(doc: D): ParsedDocument {
     const cached = this.parsed.get(doc.uri);
     if (cached && cached.version === doc.version) return cached;
-    const p = this.o.service.parse(doc.getText(), doc.uri, doc.version);
+    this.parsed.delete(doc.uri);
+    const p = this.o.service.parse(doc.getText(), doc.uri, doc.version, cached);
     this.parsed.set(doc.uri, p);
     return p;
   }
@@ -84,13 +102,29 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
     this.scheduler.revalidateAll(docs);
   }
 
-  private analyse(doc: D, strict: boolean): Diagnostic[] {
+  private analyse(doc: D, strict: boolean): Diagnostic[] | Promise<Diagnostic[] | undefined> {
     const { service } = this.o;
     const limit = service.settings.maxLiveAnalysisSize;
     const size = doc.getText().length;
     if (size > limit && !strict) return [livePausedDiagnostic(size, limit)];
     const p = this.parsedOf(doc);
     this.o.onActivity?.();
+    if (size < YIELD_ABOVE_SIZE) return this.check(p, strict);
+    // Between the parse and the rules, requests that arrived meanwhile are answered (from this very
+    // parse), and an edit that arrived makes the rest of this analysis moot.
+    return yieldToRequests().then(() => {
+      const now = this.o.current(doc.uri);
+      if (now?.version === doc.version) return this.check(p, strict);
+      // The strict check asked for by an open or a save moves on to the newer version.
+      if (now && strict) this.scheduler.schedule(now, { strict: true });
+      return undefined;
+    });
+  }
+
+  private check(p: ParsedDocument, strict: boolean): Diagnostic[] {
+    const { service } = this.o;
+    const limit = service.settings.maxLiveAnalysisSize;
+    const size = p.text.length;
     const findings = service.findings(p);
     // The strict parser builds a full DOM (about 2 s and hundreds of MB at 5 MB): worth it on open
     // and save of ordinary files, not of large ones, where the tolerant scanner's findings stand alone.

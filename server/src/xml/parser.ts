@@ -69,6 +69,39 @@ export function parseXml(text: string): XmlDocument {
   return new Scanner(text).run();
 }
 
+/** The nodes found by re-scanning part of an element's content (see xml/incremental.ts). */
+export interface ScannedContent {
+  readonly children: XmlElement[];
+  readonly texts: XmlText[];
+  readonly problems: XmlProblem[];
+  readonly elementCount: number;
+}
+
+/**
+ * Problems whose recovery stays inside one tag or one text: the element
+ * structure around them is what it would be without them. The others (an
+ * element left open, an end tag that matches nothing open, a comment that
+ * never ends, a second root…) change where later elements belong.
+ */
+export const LOCAL_PROBLEMS: ReadonlySet<XmlProblemCode> = new Set<XmlProblemCode>([
+  'xml-duplicate-attribute', 'xml-attribute-without-value', 'xml-unquoted-attribute-value',
+  'xml-unterminated-attribute-value', 'xml-lt-in-attribute-value', 'xml-bad-entity', 'xml-invalid-name',
+  'xml-unterminated-start-tag',
+]);
+
+/**
+ * Scans `text[from, to)` as the content of an element, for re-parsing the
+ * region an edit touched. Returns undefined unless the region is
+ * self-contained: every element opened in it is closed in it, no end tag
+ * refers to an element outside it, nothing runs past `to`, and its only
+ * problems are local ones (LOCAL_PROBLEMS). Anything else can change how the
+ * rest of the document reads, so the caller then parses the whole document.
+ * The returned children have no parent yet: the caller attaches them.
+ */
+export function scanContent(text: string, from: number, to: number): ScannedContent | undefined {
+  return new Scanner(text).runContent(from, to);
+}
+
 class Scanner {
   private pos = 0;
   private readonly len: number;
@@ -90,22 +123,52 @@ class Scanner {
       const textEnd = lt === -1 ? len : lt;
       if (textEnd > this.pos) this.addText(this.pos, textEnd);
       if (lt === -1) break;
-      this.pos = lt;
-      const next = lt + 1 < len ? text.charCodeAt(lt + 1) : -1;
-      if (next === BANG) this.scanBang();
-      else if (next === QUEST) this.scanProcessingInstruction();
-      else if (next === SLASH) this.scanEndTag();
-      else if (isNameStart(next)) this.scanStartTag();
-      else {
-        // A lone '<' (often the user has just typed it): keep it as text.
-        this.problem('xml-invalid-name', lt, lt + 1, "'<' must be followed by an element name, or written as &lt; in text");
-        this.pos = lt + 1;
-      }
+      this.scanMarkup(lt);
     }
     while (this.stack.length > 0) this.closeUnclosed(this.stack.pop()!, len);
     if (this.roots.length === 0) this.problem('xml-no-root', 0, 0, 'The document has no root element; a libvirt domain starts with <domain>.');
     this.problems.sort((a, b) => a.start - b.start);
     return { text, roots: this.roots, problems: this.problems, elementCount: this.elementCount };
+  }
+
+  runContent(from: number, to: number): ScannedContent | undefined {
+    const { text } = this;
+    // A stand-in for the element whose content this is. Its name cannot be
+    // read from a tag (names never hold a space), so no end tag in the region can close it.
+    const holder: MutableElement = {
+      name: ' ', start: -1, nameStart: -1, nameEnd: -1, startTagEnd: -1, startTagClosed: true, selfClosing: false,
+      endTagStart: -1, end: -1, closed: false, attributes: EMPTY, children: EMPTY, texts: EMPTY, parent: undefined,
+    };
+    this.stack.push(holder);
+    this.pos = from;
+    const local = () => this.problems.every((p) => LOCAL_PROBLEMS.has(p.code));
+    while (this.pos < to) {
+      const lt = text.indexOf('<', this.pos);
+      const textEnd = lt === -1 || lt > to ? to : lt;
+      if (textEnd > this.pos) this.addText(this.pos, textEnd);
+      if (textEnd === to) { this.pos = to; break; }
+      this.scanMarkup(lt);
+      if (this.stack.length === 0 || !local()) return undefined;
+    }
+    if (this.pos !== to || this.stack.length !== 1 || !local()) return undefined;
+    this.problems.sort((a, b) => a.start - b.start);
+    return { children: holder.children, texts: holder.texts, problems: this.problems, elementCount: this.elementCount };
+  }
+
+  /** One construct that starts with the '<' at `lt`. */
+  private scanMarkup(lt: number): void {
+    const { text, len } = this;
+    this.pos = lt;
+    const next = lt + 1 < len ? text.charCodeAt(lt + 1) : -1;
+    if (next === BANG) this.scanBang();
+    else if (next === QUEST) this.scanProcessingInstruction();
+    else if (next === SLASH) this.scanEndTag();
+    else if (isNameStart(next)) this.scanStartTag();
+    else {
+      // A lone '<' (often the user has just typed it): keep it as text.
+      this.problem('xml-invalid-name', lt, lt + 1, "'<' must be followed by an element name, or written as &lt; in text");
+      this.pos = lt + 1;
+    }
   }
 
   private problem(code: XmlProblemCode, start: number, end: number, message: string): void {
