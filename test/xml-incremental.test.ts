@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parseXml } from '../server/src/xml/parser';
 import { reparseXml, lastReparse, type ReparseOutcome } from '../server/src/xml/incremental';
 import { changeBetween } from '../server/src/xml/textChange';
@@ -270,4 +272,27 @@ test('the line index after a change equals a fresh one, whatever the line ends',
     assert.deepEqual(lineStarts(updated, after.length), lineStarts(new LineIndex(after), after.length), JSON.stringify({ before, after }));
     assert.equal(updated.lineCount, new LineIndex(after).lineCount, JSON.stringify({ before, after }));
   }
+});
+
+test('a tree re-parsed through many versions keeps no earlier version\'s text alive', () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  // One character outside Latin-1 makes V8 store the text at two bytes a character, as editors' texts often are.
+  const g = generateDomain({ targetBytes: 1_000_000, seed: 9 });
+  const original = g.text.replace('<name>', '<name>\u2603');
+  const textBytes = original.length * 2;
+  const rng = makeRng(3);
+  let text = original;
+  let doc = parseXml(text);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let k = 0; k < 25; k++) {
+    text = applyEdit(text, { ...valueKeystroke(rng, doc), kind: 'keystroke' });
+    doc = reparseXml(doc, text);
+    assert.equal(lastReparse, 'incremental');
+  }
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  // Each of the 25 texts is about 2 MB; keeping them would add some 50 MB.
+  assert.ok(grown < 3 * textBytes, `heap grew by ${(grown / 1e6).toFixed(1)} MB over 25 versions of a ${(textBytes / 1e6).toFixed(1)} MB text`);
 });

@@ -19,6 +19,7 @@
  *   next `<`, whichever comes first.
  */
 import type { XmlAttribute, XmlDocument, XmlElement, XmlProblem, XmlProblemCode, XmlText } from './nodes';
+import { keep } from './strings';
 
 const LT = 0x3c, GT = 0x3e, SLASH = 0x2f, EQ = 0x3d, QUOT = 0x22, APOS = 0x27, BANG = 0x21, QUEST = 0x3f, NL = 0x0a;
 
@@ -187,15 +188,14 @@ class Scanner {
       this.problem('xml-text-outside-root', i, j, 'Text outside the root element is not allowed.');
       return;
     }
-    const value = this.decode(start, end);
-    pushText(parent, { start, end, value });
+    pushText(parent, { start, end, value: this.decode(start, end) });
   }
 
-  /** Resolves entity and character references, reporting unknown ones. */
+  /** Resolves entity and character references, reporting unknown ones. The result is kept in the model (see strings.ts). */
   private decode(start: number, end: number): string {
     const { text } = this;
     const raw = text.slice(start, end);
-    if (raw.indexOf('&') === -1) return raw;
+    if (raw.indexOf('&') === -1) return keep(raw);
     let out = '';
     let i = 0;
     while (i < raw.length) {
@@ -227,7 +227,7 @@ class Scanner {
         i = semi + 1;
       }
     }
-    return out;
+    return keep(out);
   }
 
   private scanBang(): void {
@@ -247,7 +247,7 @@ class Scanner {
       const close = text.indexOf(']]>', start + 9);
       const end = close === -1 ? this.len : close;
       const parent = this.stack[this.stack.length - 1];
-      if (parent) pushText(parent, { start: start + 9, end, value: text.slice(start + 9, end) });
+      if (parent) pushText(parent, { start: start + 9, end, value: keep(text.slice(start + 9, end)) });
       this.pos = close === -1 ? this.len : close + 3;
       return;
     }
@@ -290,7 +290,7 @@ class Scanner {
     const nameEnd = this.readName(nameStart);
     const parent = this.stack[this.stack.length - 1];
     const el: MutableElement = {
-      name: text.slice(nameStart, nameEnd), start, nameStart, nameEnd,
+      name: keep(text.slice(nameStart, nameEnd)), start, nameStart, nameEnd,
       startTagEnd: -1, startTagClosed: false, selfClosing: false,
       endTagStart: -1, end: -1, closed: false,
       attributes: EMPTY, children: EMPTY, texts: EMPTY, parent,
@@ -361,7 +361,7 @@ class Scanner {
     const { text, len } = this;
     const nameStart = at;
     const nameEnd = this.readName(nameStart);
-    const name = text.slice(nameStart, nameEnd);
+    const name = keep(text.slice(nameStart, nameEnd));
     let i = this.skipSpace(nameEnd);
     const attrs = this.attrScratch;
     // Object literals with the same key order everywhere keep one hidden class for all attributes.
@@ -397,7 +397,7 @@ class Scanner {
       while (trimmed > valueStart && isSpace(text.charCodeAt(trimmed - 1))) trimmed--;
       this.problem('xml-unterminated-attribute-value', nameStart, trimmed,
         `The value of '${name}' has no closing ${quote === '"' ? 'double' : 'single'} quote.`);
-      attrs.push({ name, nameStart, nameEnd, value: text.slice(valueStart, trimmed), valueStart, valueEnd: trimmed, quote, valueClosed: false, element: el });
+      attrs.push({ name, nameStart, nameEnd, value: keep(text.slice(valueStart, trimmed)), valueStart, valueEnd: trimmed, quote, valueClosed: false, element: el });
       return -(valueEnd);
     }
     if (q === -1 || q === GT || q === LT) {
@@ -413,8 +413,9 @@ class Scanner {
       if (isSpace(c) || c === GT || c === LT || (c === SLASH && text.charCodeAt(j + 1) === GT)) break;
       j++;
     }
-    this.problem('xml-unquoted-attribute-value', valueStart, j, `The value of '${name}' must be quoted: ${name}='${text.slice(valueStart, j)}'.`);
-    attrs.push({ name, nameStart, nameEnd, value: text.slice(valueStart, j), valueStart, valueEnd: j, quote: undefined, valueClosed: true, element: el });
+    const value = keep(text.slice(valueStart, j));
+    this.problem('xml-unquoted-attribute-value', valueStart, j, `The value of '${name}' must be quoted: ${name}='${value}'.`);
+    attrs.push({ name, nameStart, nameEnd, value, valueStart, valueEnd: j, quote: undefined, valueClosed: true, element: el });
     return j;
   }
 
@@ -451,7 +452,7 @@ class Scanner {
     const start = this.pos;
     const nameStart = start + 2;
     const nameEnd = this.readName(nameStart);
-    const name = text.slice(nameStart, nameEnd);
+    const name = keep(text.slice(nameStart, nameEnd));
     let i = this.skipSpace(nameEnd);
     let end: number;
     if (i < len && text.charCodeAt(i) === GT) {
