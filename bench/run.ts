@@ -282,7 +282,11 @@ interface OverLsp {
   hoverDuringAnalysis: Stat;
   /** Analyses published for a burst of 20 edits 5 ms apart (1 = stale work skipped). */
   publishesForBurst: number;
+  /** The largest gap between two sends of that burst. */
+  burstGapMs: number;
   rssMB: number;
+  /** RSS 3 s after the last edit, when the server has had its pause to collect garbage. */
+  restedRssMB: number;
   peakRssMB: number;
 }
 
@@ -367,15 +371,28 @@ async function overLsp(sysfsRoot: string, g: GeneratedDomain, size: (typeof SIZE
       await client.diagnostics(uri, v);
     }
     const burstFirst = version + 1;
-    for (let k = 0; k < 20; k++) { await change(++version); await sleep(5); }
+    // The largest gap between two sends: a pause of the benchmark itself (its own garbage collection) longer than
+    // the 120 ms debounce is a real pause in typing to the server, which then rightly analyses in the middle.
+    let burstGap = 0;
+    let sentAt = performance.now();
+    for (let k = 0; k < 20; k++) {
+      await change(++version);
+      const now = performance.now();
+      if (k > 0) burstGap = Math.max(burstGap, now - sentAt);
+      sentAt = now;
+      await sleep(5);
+    }
     await client.diagnostics(uri, version);
     await sleep(50);
     const publishesForBurst = client.published.filter((p) => p.uri === uri && (p.version ?? 0) >= burstFirst).length;
     const mem = rssOf(client.child.pid!);
+    // The server collects garbage once analyses of a large document pause (2 s): the steady state with the file open.
+    await sleep(3000);
+    const rested = rssOf(client.child.pid!);
     return {
       label: size.label, editToPublish, completion, hover, quickFix, hoverAfterEdit,
       hoverDuringAnalysis: stat(waits),
-      publishesForBurst, rssMB: mem.rss, peakRssMB: mem.hwm,
+      publishesForBurst, burstGapMs: round(burstGap), rssMB: mem.rss, peakRssMB: mem.hwm, restedRssMB: rested.rss,
     };
   } finally {
     await client.stop();
@@ -435,7 +452,8 @@ function targets(r: Results): Target[] {
   add('5 MB over LSP: analyses published for a burst of 20 edits', '1 (stale work dropped)', l5?.publishesForBurst, 1, '');
   add('Cold start → first diagnostics, 50 KB (median)', '≤ 300 ms', r.coldStart?.firstDiagnostics.median, 300);
   add('Release server bundle', '≤ 1 MB', round(r.bundle.bytes / 1e6), 1, 'MB');
-  add('Server RSS with the 5 MB document open', '≤ 80 MB', l5?.rssMB, 80, 'MB');
+  add('Server RSS with the 5 MB document open, 3 s after the last edit', '≤ 80 MB', l5?.restedRssMB, 80, 'MB');
+  add('Server RSS with the 5 MB document open, right after a burst of edits', '≤ 80 MB', l5?.rssMB, 80, 'MB');
   return out;
 }
 
@@ -498,8 +516,9 @@ function markdown(r: Results): string {
     lrow('code action round trip', (x) => ms(x.quickFix));
     lrow('hover sent with the edit (server parses the new version first)', (x) => ms(x.hoverAfterEdit));
     lrow('hover sent while the analysis runs (wait)', (x) => ms(x.hoverDuringAnalysis));
-    lrow('analyses published for 20 edits 5 ms apart', (x) => String(x.publishesForBurst));
-    lrow('server RSS / peak RSS (MB)', (x) => `${x.rssMB} / ${x.peakRssMB}`);
+    lrow('analyses published for 20 edits 5 ms apart (largest gap between sends, ms)', (x) => `${x.publishesForBurst} (${x.burstGapMs})`);
+    lrow('server RSS right after the edits / peak RSS (MB)', (x) => `${x.rssMB} / ${x.peakRssMB}`);
+    lrow('server RSS 3 s after the last edit (MB)', (x) => String(x.restedRssMB));
     L.push('');
   }
   L.push('### Start-up, host, size');

@@ -12,14 +12,15 @@ import {
 import { DOCUMENT_SCHEMES } from './documents';
 import { SETTINGS_SECTION } from './contributions';
 import { createRestartPolicy } from './restartPolicy';
+import { SERVER_NODE_FLAGS } from './serverFlags';
 
 const MAX_RESTARTS = 3;
 
 export function createLanguageClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS] } },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS, '--nolazy', '--inspect=6019'] } },
   };
 
   const onCrash = createRestartPolicy(MAX_RESTARTS);

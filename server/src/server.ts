@@ -16,6 +16,7 @@ import { SchemaValidator } from './schema/validator';
 import { detectLibvirtVersion } from './service/libvirtVersion';
 import { describeHost } from './service/hostStatus';
 import { topologyView, TOPOLOGY_REQUEST, type TopologyParams } from './service/topologyRequest';
+import { IdleCollector, exposedGc } from './service/idleCollector';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -29,12 +30,18 @@ let hasConfiguration = false;
 let explicitVersion: string | undefined;
 let detectedVersion: string | undefined;
 
+/** After a pause in the analyses of a large document, its garbage is collected (see idleCollector.ts). */
+const idleCollector = new IdleCollector({ delayMs: 2000, minSize: 1024 * 1024, collect: exposedGc() });
+
 const schema = new SchemaValidator({ log: (m) => connection.console.log(m) });
 const analysis = new DocumentAnalysis<TextDocument>({
   service,
   schema,
   current: (uri) => documents.get(uri),
-  publish: (uri, version, diagnostics) => connection.sendDiagnostics({ uri, version, diagnostics }),
+  publish: (uri, version, diagnostics) => {
+    void connection.sendDiagnostics({ uri, version, diagnostics });
+    idleCollector.analysed(documents.get(uri)?.getText().length ?? 0);
+  },
   onActivity: () => hostProvider.noteActivity(),
   log: (m) => connection.console.error(m),
 });
