@@ -6,6 +6,7 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { DiagnosticScheduler } from '../server/src/service/diagnosticScheduler';
+import { onFakeClock } from './helpers';
 
 interface Doc { uri: string; version: number }
 
@@ -24,15 +25,6 @@ function harness() {
   return { docs, runs, published, scheduler, set };
 }
 
-/** Runs `body` on a fake clock, so that nothing here depends on timing. */
-function onFakeClock(body: () => void): void {
-  mock.timers.enable({ apis: ['setTimeout'] });
-  try {
-    body();
-  } finally {
-    mock.timers.reset();
-  }
-}
 
 test('scheduler: typing is debounced, and only the latest version is analysed', () => {
   onFakeClock(() => {

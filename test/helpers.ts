@@ -3,7 +3,7 @@
  * topology, place the cursor where the text says `|`, and reduce results to
  * plain values that `deepEqual` can compare.
  */
-import { after, before } from 'node:test';
+import { after, before, mock } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
@@ -148,4 +148,14 @@ ${devices}
   </devices>
 </domain>
 `;
+}
+
+/** Runs `body` on a fake clock, so that nothing here depends on timing. */
+export function onFakeClock(body: () => void): void {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    body();
+  } finally {
+    mock.timers.reset();
+  }
 }

@@ -6,15 +6,8 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { IdleCollector } from '../server/src/service/idleCollector';
+import { onFakeClock } from './helpers';
 
-function onFakeClock(body: () => void): void {
-  mock.timers.enable({ apis: ['setTimeout'] });
-  try {
-    body();
-  } finally {
-    mock.timers.reset();
-  }
-}
 
 test('one collection after the analyses of a large document pause', () => {
   onFakeClock(() => {
