@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { getLanguageService, type ParsedDocument } from '../server/src/languageService';
-import { DocumentAnalysis, YIELD_ABOVE_SIZE } from '../server/src/service/documentAnalysis';
+import { DocumentAnalysis, STRICT_CHECK_MAX_SIZE, YIELD_ABOVE_SIZE } from '../server/src/service/documentAnalysis';
 import type { SchemaValidator } from '../server/src/schema/validator';
 import { lastReparse } from '../server/src/xml/incremental';
 import { generateDomain } from '../bench/generate';
@@ -17,13 +17,13 @@ interface Doc { uri: string; version: number; text: string; getText(): string }
 
 const noSchema = { validate: async () => [], forget: () => undefined } as unknown as SchemaValidator;
 
-function harness(onActivity?: () => void, typingDelayMs = 0) {
+function harness(onActivity?: () => void, typingDelayMs = 0, schema = noSchema) {
   const docs = new Map<string, Doc>();
   const published: Array<{ version: number; codes: string[] }> = [];
   let settle: () => void = () => undefined;
   const analysis: DocumentAnalysis<Doc> = new DocumentAnalysis<Doc>({
     service: getLanguageService(),
-    schema: noSchema,
+    schema,
     current: (uri) => docs.get(uri),
     publish: (_uri, version, diagnostics: Diagnostic[]) => {
       published.push({ version, codes: diagnostics.map((d) => String(d.code)) });
@@ -104,4 +104,23 @@ test('a small document is analysed in one step, with nothing let in between', as
   await done;
   await new Promise((r) => setTimeout(r, 5));
   assert.equal(publishedWhenRequestRan, 1);
+});
+
+test('above the strict-check size, schema validation runs on open and save, not while typing', async () => {
+  const huge = generateDomain({ targetBytes: STRICT_CHECK_MAX_SIZE + 100_000, seed: 4 });
+  const asked: number[] = [];
+  const counting = { validate: async (_u: string, version: number) => { asked.push(version); return []; }, forget: () => undefined } as unknown as SchemaValidator;
+  const h = harness(undefined, 0, counting);
+  let done = h.nextPublish();
+  h.analysis.opened(h.set(1, huge.text));
+  await done;
+  const v2 = h.set(2, `${huge.text.slice(0, huge.marks.editOffset)}7${huge.text.slice(huge.marks.editOffset)}`);
+  done = h.nextPublish();
+  h.analysis.changed(v2);
+  await done;
+  done = h.nextPublish();
+  h.analysis.saved(v2);
+  await done;
+  assert.deepEqual(asked, [1, 2]);
+  assert.deepEqual(h.published.map((p) => p.version), [1, 2, 2]);
 });

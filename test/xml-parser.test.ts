@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseXml } from '../server/src/xml/parser';
+import { firstElement, parseXml } from '../server/src/xml/parser';
 import type { XmlDocument, XmlElement } from '../server/src/xml/nodes';
 import { attr, elementAt, pathOf, textOf, walk } from '../server/src/xml/query';
 import { LineIndex } from '../server/src/xml/lineIndex';
@@ -150,4 +150,14 @@ test('LineIndex treats \\n, \\r\\n and a lone \\r as line ends, like LSP', () =>
   ]);
   assert.equal(lines.lineCount, 4);
   assert.equal(lines.offsetAt({ line: 0, character: 9 }), 1);
+});
+
+test('firstElement reads the prologue and the first start tag only', () => {
+  const text = `<?xml version="1.0"?>\n<!-- <notme/> -->\n<!DOCTYPE domain>\n<domain type='kvm'>\n  <devices><broken\n`;
+  const root = firstElement(text)!;
+  assert.deepEqual(
+    [root.name, text.slice(root.nameStart, root.nameEnd), attr(root, 'type')?.value, root.children.length, root.startTagClosed],
+    ['domain', 'domain', 'kvm', 0, true],
+  );
+  assert.equal(firstElement('<!-- only a comment -->'), undefined);
 });

@@ -10,7 +10,7 @@
  * When no schemas are found, one information finding says so, once, on the
  * first document asked about; everything else keeps working.
  */
-import { parseXml } from '../xml/parser';
+import { firstElement, parseXml } from '../xml/parser';
 import type { XmlElement } from '../xml/nodes';
 import type { Finding } from '../rules/types';
 import { locateSchemas, type LocateOptions, type SchemaLocation } from './locate';
@@ -248,7 +248,8 @@ export class SchemaValidator {
 
   /** The one "no schemas" finding: on the first domain document asked about, nowhere else. */
   private unavailableFindings(uri: string, text: string, reason: string): Finding[] {
-    const root = parseXml(text).roots[0];
+    // Only the root is needed: reading the whole of a multi-megabyte file for it stalled the server.
+    const root = firstElement(text);
     if (root?.name !== 'domain') return [];
     this.unavailableShownOn ??= uri;
     return this.unavailableShownOn === uri ? [unavailableFinding(root, reason)] : [];

@@ -129,7 +129,9 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
     // The strict parser builds a full DOM (about 2 s and hundreds of MB at 5 MB): worth it on open
     // and save of ordinary files, not of large ones, where the tolerant scanner's findings stand alone.
     const strictDiagnostics = strict && size <= Math.min(limit, STRICT_CHECK_MAX_SIZE) ? service.strictCheck(p) : [];
-    if (p.isDomain && size <= limit) void this.runSchema(p, findings, strictDiagnostics, strict);
+    // Schema validation reads the whole document again (xmllint in a process, then our parse of its
+    // errors): for files above the strict-check size it runs on open and save, not at each pause in typing.
+    if (p.isDomain && size <= limit && (strict || size <= STRICT_CHECK_MAX_SIZE)) void this.runSchema(p, findings, strictDiagnostics, strict);
     return [...findings.map((f) => toDiagnostic(p, f)), ...strictDiagnostics];
   }
 

@@ -70,6 +70,15 @@ export function parseXml(text: string): XmlDocument {
   return new Scanner(text).run();
 }
 
+/**
+ * The first element of the document with its start tag read (name, offsets,
+ * attributes) and nothing after it: for callers that only need the root, at
+ * the cost of the prologue instead of the whole document.
+ */
+export function firstElement(text: string): XmlElement | undefined {
+  return new Scanner(text).runUntilFirstElement();
+}
+
 /** The nodes found by re-scanning part of an element's content (see xml/incremental.ts). */
 export interface ScannedContent {
   readonly children: XmlElement[];
@@ -130,6 +139,16 @@ class Scanner {
     if (this.roots.length === 0) this.problem('xml-no-root', 0, 0, 'The document has no root element; a libvirt domain starts with <domain>.');
     this.problems.sort((a, b) => a.start - b.start);
     return { text, roots: this.roots, problems: this.problems, elementCount: this.elementCount };
+  }
+
+  runUntilFirstElement(): XmlElement | undefined {
+    const { text, len } = this;
+    while (this.pos < len && this.roots.length === 0) {
+      const lt = text.indexOf('<', this.pos);
+      if (lt === -1) break;
+      this.scanMarkup(lt);
+    }
+    return this.roots[0];
   }
 
   runContent(from: number, to: number): ScannedContent | undefined {
