@@ -13,7 +13,7 @@ import { DIAGNOSTIC_SOURCE, toDiagnostic, type LanguageService, type ParsedDocum
 import { DiagnosticScheduler } from './diagnosticScheduler';
 import { mergeFindings, type SchemaValidator } from '../schema/validator';
 
-/** Largest document the strict (xmldom) check runs on in the editor. */
+/** Largest document the strict (xmldom) check and the schema validation run on in the editor. */
 export const STRICT_CHECK_MAX_SIZE = 2 * 1024 * 1024;
 
 /** From this size on, an analysis lets waiting requests in between its steps (a step then takes milliseconds). */
@@ -129,9 +129,10 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
     // The strict parser builds a full DOM (about 2 s and hundreds of MB at 5 MB): worth it on open
     // and save of ordinary files, not of large ones, where the tolerant scanner's findings stand alone.
     const strictDiagnostics = strict && size <= Math.min(limit, STRICT_CHECK_MAX_SIZE) ? service.strictCheck(p) : [];
-    // Schema validation reads the whole document again (xmllint in a process, then our parse of its
-    // errors): for files above the strict-check size it runs on open and save, not at each pause in typing.
-    if (p.isDomain && size <= limit && (strict || size <= STRICT_CHECK_MAX_SIZE)) void this.runSchema(p, findings, strictDiagnostics, strict);
+    // Schema validation reads the whole document again, several times when newer syntax has to be
+    // blanked out (a 5 MB domain took 13 s of xmllint runs and main-thread parses, during which requests
+    // waited): like the strict check, it is for files up to that size; the CLI checks larger ones.
+    if (p.isDomain && size <= Math.min(limit, STRICT_CHECK_MAX_SIZE)) void this.runSchema(p, findings, strictDiagnostics, strict);
     return [...findings.map((f) => toDiagnostic(p, f)), ...strictDiagnostics];
   }
 
