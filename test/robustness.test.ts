@@ -184,8 +184,13 @@ function services(): Services {
   };
 }
 
-/** Runs every language-service function on `text`; returns what went wrong (empty when nothing did). */
-function exercise(ls: LanguageService, text: string, rng: Rng, strict: boolean): string[] {
+/**
+ * Runs every language-service function on `text`; returns what went wrong
+ * (empty when nothing did). With `chain`, the text is parsed from the last
+ * version exercised, as the server does, and its diagnostics must be those
+ * of a parse from scratch.
+ */
+function exercise(ls: LanguageService, text: string, rng: Rng, strict: boolean, chain?: { last?: ParsedDocument }): string[] {
   const uri = 'file:///fuzz/domain.xml';
   const td = TextDocument.create(uri, 'libvirt-xml', 1, text);
   const problems: string[] = [];
@@ -197,9 +202,18 @@ function exercise(ls: LanguageService, text: string, rng: Rng, strict: boolean):
       return undefined;
     }
   };
-  const doc = step('parse', () => ls.parse(text, uri, 1)) as ParsedDocument | undefined;
+  const previous = chain?.last;
+  if (chain) chain.last = undefined;
+  const doc = step('parse', () => ls.parse(text, uri, (previous?.version ?? 0) + 1, previous)) as ParsedDocument | undefined;
   if (!doc) return problems;
   const diags = step('validate', () => ls.validate(doc)) ?? [];
+  if (previous) {
+    const scratch = step('validate from scratch', () => ls.validate(ls.parse(text, uri, 1)));
+    if (scratch && JSON.stringify(scratch) !== JSON.stringify(diags)) {
+      problems.push(`parsed from the last version, the diagnostics differ from a parse from scratch:\n${JSON.stringify(diags)}\n${JSON.stringify(scratch)}`);
+    }
+  }
+  if (chain) chain.last = doc;
   checkDiagnostics(td, uri, diags, problems);
   if (strict) checkDiagnostics(td, uri, step('strictCheck', () => ls.strictCheck(doc)) ?? [], problems);
   for (let k = 0; k < 3; k++) {
@@ -248,9 +262,10 @@ test(`robustness: ${EDITS} random edits through every language-service function 
   let current = rng.pick(bases);
   let text = current.text;
   let history: Edit[] = [];
+  let chain: { last?: ParsedDocument } = {};
   for (let i = 0; i < EDITS; i++) {
     // Every few dozen edits, start again from a clean document so damage does not only pile up.
-    if (i % 40 === 0) { current = rng.pick(bases); text = current.text; history = []; }
+    if (i % 40 === 0) { current = rng.pick(bases); text = current.text; history = []; chain = {}; }
     const e = randomEdit(rng, text);
     text = applyEdit(text, e);
     history.push(e);
@@ -258,7 +273,7 @@ test(`robustness: ${EDITS} random edits through every language-service function 
     kinds.set(e.kind, (kinds.get(e.kind) ?? 0) + 1);
     const ls = svc.withHost(rng.chance(0.8) ? current.host : undefined);
     const logsBefore = svc.logs.length;
-    const problems = exercise(ls, text, rng, i % 25 === 0);
+    const problems = exercise(ls, text, rng, i % 25 === 0, chain);
     calls++;
     for (const m of svc.logs.slice(logsBefore)) problems.push(`logged: ${m}`);
     if (problems.length) {
