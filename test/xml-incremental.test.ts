@@ -92,16 +92,21 @@ test('deleting a whole element is incremental and the element count follows', ()
 });
 
 test('edits that change how the rest of the document reads fall back to a full parse', () => {
-  // A start tag left open, an end tag of an outer element, a comment opener, a start tag cut short before its end tag.
+  // A start tag left open above a deeper sibling, an end tag of an outer element, a comment opener.
   assert.equal(outcomeOf(DOMAIN.replace('    <!--', '|    <!--'), '<hostdev>'), 'full');
   assert.equal(outcomeOf(DOMAIN.replace('    <!--', '|    <!--'), '</devices>'), 'full');
   assert.equal(outcomeOf(DOMAIN.replace('<name>vm', '<name>|vm'), '<!--'), 'full');
   assert.equal(outcomeOf(DOMAIN.replace('<source>', '<source|>'), ' '), 'incremental');
-  assert.equal(outcomeOf(DOMAIN.replace('<source>', '<source|>'), '<'), 'full');
+  // A start tag cut short: its end tag then matches nothing and is passed over, as a full parse does.
+  assert.equal(outcomeOf(DOMAIN.replace('<source>', '<source|>'), '<'), 'incremental');
+  // An end tag in the region that names an outer element closes it in a full parse.
+  assert.equal(outcomeOf(DOMAIN.replace('<source>', '<source>|'), '</hostdev>'), 'full');
   // Outside the root element.
   assert.equal(outcomeOf(`|${DOMAIN}`, '<?xml version="1.0"?>\n'), 'full');
-  // Renaming the element whose content holds the edit.
-  assert.equal(outcomeOf(DOMAIN.replace('</devices>', '</device|s>'), 'x'), 'full');
+  // The root's own end tag.
+  assert.equal(outcomeOf(DOMAIN.replace('</domain>', '</domai|n>'), 'x'), 'full');
+  // Misspelling an end tag leaves its element open until its parent's end tag, which the re-scan emulates.
+  assert.equal(outcomeOf(DOMAIN.replace('</devices>', '</device|s>'), 'x'), 'incremental');
 });
 
 test('an element left open before the edit makes it a full parse; problems after the edit are kept and moved', () => {
@@ -128,6 +133,35 @@ test('typing a new element character by character stays incremental, problems an
     text = next;
   }
   assert.deepEqual(outcomes, typed.split('').map(() => 'incremental'));
+});
+
+test('typing an element with children line by line, before its end tags exist, stays incremental', () => {
+  // On a new line the editor indented, above a sibling at the same depth.
+  const base = DOMAIN.replace('    <iommu', '    \n    <iommu');
+  const typed = "<hostdev mode='subsystem' type='pci'>\n      <source>\n        <address bus='0x03'/>\n      </source>\n    </hostdev>";
+  const at = base.indexOf('    \n') + 4;
+  let doc = parseXml(base);
+  const outcomes: ReparseOutcome[] = [];
+  for (let k = 1; k <= typed.length; k++) {
+    const next = base.slice(0, at) + typed.slice(0, k) + base.slice(at);
+    doc = reparseXml(doc, next);
+    outcomes.push(lastReparse);
+    assert.deepEqual(plain(doc), plain(parseXml(next)), `after typing ${JSON.stringify(typed.slice(0, k))}`);
+  }
+  assert.deepEqual(outcomes.filter((o) => o !== 'incremental'), []);
+});
+
+test('an element left open is closed where the region ends only when a full parse would close it there', () => {
+  const open = (marked: string, typed: string) => outcomeOf(marked, typed);
+  // A later end tag of its name that matches nothing would close it instead.
+  const orphan = DOMAIN.replace('  </devices>', '    <panic/>\n    </memballoon>\n  </devices>');
+  assert.equal(open(orphan.replace('    <iommu', '    |<iommu'), '<memballoon>\n    '), 'full');
+  // Bearing its parent's name, it would take the parent's end tag.
+  assert.equal(open(DOMAIN.replace('    <iommu', '    |<iommu'), '<devices>\n    '), 'full');
+  // A sibling after it indented deeper stays inside it.
+  assert.equal(open(DOMAIN.replace('    <iommu', '|    <iommu'), '  <panic>\n'), 'full');
+  // The same element with siblings at its own depth after it.
+  assert.equal(open(DOMAIN.replace('    <iommu', '    |<iommu'), '<panic>\n    '), 'incremental');
 });
 
 test('the same text gives back the same tree; a used-up tree is never reused', () => {

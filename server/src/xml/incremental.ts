@@ -16,7 +16,8 @@
  *    region): only problems local to one tag are allowed there;
  *  - the edit is not inside the content of a properly closed root element;
  *  - the re-scanned region is not self-contained (see scanContent): an
- *    element left open, a new comment opener, an end tag of an outer element….
+ *    element left open (but for the one a new start tag leaves open until its
+ *    end tag is typed), a new comment opener, an end tag of an outer element….
  *
  * The previous document's tree is reused, so it is *consumed*: its nodes now
  * carry the new offsets. Callers pass only a version nobody reads any more
@@ -80,19 +81,25 @@ function reparseRegion(previous: XmlDocument, text: string, change: TextChange):
   const kids = parent.children;
   let i = firstIndex(kids, (c) => c.end > s);
   // Only an element that ends with its own '>' cannot grow from what is typed right after it; one cut
-  // short by recovery (an unterminated start tag, a missing end tag) is re-scanned with the edit.
-  while (i > 0 && !kids[i - 1].closed) i--;
+  // short by recovery (an unterminated start or end tag, a missing end tag) is re-scanned with the edit.
+  while (i > 0 && (!kids[i - 1].closed || previous.text.charCodeAt(kids[i - 1].end - 1) !== 0x3e)) i--;
   const j = firstIndex(kids, (c) => c.start >= e);
   const from = i > 0 ? kids[i - 1].end : parent.startTagEnd;
   const to = j < kids.length ? kids[j].start : parent.endTagStart;
-  // Problems before the region must not have left anything open at its start (see LOCAL_PROBLEMS);
+  // Problems before the region must not have left anything open at its start;
   // those inside it are found again by the re-scan; those after it read the same text in the same state.
   const problems = previous.problems;
   const pi = firstIndex(problems, (p) => p.start >= from);
-  for (let k = 0; k < pi; k++) if (!LOCAL_PROBLEMS.has(problems[k].code)) return undefined;
-  const scanned = scanContent(text, from, to + delta);
+  // An end tag that matched nothing was passed over: it left nothing open either.
+  for (let k = 0; k < pi; k++) if (!LOCAL_PROBLEMS.has(problems[k].code) && problems[k].code !== 'xml-mismatched-end-tag') return undefined;
+  const outerNames = new Set<string>();
+  for (let x: XmlElement | undefined = parent; x; x = x.parent) outerNames.add(x.name);
+  const scanned = scanContent(text, from, to + delta, parent.name, outerNames);
   if (!scanned) return undefined;
   const pj = firstIndex(problems, (p) => p.start >= to);
+  // An element closed at the region's end (a start tag typed before its end tag) would instead be closed
+  // by a later end tag of its name that matches nothing: the old parse reported those, so none may be there.
+  if (scanned.closedAtEnd) for (let k = pj; k < problems.length; k++) if (!LOCAL_PROBLEMS.has(problems[k].code)) return undefined;
 
   let removed = 0;
   for (let k = i; k < j; k++) removed += countElements(kids[k]);

@@ -85,6 +85,8 @@ export interface ScannedContent {
   readonly texts: XmlText[];
   readonly problems: XmlProblem[];
   readonly elementCount: number;
+  /** True when elements were left open at the end of the region and closed there as a full parse would close them. */
+  readonly closedAtEnd: boolean;
 }
 
 /**
@@ -101,15 +103,27 @@ export const LOCAL_PROBLEMS: ReadonlySet<XmlProblemCode> = new Set<XmlProblemCod
 
 /**
  * Scans `text[from, to)` as the content of an element, for re-parsing the
- * region an edit touched. Returns undefined unless the region is
- * self-contained: every element opened in it is closed in it, no end tag
- * refers to an element outside it, nothing runs past `to`, and its only
- * problems are local ones (LOCAL_PROBLEMS). Anything else can change how the
- * rest of the document reads, so the caller then parses the whole document.
+ * region an edit touched. `to` is where the next sibling or the parent's end
+ * tag starts; `parentName` is the name of the element whose content this is,
+ * `outerNames` the names of it and its ancestors.
+ * Returns undefined unless the region is self-contained: every element opened
+ * in it is closed in it, no end tag refers to an element outside it, nothing
+ * runs past `to`, and its only problems are local ones (LOCAL_PROBLEMS, and
+ * end tags that match nothing and name no outer element).
+ * Anything else can change how the rest of the document reads, so the caller
+ * then parses the whole document.
+ *
+ * One exception, because it is what typing new elements looks like until
+ * their end tags are typed: elements left open at `to` whose recovery by
+ * indentation (see the header) would hand every later sibling back to the
+ * parent. They are closed at `to`, exactly as the full parse closes them, and
+ * the result says so (`closedAtEnd`): the caller must then make sure no later
+ * end tag could close one of them instead.
+ *
  * The returned children have no parent yet: the caller attaches them.
  */
-export function scanContent(text: string, from: number, to: number): ScannedContent | undefined {
-  return new Scanner(text).runContent(from, to);
+export function scanContent(text: string, from: number, to: number, parentName: string, outerNames: ReadonlySet<string>): ScannedContent | undefined {
+  return new Scanner(text).runContent(from, to, parentName, outerNames);
 }
 
 class Scanner {
@@ -121,6 +135,15 @@ class Scanner {
   /** Attributes of the start tag being read; copied to an array of the exact size when the tag ends. */
   private readonly attrScratch: XmlAttribute[] = [];
   private elementCount = 0;
+  /**
+   * While re-scanning a region (runContent): the names of the element whose
+   * content it is and of its ancestors. The stand-in for that element at the
+   * bottom of the stack is never closed by an end tag in the region; one
+   * naming any of these elements would close it in a full parse.
+   */
+  private outer: ReadonlySet<string> | undefined;
+  /** Set when an end tag in the region names an element outside it. */
+  private escaped = false;
 
   constructor(private readonly text: string) {
     this.len = text.length;
@@ -151,17 +174,19 @@ class Scanner {
     return this.roots[0];
   }
 
-  runContent(from: number, to: number): ScannedContent | undefined {
+  runContent(from: number, to: number, parentName: string, outerNames: ReadonlySet<string>): ScannedContent | undefined {
     const { text } = this;
-    // A stand-in for the element whose content this is. Its name cannot be
-    // read from a tag (names never hold a space), so no end tag in the region can close it.
+    this.outer = outerNames;
+    // A stand-in for the element whose content this is: its name is in messages ("does not match the open
+    // element <devices>"), and scanEndTag never closes it.
     const holder: MutableElement = {
-      name: ' ', start: -1, nameStart: -1, nameEnd: -1, startTagEnd: -1, startTagClosed: true, selfClosing: false,
+      name: parentName, start: -1, nameStart: -1, nameEnd: -1, startTagEnd: -1, startTagClosed: true, selfClosing: false,
       endTagStart: -1, end: -1, closed: false, attributes: EMPTY, children: EMPTY, texts: EMPTY, parent: undefined,
     };
     this.stack.push(holder);
     this.pos = from;
-    const local = () => this.problems.every((p) => LOCAL_PROBLEMS.has(p.code));
+    // An end tag that matches nothing open is passed over by a full parse as well, unless it names an outer element.
+    const local = () => !this.escaped && this.problems.every((p) => LOCAL_PROBLEMS.has(p.code) || p.code === 'xml-mismatched-end-tag');
     while (this.pos < to) {
       const lt = text.indexOf('<', this.pos);
       const textEnd = lt === -1 || lt > to ? to : lt;
@@ -170,9 +195,30 @@ class Scanner {
       this.scanMarkup(lt);
       if (this.stack.length === 0 || !local()) return undefined;
     }
-    if (this.pos !== to || this.stack.length !== 1 || !local()) return undefined;
+    if (this.pos !== to || !local()) return undefined;
+    // Elements left open are closed innermost first, as the parent's end tag closes them in a full parse.
+    const closedAtEnd = this.stack.length > 1;
+    while (this.stack.length > 1) {
+      if (!this.closesWhereRegionEnds(this.stack[this.stack.length - 1] as MutableElement, to, outerNames)) return undefined;
+      this.closeUnclosed(this.stack.pop()!, to);
+    }
     this.problems.sort((a, b) => a.start - b.start);
-    return { children: holder.children, texts: holder.texts, problems: this.problems, elementCount: this.elementCount };
+    return { children: holder.children, texts: holder.texts, problems: this.problems, elementCount: this.elementCount, closedAtEnd };
+  }
+
+  /**
+   * Whether a full parse would end the open element `el` at `to` with
+   * nothing after `to` inside it: `to` is the parent's end tag (which closes
+   * `el` on its way, unless `el` bears the parent's or an ancestor's name), or
+   * a sibling indented no deeper than `el`, which recovery hands back, with
+   * everything after it, level by level to the parent.
+   */
+  private closesWhereRegionEnds(el: MutableElement, to: number, outerNames: ReadonlySet<string>): boolean {
+    if (outerNames.has(el.name)) return false;
+    if (this.text.startsWith('</', to)) return true;
+    const own = this.indentOf(el.start);
+    const next = this.indentOf(to);
+    return own >= 0 && next >= 0 && next <= own;
   }
 
   /** One construct that starts with the '<' at `lt`. */
@@ -481,10 +527,12 @@ class Scanner {
       end = i;
     }
     this.pos = Math.max(end, start + 2);
-    // Find the nearest open element with this name.
+    // Find the nearest open element with this name (in a region, not the stand-in for its parent).
+    const floor = this.outer ? 1 : 0;
     let k = this.stack.length - 1;
-    while (k >= 0 && this.stack[k].name !== name) k--;
-    if (k < 0) {
+    while (k >= floor && this.stack[k].name !== name) k--;
+    if (k < floor) {
+      if (this.outer?.has(name)) this.escaped = true;
       const open = this.stack[this.stack.length - 1];
       this.problem(open ? 'xml-mismatched-end-tag' : 'xml-stray-end-tag', start, end,
         open ? `End tag </${name}> does not match the open element <${open.name}>.` : `End tag </${name}> has no start tag.`);
