@@ -27,6 +27,7 @@ import type { Diagnostic } from 'vscode-languageserver-types';
 import { generateDomain, generateHost, type GeneratedDomain } from './generate';
 import { startClient, type TestClient } from '../test/lspClient';
 import type { HostTopology } from '../server/src/host/types';
+import type { LanguageService } from '../server/src/languageService';
 
 const ROOT = path.resolve(__dirname, '..');
 const WORK = path.join(ROOT, '.bench');
@@ -169,6 +170,8 @@ interface InProcess {
   reparse: Record<string, number>;
   /** The same analysis without a previous version: what opening the document (or an edit that needs a full re-parse) costs. */
   fullAnalysis: Stat;
+  /** Each keystroke of a new element typed on a new line, before its end tag exists, and how many re-parses were incremental. */
+  typingElement: Stat & { incremental: number };
   parse: Stat;
   validate: Stat;
   parseXmlOnly: Stat;
@@ -183,6 +186,34 @@ interface InProcess {
   xmllintParse?: Stat;
   xmllintRelaxng?: Stat & { valid: boolean };
   ratioToXmldom: number;
+}
+
+/**
+ * A new device typed character by character on a new line among the devices
+ * (as after pressing Enter: the line is indented already), its start tag
+ * left open as it is until the end tag is typed; each version parsed from
+ * the last and checked. The text itself is left as it was.
+ */
+function typeElement(ls: LanguageService, text: string, near: number, outcome: () => string): Stat & { incremental: number } {
+  const typed = "<memballoon model='virtio'>";
+  // A device's line near the edit point (devices are indented by four spaces), or the first one.
+  const devices = text.indexOf('<devices>');
+  const before = text.lastIndexOf('\n    <', near);
+  const lineStart = (before > devices ? before : text.indexOf('\n    <', devices)) + 1;
+  const base = `${text.slice(0, lineStart)}    \n${text.slice(lineStart)}`;
+  const at = lineStart + 4;
+  let last = ls.parse(base, 'file:///bench/typing.xml', 1);
+  let incremental = 0;
+  const samples: number[] = [];
+  for (let k = 1; k <= typed.length; k++) {
+    const next = base.slice(0, at) + typed.slice(0, k) + base.slice(at);
+    const t0 = performance.now();
+    last = ls.parse(next, 'file:///bench/typing.xml', k + 1, last);
+    ls.validate(last);
+    samples.push(performance.now() - t0);
+    if (outcome() === 'incremental') incremental++;
+  }
+  return { ...stat(samples), incremental };
 }
 
 /**
@@ -223,6 +254,7 @@ function inProcess(b: Bundle, host: HostTopology, g: GeneratedDomain, size: (typ
   // Back to the generated text, so that the marks after the edit point are right again.
   if (keys % 2 === 1) text = keystroke(text, g.marks.editOffset, keys++).text;
   const fullAnalysis = timeSync(Math.max(3, Math.ceil(runs / 2)), () => { ls.validate(ls.parse(text, uri, ++version)); });
+  const typingElement = typeElement(ls, text, g.marks.editOffset, b.reparseOutcome);
   const parseXmlOnly = timeSync(runs, () => { b.parseXml(text); });
   const xml = b.parseXml(text);
   const readDomainOnly = timeSync(runs, () => { b.readDomain(xml); });
@@ -260,7 +292,7 @@ function inProcess(b: Bundle, host: HostTopology, g: GeneratedDomain, size: (typ
   }
   return {
     label: size.label, chars: text.length, elements: g.counts.elements, diagnostics,
-    editToDiagnostics: edit, reparse, fullAnalysis, parse: stat(parseT), validate: stat(validateT), parseXmlOnly, readDomainOnly, xmldom, strictCheck,
+    editToDiagnostics: edit, reparse, fullAnalysis, typingElement, parse: stat(parseT), validate: stat(validateT), parseXmlOnly, readDomainOnly, xmldom, strictCheck,
     completionHostdevSource: { ...cHost, items: hostItems }, completionPciBus: { ...cBus, items },
     hover: { ...hover, found }, quickFix: { ...quickFix, actions, diagnostics: onLine.length }, symbols,
     xmllintParse, xmllintRelaxng,
@@ -489,6 +521,7 @@ function markdown(r: Results): string {
   row('  of which rules → diagnostics', (x) => ms(x.validate));
   row('  re-parses that were incremental', (x) => `${x.reparse.incremental ?? 0} of ${Object.values(x.reparse).reduce((a, b) => a + b, 0)}`);
   row('**full analysis** (open, or an edit that needs a full parse)', (x) => `**${ms(x.fullAnalysis)}**`);
+  row('typing a new element, each keystroke → diagnostics (incremental re-parses)', (x) => `${ms(x.typingElement)} (${x.typingElement.incremental} of ${x.typingElement.runs})`);
   row('tolerant XML scan alone', (x) => ms(x.parseXmlOnly));
   row('domain model alone', (x) => ms(x.readDomainOnly));
   row('diagnostics reported', (x) => String(x.diagnostics));
