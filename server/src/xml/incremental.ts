@@ -24,7 +24,8 @@
  * (the language service's cache of the last parse per document).
  */
 import type { XmlAttribute, XmlDocument, XmlElement, XmlText } from './nodes';
-import { LOCAL_PROBLEMS, parseXml, scanContent } from './parser';
+import { LOCAL_PROBLEMS, leavesNothingOpen, parseXml, scanContent } from './parser';
+import { walkFrom } from './query';
 import { changeBetween, type TextChange } from './textChange';
 
 /** Documents whose tree was reused by a re-parse: their offsets no longer match their text. */
@@ -71,7 +72,7 @@ function reparseRegion(previous: XmlDocument, text: string, change: TextChange):
   let parent = previous.roots[0] as MutableElement;
   if (!contentHolds(parent, s, e)) return undefined;
   for (;;) {
-    const k = lastStartingAtOrBefore(parent.children, s);
+    const k = firstIndex(parent.children, (c) => c.start > s) - 1;
     const child = k >= 0 ? parent.children[k] : undefined;
     if (!child || !contentHolds(child, s, e)) break;
     parent = child as MutableElement;
@@ -90,8 +91,7 @@ function reparseRegion(previous: XmlDocument, text: string, change: TextChange):
   // those inside it are found again by the re-scan; those after it read the same text in the same state.
   const problems = previous.problems;
   const pi = firstIndex(problems, (p) => p.start >= from);
-  // An end tag that matched nothing was passed over: it left nothing open either.
-  for (let k = 0; k < pi; k++) if (!LOCAL_PROBLEMS.has(problems[k].code) && problems[k].code !== 'xml-mismatched-end-tag') return undefined;
+  for (let k = 0; k < pi; k++) if (!leavesNothingOpen(problems[k].code)) return undefined;
   const outerNames = new Set<string>();
   for (let x: XmlElement | undefined = parent; x; x = x.parent) outerNames.add(x.name);
   const scanned = scanContent(text, from, to + delta, parent.name, outerNames);
@@ -129,17 +129,6 @@ function contentHolds(el: XmlElement, s: number, e: number): boolean {
   return el.closed && !el.selfClosing && el.startTagEnd <= s && e <= el.endTagStart;
 }
 
-/** Index of the last element starting at or before `offset` (siblings are in document order), or -1. */
-function lastStartingAtOrBefore(list: readonly XmlElement[], offset: number): number {
-  let lo = 0, hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid].start <= offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo - 1;
-}
-
 /** First index whose item satisfies a predicate that is false then true along the list (binary search). */
 function firstIndex<T>(list: readonly T[], pred: (item: T) => boolean): number {
   let lo = 0, hi = list.length;
@@ -166,11 +155,10 @@ function shiftAncestors(el: XmlElement, at: number, delta: number): void {
   }
 }
 
-/** Moves every offset in the subtree of `root`. A loop with a stack: documents can nest deeper than the call stack. */
+/** Moves every offset in the subtree of `root`. */
 function shiftSubtree(root: XmlElement, delta: number): void {
-  const stack: XmlElement[] = [root];
-  while (stack.length > 0) {
-    const el = stack.pop() as MutableElement;
+  walkFrom([root], (node) => {
+    const el = node as MutableElement;
     el.start += delta;
     el.nameStart += delta;
     el.nameEnd += delta;
@@ -179,8 +167,7 @@ function shiftSubtree(root: XmlElement, delta: number): void {
     el.end += delta;
     for (const a of el.attributes) shiftAttribute(a, delta);
     for (const t of el.texts) shiftText(t, delta);
-    for (const c of el.children) stack.push(c);
-  }
+  });
 }
 
 function shiftAttribute(attr: XmlAttribute, delta: number): void {
@@ -201,11 +188,6 @@ function shiftText(text: XmlText, delta: number): void {
 
 function countElements(root: XmlElement): number {
   let n = 0;
-  const stack: XmlElement[] = [root];
-  while (stack.length > 0) {
-    const el = stack.pop()!;
-    n++;
-    for (const c of el.children) stack.push(c);
-  }
+  walkFrom([root], () => { n++; });
   return n;
 }

@@ -102,6 +102,15 @@ export const LOCAL_PROBLEMS: ReadonlySet<XmlProblemCode> = new Set<XmlProblemCod
 ]);
 
 /**
+ * Problems after which the scanner's stack is what it was before: the local
+ * ones, and an end tag that matched no open element (it is passed over).
+ * Such a problem before a re-scanned region leaves nothing open at its start.
+ */
+export function leavesNothingOpen(code: XmlProblemCode): boolean {
+  return LOCAL_PROBLEMS.has(code) || code === 'xml-mismatched-end-tag';
+}
+
+/**
  * Scans `text[from, to)` as the content of an element, for re-parsing the
  * region an edit touched. `to` is where the next sibling or the parent's end
  * tag starts; `parentName` is the name of the element whose content this is,
@@ -186,7 +195,7 @@ class Scanner {
     this.stack.push(holder);
     this.pos = from;
     // An end tag that matches nothing open is passed over by a full parse as well, unless it names an outer element.
-    const local = () => !this.escaped && this.problems.every((p) => LOCAL_PROBLEMS.has(p.code) || p.code === 'xml-mismatched-end-tag');
+    const local = () => !this.escaped && this.problems.every((p) => leavesNothingOpen(p.code));
     while (this.pos < to) {
       const lt = text.indexOf('<', this.pos);
       const textEnd = lt === -1 || lt > to ? to : lt;

@@ -66,8 +66,16 @@ export function pathOf(el: XmlElement): string {
 
 /** Visits every element depth-first in document order. */
 export function walk(doc: XmlDocument, visit: (el: XmlElement) => void): void {
+  walkFrom(doc.roots, visit);
+}
+
+/**
+ * Visits `roots` and everything below them depth-first in document order.
+ * A loop with a stack: documents can nest deeper than the call stack.
+ */
+export function walkFrom(roots: readonly XmlElement[], visit: (el: XmlElement) => void): void {
   const stack: XmlElement[] = [];
-  for (let i = doc.roots.length - 1; i >= 0; i--) stack.push(doc.roots[i]);
+  for (let i = roots.length - 1; i >= 0; i--) stack.push(roots[i]);
   while (stack.length) {
     const el = stack.pop()!;
     visit(el);
