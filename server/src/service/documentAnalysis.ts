@@ -126,13 +126,13 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
     const limit = service.settings.maxLiveAnalysisSize;
     const size = p.text.length;
     const findings = service.findings(p);
-    // The strict parser builds a full DOM (about 2 s and hundreds of MB at 5 MB): worth it on open
-    // and save of ordinary files, not of large ones, where the tolerant scanner's findings stand alone.
-    const strictDiagnostics = strict && size <= Math.min(limit, STRICT_CHECK_MAX_SIZE) ? service.strictCheck(p) : [];
-    // Schema validation reads the whole document again, several times when newer syntax has to be
-    // blanked out (a 5 MB domain took 13 s of xmllint runs and main-thread parses, during which requests
-    // waited): like the strict check, it is for files up to that size; the CLI checks larger ones.
-    if (p.isDomain && size <= Math.min(limit, STRICT_CHECK_MAX_SIZE)) void this.runSchema(p, findings, strictDiagnostics, strict);
+    // Two checks read the whole document again and are for files up to STRICT_CHECK_MAX_SIZE; above it
+    // the tolerant scanner's findings stand alone (the CLI checks larger files). The strict parser builds
+    // a full DOM (about 2 s and hundreds of MB at 5 MB), and schema validation runs xmllint and our parser
+    // several times when newer syntax has to be blanked out (13 s for a 5 MB domain, requests waiting).
+    const wholeDocumentChecks = size <= Math.min(limit, STRICT_CHECK_MAX_SIZE);
+    const strictDiagnostics = strict && wholeDocumentChecks ? service.strictCheck(p) : [];
+    if (p.isDomain && wholeDocumentChecks) void this.runSchema(p, findings, strictDiagnostics, strict);
     return [...findings.map((f) => toDiagnostic(p, f)), ...strictDiagnostics];
   }
 
