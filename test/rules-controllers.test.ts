@@ -85,8 +85,8 @@ test('controller-busnr-overlap: an expander\'s ports reach the next expander', (
   const low = valueAt(text, `busNr='250'`);
   const high = valueAt(text, `busNr='252'`);
   deepEqual(findingList(text, R), [{
-    code: 'controller-busnr-overlap', severity: 'error', start: low, end: low + 3,
-    message: 'The pcie-expander-bus with index 1 needs bus numbers 250–252 (its own bus and 2 for the ports and bridges below it), but the pcie-expander-bus with index 2 starts at busNr 252. Lower this busNr to 249 or less, keeping clear of the buses below it.',
+    code: 'controller-busnr-overlap', severity: 'warning', start: low, end: low + 3,
+    message: 'The pcie-expander-bus with index 1 needs bus numbers 250–252 (its own bus and 2 for the ports and bridges below it), but the pcie-expander-bus with index 2 starts at busNr 252. libvirt and QEMU accept this, but the guest firmware runs out of bus numbers and devices below it may stay invisible to the guest. Lower this busNr to 249 or less, keeping clear of the buses below it.',
     related: [{ start: high, end: high + 3, message: 'busNr of the pcie-expander-bus with index 2' }],
     data: { index: 1, busNr: 250, needed: 3, limit: 251 },
   }]);
@@ -103,7 +103,7 @@ test('controller-busnr-overlap: past bus 255, and pcie-root reaching the lowest 
   const [f] = findingList(text, R);
   const rootAt = text.indexOf(`model='pcie-root'`) - `<controller type='pci' index='0' `.length + 1;
   deepEqual([f.code, text.slice(f.start, f.end), f.message, f.related], ['controller-busnr-overlap', '2',
-    'The root bus (pcie-root) needs bus numbers 0–2 for itself and the 2 ports and bridges below it, which reaches busNr 2 of the pcie-expander-bus with index 1. Give the expanders busNr values above 2, counting down from 254.',
+    'The root bus (pcie-root) needs bus numbers 0–2 for itself and the 2 ports and bridges below it, which reaches busNr 2 of the pcie-expander-bus with index 1. libvirt and QEMU accept this, but the guest firmware runs out of bus numbers and devices may stay invisible to the guest. Give the expanders busNr values above 2, counting down from 254.',
     [{ start: rootAt, end: rootAt + 10, message: 'pcie-root, index 0' }]]);
   deepEqual(findingsOf(armDomain(ROOT + pxb(1, 3, 1) + rootPort(2, 0, 2) + rootPort(3, 0, 3)), R), []);
   // Switch ports without an address go behind some switch, not onto the root bus; an unresolved address counts nowhere.

@@ -86,6 +86,10 @@ test('iommu-attribute-model: attributes of another model, pciBus only on smmuv3'
   deepEqual(findingsOf(q35Domain(`<iommu model='virtio'><driver caching_mode='on'/></iommu>`), R), ['iommu-attribute-model @ caching_mode']);
   deepEqual(findingsOf(q35Domain(`<iommu model='intel'><driver intremap='on' caching_mode='on' aw_bits='48'/></iommu>`), R), []);
   deepEqual(findingsOf(q35Domain(`<iommu model='amd'><driver passthrough='on' xtsup='off'/></iommu>`), R), []);
+  // libvirt (12.1+) takes aw_bits on virtio-iommu too; amd still refuses it.
+  deepEqual(findingsOf(q35Domain(`<iommu model='virtio'><driver aw_bits='48'/></iommu>`), R), []);
+  deepEqual(findingsOf(armDomain(`<iommu model='virtio'><driver aw_bits='44'/></iommu>`), R), []);
+  deepEqual(findingsOf(q35Domain(`<iommu model='amd'><driver aw_bits='48'/></iommu>`), R), ['iommu-attribute-model @ aw_bits']);
 });
 
 test('iommu-attribute-unknown: an attribute no model has', () => {
@@ -123,6 +127,9 @@ test('iommu-value-range: ssidsize, oas, pciBus, aw_bits and pasid', () => {
     ['iommu-value-range @ 52', 'iommu-value-range @ 21']);
   deepEqual(findingsOf(armDomain(TREE + smmu(`pciBus='0x1' accel='on' ssidsize='0' oas='48'`)), R), []);
   deepEqual(findingsOf(q35Domain(`<iommu model='intel'><driver aw_bits='39' pasid='20'/></iommu>`), R), []);
+  // virtio-iommu's width is any value QEMU's 32..64 check lets through; intel's 39/48 does not apply.
+  deepEqual(findingsOf(q35Domain(`<iommu model='virtio'><driver aw_bits='31'/></iommu>`), R), ['iommu-value-range @ 31']);
+  deepEqual(findingsOf(q35Domain(`<iommu model='virtio'><driver aw_bits='64'/></iommu>`), R), []);
 });
 
 test('iommu-value-range: full finding', () => {

@@ -60,3 +60,11 @@ test('half-typed input does not throw', () => {
   deepEqual(findingsOf(armDomain(`<iommu model='smmuv3'><driver pciBus='`), at('11.0.0')), ['version-too-new @ pciBus']);
   deepEqual(findingsOf(armDomain(`<iommu model=`), at('1.0.0')), []);
 });
+
+test('version-too-new: aw_bits by model (intel since 4.5.0, virtio since 12.1.0)', () => {
+  const virtio = armDomain(`<iommu model='virtio'><driver aw_bits='48'/></iommu>`);
+  deepEqual(findingsOf(virtio, at('11.10.0')), ['version-too-new @ aw_bits']);
+  deepEqual(findingsOf(virtio, at('12.1.0')), []);
+  const intel = `<domain type='kvm'><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><iommu model='intel'><driver aw_bits='48'/></iommu></devices></domain>`;
+  deepEqual(findingsOf(intel, at('11.10.0')), []);
+});

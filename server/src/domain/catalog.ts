@@ -28,7 +28,21 @@ export interface AttributeInfo {
   /** True when the attribute belongs to the pluggable form and needs `pciBus`. */
   readonly needsPciBus?: boolean;
   readonly confirmed?: boolean;
+  /** Where a model takes the attribute with other values than `value` (QEMU's device differs per model). */
+  readonly valueByModel?: Readonly<Record<string, ValueKind>>;
+  /** Where a model gained the attribute later than `since`. */
+  readonly sinceByModel?: Readonly<Record<string, string>>;
   readonly doc: string;
+}
+
+/** The values an attribute takes on one IOMMU model. */
+export function attributeValueFor(spec: AttributeInfo, model: string): ValueKind {
+  return spec.valueByModel && Object.prototype.hasOwnProperty.call(spec.valueByModel, model) ? spec.valueByModel[model] : spec.value;
+}
+
+/** The libvirt release that lets one IOMMU model carry the attribute. */
+export function attributeSinceFor(spec: AttributeInfo, model: string | undefined): string | undefined {
+  return model !== undefined && spec.sinceByModel && Object.prototype.hasOwnProperty.call(spec.sinceByModel, model) ? spec.sinceByModel[model] : spec.since;
 }
 
 export interface IommuModelInfo {
@@ -49,7 +63,12 @@ export const IOMMU_DRIVER_ATTRIBUTES: Readonly<Record<string, AttributeInfo>> = 
   caching_mode: { name: 'caching_mode', value: { kind: 'onoff' }, since: '3.4.0', confirmed: false, doc: 'Intel caching mode (`caching-mode`), needed when the guest itself assigns devices through the vIOMMU.' },
   eim: { name: 'eim', value: { kind: 'onoff' }, since: '3.4.0', confirmed: false, doc: 'Extended interrupt mode, so that more than 255 vCPUs can take interrupts. Needs `intremap=\'on\'`.' },
   iotlb: { name: 'iotlb', value: { kind: 'onoff' }, since: '3.5.0', confirmed: false, doc: 'Device IOTLB (ATS) support in the emulated IOMMU (`device-iotlb`).' },
-  aw_bits: { name: 'aw_bits', value: { kind: 'enum', values: ['39', '48'] }, since: '4.5.0', confirmed: false, doc: 'Address width of the Intel vIOMMU in bits (`aw-bits`); QEMU accepts 39 or 48.' },
+  aw_bits: {
+    name: 'aw_bits', value: { kind: 'enum', values: ['39', '48'] }, since: '4.5.0', confirmed: false,
+    // virtio-iommu's aw-bits is a plain width (QEMU checks 32..64); libvirt takes it on virtio since the granule work.
+    valueByModel: { virtio: { kind: 'int', min: 32, max: 64 } }, sinceByModel: { virtio: '12.1.0' },
+    doc: 'Input address width of the vIOMMU in bits (`aw-bits`): on `intel` QEMU accepts 39 or 48; on `virtio` 32 to 64 (libvirt 12.1.0 and later). A guest width above what the host IOMMU offers makes QEMU refuse assigned devices.',
+  },
   dma_translation: { name: 'dma_translation', value: { kind: 'onoff' }, since: '10.7.0', confirmed: false, doc: 'Turns DMA translation of the Intel vIOMMU off while keeping interrupt remapping, for guests that only need x2APIC.' },
   passthrough: { name: 'passthrough', value: { kind: 'onoff' }, since: '11.5.0', doc: 'AMD vIOMMU pass-through mode (`pt`).' },
   xtsup: { name: 'xtsup', value: { kind: 'onoff' }, since: '11.5.0', doc: 'AMD x2APIC (XT) interrupt support (`xtsup`).' },
@@ -82,7 +101,7 @@ export const IOMMU_MODELS: Readonly<Record<string, IommuModelInfo>> = {
   },
   virtio: {
     name: 'virtio', since: '8.3.0', machines: 'x86 Q35 or ARM virt', machineFamilies: ['q35', 'arm-virt'], needsAcpi: true, allowsAddress: true,
-    attributes: [],
+    attributes: ['aw_bits'],
     doc: 'Paravirtual virtio-iommu. Q35 or ARM virt, needs ACPI (`<features><acpi/>`), may carry a PCI `<address>`.',
   },
   amd: {

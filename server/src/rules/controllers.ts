@@ -208,6 +208,8 @@ function checkBusNrDuplicate(ctx: RuleContext, c: Controller, first: Map<number,
 }
 
 /**
+ * A warning, not an error: libvirt does not check this and QEMU starts; the
+ * limit is the guest firmware's, which numbers the buses at boot.
  * Bus numbers are handed out per root complex: an expander owns busNr for its
  * own bus plus one number per port or bridge below it, up to the next higher
  * expander's busNr (or 255); pcie-root owns 0 plus one per port or bridge
@@ -243,8 +245,8 @@ function checkBusNrOverlap(ctx: RuleContext): void {
     if (b + children <= limit) continue;
     const room = limit - children;
     const clash = next ? `but ${describe(next)} starts at busNr ${busNrOf(next)}` : `beyond the last bus number ${MAX_PCI_BUS_NUMBER}`;
-    report(ctx, 'controller-busnr-overlap', 'error', valueSpan(e.busNr!.attr),
-      `${cap(describe(e))} needs bus numbers ${b}–${b + children} (its own bus and ${children} for the ports and bridges below it), ${clash}. Lower this busNr to ${room} or less, keeping clear of the buses below it.`,
+    report(ctx, 'controller-busnr-overlap', 'warning', valueSpan(e.busNr!.attr),
+      `${cap(describe(e))} needs bus numbers ${b}–${b + children} (its own bus and ${children} for the ports and bridges below it), ${clash}. libvirt and QEMU accept this, but the guest firmware runs out of bus numbers and devices below it may stay invisible to the guest. Lower this busNr to ${room} or less, keeping clear of the buses below it.`,
       {
         related: next ? [{ ...valueSpan(next.busNr!.attr), message: `busNr of ${describe(next)}` }] : undefined,
         data: { index: e.index, busNr: b, needed: children + 1, limit },
@@ -255,8 +257,8 @@ function checkBusNrOverlap(ctx: RuleContext): void {
   if (onRoot < busNrOf(lowest)) return;
   const root = m.pciControllers.get(0);
   const rootName = root && isRoot(root) ? root.model!.value! : undefined;
-  report(ctx, 'controller-busnr-overlap', 'error', valueSpan(lowest.busNr!.attr),
-    `The root bus${rootName ? ` (${rootName})` : ''} needs bus numbers 0–${onRoot} for itself and the ${onRoot} ports and bridges below it, which reaches busNr ${busNrOf(lowest)} of ${describe(lowest)}. Give the expanders busNr values above ${onRoot}, counting down from 254.`,
+  report(ctx, 'controller-busnr-overlap', 'warning', valueSpan(lowest.busNr!.attr),
+    `The root bus${rootName ? ` (${rootName})` : ''} needs bus numbers 0–${onRoot} for itself and the ${onRoot} ports and bridges below it, which reaches busNr ${busNrOf(lowest)} of ${describe(lowest)}. libvirt and QEMU accept this, but the guest firmware runs out of bus numbers and devices may stay invisible to the guest. Give the expanders busNr values above ${onRoot}, counting down from 254.`,
     {
       related: root && rootName ? [{ ...nameSpan(root.el), message: `${rootName}, index 0` }] : undefined,
       data: { index: lowest.index, busNr: busNrOf(lowest), needed: onRoot + 1, limit: busNrOf(lowest) - 1 },

@@ -12,7 +12,7 @@ import type { XmlAttribute, XmlElement } from '../xml/nodes';
 import type { Controller, DomainModel, Iommu } from '../domain/model';
 import { parseLibvirtInt } from '../domain/model';
 import {
-  ATTRIBUTE_MISSPELLINGS, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PROPOSAL_IOMMU_MODELS,
+  ATTRIBUTE_MISSPELLINGS, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PROPOSAL_IOMMU_MODELS, attributeValueFor,
   type IommuModelInfo, type ValueKind,
 } from '../domain/catalog';
 import { definiteMachine, hasAcpi, type MachineFamily } from '../domain/machine';
@@ -215,7 +215,7 @@ function checkDriver(ctx: RuleContext, f: IommuFacts): void {
         { data: { attribute: name, model: info.name } });
       continue;
     }
-    checkValue(ctx, a, name, spec.value);
+    checkValue(ctx, a, name, attributeValueFor(spec, info.name));
     if (spec.needsPciBus && !hasPciBus) {
       const suggested = unclaimedExpander(ctx.model);
       const example = suggested !== undefined ? ` (here probably pciBus='${suggested.index}', the pcie-expander-bus with index ${suggested.index})` : '';

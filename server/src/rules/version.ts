@@ -10,7 +10,7 @@
 import type { XmlAttribute, XmlElement } from '../xml/nodes';
 import { attr, child } from '../xml/query';
 import {
-  ATTRIBUTE_MISSPELLINGS, FEATURE_SINCE, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PCI_CONTROLLER_MODELS, compareVersions,
+  ATTRIBUTE_MISSPELLINGS, FEATURE_SINCE, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PCI_CONTROLLER_MODELS, attributeSinceFor, compareVersions,
 } from '../domain/catalog';
 import { normalizeVersion } from '../service/settings';
 import type { Finding, RuleFamily } from './types';
@@ -49,7 +49,7 @@ export const versionRules: RuleFamily = {
         if (!has(IOMMU_DRIVER_ATTRIBUTES, name)) continue;
         // An attribute that does not belong to the model is the iommu family's business.
         if (info && !info.attributes.includes(name)) continue;
-        check(IOMMU_DRIVER_ATTRIBUTES[name].since, name, attrName(a), `iommu-driver:${name}`);
+        check(attributeSinceFor(IOMMU_DRIVER_ATTRIBUTES[name], model), name, attrName(a), `iommu-driver:${name}`);
       }
       const granule = child(i.driver, 'granule');
       if (granule) check(FEATURE_SINCE.iommuGranule.since, FEATURE_SINCE.iommuGranule.label, nameOf(granule), 'iommuGranule');
