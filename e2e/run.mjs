@@ -3,7 +3,7 @@
  * End-to-end suite: the packaged extension in a real VS Code (code-server),
  * driven through headless Chromium like a person would. Two sessions, each a
  * fresh code-server with its own user settings:
- *   host     a fixture Grace host with three SMMUv3 (grace-2smmu),
+ *   host     a fixture Grace host with three SMMUv3 (grace-3smmu),
  *   no-host  a machine without class/iommu (vm-no-iommu).
  * Each step saves a screenshot to test-results/e2e/; a failing step also
  * saves one and prints the end of code-server's and the extension's logs.
@@ -46,7 +46,7 @@ const README_IMAGES = {
 
 /** The sessions: which fixture host each one's user settings point at. */
 const SESSIONS = [
-  { name: 'host', host: 'grace-2smmu' },
+  { name: 'host', host: 'grace-3smmu' },
   { name: 'no-host', host: 'vm-no-iommu' },
 ];
 

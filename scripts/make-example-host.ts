@@ -1,9 +1,9 @@
 /**
- * Writes the grace-2smmu host snapshot used by the examples and the tests:
+ * Writes the grace-3smmu host snapshot used by the examples and the tests:
  *
  *   node --import tsx scripts/make-example-host.ts
  *
- * It builds the `grace-2smmu` fixture tree (scripts/make-host-fixtures.mjs)
+ * It builds the `grace-3smmu` fixture tree (scripts/make-host-fixtures.mjs)
  * in a temporary directory, reads it with the real sysfs reader using the
  * test pci.ids, and pins everything that would vary between runs (source
  * root, host name, read time), so the output only changes when the reader,
@@ -20,18 +20,18 @@ import { readSysfsTopology } from '../server/src/host/sysfs';
 const repo = path.join(__dirname, '..');
 
 export const EXAMPLE_HOST_FILES = [
-  path.join(repo, 'examples', 'hosts', 'grace-2smmu.json'),
-  path.join(repo, 'test', 'fixtures', 'hosts', 'grace-2smmu.json'),
+  path.join(repo, 'examples', 'hosts', 'grace-3smmu.json'),
+  path.join(repo, 'test', 'fixtures', 'hosts', 'grace-3smmu.json'),
 ];
 
-/** The snapshot text for the grace-2smmu example host. */
+/** The snapshot text for the grace-3smmu example host. */
 export async function buildExampleHostSnapshot(): Promise<string> {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'grace-2smmu-'));
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'grace-3smmu-'));
   try {
-    execFileSync(process.execPath, [path.join(repo, 'scripts', 'make-host-fixtures.mjs'), tmp, 'grace-2smmu']);
-    const t = await readSysfsTopology(path.join(tmp, 'grace-2smmu'), {
+    execFileSync(process.execPath, [path.join(repo, 'scripts', 'make-host-fixtures.mjs'), tmp, 'grace-3smmu']);
+    const t = await readSysfsTopology(path.join(tmp, 'grace-3smmu'), {
       pciIdsPaths: [path.join(repo, 'test', 'fixtures', 'pci.ids')],
-      hostname: 'grace-2smmu',
+      hostname: 'grace-3smmu',
     });
     return serializeTopology({ ...t, source: { kind: 'sysfs', root: '/sys' }, readAt: '2026-01-01T00:00:00.000Z' });
   } finally {

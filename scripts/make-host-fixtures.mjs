@@ -75,7 +75,7 @@ export const HOSTS = {
       { bdf: '0019:01:00.0', ...GPU_B200, numa: 1, iommu: 'smmu3.0x0000000036000000', group: 23, driver: 'vfio-pci' },
     ],
   },
-  'grace-2smmu': {
+  'grace-3smmu': {
     iommus: [smmu(0x12000000, 4), smmu(0x16000000, 8), smmu(0x36000000, 9)],
     devices: [
       { bdf: '0001:01:00.0', ...NVME, numa: 0, iommu: 'smmu3.0x0000000012000000', group: 3, driver: 'nvme' },

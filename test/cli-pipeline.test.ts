@@ -23,7 +23,7 @@ import { artifactLocation } from '../server/src/cli/sarif';
 
 const ROOT = path.join(__dirname, '..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
-const FIXTURE_HOST = path.join(__dirname, 'fixtures', 'hosts', 'grace-2smmu.json');
+const FIXTURE_HOST = path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json');
 
 // ---------------------------------------------------------------- generator
 

@@ -26,7 +26,7 @@ import { Checker, SCHEMA_BATCH, type CheckJob, type CheckSetup } from '../server
 import { checkInWorkers, workersAvailable } from '../server/src/cli/workers';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'schema');
-const FIXTURE_HOST = path.join(__dirname, 'fixtures', 'hosts', 'grace-2smmu.json');
+const FIXTURE_HOST = path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json');
 const HAVE_SCHEMAS = hasDomainSchema(DEFAULT_SCHEMA_DIR);
 const SKIP_SCHEMAS = `${path.join(DEFAULT_SCHEMA_DIR, 'domain.rng')} is absent, so libvirt's grammar cannot be run: scripts/install-test-deps.sh installs it`;
 const fixtureFiles = readdirSync(FIXTURES).filter((f) => f.endsWith('.xml')).sort();

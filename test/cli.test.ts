@@ -17,7 +17,7 @@ const brokenFile = path.join(dir, 'broken.xml');
 const cleanFile = path.join(dir, 'clean.xml');
 writeFileSync(brokenFile, BROKEN);
 writeFileSync(cleanFile, CLEAN);
-const HOST = path.join(__dirname, 'fixtures', 'hosts', 'grace-2smmu.json');
+const HOST = path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json');
 
 async function run(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
   let out = '', err = '';

@@ -12,7 +12,7 @@ import { armDomain, atCursor, loadHost, parse, service } from './helpers';
 import { devices, expander, hostdev, PCIE_ROOT, rootPort } from './fixtures/domains';
 import type { HostTopology } from '../server/src/host/types';
 
-const HOST = loadHost('grace-2smmu');
+const HOST = loadHost('grace-3smmu');
 
 interface Offered {
   label: string;

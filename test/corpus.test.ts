@@ -47,7 +47,7 @@ describe('no false alarms', () => {
     });
   }
 
-  const host = loadHost('grace-2smmu');
+  const host = loadHost('grace-3smmu');
   for (const f of CLEAN_EXAMPLES) {
     test(`examples/${f}: no findings at all against its host`, () => {
       const text = readFileSync(path.join(repoRoot, 'examples', f), 'utf8');

@@ -1,6 +1,6 @@
 /**
  * The bundled examples (examples/*.xml) against the bundled host snapshot
- * (examples/hosts/grace-2smmu.json), as the README's main command checks
+ * (examples/hosts/grace-3smmu.json), as the README's main command checks
  * them. Each file's exact findings from the smmu-map and nested-proposal
  * families are listed here; with every registered family, no finding may
  * appear beyond the ones the example's top comment describes.
@@ -16,7 +16,7 @@ import { smmuMappingRules } from '../server/src/rules/smmuMapping';
 import { nestedProposalRules } from '../server/src/rules/nestedProposal';
 
 const EXAMPLES = path.join(__dirname, '..', 'examples');
-const HOST_FILE = path.join(EXAMPLES, 'hosts', 'grace-2smmu.json');
+const HOST_FILE = path.join(EXAMPLES, 'hosts', 'grace-3smmu.json');
 
 function exampleHost(): HostTopology {
   const r = parseSnapshot(readFileSync(HOST_FILE, 'utf8'), HOST_FILE);
@@ -75,7 +75,18 @@ describe('bundled examples', () => {
   }
 
   test('the bundled snapshot is the same topology as the test fixture', () => {
-    const fixture = parseSnapshot(readFileSync(path.join(__dirname, 'fixtures', 'hosts', 'grace-2smmu.json'), 'utf8'), 'fixture').topology!;
+    const fixture = parseSnapshot(readFileSync(path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json'), 'utf8'), 'fixture').topology!;
     assert.deepEqual({ iommus: host.iommus, pciDevices: host.pciDevices }, { iommus: fixture.iommus, pciDevices: fixture.pciDevices });
+  });
+
+  test('every bundled host snapshot is named for the SMMUv3 count it holds (grace-3smmu.json: three)', () => {
+    for (const dir of [path.join(EXAMPLES, 'hosts'), path.join(__dirname, 'fixtures', 'hosts')]) {
+      for (const f of readdirSync(dir).filter((n) => /-\d+smmu\.json$/.test(n))) {
+        const t = parseSnapshot(readFileSync(path.join(dir, f), 'utf8'), f).topology!;
+        const smmus = t.iommus.filter((i) => i.kind === 'smmuv3').length;
+        assert.equal(f, f.replace(/\d+smmu\.json$/, `${smmus}smmu.json`), `${dir}/${f} holds ${smmus} SMMUv3`);
+      }
+    }
+    assert.ok(readdirSync(path.join(EXAMPLES, 'hosts')).includes('grace-3smmu.json'));
   });
 });

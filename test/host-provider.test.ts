@@ -12,7 +12,7 @@ import { findDevice } from '../server/src/host/queries';
 import type { HostTopology } from '../server/src/host/types';
 import { buildSysfsFixtures, hostSnapshotPath, PCI_IDS, useTempDir } from './helpers';
 
-const GRACE_2SMMU = hostSnapshotPath('grace-2smmu');
+const GRACE_3SMMU = hostSnapshotPath('grace-3smmu');
 const tmp = useTempDir('host-provider-');
 
 /** A topology whose only distinguishing mark is its note. */
@@ -82,8 +82,8 @@ describe('settings', () => {
   });
 
   test('a bad snapshot after a settings change is not hidden behind the old host', async () => {
-    const p = new HostTopologyProvider({ snapshot: GRACE_2SMMU });
-    assert.equal((await p.get())?.hostname, 'grace-2smmu');
+    const p = new HostTopologyProvider({ snapshot: GRACE_3SMMU });
+    assert.equal((await p.get())?.hostname, 'grace-3smmu');
     const missing = path.join(tmp(), 'missing.json');
     p.configure({ snapshot: missing });
     assert.equal(await p.get(), undefined);
@@ -95,7 +95,7 @@ describe('settings', () => {
 describe('failures', () => {
   test('a snapshot that turns bad keeps the previous good topology, and recovers', async () => {
     const file = path.join(mkdtempSync(path.join(tmp(), 'snap-')), 'host.json');
-    const good = readFileSync(GRACE_2SMMU, 'utf8');
+    const good = readFileSync(GRACE_3SMMU, 'utf8');
     writeFileSync(file, good);
     const p = new HostTopologyProvider({ snapshot: file });
     const first = await p.get();
@@ -108,7 +108,7 @@ describe('failures', () => {
     assert.equal(p.lastError, error);
     assert.deepEqual(p.notes, [`${error} Still using the copy loaded earlier (read at 2026-01-01T00:00:00.000Z).`]);
 
-    writeFileSync(file, good.replace('"hostname": "grace-2smmu"', '"hostname": "renamed"'));
+    writeFileSync(file, good.replace('"hostname": "grace-3smmu"', '"hostname": "renamed"'));
     assert.equal((await p.refresh())?.hostname, 'renamed');
     assert.deepEqual([p.lastError, p.notes], [undefined, []]);
   });

@@ -13,7 +13,7 @@ import type { HostTopology } from '../server/src/host/types';
 import { buildExampleHostSnapshot, EXAMPLE_HOST_FILES } from '../scripts/make-example-host';
 import { buildSysfsFixtures, hostSnapshotPath, PCI_IDS, useTempDir } from './helpers';
 
-const GRACE_2SMMU = hostSnapshotPath('grace-2smmu');
+const GRACE_3SMMU = hostSnapshotPath('grace-3smmu');
 const tmp = useTempDir('host-snapshot-', (dir) => buildSysfsFixtures(dir, 'grace-blackwell'));
 
 /** The message JSON.parse gives for `text` on this Node version (they differ between versions). */
@@ -106,7 +106,7 @@ describe('serializeTopology', () => {
   });
 });
 
-describe('the grace-2smmu example host', () => {
+describe('the grace-3smmu example host', () => {
   test('examples/hosts and test/fixtures/hosts are what scripts/make-example-host.ts writes', async () => {
     const expected = await buildExampleHostSnapshot();
     for (const f of EXAMPLE_HOST_FILES) {
@@ -115,9 +115,9 @@ describe('the grace-2smmu example host', () => {
   });
 
   test('answers the questions the checks ask', async () => {
-    const r = await loadSnapshot(GRACE_2SMMU);
+    const r = await loadSnapshot(GRACE_3SMMU);
     const t = r.topology!;
-    assert.deepEqual(t.source, { kind: 'snapshot', file: GRACE_2SMMU, hostname: 'grace-2smmu' });
+    assert.deepEqual(t.source, { kind: 'snapshot', file: GRACE_3SMMU, hostname: 'grace-3smmu' });
     assert.equal(isArmSmmuHost(t), true);
     assert.deepEqual(
       smmuv3s(t).map((i) => [i.name, i.platformDevice, i.devices]),
@@ -170,7 +170,7 @@ describe('parseSnapshot', () => {
   });
 
   test('not JSON, empty, truncated', () => {
-    const good = readFileSync(GRACE_2SMMU, 'utf8');
+    const good = readFileSync(GRACE_3SMMU, 'utf8');
     const truncated = good.slice(0, 200);
     assert.deepEqual(
       [parseSnapshot('hello', 'h.json'), parseSnapshot('', 'h.json'), parseSnapshot('  \n', 'h.json'), parseSnapshot(truncated, 'h.json')],
@@ -248,7 +248,7 @@ describe('parseSnapshot', () => {
 
 describe('loadSnapshot', () => {
   test('a good file', async () => {
-    const r = await loadSnapshot(GRACE_2SMMU);
+    const r = await loadSnapshot(GRACE_3SMMU);
     assert.equal(r.error, undefined);
     assert.equal(r.topology?.pciDevices.length, 3);
   });
@@ -256,7 +256,7 @@ describe('loadSnapshot', () => {
   test('missing file, a directory, a truncated file', async () => {
     const dir = mkdtempSync(path.join(tmp(), 'files-'));
     const truncated = path.join(dir, 'truncated.json');
-    const text = readFileSync(GRACE_2SMMU, 'utf8').slice(0, 321);
+    const text = readFileSync(GRACE_3SMMU, 'utf8').slice(0, 321);
     writeFileSync(truncated, text);
     mkdirSync(path.join(dir, 'adir'));
     assert.deepEqual(
@@ -279,7 +279,7 @@ describe('loadSnapshot', () => {
       return;
     }
     const file = path.join(mkdtempSync(path.join(tmp(), 'perm-')), 'host.json');
-    writeFileSync(file, readFileSync(GRACE_2SMMU));
+    writeFileSync(file, readFileSync(GRACE_3SMMU));
     chmodSync(file, 0o000);
     assert.deepEqual(await loadSnapshot(file), { error: `Host snapshot ${file} cannot be read: permission denied.` });
   });

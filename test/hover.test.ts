@@ -11,7 +11,7 @@ import { devices, expander, hostdev, PCIE_ROOT, rootPort, vsmmu } from './fixtur
 import type { HostTopology } from '../server/src/host/types';
 import { IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS } from '../server/src/domain/catalog';
 
-const HOST = loadHost('grace-2smmu');
+const HOST = loadHost('grace-3smmu');
 
 /** Hover at the `|` of `marked`: the text its range covers and its markdown, or null. */
 function hoverAt(marked: string, host?: HostTopology): { covers: string; value: string } | null {
@@ -101,7 +101,7 @@ describe('host SMMU names', () => {
         'Devices behind it:',
         '- `0009:01:00.0` NVIDIA Corporation GH100 [H100] (10de:2342) (driver vfio-pci, NUMA node 0)',
         '',
-        '_Source: snapshot grace-2smmu.json, host grace-2smmu._',
+        '_Source: snapshot grace-3smmu.json, host grace-3smmu._',
       ].join('\n'),
     });
   });
@@ -109,7 +109,7 @@ describe('host SMMU names', () => {
   test('a name the host does not have', () => {
     assert.deepEqual(hoverAt(nested('smmu3.0x0000000016|000001'), HOST), {
       covers: 'smmu3.0x0000000016000001',
-      value: '**Host SMMU `smmu3.0x0000000016000001`**\n\nNot found on this host (source: snapshot grace-2smmu.json, host grace-2smmu).',
+      value: '**Host SMMU `smmu3.0x0000000016000001`**\n\nNot found on this host (source: snapshot grace-3smmu.json, host grace-3smmu).',
     });
   });
 
@@ -140,7 +140,7 @@ describe('hostdev source address', () => {
         '- IOMMU group: 19',
         '- Behind IOMMU `smmu3.0x0000000016000000` (`arm-smmu-v3.8.auto`)',
         '',
-        '_Source: snapshot grace-2smmu.json, host grace-2smmu._',
+        '_Source: snapshot grace-3smmu.json, host grace-3smmu._',
       ].join('\n'),
     });
   });
@@ -152,7 +152,7 @@ describe('hostdev source address', () => {
 
   test('a device the host does not have; an incomplete address', () => {
     assert.equal(hoverAt(at("<address domain='0x0009' bus='0x01'", "<address domain='0x0009' bus='0x0|7'"), HOST)?.value,
-      '**Host device `0009:07:00.0`**\n\nNot a PCI device on this host (source: snapshot grace-2smmu.json, host grace-2smmu).');
+      '**Host device `0009:07:00.0`**\n\nNot a PCI device on this host (source: snapshot grace-3smmu.json, host grace-3smmu).');
     assert.deepEqual(missing(hoverAt(at("<address domain='0x0009' bus='0x01' slot='0x00'", "<address domain='0x0009' bus='0x01' sl|ot='zz'"), HOST)?.value,
       ['incomplete or malformed']), []);
   });

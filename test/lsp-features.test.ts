@@ -29,7 +29,7 @@ function at(lineHint: string, needle: string, delta = 0): { line: number; charac
 
 test('LSP features: diagnostics, completion, hover, quick fix, definition, references, rename and symbols through the server', async () => {
   const client = await startClient({
-    initializationOptions: { host: { snapshot: path.join(root, 'examples', 'hosts', 'grace-2smmu.json') }, schema: { enable: false } },
+    initializationOptions: { host: { snapshot: path.join(root, 'examples', 'hosts', 'grace-3smmu.json') }, schema: { enable: false } },
   });
   try {
     await client.open(uri, text, 1);

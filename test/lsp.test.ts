@@ -95,7 +95,7 @@ test('LSP: the schema verdict follows our own diagnostics for the same version',
     t.skip('libvirt schemas not found in /usr/share/libvirt/schemas: run scripts/install-test-deps.sh');
     return;
   }
-  const client = await startClient({ initializationOptions: { host: { snapshot: path.join(__dirname, 'fixtures', 'hosts', 'grace-2smmu.json') } } });
+  const client = await startClient({ initializationOptions: { host: { snapshot: path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json') } } });
   try {
     const uri = 'file:///domains/typo.xml';
     const text = readFileSync(path.join(__dirname, 'fixtures', 'schema', 'invalid-disk-type-typo.xml'), 'utf8');

@@ -22,7 +22,7 @@ const SERVER = path.join(ROOT, 'dist', 'server.js');
 const SCRIPT = path.join(__dirname, 'neovim', 'lsp.lua');
 /** The configuration docs/editors.md gives Neovim users; the script loads it as a user's init would. */
 const CONFIG = path.join(__dirname, 'neovim', 'config.lua');
-const SNAPSHOT = path.join(__dirname, 'fixtures', 'hosts', 'grace-2smmu.json');
+const SNAPSHOT = path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json');
 
 /** "NVIM v0.7.2", or undefined when nvim is not on PATH. */
 function nvimVersion(): string | undefined {
@@ -128,7 +128,7 @@ function runNeovim(): Promise<NeovimResult> {
 test('Neovim: diagnostics for a broken domain arrive through the built-in LSP client, checked against the host snapshot', { skip: SKIP }, async () => {
   const r = await runNeovim();
   assert.deepEqual(r.errors, []);
-  assert.deepEqual(r.hostStatus && [r.hostStatus.text, r.hostStatus.kind, r.hostStatus.smmuCount], ['3 host SMMUs · snapshot: grace-2smmu.json', 'snapshot', 3]);
+  assert.deepEqual(r.hostStatus && [r.hostStatus.text, r.hostStatus.kind, r.hostStatus.smmuCount], ['3 host SMMUs · snapshot: grace-3smmu.json', 'snapshot', 3]);
   // schema-* findings depend on whether libvirt's schemas are installed here; they have their own tests.
   const found = (r.diagnostics?.diagnostics ?? []).filter((d) => !String(d.code).startsWith('schema-'))
     .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character)

@@ -59,7 +59,7 @@ function xmlFilesIn(dir: string): string[] {
   return out.sort();
 }
 
-const graceHost = loadHost('grace-2smmu');
+const graceHost = loadHost('grace-3smmu');
 const benchHost = generateHost({ smmus: 16, devices: 300 });
 
 /** Multi-byte text (a 4-byte emoji is two UTF-16 units, CJK one each) before the elements at fault. */
@@ -410,7 +410,7 @@ async function storm(client: TestClient, steps: number, rng: Rng, base: string):
 }
 
 test(`robustness over LSP: a didChange storm with interleaved requests (seed ${SEED})`, { timeout: 60_000 }, async () => {
-  const client = await startClient({ initializationOptions: { host: { snapshot: path.join(__dirname, 'fixtures', 'hosts', 'grace-2smmu.json') } } });
+  const client = await startClient({ initializationOptions: { host: { snapshot: path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json') } } });
   try {
     const rng = makeRng(SEED ^ 0x5eed);
     const base = generateDomain({ targetBytes: 20000, host: graceHost, seed: SEED }).text;

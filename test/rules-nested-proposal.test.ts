@@ -2,7 +2,7 @@
  * Rule family `nested-proposal`: the RFC-era syntax (`model='nestedSmmuv3'`,
  * `<nestedSmmuv3>` naming host SMMUs). For each code a document that
  * triggers it and one that does not, plus a whole finding. Host: the
- * grace-2smmu fixture (0009:01:00.0 behind smmu3.0x0000000016000000,
+ * grace-3smmu fixture (0009:01:00.0 behind smmu3.0x0000000016000000,
  * 0019:01:00.0 behind smmu3.0x0000000036000000).
  */
 import { describe, test } from 'node:test';
@@ -11,7 +11,7 @@ import { armDomain, findingList, findingsOf, loadHost } from './helpers';
 import { nestedProposalRules } from '../server/src/rules/nestedProposal';
 import type { HostTopology } from '../server/src/host/types';
 
-const grace = loadHost('grace-2smmu');
+const grace = loadHost('grace-3smmu');
 const rules = [nestedProposalRules];
 /** Findings of this family; `null` checks without any host topology. */
 const check = (text: string, host: HostTopology | null = grace): string[] => findingsOf(text, { host: host ?? undefined, rules });

@@ -2,7 +2,7 @@
  * Rule family `smmu-map`: for each code a document that triggers it and one
  * that does not, compared as `code @ covered text`, plus whole findings
  * (message, related information, data) where quick fixes depend on them.
- * The host is the grace-2smmu fixture: 0009:01:00.0 behind
+ * The host is the grace-3smmu fixture: 0009:01:00.0 behind
  * smmu3.0x0000000016000000, 0019:01:00.0 behind smmu3.0x0000000036000000,
  * 0001:01:00.0 behind smmu3.0x0000000012000000.
  */
@@ -16,8 +16,8 @@ import { readDomain } from '../server/src/domain/model';
 import { parseXml } from '../server/src/xml/parser';
 import type { HostTopology } from '../server/src/host/types';
 
-const grace = loadHost('grace-2smmu');
-const GRACE_FILE = path.join(__dirname, 'fixtures', 'hosts', 'grace-2smmu.json');
+const grace = loadHost('grace-3smmu');
+const GRACE_FILE = path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json');
 const rules = [smmuMappingRules];
 /** Findings of this family; `null` checks without any host topology. */
 const check = (text: string, host: HostTopology | null = grace): string[] => findingsOf(text, { host: host ?? undefined, rules });
@@ -327,7 +327,7 @@ describe('smmu-map-host-device-missing and -no-smmu', () => {
     const text = armDomain(lines(pxb(1, 252, 1), rootPort(2, 1, 0), hostdev('0x0005', '0x02'), vsmmu(1, true)));
     assert.deepEqual(check(text), ['smmu-map-host-device-missing @ address']);
     const [f] = findingList(text, { host: grace, rules });
-    assert.equal(f.message, 'No PCI device 0005:01:00.0 on host grace-2smmu: check the source address (`lspci -D` on the host lists the devices), or load the topology of the host this domain runs on.');
+    assert.equal(f.message, 'No PCI device 0005:01:00.0 on host grace-3smmu: check the source address (`lspci -D` on the host lists the devices), or load the topology of the host this domain runs on.');
     assert.deepEqual(f.data, { hostdev: 0, bdf: '0005:01:00.0' });
   });
 
@@ -335,7 +335,7 @@ describe('smmu-map-host-device-missing and -no-smmu', () => {
     const text = armDomain(lines(pxb(1, 252, 1), rootPort(2, 1, 0), hostdev('0x0002', '0x02'), vsmmu(1, true)));
     assert.deepEqual(check(text, withExtra), ['smmu-map-host-device-no-smmu @ address']);
     const [f] = findingList(text, { host: withExtra, rules });
-    assert.match(f.message, /^0002:01:00\.0 \(8086:1572\) is behind no IOMMU on host grace-2smmu/);
+    assert.match(f.message, /^0002:01:00\.0 \(8086:1572\) is behind no IOMMU on host grace-3smmu/);
   });
 
   test('the same device in a domain without smmuv3: silent; a known device: silent', () => {

@@ -61,7 +61,7 @@ const TWO_GPUS = devices(ROOT, PXB1, PXB2, RP3, RP4, GPU_A, GPU_B, NIC, IOMMU1, 
 test('two GPUs behind two expanders, with the host known: complete symbols', () => {
   const text = armDomain(TWO_GPUS);
   const H100 = 'NVIDIA Corporation GH100 [H100] (10de:2342)';
-  assert.deepEqual(symbolsOf(text, loadHost('grace-2smmu')), [
+  assert.deepEqual(symbolsOf(text, loadHost('grace-3smmu')), [
     symbolFor(text, ROOT, 'pcie-root (index 0)', SymbolKind.Module, undefined, [
       symbolFor(text, PXB1, 'pcie-expander-bus (index 1)', SymbolKind.Package, 'busNr 252, vSMMU accel=on, host smmu3.0x0000000016000000', [
         symbolFor(text, RP3, 'pcie-root-port (index 3)', SymbolKind.Interface, undefined, [
@@ -105,7 +105,7 @@ test('hostdevs of two host SMMUs under one expander show both SMMUs', () => {
     </hostdev>`;
   const text = armDomain(devices(ROOT, PXB1, RP3, GPU_A, mixed, IOMMU1));
   const H100 = 'NVIDIA Corporation GH100 [H100] (10de:2342)';
-  assert.deepEqual(symbolsOf(text, loadHost('grace-2smmu')).map(shape), [
+  assert.deepEqual(symbolsOf(text, loadHost('grace-3smmu')).map(shape), [
     ['pcie-root (index 0)', undefined, SymbolKind.Module, [
       ['pcie-expander-bus (index 1)', 'busNr 252, vSMMU accel=on, host smmu3.0x0000000016000000 + smmu3.0x0000000036000000', SymbolKind.Package, [
         ['pcie-root-port (index 3)', undefined, SymbolKind.Interface, [
@@ -135,7 +135,7 @@ test('the group outside the tree: dangling addresses, unplaced PCI hostdevs, det
   const text = armDomain(devices(ROOT, DETACHED, UNDER_DETACHED, USB, DANGLING, NO_BUS, UNPLACED, CONSOLE));
   const devicesStart = text.indexOf('<devices>');
   const devicesEl = text.slice(devicesStart, text.indexOf('</devices>') + '</devices>'.length);
-  const host = loadHost('grace-2smmu');
+  const host = loadHost('grace-3smmu');
   assert.deepEqual(symbolsOf(text, host), [
     symbolFor(text, ROOT, 'pcie-root (index 0)', SymbolKind.Module),
     symbolFor(text, devicesEl, 'Outside the PCI tree', SymbolKind.Namespace, undefined, [

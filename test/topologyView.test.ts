@@ -18,7 +18,7 @@ import * as protocol from '../client/src/protocol';
 import { COMMANDS, DOMAIN_SEEN_KEY, TOPOLOGY_VIEW_ID } from '../client/src/contributions';
 import { looksLikeDomain } from '../client/src/documents';
 
-const GRACE = loadHost('grace-2smmu');
+const GRACE = loadHost('grace-3smmu');
 const SMMU_A = 'smmu3.0x0000000012000000'; // the NVMe disk's
 const SMMU_B = 'smmu3.0x0000000016000000'; // GPU 0009:01:00.0
 const SMMU_C = 'smmu3.0x0000000036000000'; // GPU 0019:01:00.0
@@ -124,7 +124,7 @@ function compact(v: TopologyView | null): Loose | null {
   };
 }
 
-const GRACE_SOURCE = '3 host SMMUs · snapshot grace-2smmu.json, host grace-2smmu';
+const GRACE_SOURCE = '3 host SMMUs · snapshot grace-3smmu.json, host grace-3smmu';
 
 const unusedSmmuA = {
   name: SMMU_A, platformDevice: 'arm-smmu-v3.4.auto', expanders: [], devices: [], unused: true, unassigned: [NVME], problems: [],
@@ -200,7 +200,7 @@ test('topology view: emulated devices behind an accelerated vSMMU, unbound expan
       {
         kind: 'hostdev', label: '0042:00:00.0', bdf: '0042:00:00.0', where: 'no guest PCI address (libvirt puts it on pcie-root)',
         range: elementAt(ASSORTED, 'hostdev', 3), problems: ['warning smmu-map-uncovered', 'warning smmu-map-host-device-missing'],
-        reason: 'no PCI device 0042:00:00.0 on host grace-2smmu',
+        reason: 'no PCI device 0042:00:00.0 on host grace-3smmu',
       },
       {
         kind: 'hostdev', label: 'hostdev (incomplete source address)', where: 'its bus (index 9) names no controller',
@@ -350,7 +350,7 @@ test('topology tree: groups for unmatched devices and unbound expanders; a probl
   assert.deepEqual(tree.problemCount, 6);
   assert.deepEqual(tree.nodes.slice(3).map(outline), [
     ['Devices without a host SMMU', '2', 'warning/warning', null, [
-      ['0042:00:00.0', 'no PCI device 0042:00:00.0 on host grace-2smmu · no guest PCI address (libvirt puts it on pcie-root)', 'warning/warning', elementAt(ASSORTED, 'hostdev', 3), []],
+      ['0042:00:00.0', 'no PCI device 0042:00:00.0 on host grace-3smmu · no guest PCI address (libvirt puts it on pcie-root)', 'warning/warning', elementAt(ASSORTED, 'hostdev', 3), []],
       ['hostdev (incomplete source address)', 'the source address is incomplete or malformed · its bus (index 9) names no controller', 'warning/warning', elementAt(ASSORTED, 'hostdev', 4), []],
     ]],
     ['Expanders serving no host SMMU', '1', 'type-hierarchy', null, [
