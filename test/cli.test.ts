@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { main, type Io } from '../server/src/cli/main';
@@ -72,6 +72,27 @@ test('check: usage and I/O problems exit 2 with a message on stderr', async () =
   }
 });
 
+test('usage: no arguments print the usage on stderr and exit 2; --help prints it on stdout and exits 0', async () => {
+  const none = await run([]);
+  assert.deepEqual([none.code, none.out], [2, '']);
+  assert.match(none.err, /^Usage: libvirt-domain-xml <command>/);
+  for (const args of [['--help'], ['help'], ['check', '--help']]) {
+    const help = await run(args);
+    assert.deepEqual([help.code, help.err], [0, ''], args.join(' '));
+    assert.match(help.out, /^Usage: libvirt-domain-xml <command>/, args.join(' '));
+  }
+});
+
+test('check: an empty directory and a glob that matches nothing are both usage problems (exit 2), each named', async () => {
+  const empty = mkdtempSync(path.join(os.tmpdir(), 'ldx-cli-empty-'));
+  const dirRun = await run(['check', '--host', HOST, empty]);
+  assert.deepEqual([dirRun.code, dirRun.out], [2, '']);
+  assert.match(dirRun.err, new RegExp(`^libvirt-domain-xml: no \\*\\.xml files in ${empty}$`, 'm'));
+  const globRun = await run(['check', '--host', HOST, path.join(empty, '*.xml')]);
+  assert.deepEqual([globRun.code, globRun.out], [2, '']);
+  assert.match(globRun.err, /^libvirt-domain-xml: no files match '.*\*\.xml'$/m);
+});
+
 test('check: a snapshot that is not JSON is an I/O problem, not a crash', async () => {
   const bad = path.join(dir, 'bad.json');
   writeFileSync(bad, '{"version": 1, "iommus": [');
@@ -97,4 +118,20 @@ test('the bundled bin runs and prints its usage', () => {
   const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'dist', 'cli.js'), '--help'], { encoding: 'utf8' });
   assert.equal(r.status, 0);
   assert.match(r.stdout, /^Usage: libvirt-domain-xml <command>/);
+});
+
+test('check | head -1: a reader that goes away ends the bundled bin as SIGPIPE would, without a stack trace, in every format', async () => {
+  // 4 000 findings: far more output than a pipe buffers, so writing goes on after the reader left.
+  const many = path.join(dir, 'many-findings.xml');
+  writeFileSync(many, `<domain type='kvm'>\n${'  <x a=b/>\n'.repeat(4000)}</domain>\n`);
+  for (const format of ['text', 'json', 'sarif']) {
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'cli.js'), 'check', '--schema', 'off', '--host', HOST, '--format', format, many]);
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => { err += c; });
+    // Like `head -1`: read the first chunk, then close the pipe.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const [status, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+    assert.deepEqual({ status, signal }, { status: null, signal: 'SIGPIPE' }, `${format}: ${err}`);
+    assert.doesNotMatch(err, /EPIPE|Error|at /, format);
+  }
 });

@@ -22,7 +22,9 @@ export interface OptionSpec {
 export function parseArgs(argv: readonly string[], specs: Readonly<Record<string, OptionSpec>>): ParsedArgs {
   const [command, ...rest] = argv;
   const out: ParsedArgs = { command, options: new Map(), flags: new Set(), positionals: [] };
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { ...out, command: 'help' };
+  // No command at all is a usage error (the usage goes to standard error, exit 2); asking for help is not.
+  if (command === undefined) return { ...out, command: 'usage' };
+  if (command === '--help' || command === '-h' || command === 'help') return { ...out, command: 'help' };
   if (command === '--version' || command === '-V') return { ...out, command: 'version' };
   const spec = specs[command];
   if (!spec) throw new UsageError(`unknown command '${command}'`);

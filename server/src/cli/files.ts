@@ -9,6 +9,9 @@
  * also holds network or storage-pool XML can be checked as a whole. Files
  * named one by one are always checked.
  *
+ * A directory without any *.xml file, like a glob that matches no file, is
+ * a problem of the command line (exit 2), since it leaves nothing to check.
+ *
  * The result is sorted by path (code-unit order, not locale) and free of
  * duplicates, so output is the same on every machine and run.
  */
@@ -63,9 +66,12 @@ export async function expandInputs(args: readonly string[], cwd: string = proces
     }
     if (kind === 'file') { add({ path: arg, abs, discovered: false }); continue; }
     if (kind === 'dir') {
+      let xmlFiles = 0;
       await walk(abs, arg, Infinity, (rel, fileAbs) => {
-        if (rel.toLowerCase().endsWith('.xml')) add({ path: joinDisplay(arg, rel), abs: fileAbs, discovered: true });
+        if (rel.toLowerCase().endsWith('.xml')) { xmlFiles++; add({ path: joinDisplay(arg, rel), abs: fileAbs, discovered: true }); }
       }, problems);
+      // As a glob that matches nothing: an argument that gives nothing to check is a mistake in the command.
+      if (xmlFiles === 0) problems.push(`no *.xml files in ${arg}`);
       continue;
     }
     if (errCode === 'ENOENT' && hasMagic(arg)) {

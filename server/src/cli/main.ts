@@ -26,6 +26,7 @@ import { applySeverity, parseMaxWarnings, parseSeverity, verdict } from './thres
 import { formatSarif, type SarifOptions } from './sarif';
 import { parseRulesDoc, rulesMarkdown } from './rulesDoc';
 import { schemaStatus } from './schema';
+import { endQuietlyOnClosedPipe } from './closedPipe';
 import { DOMAIN_SCHEMA, hasDomainSchema } from '../schema/locate';
 
 const VERSION = '0.1.0';
@@ -82,7 +83,8 @@ Commands:
       --output FILE             Write the snapshot to FILE instead of standard output
 
 Reports are ordered by file path. Exit status: 0 no errors, 1 errors found (or more
-warnings than --max-warnings), 2 usage or I/O problem.
+warnings than --max-warnings), 2 usage or I/O problem (a directory without *.xml files
+and a glob that matches nothing are usage problems too).
 `;
 
 export interface Io {
@@ -107,6 +109,7 @@ class RunError extends Error {}
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   try {
     const args = parseArgs(argv, SPECS);
+    if (args.command === 'usage') { io.stderr(HELP); return 2; }
     if (args.command === 'help' || args.flags.has('--help')) { io.stdout(HELP); return 0; }
     if (args.command === 'version') { io.stdout(VERSION + '\n'); return 0; }
     if (args.command === 'host') return await hostCommand(args, io);
@@ -324,5 +327,6 @@ async function hostCommand(args: ParsedArgs, io: Io): Promise<number> {
 if (isCheckWorker()) {
   runWorker();
 } else if (require.main === module) {
+  endQuietlyOnClosedPipe();
   main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }
