@@ -47,7 +47,14 @@ const at = (from: string, to: string): string => {
   return xml.replace(from, to);
 };
 
-const LAYOUT_PHRASES = ['one vSMMU per host SMMU', 'one PCIe expander bus (`pxb-pcie`) per vSMMU', 'cannot be live-migrated', 'VFIO devices in general'];
+/** The nested-SMMU layout note, which only the `<iommu>` hover carries; the related items point there. */
+const LAYOUT_PHRASES = ['**Why one expander per vSMMU:**', 'each host SMMU in use gets one vSMMU', 'PCIe expander bus (`pxb-pcie`)', '**What it costs:**', 'cannot be live-migrated'];
+const POINTER = 'Why one expander per vSMMU, and what that costs: see the hover on `<iommu>`.';
+
+/** The layout note's phrases that `value` carries (none expected outside `<iommu>`). */
+function layoutPhrasesIn(value: string | undefined): string[] {
+  return LAYOUT_PHRASES.filter((p) => value?.includes(p));
+}
 
 describe('pciBus value', () => {
   test('the expander it selects, its busNr and NUMA node, and the devices below it', () => {
@@ -171,10 +178,16 @@ describe('IOMMU docs', () => {
     assert.deepEqual(problems, []);
   });
 
-  test('accel: what it does, its dependencies, and what the nested layout costs and why', () => {
+  test('accel: what it does, its dependencies, a pointer to the layout note, and what is known of its release', () => {
     const h = hoverAt(at("accel='on'", "acc|el='on'"));
     assert.equal(h?.covers, 'accel');
-    assert.deepEqual(missing(h?.value, ['nested mode', 'Needs `pciBus` (the pluggable form).', ...LAYOUT_PHRASES, '_Since libvirt 11.10.0 (not confirmed)._']), []);
+    assert.deepEqual(missing(h?.value, [
+      'nested mode', 'Needs `pciBus` (the pluggable form).', POINTER,
+      "_Since libvirt 11.10.0, as libvirt's release notes read (not tried on that release)._",
+      '[libvirt docs: iommu-devices](https://libvirt.org/formatdomain.html#iommu-devices)',
+    ]), []);
+    assert.deepEqual(layoutPhrasesIn(h?.value), []);
+    assert.ok(!h?.value.includes('not confirmed'));
   });
 
   test('an accel-only attribute names both dependencies', () => {
@@ -201,24 +214,31 @@ describe('IOMMU docs', () => {
     assert.deepEqual(problems, []);
   });
 
-  test('smmuv3 with accel carries the layout note; proposal and unknown models say what to write', () => {
-    assert.deepEqual(missing(hoverAt(at("<iommu model='smmuv3'>", "<iommu model='smmu|v3'>"))?.value, LAYOUT_PHRASES), []);
-    assert.deepEqual(missing(hoverAt(armDomain("    <iommu model='nestedSmmuv3|'/>"))?.value,
-      ['not in released libvirt', "<iommu model='smmuv3'><driver pciBus='N' accel='on'/></iommu>", ...LAYOUT_PHRASES]), []);
+  test('smmuv3 with accel points at the layout note; proposal and unknown models say what to write', () => {
+    const model = hoverAt(at("<iommu model='smmuv3'>", "<iommu model='smmu|v3'>"))?.value;
+    assert.deepEqual([missing(model, [POINTER]), layoutPhrasesIn(model)], [[], []]);
+    const proposal = hoverAt(armDomain("    <iommu model='nestedSmmuv3|'/>"))?.value;
+    assert.deepEqual(missing(proposal, ['not in released libvirt', "<iommu model='smmuv3'><driver pciBus='N' accel='on'/></iommu>", POINTER]), []);
+    assert.deepEqual(layoutPhrasesIn(proposal), []);
     assert.equal(hoverAt(armDomain("    <iommu model='foo|'/>"))?.value,
       '**Unknown IOMMU model `foo`**\n\nReleased libvirt knows `intel`, `smmuv3`, `virtio`, `amd`.');
   });
 
-  test('the <iommu> element, from its start and end tag: what this one is', () => {
+  test('the <iommu> element, from its start and end tag: what this one is, and the layout note (its one place)', () => {
     const start = hoverAt(at("<iommu model='smmuv3'>", "<io|mmu model='smmuv3'>"));
     const end = hoverAt(at('</iommu>', '</iomm|u>'));
     assert.deepEqual([start?.covers, end?.covers, start?.value === end?.value], ['iommu', 'iommu', true]);
     assert.deepEqual(missing(start?.value, [
-      '**`<iommu>`**',
-      'This one: a pluggable SMMUv3 on controller index 1 (`pcie-expander-bus`), accelerated by the host SMMU of the devices below it.',
+      '**`<iommu>`** — A pluggable SMMUv3 on controller index 1 (`pcie-expander-bus`), accelerated by the host SMMU of the devices below it.',
       ...LAYOUT_PHRASES,
-      '_Since libvirt 2.1.0._',
+      '[libvirt docs: iommu-devices](https://libvirt.org/formatdomain.html#iommu-devices)',
     ]), []);
+  });
+
+  test('an <iommu> without the nested form: the element text, this one, the release, no layout note', () => {
+    const h = hoverAt(armDomain("    <io|mmu model='virtio'/>"))?.value;
+    assert.deepEqual(missing(h, ['**`<iommu>`**', 'A virtual IOMMU for the guest.', 'This one: `virtio`, x86 Q35 or ARM virt.', '_Since libvirt 2.1.0._']), []);
+    assert.deepEqual(layoutPhrasesIn(h), []);
   });
 
   test('the <driver> element lists the model\'s attributes', () => {
@@ -228,9 +248,14 @@ describe('IOMMU docs', () => {
 });
 
 describe('PCI topology docs', () => {
-  test('pxb-pcie and pcie-expander-bus: what an expander is, with the layout note and version', () => {
+  test('pxb-pcie and pcie-expander-bus: what an expander is, a pointer to the layout note, version and link', () => {
     for (const marked of [at("<model name='pxb-pcie'/>", "<model name='pxb-p|cie'/>"), at("index='2' model='pcie-expander-bus'", "index='2' model='pcie-exp|ander-bus'")]) {
-      assert.deepEqual(missing(hoverAt(marked)?.value, ['**PCI controller model `pcie-expander-bus`** (QEMU `pxb-pcie`)', ...LAYOUT_PHRASES, '_Since libvirt 1.3.4._']), []);
+      const h = hoverAt(marked)?.value;
+      assert.deepEqual(missing(h, [
+        '**PCI controller model `pcie-expander-bus`** (QEMU `pxb-pcie`)', POINTER, '_Since libvirt 1.3.4._',
+        '[libvirt docs: controllers](https://libvirt.org/formatdomain.html#controllers)',
+      ]), []);
+      assert.deepEqual(layoutPhrasesIn(h), []);
     }
   });
 
@@ -257,12 +282,14 @@ describe('PCI topology docs', () => {
   });
 
   test('a NUMA <node> names the guest cell', () => {
-    assert.deepEqual(missing(hoverAt(at('<node>0</node>', '<no|de>0</node>'))?.value, ['Guest NUMA cell 0 (cpus 0-3).', '_Since libvirt 1.3.4 (not confirmed)._']), []);
+    assert.deepEqual(missing(hoverAt(at('<node>0</node>', '<no|de>0</node>'))?.value,
+      ['Guest NUMA cell 0 (cpus 0-3).', "_Since libvirt 1.3.4, as libvirt's release notes read (not tried on that release)._"]), []);
   });
 
-  test('the <nestedSmmuv3> element: never released, and why the released design looks as it does', () => {
+  test('the <nestedSmmuv3> element: never released, and where the released design is explained', () => {
     const h = hoverAt(armDomain("    <controller type='pci' index='1' model='pcie-expander-bus'>\n      <nested|Smmuv3><name>x</name></nestedSmmuv3>\n    </controller>"));
-    assert.deepEqual(missing(h?.value, ['Released libvirt never accepted it', ...LAYOUT_PHRASES]), []);
+    assert.deepEqual(missing(h?.value, ['Released libvirt never accepted it', POINTER]), []);
+    assert.deepEqual(layoutPhrasesIn(h?.value), []);
   });
 
   test('hostdev iommufd and the domain <iommufd>', () => {
@@ -273,12 +300,13 @@ describe('PCI topology docs', () => {
 });
 
 describe('nothing to say', () => {
-  test('white space, text without a host reference, and elements without docs', () => {
+  test('white space, text without a host reference, and names no grammar has', () => {
     assert.deepEqual([
       hoverAt(armDomain('    |  <iommu/>')),
       hoverAt(armDomain('    <emulator>/usr/bin/q|emu</emulator>')),
-      hoverAt(armDomain("    <watchdog mod|el='i6300esb'/>")),
-    ], [null, null, null]);
+      hoverAt(armDomain("    <wat|chdogg model='i6300esb'/>")),
+      hoverAt(armDomain("    <watchdog mod|ell='i6300esb'/>")),
+    ], [null, null, null, null]);
   });
 
   test('never throws at any offset, with and without a host', () => {

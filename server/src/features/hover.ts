@@ -1,9 +1,10 @@
 /**
  * Hover: what an element, attribute or value means (docs as data in
- * docs/elements.ts and domain/catalog.ts), and what it refers to in this
- * document and on the host: the expander a `pciBus` selects and what sits
- * below it, the host device behind a hostdev's source address, the devices
- * behind a host SMMU name.
+ * docs/elementDocs.ts, docs/attributeDocs.ts and domain/catalog.ts, with a
+ * link to libvirt's documentation), and what it refers to in this document
+ * and on the host: the expander a `pciBus` selects and what sits below it,
+ * the host device behind a hostdev's source address, the devices behind a
+ * host SMMU name.
  *
  * Every result is markdown with the exact range of the hovered word or value.
  */
@@ -21,10 +22,12 @@ import {
 import { describeDevice, findDevice, iommuOfDevice } from '../host/queries';
 import type { HostTopology } from '../host/types';
 import { keyOf, lastSegment } from './completionContext';
-import { ATTRIBUTES, ELEMENTS, NESTED_LAYOUT_NOTE } from './docs/elements';
+import { ATTRIBUTES, ELEMENTS, type ElementInfo } from './docs/elements';
+import { NESTED_LAYOUT_NOTE } from './docs/elementDocs';
+import { describeAttribute, describeElement, pathOf } from './docs/docs';
 import {
-  attrDocMarkdown, controllerModelMarkdown, elementMarkdown, iommuAttributeMarkdown, iommuModelMarkdown, markdown,
-  proposalModelMarkdown,
+  attrDocMarkdown, controllerModelMarkdown, elementMarkdown, type GrammarFacts, iommuAttributeMarkdown, iommuModelMarkdown,
+  linkLine, markdown, NESTED_LAYOUT_POINTER, proposalModelMarkdown,
 } from './docs/format';
 import { hostDeviceMarkdown, smmuMarkdown } from './hostInfo';
 
@@ -69,22 +72,30 @@ function smmuTokenAt(text: string, offset: number): { name: string; start: numbe
 function elementDoc(ctx: FeatureContext, el: XmlElement): string | undefined {
   const key = keyOf(el);
   const m = ctx.doc.domain;
-  if (el.name === 'nestedSmmuv3') {
-    return elementMarkdown(ELEMENTS.nestedSmmuv3.info!, NESTED_LAYOUT_NOTE);
-  }
   if (key === 'hostdev/source/address') return hostDeviceMarkdown(ctx.host, bdfOf(readPciAddress(el)));
+  const doc = describeElement(pathOf(el));
   if (key === 'controller') {
     const info = PCI_CONTROLLER_MODELS[attrValue(el, 'model') ?? ''];
     if (attrValue(el, 'type') === 'pci' && info) return controllerModelMarkdown(info);
   }
-  const info = ELEMENTS[key]?.info;
-  if (!info) return undefined;
-  if (key === 'iommu') return elementMarkdown(info, iommuSummary(ctx, el));
+  if (!doc) return undefined;
+  // ELEMENTS (the completion table) knows the release of some elements; the rest have none yet.
+  const known = ELEMENTS[key]?.info;
+  const info: ElementInfo = { name: el.name, shape: known?.shape ?? 'empty', doc: doc.text, since: known?.since, sinceConfirmed: known?.sinceConfirmed };
+  const facts = grammarFacts(ctx, el);
+  if (key === 'iommu') {
+    const summary = iommuSummary(ctx, el);
+    // An accelerated or pluggable vSMMU: what this one is and the layout note replace the generic text
+    // (and the release of <iommu> itself, which says nothing about this form).
+    if (summary?.nested) return join([`**\`<${el.name}>\`** — ${summary.text}`, NESTED_LAYOUT_NOTE, linkLine(doc.anchor)]);
+    return elementMarkdown(info, summary?.text, facts, doc.anchor);
+  }
+  if (el.name === 'nestedSmmuv3') return elementMarkdown(info, NESTED_LAYOUT_POINTER, undefined, doc.anchor);
   if (key === 'iommu/driver') {
     const model = attrValue(el.parent, 'model');
     const names = model ? IOMMU_MODELS[model]?.attributes : undefined;
     const extra = names ? (names.length ? `Attributes for \`${model}\`: ${names.map((n) => `\`${n}\``).join(', ')}.` : `The \`${model}\` model takes no driver attributes.`) : undefined;
-    return elementMarkdown(info, extra);
+    return elementMarkdown(info, extra, names ? undefined : facts, doc.anchor);
   }
   if (key === 'controller/target/node') {
     const id = parseLibvirtInt(el.texts.map((t) => t.value).join(''));
@@ -92,32 +103,56 @@ function elementDoc(ctx: FeatureContext, el: XmlElement): string | undefined {
     const extra = Number.isFinite(id)
       ? cell ? `Guest NUMA cell ${id}${attrValue(cell.el, 'cpus') ? ` (cpus ${attrValue(cell.el, 'cpus')})` : ''}.` : `No guest NUMA cell has id ${id}.`
       : undefined;
-    return elementMarkdown(info, extra);
+    return elementMarkdown(info, extra, facts, doc.anchor);
   }
-  return elementMarkdown(info);
+  return elementMarkdown(info, undefined, facts, doc.anchor);
 }
 
-/** One line on what this `<iommu>` is: model, form (integrated / pluggable on which bus), acceleration. */
-function iommuSummary(ctx: FeatureContext, el: XmlElement): string | undefined {
+function join(parts: ReadonlyArray<string | undefined>): string {
+  return parts.filter((p): p is string => !!p).join('\n\n');
+}
+
+/**
+ * What the grammar in use allows in this element (or for this attribute).
+ * The plug-in point for the grammar query API; until the language service
+ * hands features a loaded grammar there is nothing to say, and the hover
+ * shows the docs alone.
+ */
+function grammarFacts(_ctx: FeatureContext, _el: XmlElement, _attr?: string): GrammarFacts | undefined {
+  return undefined;
+}
+
+/**
+ * One line on what this `<iommu>` is: model, form (integrated / pluggable on
+ * which bus), acceleration. `nested` is set for a pluggable or accelerated
+ * SMMUv3, the hover that carries the layout note.
+ */
+function iommuSummary(ctx: FeatureContext, el: XmlElement): { text: string; nested: boolean } | undefined {
   const m = ctx.doc.domain;
   const iommu = m.iommus.find((i) => i.el === el);
   const model = attrValue(el, 'model');
   if (!iommu || !model) return undefined;
-  if (model !== 'smmuv3') return IOMMU_MODELS[model] ? `This one: \`${model}\`, ${IOMMU_MODELS[model].machines}.` : undefined;
+  if (model !== 'smmuv3') return IOMMU_MODELS[model] ? { text: `This one: \`${model}\`, ${IOMMU_MODELS[model].machines}.`, nested: false } : undefined;
   const bus = pciBusOf(iommu);
-  if (bus === undefined) return 'This one: the machine-integrated SMMUv3 of the `virt` board (no `pciBus`).';
   const accel = attrValue(iommu.driver, 'accel') === 'on';
+  if (bus === undefined) return { text: 'This one: the machine-integrated SMMUv3 of the `virt` board (no `pciBus`).', nested: accel };
   const ctrl = Number.isFinite(bus) ? m.pciControllers.get(bus) : undefined;
   const where = ctrl ? `controller index ${bus} (\`${ctrl.model?.value ?? 'pci'}\`)` : `controller index ${bus}, which does not exist`;
-  return `This one: a pluggable SMMUv3 on ${where}${accel ? ', accelerated by the host SMMU of the devices below it' : ', emulated'}.${accel ? `\n\n${NESTED_LAYOUT_NOTE}` : ''}`;
+  return { text: `A pluggable SMMUv3 on ${where}${accel ? ', accelerated by the host SMMU of the devices below it' : ', emulated'}.`, nested: true };
 }
 
 // ---------------------------------------------------------------- attributes
 
-function tableDoc(el: XmlElement, key: string, name: string, extra?: string): string | undefined {
+/** Docs of attribute `name` of `el`: the completion table's entry (values, release) where it has one, the docs tables otherwise. */
+function tableDoc(ctx: FeatureContext, el: XmlElement, key: string, name: string, extra?: string): string | undefined {
+  const path = pathOf(el);
+  const anchor = describeElement(path)?.anchor;
+  const facts = grammarFacts(ctx, el, name);
   const table = ATTRIBUTES[key] ?? ATTRIBUTES[lastSegment(key)] ?? [];
   const a = table.find((x) => x.name === name);
-  return a ? attrDocMarkdown(a, el.name, extra) : undefined;
+  if (a) return attrDocMarkdown(a, el.name, extra, facts, anchor);
+  const text = describeAttribute(path, name);
+  return text ? attrDocMarkdown({ name, doc: text }, el.name, extra, facts, anchor) : undefined;
 }
 
 function iommuDriverAttrDoc(el: XmlElement, name: string): string | undefined {
@@ -141,7 +176,7 @@ function attributeDoc(ctx: FeatureContext, el: XmlElement, a: XmlAttribute): str
   if (key === 'iommu/driver') return iommuDriverAttrDoc(el, a.name);
   if (key === 'hostdev/source/address') return hostDeviceMarkdown(ctx.host, bdfOf(readPciAddress(el)));
   const extra = key === 'controller/target' && a.name === 'busNr' ? busNrRange(ctx.doc.domain, el.parent) : undefined;
-  return tableDoc(el, key, a.name, extra);
+  return tableDoc(ctx, el, key, a.name, extra);
 }
 
 /** Which bus numbers this expander owns and how many it needs, from the other expanders' busNr. */
@@ -179,11 +214,11 @@ function valueDoc(ctx: FeatureContext, el: XmlElement, a: XmlAttribute): string 
   }
   if (key === 'controller' && a.name === 'model') {
     const info = PCI_CONTROLLER_MODELS[v];
-    return info ? controllerModelMarkdown(info) : tableDoc(el, key, a.name);
+    return info ? controllerModelMarkdown(info) : tableDoc(ctx, el, key, a.name);
   }
   if (key === 'controller/model' && a.name === 'name') {
     const info = Object.values(PCI_CONTROLLER_MODELS).find((c) => c.modelName === v);
-    return info ? controllerModelMarkdown(info) : tableDoc(el, key, a.name);
+    return info ? controllerModelMarkdown(info) : tableDoc(ctx, el, key, a.name);
   }
   if (key === 'hostdev/source/address') return hostDeviceMarkdown(ctx.host, bdfOf(readPciAddress(el)));
   if (lastSegment(key) === 'address' && a.name === 'bus') return guestBusDoc(ctx, el, v);

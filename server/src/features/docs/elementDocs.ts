@@ -596,3 +596,14 @@ export const LINUX_CAPABILITY_ELEMENTS: ReadonlySet<string> = new Set([
   'sys_chroot', 'sys_module', 'sys_nice', 'sys_pacct', 'sys_ptrace', 'sys_rawio', 'sys_resource', 'sys_time',
   'sys_tty_config', 'syslog', 'wake_alarm',
 ]);
+
+/**
+ * Why the nested-SMMU layout is one expander per vSMMU and what it costs.
+ * Shown once, on the `<iommu>` of an accelerated or pluggable SMMUv3; the
+ * related items (accel, pciBus, pcie-expander-bus, the proposal syntax)
+ * point there instead of repeating it.
+ */
+export const NESTED_LAYOUT_NOTE = [
+  '**Why one expander per vSMMU:** the kernel ties an accelerated vSMMU to the host SMMU of its first assigned device and refuses devices behind any other. So each host SMMU in use gets one vSMMU, and each vSMMU its own PCIe expander bus (`pxb-pcie`) with only that SMMU\'s devices below it.',
+  '**What it costs:** per expander a pcie-root slot and a block of bus numbers, and no hotplug; no emulated devices behind an accelerated vSMMU; and the VM cannot be live-migrated (QEMU blocks that with VFIO devices).',
+].join('\n\n');
