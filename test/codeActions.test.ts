@@ -18,7 +18,7 @@ import type { CodeAction, Diagnostic, TextEdit } from 'vscode-languageserver-typ
 import type { LanguageService } from '../server/src/languageService';
 import type { RuleFamily } from '../server/src/rules/types';
 import type { HostTopology } from '../server/src/host/types';
-import type { ServiceSettings } from '../server/src/service/settings';
+import type { RuleSettings } from '../server/src/rules/settings';
 import { readDomain } from '../server/src/domain/model';
 import { parseXml } from '../server/src/xml/parser';
 import {
@@ -34,7 +34,7 @@ function fixture(name: string): string {
   return readFileSync(path.join(FIXTURES, name), 'utf8');
 }
 
-interface Opts { host?: HostTopology | null; settings?: Partial<ServiceSettings>; rules?: readonly RuleFamily[] }
+interface Opts { host?: HostTopology | null; settings?: Partial<RuleSettings>; rules?: readonly RuleFamily[] }
 
 /** The fixtures' host unless `host` is null (no topology), every rule family unless `rules` says otherwise. */
 function lsFor(opts: Opts = {}): LanguageService {

@@ -5,7 +5,7 @@
  */
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { DiagnosticScheduler } from '../server/src/service/diagnosticScheduler';
+import { DiagnosticScheduler } from '../server/src/session/diagnosticScheduler';
 import { onFakeClock } from './helpers';
 
 interface Doc { uri: string; version: number }

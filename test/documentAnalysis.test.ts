@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { getLanguageService, type ParsedDocument } from '../server/src/languageService';
-import { DocumentAnalysis, STRICT_CHECK_MAX_SIZE, YIELD_ABOVE_SIZE } from '../server/src/service/documentAnalysis';
+import { DocumentAnalysis, STRICT_CHECK_MAX_SIZE, YIELD_ABOVE_SIZE } from '../server/src/session/documentAnalysis';
 import type { SchemaValidator } from '../server/src/schema/validator';
 import { lastReparse } from '../server/src/xml/incremental';
 import { generateDomain } from '../bench/generate';

@@ -12,7 +12,7 @@ import type { Location, Position, Range } from 'vscode-languageserver-types';
 import { getLanguageService, type LanguageService, type ParsedDocument } from '../server/src/languageService';
 import type { HostTopology } from '../server/src/host/types';
 import { parseSnapshot } from '../server/src/host/snapshot';
-import type { ServiceSettings } from '../server/src/service/settings';
+import type { RuleSettings } from '../server/src/rules/settings';
 import type { Finding, RuleFamily } from '../server/src/rules/types';
 
 export const CURSOR = '|';
@@ -69,7 +69,7 @@ export function useTempDir(prefix: string, setup?: (dir: string) => void): () =>
 
 // ---- the language service -----------------------------------------------------------------
 
-export interface ServiceOptions { host?: HostTopology; settings?: Partial<ServiceSettings>; rules?: readonly RuleFamily[] }
+export interface ServiceOptions { host?: HostTopology; settings?: Partial<RuleSettings>; rules?: readonly RuleFamily[] }
 
 export function service(opts: ServiceOptions = {}): LanguageService {
   return getLanguageService({

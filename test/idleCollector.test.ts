@@ -5,7 +5,7 @@
  */
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { IdleCollector } from '../server/src/service/idleCollector';
+import { IdleCollector } from '../server/src/session/idleCollector';
 import { onFakeClock } from './helpers';
 
 

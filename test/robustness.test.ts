@@ -465,7 +465,7 @@ test('huge inputs over LSP: a 1 MB single-line file and 100 000 elements are ana
 });
 
 /**
- * Above ServiceSettings.maxLiveAnalysisSize the server analyses on open and
+ * Above SessionSettings.maxLiveAnalysisSize the server analyses on open and
  * save only and skips the strict DOM check; without that, opening 50 MB cost
  * about a minute and 2.4 GB here, and every later request waited for it.
  */

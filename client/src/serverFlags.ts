@@ -8,6 +8,6 @@
  *   smaller young generation saved about 20 MB of resident memory with a
  *   5 MB document open, with no measurable cost to an edit's analysis.
  * - --expose-gc: lets the server collect garbage once analyses of a large
- *   document pause (server/src/service/idleCollector.ts).
+ *   document pause (server/src/session/idleCollector.ts).
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--expose-gc'];

@@ -21,7 +21,7 @@ async function server() {
     const { tsImport } = await import(pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'esm', 'api', 'index.mjs')).href);
     const load = (rel) => tsImport(pathToFileURL(path.join(REPO, 'server', 'src', rel)).href, import.meta.url);
     const [ls, sysfs, topology, tree] = await Promise.all([
-      load('languageService.ts'), load('host/sysfs.ts'), load('service/topologyRequest.ts'),
+      load('languageService.ts'), load('host/sysfs.ts'), load('features/topologyView.ts'),
       tsImport(pathToFileURL(path.join(REPO, 'client', 'src', 'topologyTree.ts')).href, import.meta.url),
     ]);
     modules = { ls, sysfs, topology, tree };

@@ -10,17 +10,12 @@ import type {
   CodeAction, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range, WorkspaceEdit,
 } from 'vscode-languageserver-types';
 import { DiagnosticSeverity, DiagnosticTag } from 'vscode-languageserver-types';
-import { parseXml } from './xml/parser';
-import { reparseXml } from './xml/incremental';
-import { changeBetween } from './xml/textChange';
-import { LineIndex } from './xml/lineIndex';
 import { strictWellFormedness } from './xml/wellFormed';
-import type { XmlDocument } from './xml/nodes';
-import { readDomain, type DomainModel } from './domain/model';
+import { parseDocument, type ParsedDocument } from './domain/document';
 import type { HostTopology } from './host/types';
 import { RULE_FAMILIES, runRules } from './rules/index';
 import type { Finding, RuleFamily } from './rules/types';
-import { DEFAULT_SETTINGS, type ServiceSettings } from './service/settings';
+import { DEFAULT_RULE_SETTINGS, type RuleSettings } from './rules/settings';
 import { complete } from './features/completion';
 import { hover } from './features/hover';
 import { codeActions } from './features/codeActions';
@@ -30,16 +25,7 @@ import { references } from './features/references';
 import { prepareRename, rename } from './features/rename';
 import type { FeatureContext } from './features/context';
 
-export interface ParsedDocument {
-  readonly uri: string;
-  readonly version: number;
-  readonly text: string;
-  readonly xml: XmlDocument;
-  readonly domain: DomainModel;
-  readonly lines: LineIndex;
-  /** True when the root element is `<domain>`: other XML files are left alone. */
-  readonly isDomain: boolean;
-}
+export type { ParsedDocument };
 
 export interface HostAccess {
   /** The current host topology, or undefined when none is known. */
@@ -50,7 +36,7 @@ export interface HostAccess {
 
 export interface LanguageServiceOptions {
   host?: HostAccess;
-  settings?: Partial<ServiceSettings>;
+  settings?: Partial<RuleSettings>;
   /** Where rule failures are logged. */
   log?: (message: string) => void;
   /** Rule families to run; all by default (tests narrow it). */
@@ -80,8 +66,8 @@ export interface LanguageService {
   references(doc: ParsedDocument, position: Position, includeDeclaration: boolean): Location[];
   prepareRename(doc: ParsedDocument, position: Position): { range: Range; placeholder: string } | null;
   rename(doc: ParsedDocument, position: Position, newName: string): WorkspaceEdit | null;
-  configure(settings: Partial<ServiceSettings>): void;
-  readonly settings: ServiceSettings;
+  configure(settings: Partial<RuleSettings>): void;
+  readonly settings: RuleSettings;
 }
 
 export const DIAGNOSTIC_SOURCE = 'libvirt-domain-xml';
@@ -94,7 +80,7 @@ const SEVERITY: Record<Finding['severity'], DiagnosticSeverity> = {
 };
 
 export function getLanguageService(options: LanguageServiceOptions = {}): LanguageService {
-  let settings: ServiceSettings = { ...DEFAULT_SETTINGS, ...options.settings };
+  let settings: RuleSettings = { ...DEFAULT_RULE_SETTINGS, ...options.settings };
   const log = options.log ?? (() => undefined);
   const families = options.rules ?? RULE_FAMILIES;
   const hostOf = () => options.host?.topology();
@@ -110,16 +96,7 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
     get settings() { return settings; },
     configure(next) { settings = { ...settings, ...next }; },
 
-    parse(text, uri = 'untitled:domain.xml', version = 0, previous) {
-      const change = previous && changeBetween(previous.text, text);
-      // Same text (a version bump without an edit): the model and lines are the same too.
-      if (previous && !change) return { ...previous, uri, version };
-      const xml = previous ? reparseXml(previous.xml, text, change) : parseXml(text);
-      const lines = previous && change ? LineIndex.afterChange(previous.lines, text, change) : new LineIndex(text);
-      const domain = readDomain(xml);
-      const first = xml.roots[0];
-      return { uri, version, text, xml, domain, lines, isDomain: !first || first.name === 'domain' };
-    },
+    parse: parseDocument,
 
     findings,
 

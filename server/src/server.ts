@@ -10,13 +10,17 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService, type ParsedDocument } from './languageService';
 import { HostTopologyProvider } from './host/provider';
-import { DEFAULT_SETTINGS, normalizeVersion } from './service/settings';
-import { DocumentAnalysis } from './service/documentAnalysis';
+import { normalizeVersion } from './domain/versions';
+import { DEFAULT_SESSION_SETTINGS } from './session/settings';
+import { DocumentAnalysis } from './session/documentAnalysis';
 import { SchemaValidator } from './schema/validator';
-import { detectLibvirtVersion } from './service/libvirtVersion';
-import { describeHost } from './service/hostStatus';
-import { topologyView, TOPOLOGY_REQUEST, type TopologyParams } from './service/topologyRequest';
-import { IdleCollector, exposedGc } from './service/idleCollector';
+import { detectLibvirtVersion } from './session/libvirtVersion';
+import { describeHost } from './session/hostStatus';
+import { topologyView } from './features/topologyView';
+import {
+  HOST_STATUS_NOTIFICATION, HOST_TOPOLOGY_REQUEST, REFRESH_HOST_REQUEST, TOPOLOGY_REQUEST, type TopologyParams,
+} from './protocol';
+import { IdleCollector, exposedGc } from './session/idleCollector';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -63,8 +67,9 @@ function applySettings(s: ClientSettings | undefined): void {
     connection.window.showWarningMessage(`libvirtDomainXml.libvirtVersion '${raw}' is not a version like 11.10.0; version checks use ${detectedVersion ?? 'no version'}.`);
   }
   const mb = s?.maxLiveAnalysisSizeMB;
-  const maxLiveAnalysisSize = typeof mb === 'number' && Number.isFinite(mb) && mb > 0 ? Math.round(mb * 1024 * 1024) : DEFAULT_SETTINGS.maxLiveAnalysisSize;
-  service.configure({ libvirtVersion: explicitVersion ?? detectedVersion, maxLiveAnalysisSize });
+  const maxLiveAnalysisSize = typeof mb === 'number' && Number.isFinite(mb) && mb > 0 ? Math.round(mb * 1024 * 1024) : DEFAULT_SESSION_SETTINGS.maxLiveAnalysisSize;
+  service.configure({ libvirtVersion: explicitVersion ?? detectedVersion });
+  analysis.configure({ maxLiveAnalysisSize });
   schema.configure({
     enable: s?.schema?.enable !== false,
     directory: typeof s?.schema?.directory === 'string' ? s.schema.directory : '',
@@ -87,7 +92,7 @@ async function refreshHost(): Promise<void> {
 }
 
 function sendHostStatus(): void {
-  connection.sendNotification('libvirtDomainXml/hostStatus', describeHost(hostProvider.current, hostProvider.lastError));
+  connection.sendNotification(HOST_STATUS_NOTIFICATION, describeHost(hostProvider.current, hostProvider.lastError));
 }
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
@@ -159,12 +164,12 @@ connection.onReferences((p) => withDoc(p.textDocument.uri, [], (d) => service.re
 connection.onPrepareRename((p) => withDoc(p.textDocument.uri, null, (d) => service.prepareRename(d, p.position)));
 connection.onRenameRequest((p) => withDoc(p.textDocument.uri, null, (d) => service.rename(d, p.position, p.newName)));
 
-connection.onRequest('libvirtDomainXml/refreshHost', async () => {
+connection.onRequest(REFRESH_HOST_REQUEST, async () => {
   await hostProvider.refresh();
   sendHostStatus();
   return describeHost(hostProvider.current, hostProvider.lastError);
 });
-connection.onRequest('libvirtDomainXml/hostTopology', async () => hostProvider.current ?? null);
+connection.onRequest(HOST_TOPOLOGY_REQUEST, async () => hostProvider.current ?? null);
 connection.onRequest(TOPOLOGY_REQUEST, (p: TopologyParams) => withDoc(p.uri, null, (d) => topologyView(d, hostProvider.current, service.findings(d))));
 
 documents.listen(connection);

@@ -16,14 +16,14 @@ import { readFileSync } from 'node:fs';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { getLanguageService, type LanguageService, type ParsedDocument } from '../languageService';
 import type { HostTopology } from '../host/types';
-import type { ServiceSettings } from '../service/settings';
+import type { RuleSettings } from '../rules/settings';
 import { createSchemaBatchCheck, setSchemaLog, type SchemaBatchCheck, type SchemaMode, type SchemaResult } from './schema';
 
 /** What every thread is given once. */
 export interface CheckSetup {
   /** Host topologies, referred to by index from jobs; undefined: no topology known. */
   hosts: (HostTopology | undefined)[];
-  settings: Partial<ServiceSettings>;
+  settings: Partial<RuleSettings>;
   /** Schema mode to validate with; undefined: no schema validation on this run. */
   schema?: SchemaMode;
 }

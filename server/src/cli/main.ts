@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import type { HostTopology } from '../host/types';
 import { readSysfsTopology } from '../host/sysfs';
 import { loadSnapshot, serializeTopology } from '../host/snapshot';
-import { normalizeVersion } from '../service/settings';
+import { normalizeVersion } from '../domain/versions';
 import { parseArgs, single, UsageError, type OptionSpec, type ParsedArgs } from './args';
 import { formatJson, formatText, summary, type FileResult } from './format';
 import { expandInputs } from './files';

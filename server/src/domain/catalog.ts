@@ -183,14 +183,3 @@ export const FEATURE_SINCE: Readonly<Record<'hostdevIommufd' | 'domainIommufd' |
 };
 
 export const CONTROLLER_TYPES = ['pci', 'usb', 'scsi', 'sata', 'virtio-serial', 'ide', 'fdc', 'ccid', 'xenbus', 'isa', 'nvme'] as const;
-
-/** Compares dotted versions; NaN parts count as 0. */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map((x) => parseInt(x, 10) || 0);
-  const pb = b.split('.').map((x) => parseInt(x, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d < 0 ? -1 : 1;
-  }
-  return 0;
-}

@@ -16,7 +16,8 @@ import { spellingFixes } from './fixes/spellingFix';
 import { iommufdFixes } from './fixes/iommufdFix';
 import { expanderFixes } from './fixes/expanderFix';
 import { convertProposalFixes } from './fixes/convertProposal';
-import { GENERATE_TOPOLOGY_KIND, generateTopologyAction } from './fixes/generateTopology';
+import { generateTopologyAction } from './fixes/generateTopology';
+import { GENERATE_TOPOLOGY_KIND } from '../protocol';
 
 type QuickFix = (ctx: FixContext, d: Diagnostic) => CodeAction[];
 

@@ -283,12 +283,13 @@ function parseIntOrUndef(text: string): number | undefined {
   return Number.isInteger(n) && String(n) === text ? n : undefined;
 }
 
+/**
+ * Reads the host topology from the sysfs tree at `root`, in the order the
+ * tree is laid out: the root itself, the IOMMU class view
+ * (/class/iommu/<name>), the PCI bus view (/bus/pci/devices/<bdf>), then
+ * what follows from both (IOMMU <-> device links, PCI names, closing notes).
+ */
 export async function readSysfsTopology(root = '/sys', opts: ReadSysfsOptions = {}): Promise<HostTopology> {
-  const fs = opts.fs ?? nodeSysfsFs;
-  const tree = new TreeResolver(root, fs);
-  const concurrency = opts.concurrency ?? 64;
-  const shown = (vpath: string): string => tree.show(vpath);
-
   const topology: HostTopology = {
     version: HOST_SNAPSHOT_VERSION,
     source: { kind: 'sysfs', root },
@@ -301,27 +302,198 @@ export async function readSysfsTopology(root = '/sys', opts: ReadSysfsOptions = 
   const hostname = opts.hostname ?? (path.resolve(root) === '/sys' ? safeHostname() : undefined);
   if (hostname !== undefined) topology.hostname = hostname;
 
-  try {
-    const st = await fs.lstat(root);
-    if (!st.isDirectory() && !st.isSymbolicLink()) {
-      topology.notes = [`The sysfs root ${root} is not a directory, so no IOMMUs or PCI devices were read.`];
-      return topology;
-    }
-  } catch (e) {
-    const why = errCode(e) === 'ENOENT' ? 'does not exist' : `cannot be read (${describeErr(e)})`;
-    topology.notes = [`The sysfs root ${root} ${why}, so no IOMMUs or PCI devices were read.`];
+  const reader = new SysfsReader(root, opts);
+  const unusable = await reader.rootProblem();
+  if (unusable) {
+    topology.notes = [unusable];
     return topology;
   }
+  const iommuClass = await reader.readIommus();
+  topology.iommus = iommuClass.iommus;
+  topology.pciDevices = await reader.readPciDevices();
+  linkIommuViews(topology);
+  const pciIdsNote = await addPciNames(topology.pciDevices, opts.pciIdsPaths ?? DEFAULT_PCI_IDS_PATHS);
+  if (pciIdsNote) reader.notes.add(pciIdsNote);
+  reader.noteWhatIsMissing(topology.iommus, iommuClass.listed);
+  await reader.noteVanishedRoot();
+  topology.notes = reader.notes.result();
+  return topology;
+}
 
-  const notes = new Notes();
-  let failures = 0;
-  // Items are read concurrently, so each one collects its problems here and
-  // they are added to `notes` afterwards in item order: identical trees must
-  // give identical notes.
-  const fail = (sink: string[], note: string): void => {
-    failures++;
+/** An attribute's read problems, gathered per item so that one item gets one note. */
+type Problems = string[];
+
+/**
+ * One read of a sysfs tree: the tree's resolver, the notes so far and the
+ * steps of the read. Items are read concurrently, so each one collects its
+ * notes in its own sink, and the sinks are added to `notes` afterwards in
+ * item order: identical trees must give identical notes.
+ */
+class SysfsReader {
+  readonly notes = new Notes();
+  private readonly fs: SysfsFs;
+  private readonly tree: TreeResolver;
+  private readonly concurrency: number;
+  private failures = 0;
+
+  constructor(private readonly root: string, opts: ReadSysfsOptions) {
+    this.fs = opts.fs ?? nodeSysfsFs;
+    this.tree = new TreeResolver(root, this.fs);
+    this.concurrency = opts.concurrency ?? 64;
+  }
+
+  /** Why the root cannot be read as a tree at all, or undefined when it can. */
+  async rootProblem(): Promise<string | undefined> {
+    try {
+      const st = await this.fs.lstat(this.root);
+      if (!st.isDirectory() && !st.isSymbolicLink()) return `The sysfs root ${this.root} is not a directory, so no IOMMUs or PCI devices were read.`;
+      return undefined;
+    } catch (e) {
+      const why = errCode(e) === 'ENOENT' ? 'does not exist' : `cannot be read (${describeErr(e)})`;
+      return `The sysfs root ${this.root} ${why}, so no IOMMUs or PCI devices were read.`;
+    }
+  }
+
+  /**
+   * /class/iommu/<name> -> .../<parent device>/iommu/<name>, with the
+   * parent's numa_node and the devices/ directory listing the BDFs behind it.
+   * `listed` is false when the tree has no IOMMU class at all.
+   */
+  async readIommus(): Promise<{ iommus: HostIommu[]; listed: boolean | undefined }> {
+    const top: string[] = [];
+    const iommuDir = await this.listDir('/class/iommu', top);
+    if (iommuDir === 'missing') {
+      top.push(`No IOMMU class in ${this.shown('/class/iommu')}: this machine exposes no IOMMUs (a VM or container?).`);
+    }
+    top.forEach((n) => this.notes.add(n));
+    if (!iommuDir || iommuDir === 'missing') return { iommus: [], listed: iommuDir === 'missing' ? false : undefined };
+    const names = iommuDir.entries.map((e) => e.name).sort(compareIommuNames);
+    const read = await mapBounded(names, this.concurrency, (name) => this.readIommu(iommuDir.dir, name));
+    return { iommus: this.collect(read, (r) => r.iommu), listed: true };
+  }
+
+  private async readIommu(classDir: string, name: string): Promise<{ iommu?: HostIommu; sink: string[] }> {
+    const sink: string[] = [];
+    let classDev: string;
+    try {
+      classDev = await this.tree.resolve(posix.join(classDir, name));
+    } catch (e) {
+      this.fail(sink, `Skipped IOMMU ${name}: ${describeErr(e)}.`);
+      return { sink };
+    }
+    const iommu: HostIommu = { name, kind: iommuKindOf(name), devices: [] };
+    const problems: Problems = [];
+    // Class devices live at .../<parent device>/iommu/<name>; Intel's hang off
+    // devices/virtual, which is not a device, so it yields no platformDevice.
+    const iommuParent = posix.dirname(classDev);
+    const owner = posix.dirname(iommuParent);
+    if (posix.basename(iommuParent) === 'iommu' && owner !== '/' && owner !== '/devices' && owner !== '/devices/virtual') {
+      iommu.platformDevice = posix.basename(owner);
+      const numa = parseNuma(await this.readAttr(owner, 'numa_node', problems));
+      if (numa !== undefined) iommu.numaNode = numa;
+    }
+    const devs = await this.listDir(posix.join(classDev, 'devices'), sink);
+    if (devs && devs !== 'missing') {
+      iommu.devices = devs.entries.map((e) => e.name.toLowerCase()).filter((n) => BDF_RE.test(n)).sort();
+    }
+    if (problems.length > 0) this.fail(sink, problemNote(`IOMMU ${name}`, problems));
+    return { iommu, sink };
+  }
+
+  /** /bus/pci/devices/<bdf>: its identity attributes and the iommu_group, driver and iommu links. */
+  async readPciDevices(): Promise<HostPciDevice[]> {
+    const mid: string[] = [];
+    const pciDir = await this.listDir('/bus/pci/devices', mid);
+    if (pciDir === 'missing') {
+      mid.push(`No PCI devices in ${this.shown('/bus/pci/devices')}: this machine has no PCI bus or it is not visible here.`);
+    }
+    mid.forEach((n) => this.notes.add(n));
+    if (!pciDir || pciDir === 'missing') return [];
+    const names = pciDir.entries.map((e) => e.name).filter((n) => BDF_RE.test(n)).sort();
+    const read = await mapBounded(names, this.concurrency, (name) => this.readPciDevice(pciDir.dir, name));
+    return this.collect(read, (r) => r.device);
+  }
+
+  private async readPciDevice(busDir: string, name: string): Promise<{ device?: HostPciDevice; sink: string[] }> {
+    const sink: string[] = [];
+    let dir: string;
+    let entries: Map<string, SysfsDirent>;
+    try {
+      dir = await this.tree.resolve(posix.join(busDir, name));
+      entries = new Map((await this.fs.readdir(this.tree.real(dir))).map((e) => [e.name, e]));
+    } catch (e) {
+      this.fail(sink, `Skipped PCI device ${name}: ${describeErr(e)}.`);
+      return { sink };
+    }
+    // One note per device, however many of its attributes failed.
+    const problems: Problems = [];
+    const [vendor, device, cls, numa, group, driver, iommu] = await Promise.all([
+      this.readAttr(dir, 'vendor', problems, entries),
+      this.readAttr(dir, 'device', problems, entries),
+      this.readAttr(dir, 'class', problems, entries),
+      this.readAttr(dir, 'numa_node', problems, entries),
+      this.linkBase(dir, 'iommu_group', problems, entries),
+      this.linkBase(dir, 'driver', problems, entries),
+      this.linkBase(dir, 'iommu', problems, entries),
+    ]);
+    if (problems.length > 0) this.fail(sink, problemNote(`PCI device ${name}`, problems));
+    const d: HostPciDevice = { bdf: name.toLowerCase() };
+    if (vendor) d.vendorId = vendor.toLowerCase();
+    if (device) d.deviceId = device.toLowerCase();
+    if (cls) d.classCode = cls.toLowerCase();
+    const n = parseNuma(numa);
+    if (n !== undefined) d.numaNode = n;
+    const g = group === undefined ? undefined : parseIntOrUndef(group);
+    if (g !== undefined) d.iommuGroup = g;
+    if (driver) d.driver = driver;
+    if (iommu) d.iommu = iommu;
+    return { device: d, sink };
+  }
+
+  /** Why no SMMUv3 or no IOMMU at all was found, when the class view was there to read. */
+  noteWhatIsMissing(iommus: readonly HostIommu[], listed: boolean | undefined): void {
+    if (listed !== false && iommus.length > 0 && !iommus.some((i) => i.kind === 'smmuv3')) {
+      const byKind = new Map<IommuKind, string[]>();
+      for (const i of iommus) byKind.set(i.kind, [...(byKind.get(i.kind) ?? []), i.name]);
+      const found = [...byKind].map(([k, ns]) => `${KIND_LABEL[k]}: ${ns.join(', ')}`).join('; ');
+      this.notes.add(`No SMMUv3 on this host (found ${found}).`);
+    } else if (listed === true && iommus.length === 0 && this.failures === 0) {
+      this.notes.add(`${this.shown('/class/iommu')} is empty: the IOMMU is off or not used by the kernel (check the kernel command line and firmware settings).`);
+    }
+  }
+
+  /**
+   * If reads failed, says whether it is because the whole tree went away
+   * (unmounted, fixture deleted) rather than leaving only a list of missing files.
+   */
+  async noteVanishedRoot(): Promise<void> {
+    if (this.failures === 0) return;
+    try {
+      await this.fs.lstat(this.root);
+    } catch {
+      this.notes.add(`The sysfs root ${this.root} disappeared during the read; the topology is incomplete.`);
+    }
+  }
+
+  /** Adds each item's notes in item order and returns what the items read. */
+  private collect<R extends { sink: string[] }, T>(read: readonly R[], item: (r: R) => T | undefined): T[] {
+    const out: T[] = [];
+    for (const r of read) {
+      r.sink.forEach((n) => this.notes.add(n));
+      const x = item(r);
+      if (x) out.push(x);
+    }
+    return out;
+  }
+
+  private fail(sink: string[], note: string): void {
+    this.failures++;
     sink.push(note);
-  };
+  }
+
+  private shown(vpath: string): string {
+    return this.tree.show(vpath);
+  }
 
   /**
    * Reads an attribute of a resolved directory. With `entries` (the
@@ -329,181 +501,50 @@ export async function readSysfsTopology(root = '/sys', opts: ReadSysfsOptions = 
    * was listed but cannot be read is a problem. Without a listing, "does not
    * exist" is the common, silent case.
    */
-  const readAttr = async (
-    dir: string,
-    name: string,
-    problems: string[],
-    entries?: Map<string, SysfsDirent>,
-  ): Promise<string | undefined> => {
+  private async readAttr(dir: string, name: string, problems: Problems, entries?: Map<string, SysfsDirent>): Promise<string | undefined> {
     const vpath = posix.join(dir, name);
     const ent = entries?.get(name);
     if (entries && !ent) return undefined;
     try {
       // Plain files are read directly; a link (rare for attributes) is resolved inside the tree first.
-      const real = ent && !ent.isSymbolicLink() ? tree.real(vpath) : tree.real(await tree.resolve(vpath));
-      return (await fs.readFile(real)).trim();
+      const real = ent && !ent.isSymbolicLink() ? this.tree.real(vpath) : this.tree.real(await this.tree.resolve(vpath));
+      return (await this.fs.readFile(real)).trim();
     } catch (e) {
       const code = e instanceof ResolveError ? e.code : errCode(e);
       if (!entries && code === 'ENOENT' && !(e instanceof ResolveError && e.danglingTarget)) return undefined;
       problems.push(`${name} (${describeErr(e)})`);
       return undefined;
     }
-  };
+  }
 
   /** Last path component of a link's target (what the kernel's own tools show for `iommu`, `driver`, `iommu_group`). */
-  const linkBase = async (
-    dir: string,
-    name: string,
-    problems: string[],
-    entries: Map<string, SysfsDirent>,
-  ): Promise<string | undefined> => {
+  private async linkBase(dir: string, name: string, problems: Problems, entries: Map<string, SysfsDirent>): Promise<string | undefined> {
     if (!entries.get(name)?.isSymbolicLink()) return undefined;
     try {
-      return posix.basename(await fs.readlink(tree.real(posix.join(dir, name))));
+      return posix.basename(await this.fs.readlink(this.tree.real(posix.join(dir, name))));
     } catch (e) {
       problems.push(`${name} (${describeErr(e)})`);
       return undefined;
     }
-  };
+  }
 
   /** Resolves and lists a virtual directory; a missing one is reported by 'missing', anything else by a note in `sink`. */
-  const listDir = async (
-    vpath: string,
-    sink: string[],
-  ): Promise<{ dir: string; entries: SysfsDirent[] } | 'missing' | undefined> => {
+  private async listDir(vpath: string, sink: string[]): Promise<{ dir: string; entries: SysfsDirent[] } | 'missing' | undefined> {
     try {
-      const dir = await tree.resolve(vpath);
-      return { dir, entries: await fs.readdir(tree.real(dir)) };
+      const dir = await this.tree.resolve(vpath);
+      return { dir, entries: await this.fs.readdir(this.tree.real(dir)) };
     } catch (e) {
       const code = e instanceof ResolveError ? e.code : errCode(e);
       if (code === 'ENOENT' && !(e instanceof ResolveError && e.danglingTarget)) return 'missing';
-      fail(sink, `Cannot read ${shown(vpath)}: ${describeErr(e)}.`);
+      this.fail(sink, `Cannot read ${this.shown(vpath)}: ${describeErr(e)}.`);
       return undefined;
     }
-  };
-
-  const problemNote = (what: string, problems: string[]): string =>
-    // Sorted: concurrent reads finish in any order.
-    `${what}: cannot read ${problems.sort().join(', ')}.`;
-
-  // --- IOMMU instances, from the class view -------------------------------
-  const top: string[] = [];
-  const iommuDir = await listDir('/class/iommu', top);
-  if (iommuDir === 'missing') {
-    top.push(`No IOMMU class in ${shown('/class/iommu')}: this machine exposes no IOMMUs (a VM or container?).`);
   }
-  top.forEach((n) => notes.add(n));
-  if (iommuDir && iommuDir !== 'missing') {
-    const names = iommuDir.entries.map((e) => e.name).sort(compareIommuNames);
-    const iommus = await mapBounded(names, concurrency, async (name) => {
-      const sink: string[] = [];
-      let classDev: string;
-      try {
-        classDev = await tree.resolve(posix.join(iommuDir.dir, name));
-      } catch (e) {
-        fail(sink, `Skipped IOMMU ${name}: ${describeErr(e)}.`);
-        return { sink };
-      }
-      const iommu: HostIommu = { name, kind: iommuKindOf(name), devices: [] };
-      const problems: string[] = [];
-      // Class devices live at .../<parent device>/iommu/<name>; Intel's hang off
-      // devices/virtual, which is not a device, so it yields no platformDevice.
-      const iommuParent = posix.dirname(classDev);
-      const owner = posix.dirname(iommuParent);
-      if (posix.basename(iommuParent) === 'iommu' && owner !== '/' && owner !== '/devices' && owner !== '/devices/virtual') {
-        iommu.platformDevice = posix.basename(owner);
-        const numa = parseNuma(await readAttr(owner, 'numa_node', problems));
-        if (numa !== undefined) iommu.numaNode = numa;
-      }
-      const devs = await listDir(posix.join(classDev, 'devices'), sink);
-      if (devs && devs !== 'missing') {
-        iommu.devices = devs.entries.map((e) => e.name.toLowerCase()).filter((n) => BDF_RE.test(n)).sort();
-      }
-      if (problems.length > 0) fail(sink, problemNote(`IOMMU ${name}`, problems));
-      return { iommu, sink };
-    });
-    for (const r of iommus) {
-      r.sink.forEach((n) => notes.add(n));
-      if (r.iommu) topology.iommus.push(r.iommu);
-    }
-  }
+}
 
-  // --- PCI devices, from the bus view ---------------------------------------
-  const mid: string[] = [];
-  const pciDir = await listDir('/bus/pci/devices', mid);
-  if (pciDir === 'missing') {
-    mid.push(`No PCI devices in ${shown('/bus/pci/devices')}: this machine has no PCI bus or it is not visible here.`);
-  }
-  mid.forEach((n) => notes.add(n));
-  if (pciDir && pciDir !== 'missing') {
-    const names = pciDir.entries.map((e) => e.name).filter((n) => BDF_RE.test(n)).sort();
-    const devices = await mapBounded(names, concurrency, async (name) => {
-      const sink: string[] = [];
-      let dir: string;
-      let entries: Map<string, SysfsDirent>;
-      try {
-        dir = await tree.resolve(posix.join(pciDir.dir, name));
-        entries = new Map((await fs.readdir(tree.real(dir))).map((e) => [e.name, e]));
-      } catch (e) {
-        fail(sink, `Skipped PCI device ${name}: ${describeErr(e)}.`);
-        return { sink };
-      }
-      // One note per device, however many of its attributes failed.
-      const problems: string[] = [];
-      const [vendor, device, cls, numa, group, driver, iommu] = await Promise.all([
-        readAttr(dir, 'vendor', problems, entries),
-        readAttr(dir, 'device', problems, entries),
-        readAttr(dir, 'class', problems, entries),
-        readAttr(dir, 'numa_node', problems, entries),
-        linkBase(dir, 'iommu_group', problems, entries),
-        linkBase(dir, 'driver', problems, entries),
-        linkBase(dir, 'iommu', problems, entries),
-      ]);
-      if (problems.length > 0) fail(sink, problemNote(`PCI device ${name}`, problems));
-      const d: HostPciDevice = { bdf: name.toLowerCase() };
-      if (vendor) d.vendorId = vendor.toLowerCase();
-      if (device) d.deviceId = device.toLowerCase();
-      if (cls) d.classCode = cls.toLowerCase();
-      const n = parseNuma(numa);
-      if (n !== undefined) d.numaNode = n;
-      const g = group === undefined ? undefined : parseIntOrUndef(group);
-      if (g !== undefined) d.iommuGroup = g;
-      if (driver) d.driver = driver;
-      if (iommu) d.iommu = iommu;
-      return { device: d, sink };
-    });
-    for (const r of devices) {
-      r.sink.forEach((n) => notes.add(n));
-      if (r.device) topology.pciDevices.push(r.device);
-    }
-  }
-
-  linkIommuViews(topology);
-  const pciIdsNote = await addPciNames(topology.pciDevices, opts.pciIdsPaths ?? DEFAULT_PCI_IDS_PATHS);
-  if (pciIdsNote) notes.add(pciIdsNote);
-
-  const hasIommuClass = iommuDir !== 'missing';
-  if (hasIommuClass && topology.iommus.length > 0 && !topology.iommus.some((i) => i.kind === 'smmuv3')) {
-    const byKind = new Map<IommuKind, string[]>();
-    for (const i of topology.iommus) byKind.set(i.kind, [...(byKind.get(i.kind) ?? []), i.name]);
-    const found = [...byKind].map(([k, ns]) => `${KIND_LABEL[k]}: ${ns.join(', ')}`).join('; ');
-    notes.add(`No SMMUv3 on this host (found ${found}).`);
-  } else if (iommuDir && iommuDir !== 'missing' && topology.iommus.length === 0 && failures === 0) {
-    notes.add(`${shown('/class/iommu')} is empty: the IOMMU is off or not used by the kernel (check the kernel command line and firmware settings).`);
-  }
-
-  // If reads failed, say whether it is because the whole tree went away
-  // (unmounted, fixture deleted) rather than leaving only a list of missing files.
-  if (failures > 0) {
-    try {
-      await fs.lstat(root);
-    } catch {
-      notes.add(`The sysfs root ${root} disappeared during the read; the topology is incomplete.`);
-    }
-  }
-
-  topology.notes = notes.result();
-  return topology;
+function problemNote(what: string, problems: Problems): string {
+  // Sorted: concurrent reads finish in any order.
+  return `${what}: cannot read ${problems.sort().join(', ')}.`;
 }
 
 function safeHostname(): string | undefined {

@@ -4,7 +4,7 @@
  */
 import type { DomainModel } from '../domain/model';
 import type { HostTopology } from '../host/types';
-import type { ServiceSettings } from '../service/settings';
+import type { RuleSettings } from './settings';
 
 export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
@@ -40,7 +40,7 @@ export interface RuleContext {
   readonly model: DomainModel;
   /** The host topology, or undefined when none is known (rules that need it stay silent). */
   readonly host: HostTopology | undefined;
-  readonly settings: ServiceSettings;
+  readonly settings: RuleSettings;
   report(finding: Finding): void;
 }
 

@@ -10,9 +10,9 @@
 import type { XmlAttribute, XmlElement } from '../xml/nodes';
 import { attr, child } from '../xml/query';
 import {
-  ATTRIBUTE_MISSPELLINGS, FEATURE_SINCE, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PCI_CONTROLLER_MODELS, attributeSinceFor, compareVersions,
+  ATTRIBUTE_MISSPELLINGS, FEATURE_SINCE, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PCI_CONTROLLER_MODELS, attributeSinceFor,
 } from '../domain/catalog';
-import { normalizeVersion } from '../service/settings';
+import { compareVersions, normalizeVersion } from '../domain/versions';
 import type { Finding, RuleFamily } from './types';
 
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);

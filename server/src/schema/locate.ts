@@ -12,7 +12,7 @@
  */
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { compareVersions } from '../domain/catalog';
+import { compareVersions, versionFromLibraryName } from '../domain/versions';
 
 export const DEFAULT_SCHEMA_DIR = '/usr/share/libvirt/schemas';
 /** The grammar libvirt validates domain XML with. */
@@ -119,11 +119,4 @@ export function libvirtVersionNear(schemaDir: string): string | undefined {
     }
   }
   return best;
-}
-
-export function versionFromLibraryName(fileName: string): string | undefined {
-  const m = /^libvirt\.so\.0\.(\d+)\.(\d+)$/.exec(fileName);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  return `${Math.floor(n / 1000)}.${n % 1000}.${Number(m[2])}`;
 }

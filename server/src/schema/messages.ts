@@ -9,7 +9,8 @@
 import type { XmlElement } from '../xml/nodes';
 import { textOf, textRange } from '../xml/query';
 import type { Finding } from '../rules/types';
-import { compareVersions, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS } from '../domain/catalog';
+import { IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS } from '../domain/catalog';
+import { compareVersions } from '../domain/versions';
 import { localName, type RngModel, type ValueSpace } from './rng';
 import type { Issue, PatternsOf } from './localize';
 

@@ -11,7 +11,7 @@
 import type { CodeAction, CodeActionKind, Diagnostic, TextEdit } from 'vscode-languageserver-types';
 import type { XmlAttribute, XmlElement } from '../../xml/nodes';
 import type { DomainModel } from '../../domain/model';
-import { compareVersions } from '../../domain/catalog';
+import { compareVersions } from '../../domain/versions';
 import type { FeatureContext } from '../context';
 import { indentBefore, lineIndentOf, styleOf, type Style } from '../documentStyle';
 

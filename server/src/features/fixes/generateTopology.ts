@@ -16,8 +16,8 @@ import { isArmSmmuHost } from '../../host/queries';
 import { makeAction, type FixContext } from './edits';
 import { canTakeVsmmu, emptyHomes, targetsFor } from './expanderFix';
 import { isWellPlaced, numaNodeOf, VsmmuLayout } from './vsmmuLayout';
+import { GENERATE_TOPOLOGY_KIND } from '../../protocol';
 
-export const GENERATE_TOPOLOGY_KIND = 'source.generateVsmmuTopology';
 export const GENERATE_TOPOLOGY_TITLE = 'Generate vSMMU topology for all passed-through devices';
 
 export function generateTopologyAction(ctx: FixContext): CodeAction | undefined {

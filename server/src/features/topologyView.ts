@@ -1,5 +1,6 @@
 /**
- * The `libvirtDomainXml/topology` request: the vSMMU topology of one open
+ * The answer to the `libvirtDomainXml/topology` request (shapes in
+ * protocol.ts): the vSMMU topology of one open
  * domain as a view model for the editor's tree (host SMMU → the expander and
  * vSMMU serving it → the devices behind it). A pure function of the parsed
  * document, the host topology and the findings already computed for that
@@ -26,104 +27,14 @@ import { smmuMappingOf, type HostdevPlacement, type SmmuMapping } from '../domai
 import { chainOf, isExpander, isRoot } from '../domain/topology';
 import type { HostPciDevice, HostTopology } from '../host/types';
 import { describeDevice, devicesOfIommu, iommuOfDevice, isArmSmmuHost, smmuv3s } from '../host/queries';
-import { hostSourceLabel } from '../features/hostInfo';
-import type { ParsedDocument } from '../languageService';
+import { hostSourceLabel } from './hostInfo';
+import type { ParsedDocument } from '../domain/document';
 import type { Finding } from '../rules/types';
-import type { Range } from '../xml/lineIndex';
 import type { XmlElement } from '../xml/nodes';
 import { attrValue, child } from '../xml/query';
-
-export const TOPOLOGY_REQUEST = 'libvirtDomainXml/topology';
-
-export interface TopologyParams {
-  uri: string;
-}
-
-export interface ProblemView {
-  code: string;
-  severity: Finding['severity'];
-  message: string;
-}
-
-export interface DeviceView {
-  /** 'hostdev': an assigned PCI device; 'emulated': a QEMU device behind an accelerated vSMMU. */
-  kind: 'hostdev' | 'emulated';
-  /** Short name for the tree: the host address, or the element and its model. */
-  label: string;
-  /** Host address `dddd:bb:ss.f` of an assigned device, when its source address is complete. */
-  bdf?: string;
-  /** The host's description of the device, when the host knows it. */
-  name?: string;
-  /** Where it sits in the guest: "expander 1 → root port 3", "no guest address". */
-  where: string;
-  range: Range;
-  problems: ProblemView[];
-}
-
-export interface UnmatchedView extends DeviceView {
-  /** Why the device could not be placed under a host SMMU (or, without a host, under a root complex). */
-  reason: string;
-}
-
-export interface VsmmuView {
-  accel: boolean;
-  range: Range;
-  problems: ProblemView[];
-}
-
-/** A root complex that can carry a vSMMU: a pcie-expander-bus, or pcie-root (index 0). */
-export interface ExpanderView {
-  index: number;
-  /** "expander 1 (busNr 252)", "pcie-root". */
-  label: string;
-  busNr?: number;
-  /** Guest NUMA cell of the expander. */
-  numaNode?: number;
-  /** The host SMMU the earlier `nestedSmmuv3` proposal names on this expander, if any. */
-  namedSmmu?: string;
-  /** The controller element; absent for an implicit pcie-root. */
-  range?: Range;
-  /** The `<iommu>` whose pciBus is this index. */
-  vsmmu?: VsmmuView;
-  devices: DeviceView[];
-  problems: ProblemView[];
-}
-
-export interface HostDeviceView {
-  bdf: string;
-  name?: string;
-}
-
-export interface SmmuView {
-  name: string;
-  platformDevice?: string;
-  numaNode?: number;
-  /** Expanders (or pcie-root) bound to this SMMU: the first device with a known SMMU below them is behind it. */
-  expanders: ExpanderView[];
-  /** Devices behind this SMMU that sit outside its expanders. */
-  devices: DeviceView[];
-  /** True when no device assigned to this domain is behind this SMMU. */
-  unused: boolean;
-  /** Host devices behind this SMMU that the domain does not assign. */
-  unassigned: HostDeviceView[];
-  problems: ProblemView[];
-}
-
-export interface TopologyView {
-  /** Where host knowledge comes from, or why there is none. */
-  hostSource: string;
-  /** 'host': grouped by host SMMU; 'expander': no ARM host is known, grouped by root complex. */
-  grouping: 'host' | 'expander';
-  /** One entry per host SMMUv3, in the host's order (empty in expander grouping). */
-  smmus: SmmuView[];
-  /**
-   * Host grouping: the expanders (and a pcie-root vSMMU) that no device of a
-   * known host SMMU is bound to. Expander grouping: every expander, then
-   * pcie-root when it has a vSMMU or devices.
-   */
-  expanders: ExpanderView[];
-  unmatched: UnmatchedView[];
-}
+import type {
+  DeviceView, ExpanderView, HostDeviceView, ProblemView, Range, SmmuView, TopologyView, UnmatchedView, VsmmuView,
+} from '../protocol';
 
 /** The topology view of a parsed document; null when the document is not a libvirt domain. */
 export function topologyView(doc: ParsedDocument, host: HostTopology | undefined, findings: readonly Finding[]): TopologyView | null {

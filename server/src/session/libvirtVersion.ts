@@ -4,7 +4,7 @@
  * workspace settings, so a cloned repository cannot make us run anything.
  */
 import { execFile } from 'node:child_process';
-import { normalizeVersion } from './settings';
+import { normalizeVersion } from '../domain/versions';
 
 export function detectLibvirtVersion(timeoutMs = 2000): Promise<string | undefined> {
   return new Promise((resolve) => {

@@ -3,15 +3,9 @@
  * bar ("3 host SMMUs · sysfs", "snapshot: gb200.json", "no SMMUv3 on this host").
  */
 import type { HostTopology } from '../host/types';
+import type { HostStatus } from '../protocol';
 
-export interface HostStatus {
-  /** Short text for a status bar. */
-  text: string;
-  /** Longer explanation for a tooltip. */
-  detail: string;
-  kind: 'sysfs' | 'snapshot' | 'none' | 'error';
-  smmuCount: number;
-}
+export type { HostStatus };
 
 function baseName(p: string): string {
   const i = p.lastIndexOf('/');

@@ -12,6 +12,7 @@ import { DiagnosticSeverity } from 'vscode-languageserver-types';
 import { DIAGNOSTIC_SOURCE, toDiagnostic, type LanguageService, type ParsedDocument } from '../languageService';
 import { DiagnosticScheduler } from './diagnosticScheduler';
 import { mergeFindings, type SchemaValidator } from '../schema/validator';
+import { DEFAULT_SESSION_SETTINGS, type SessionSettings } from './settings';
 
 /** Largest document the strict (xmldom) check and the schema validation run on in the editor. */
 export const STRICT_CHECK_MAX_SIZE = 2 * 1024 * 1024;
@@ -43,6 +44,7 @@ export interface DocumentAnalysisOptions<D extends AnalysedDocument> {
   /** Called on each analysis, so that host knowledge can refresh while the user works. */
   onActivity?(): void;
   log(message: string): void;
+  settings?: Partial<SessionSettings>;
   typingDelayMs?: number;
   schemaDelayMs?: number;
 }
@@ -50,8 +52,10 @@ export interface DocumentAnalysisOptions<D extends AnalysedDocument> {
 export class DocumentAnalysis<D extends AnalysedDocument> {
   private readonly parsed = new Map<string, ParsedDocument>();
   private readonly scheduler: DiagnosticScheduler<D>;
+  private sessionSettings: SessionSettings;
 
   constructor(private readonly o: DocumentAnalysisOptions<D>) {
+    this.sessionSettings = { ...DEFAULT_SESSION_SETTINGS, ...o.settings };
     this.scheduler = new DiagnosticScheduler<D>({
       delayMs: o.typingDelayMs ?? 120,
       current: o.current,
@@ -82,9 +86,12 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
    */
   forRequest(doc: D): ParsedDocument | undefined {
     const cached = this.parsed.get(doc.uri);
-    if (doc.getText().length > this.o.service.settings.maxLiveAnalysisSize && cached?.version !== doc.version) return undefined;
+    if (doc.getText().length > this.sessionSettings.maxLiveAnalysisSize && cached?.version !== doc.version) return undefined;
     return this.parsedOf(doc);
   }
+
+  get settings(): SessionSettings { return this.sessionSettings; }
+  configure(next: Partial<SessionSettings>): void { this.sessionSettings = { ...this.sessionSettings, ...next }; }
 
   opened(doc: D): void { this.scheduler.schedule(doc, { strict: true, immediate: true }); }
   changed(doc: D): void { this.scheduler.schedule(doc, { strict: false }); }
@@ -104,7 +111,7 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
 
   private analyse(doc: D, strict: boolean): Diagnostic[] | Promise<Diagnostic[] | undefined> {
     const { service } = this.o;
-    const limit = service.settings.maxLiveAnalysisSize;
+    const limit = this.sessionSettings.maxLiveAnalysisSize;
     const size = doc.getText().length;
     if (size > limit && !strict) return [livePausedDiagnostic(size, limit)];
     const p = this.parsedOf(doc);
@@ -123,7 +130,7 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
 
   private check(p: ParsedDocument, strict: boolean): Diagnostic[] {
     const { service } = this.o;
-    const limit = service.settings.maxLiveAnalysisSize;
+    const limit = this.sessionSettings.maxLiveAnalysisSize;
     const size = p.text.length;
     const findings = service.findings(p);
     // Two checks read the whole document again and are for files up to STRICT_CHECK_MAX_SIZE; above it
