@@ -158,6 +158,26 @@ export const steps = [
   },
   {
     session: 'host',
+    name: 'hovering <memory> says what it is and links to its section of libvirt\'s domain XML documentation',
+    async run({ wb, folder, root, assert, shot, hoverMarkdown, markdownAsText }) {
+      const name = 'grace-1gpu.xml';
+      const text = readFileSync(path.join(folder, name), 'utf8');
+      const at = lineOf(text, '<memory');
+      const column = at.text.indexOf('<memory') + 4;
+      await wb.openFile(name);
+      await wb.gotoPosition(at.line, column);
+      const shown = await wb.hoverAtCursor();
+      const md = await hoverMarkdown(text, at.line, column, root);
+      assert.ok(md, 'the service has a hover there');
+      assert.equal(shown.replace(/\s+/g, ' ').trim(), markdownAsText(md));
+      const links = await wb.hoverLinks();
+      assert.deepEqual(links, [{ text: 'libvirt docs: memory-allocation', href: 'https://libvirt.org/formatdomain.html#memory-allocation' }]);
+      await shot('host-05b-hover-memory');
+      await wb.closeWidgets();
+    },
+  },
+  {
+    session: 'host',
     name: 'Ctrl+. on a host SMMU without expander adds one, and the warnings go',
     async run({ wb, folder, root, assert, shot, cliFindings, cliProblems, textAfterFix }) {
       const name = 'broken-missing-expander.xml';

@@ -203,13 +203,23 @@ export class Workbench {
     await this.page.keyboard.press('Escape');
   }
 
+  /** The content of the hover shown in the active editor. */
+  hoverContent() {
+    return this.page.locator('.editor-group-container.active .monaco-editor .monaco-hover:not(.hidden) .monaco-hover-content, .editor-group-container.active .monaco-editor .monaco-hover:not(.hidden) .hover-contents').first();
+  }
+
   /** Shows the hover at the cursor (Ctrl+K Ctrl+I) and returns its text. */
   async hoverAtCursor() {
     for (const k of KEYS.showHover) await this.page.keyboard.press(k);
-    const hover = this.page.locator('.editor-group-container.active .monaco-editor .monaco-hover:not(.hidden) .monaco-hover-content, .editor-group-container.active .monaco-editor .monaco-hover:not(.hidden) .hover-contents').first();
+    const hover = this.hoverContent();
     await hover.waitFor({ timeout: this.timeoutMs });
     await this.until('hover content', () => hover.innerText(), (t) => t.trim().length > 0 && !/^Loading/.test(t.trim()));
     return hover.innerText();
+  }
+
+  /** The links of the hover shown (after hoverAtCursor), as { text, href }; VS Code keeps the target in data-href. */
+  async hoverLinks() {
+    return this.hoverContent().locator('a').evaluateAll((as) => as.map((a) => ({ text: a.textContent.trim(), href: a.getAttribute('data-href') ?? a.getAttribute('href') })));
   }
 
   /** Opens the quick fix menu (Ctrl+.) and returns its item titles. */
