@@ -1,7 +1,15 @@
 // Bundles the extension client, the language server and the CLI with esbuild.
 // Development builds carry source maps; `--release` minifies instead.
 import { copyFileSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
+
+// libvirt's schemas ship in libvirt-schemas/ (fetched once, then kept; see the
+// script). Without bash, apt-get or network the build goes on and says so.
+if (process.env.LDX_NO_SCHEMA_FETCH !== '1') {
+  const r = spawnSync('bash', ['scripts/fetch-schemas.sh', '--quiet'], { stdio: 'inherit' });
+  if (r.error) console.warn(`build: libvirt schemas not fetched (${r.error.message}); the installed ones are used at run time.`);
+}
 
 const release = process.argv.includes('--release');
 const common = {

@@ -532,5 +532,5 @@ test('check --schema DIR: the schema findings are merged into the file\'s own, i
   assert.deepEqual([off.code, off.out], [0, '']);
   const missing = await run(['check', '--schema', path.join(dir, 'nothing'), '--host', FIXTURE_HOST, '-'], '<domain/>');
   assert.equal(missing.code, 2);
-  assert.match(missing.err, /--schema .*nothing: no domain\.rng there\.\n$/);
+  assert.match(missing.err, /--schema .*nothing: the schema directory given, .*nothing, holds no readable domain\.rng\.\n$/);
 });

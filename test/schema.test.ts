@@ -22,6 +22,7 @@ import type { Finding } from '../server/src/rules/types';
 import { parseXmllintOutput, asUtf8Document, type EngineResult, type SchemaEngine, type SchemaSet } from '../server/src/schema/engine';
 import { DEFAULT_SCHEMA_DIR, hasDomainSchema, locateSchemas } from '../server/src/schema/locate';
 import { versionFromLibraryName } from '../server/src/domain/versions';
+import { chooseGrammar } from '../server/src/schema/grammarSource';
 import { loadSchema, dataCheck } from '../server/src/schema/rng';
 import { isolate } from '../server/src/schema/localize';
 import { closest } from '../server/src/schema/messages';
@@ -121,7 +122,7 @@ describe('finding the schemas', () => {
     );
   });
 
-  test('explicit directory, then the default, then the prefix of the virsh on PATH', () => {
+  test('explicit directory, then the installed schemas (default, else the virsh on PATH) when recent enough, then the shipped ones', () => {
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'schema-locate-'));
     try {
       const prefix = path.join(tmp, 'opt', 'libvirt');
@@ -133,24 +134,69 @@ describe('finding the schemas', () => {
       chmodSync(path.join(prefix, 'bin', 'virsh'), 0o755);
       mkdirSync(path.join(prefix, 'lib64'));
       writeFileSync(path.join(prefix, 'lib64', 'libvirt.so.0.11010.0'), '');
+      const shipped = path.join(tmp, 'libvirt-schemas');
+      mkdirSync(shipped);
+      writeFileSync(path.join(shipped, 'domain.rng'), '<grammar/>');
+      writeFileSync(path.join(shipped, 'RELEASE'), '12.8.0\n');
       const missing = path.join(tmp, 'none');
       const pathEnv = [path.join(tmp, 'empty-bin'), 'relative/bin', path.join(prefix, 'bin')].join(path.delimiter);
+      const installed11 = { dir: schemas, source: 'default', libvirtVersion: '11.10.0' };
+      const shipped12 = { dir: shipped, source: 'shipped', libvirtVersion: '12.8.0' };
+      const order = (o: Parameters<typeof locateSchemas>[0]) => {
+        const r = locateSchemas(o);
+        return { candidates: r.candidates, notes: r.notes };
+      };
       assert.deepEqual(
         [
-          locateSchemas({ directory: schemas, defaultDir: missing, pathEnv }),
-          locateSchemas({ defaultDir: schemas, pathEnv: '' }),
-          locateSchemas({ defaultDir: missing, pathEnv }),
-          locateSchemas({ defaultDir: missing, pathEnv: '' }),
-          locateSchemas({ directory: missing, defaultDir: schemas, pathEnv }),
+          order({ directory: shipped, defaultDir: schemas, pathEnv, shippedDir: shipped }),
+          order({ defaultDir: schemas, pathEnv: '', shippedDir: shipped }),
+          order({ defaultDir: schemas, pathEnv: '', shippedDir: shipped, targetVersion: '11.10.0' }),
+          order({ defaultDir: schemas, pathEnv: '', shippedDir: shipped, targetVersion: '12.0.0' }),
+          order({ defaultDir: missing, pathEnv, shippedDir: null }),
+          order({ defaultDir: missing, pathEnv: '', shippedDir: null }),
+          order({ directory: missing, defaultDir: schemas, pathEnv, shippedDir: shipped }),
         ],
         [
-          { dir: schemas, source: 'setting', libvirtVersion: '11.10.0' },
-          { dir: schemas, source: 'default', libvirtVersion: '11.10.0' },
-          { dir: schemas, source: 'virsh', libvirtVersion: '11.10.0' },
-          { dir: undefined, searched: [missing] },
-          { dir: undefined, searched: [missing], explicitMissing: missing },
+          { candidates: [{ dir: shipped, source: 'setting', libvirtVersion: '12.8.0' }, installed11, shipped12], notes: [] },
+          { candidates: [installed11, shipped12], notes: [] },
+          { candidates: [installed11, shipped12], notes: [] },
+          // 11.10 is older than the target: the shipped 12.8 first, the installed ones as the last resort.
+          { candidates: [shipped12, installed11], notes: [] },
+          { candidates: [{ dir: schemas, source: 'virsh', libvirtVersion: '11.10.0' }], notes: [] },
+          { candidates: [], notes: [] },
+          { candidates: [installed11, shipped12], notes: [`the schema directory given, ${missing}, holds no readable domain.rng`] },
         ],
       );
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  test('a broken or partial schema directory is passed over with one note, and the next source is used', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'schema-choose-'));
+    try {
+      const good = path.join(tmp, 'good');
+      const broken = path.join(tmp, 'broken');
+      const partial = path.join(tmp, 'partial');
+      for (const d of [good, broken, partial]) mkdirSync(d);
+      writeFileSync(path.join(good, 'domain.rng'), '<grammar xmlns="http://relaxng.org/ns/structure/1.0"><start><element name="domain"><empty/></element></start></grammar>');
+      writeFileSync(path.join(good, 'RELEASE'), '12.8.0');
+      writeFileSync(path.join(broken, 'domain.rng'), '<grammar><start><element name="domain">');
+      writeFileSync(path.join(partial, 'domain.rng'), '<grammar><include href="domaincommon.rng"/></grammar>');
+      const choose = (directory: string) => chooseGrammar({ directory, defaultDir: path.join(tmp, 'none'), pathEnv: '', shippedDir: good });
+      const [b, p] = [await choose(broken), await choose(partial)];
+      assert.deepEqual(
+        [b.grammar?.description, b.notes, p.grammar?.description, p.notes],
+        [
+          'libvirt 12.8.0, shipped with the extension',
+          [`the libvirt schema in ${broken} is incomplete: domain.rng is not a well-formed RelaxNG grammar`],
+          'libvirt 12.8.0, shipped with the extension',
+          [`the libvirt schema in ${partial} is incomplete: domaincommon.rng (included by the grammar) is missing`],
+        ],
+      );
+      const none = await chooseGrammar({ directory: broken, defaultDir: path.join(tmp, 'none'), pathEnv: '', shippedDir: null });
+      assert.equal(none.grammar, undefined);
+      assert.match(none.unavailable ?? '', /^no usable libvirt schema: the libvirt schema in .*broken is incomplete/);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
@@ -296,14 +342,14 @@ describe('validator scheduling (scripted engine, stand-in grammar)', () => {
     try {
       const engine = new ScriptedEngine(() => [{ valid: true, errors: [] }]);
       const logged: string[] = [];
-      const v = new SchemaValidator({ engine, locate: { defaultDir: tmp, pathEnv: '' }, log: (m) => logged.push(m) });
+      const v = new SchemaValidator({ engine, locate: { defaultDir: tmp, pathEnv: '', shippedDir: null }, log: (m) => logged.push(m) });
       const results = [
         await v.validate('file:///net.xml', 1, `<network/>`),
         await v.validate('file:///a.xml', 1, DOMAIN),
         await v.validate('file:///b.xml', 1, DOMAIN),
         await v.validate('file:///a.xml', 2, DOMAIN + '\n'),
       ];
-      const message = `Schema validation is off: no libvirt schemas found (looked in ${tmp}). Install libvirt's schemas (Debian: package libvirt0) or name a schema directory (setting libvirtDomainXml.schema.directory, CLI --schema DIR).`;
+      const message = `Schema validation is off: no libvirt schemas found (looked in ${tmp}, and none shipped with this build). Install libvirt's schemas (Debian: package libvirt0) or name a schema directory (setting libvirtDomainXml.schema.directory, CLI --schema DIR).`;
       const info = { code: 'schema-unavailable', severity: 'information', start: 1, end: 7, message };
       // Once libvirt is installed, refresh() finds the schemas and validation starts.
       for (const f of ['domain.rng', 'common.rng']) writeFileSync(path.join(tmp, f), readFileSync(path.join(MINI, f)));
@@ -316,12 +362,23 @@ describe('validator scheduling (scripted engine, stand-in grammar)', () => {
     }
   });
 
-  test('an explicit directory without domain.rng is named in the message', async () => {
-    const v = new SchemaValidator({ settings: { directory: path.join(FIXTURES, 'no-such-dir') }, engine: new ScriptedEngine() });
-    assert.deepEqual(await v.status(), {
+  test('an explicit directory without domain.rng is named in the message, and the next source is used', async () => {
+    const given = path.join(FIXTURES, 'no-such-dir');
+    const none = new SchemaValidator({ settings: { directory: given }, engine: new ScriptedEngine(), locate: { defaultDir: given, pathEnv: '', shippedDir: null } });
+    assert.deepEqual(await none.status(), {
       available: false,
-      reason: `no libvirt schema (domain.rng) in ${path.join(FIXTURES, 'no-such-dir')}, the schema directory given.`,
+      reason: `no usable libvirt schema: the schema directory given, ${given}, holds no readable domain.rng.`,
     });
+    const fallback = new SchemaValidator({ settings: { directory: given }, engine: new ScriptedEngine(() => [{ valid: true, errors: [] }]), locate: { defaultDir: given, pathEnv: '', shippedDir: MINI } });
+    const s = await fallback.status();
+    assert.deepEqual(s.available && [s.dir, s.grammar, s.notes], [
+      MINI, 'libvirt (release unknown), shipped with the extension', [`the schema directory given, ${given}, holds no readable domain.rng`],
+    ]);
+    const findings = await fallback.validate('file:///a.xml', 1, DOMAIN);
+    assert.deepEqual(findings !== 'superseded' && findings.map((f) => [f.code, f.message]), [[
+      'schema-unavailable',
+      `Schema source passed over: the schema directory given, ${given}, holds no readable domain.rng. Using libvirt (release unknown), shipped with the extension instead.`,
+    ]]);
   });
 
   test('merging: a newer-libvirt warning on text the version rule flags is dropped, others kept', () => {
@@ -576,10 +633,11 @@ describe('libvirt schemas: our verdict against xmllint --relaxng', () => {
   test('the validator reports the schema it uses', async (t) => {
     if (!HAVE_SCHEMAS) return t.skip(SKIP_SCHEMAS);
     if (!HAVE_XMLLINT) return t.skip(SKIP_XMLLINT);
-    const v = new SchemaValidator();
+    const v = new SchemaValidator({ locate: { shippedDir: null } });
     const status = await v.status();
-    assert.deepEqual({ ...status, libvirtVersion: typeof (status as { libvirtVersion?: unknown }).libvirtVersion }, {
-      available: true, dir: DEFAULT_SCHEMA_DIR, engine: 'xmllint', libvirtVersion: 'string',
+    assert.deepEqual({ ...status, libvirtVersion: typeof (status as { libvirtVersion?: unknown }).libvirtVersion, grammar: undefined }, {
+      available: true, dir: DEFAULT_SCHEMA_DIR, engine: 'xmllint', libvirtVersion: 'string', grammar: undefined, notes: [],
     });
+    assert.match(status.available ? status.grammar : '', /^libvirt \d+\.\d+\.\d+, installed in \/usr\/share\/libvirt\/schemas$/);
   });
 });

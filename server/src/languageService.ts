@@ -24,6 +24,7 @@ import { definition } from './features/definition';
 import { references } from './features/references';
 import { prepareRename, rename } from './features/rename';
 import type { FeatureContext } from './features/context';
+import type { Grammar } from './schema/grammarSource';
 
 export type { ParsedDocument };
 
@@ -34,8 +35,17 @@ export interface HostAccess {
   describe?(): string;
 }
 
+export interface GrammarAccess {
+  /** libvirt's grammar if it is loaded; undefined while it loads or when there is none. */
+  current(): Grammar | undefined;
+  /** Asks for it to be loaded (completion asked before it was there). */
+  load?(): void;
+}
+
 export interface LanguageServiceOptions {
   host?: HostAccess;
+  /** libvirt's grammar, for completion and hover of the whole domain. */
+  grammar?: GrammarAccess;
   settings?: Partial<RuleSettings>;
   /** Where rule failures are logged. */
   log?: (message: string) => void;
@@ -85,7 +95,7 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
   const families = options.rules ?? RULE_FAMILIES;
   const hostOf = () => options.host?.topology();
 
-  const ctxOf = (doc: ParsedDocument): FeatureContext => ({ doc, host: hostOf(), settings, log });
+  const ctxOf = (doc: ParsedDocument): FeatureContext => ({ doc, host: hostOf(), settings, log, grammar: options.grammar?.current() });
 
   const findings = (doc: ParsedDocument): Finding[] => {
     if (!doc.isDomain) return [];
@@ -113,7 +123,12 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
       return [toDiagnostic(doc, { code: 'xml-not-well-formed', severity: 'error', start, end, message: `Not well-formed XML: ${err.message}.` })];
     },
 
-    complete: (doc, position) => (doc.isDomain ? complete(ctxOf(doc), doc.lines.offsetAt(position)) : { isIncomplete: false, items: [] }),
+    complete: (doc, position) => {
+      if (!doc.isDomain) return { isIncomplete: false, items: [] };
+      const ctx = ctxOf(doc);
+      if (!ctx.grammar) options.grammar?.load?.();
+      return complete(ctx, doc.lines.offsetAt(position));
+    },
     hover: (doc, position) => (doc.isDomain ? hover(ctxOf(doc), doc.lines.offsetAt(position)) : null),
     codeActions: (doc, range, diagnostics, only) =>
       doc.isDomain ? codeActions(ctxOf(doc), doc.lines.offsetAt(range.start), doc.lines.offsetAt(range.end), diagnostics, only) : [],

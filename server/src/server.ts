@@ -14,6 +14,7 @@ import { normalizeVersion } from './domain/versions';
 import { DEFAULT_SESSION_SETTINGS } from './session/settings';
 import { DocumentAnalysis } from './session/documentAnalysis';
 import { SchemaValidator } from './schema/validator';
+import { GrammarSource } from './schema/grammarSource';
 import { detectLibvirtVersion } from './session/libvirtVersion';
 import { describeHost } from './session/hostStatus';
 import { topologyView } from './features/topologyView';
@@ -25,8 +26,11 @@ import { IdleCollector, exposedGc } from './session/idleCollector';
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const hostProvider = new HostTopologyProvider();
+/** libvirt's grammar, shared by schema validation, completion and hover; loaded on first need, after the first diagnostics. */
+const grammar = new GrammarSource();
 const service = getLanguageService({
   host: { topology: () => hostProvider.current },
+  grammar: { current: () => grammar.current?.grammar, load: () => void grammar.load() },
   log: (m) => connection.console.error(m),
 });
 
@@ -37,7 +41,7 @@ let detectedVersion: string | undefined;
 /** After a pause in the analyses of a large document, its garbage is collected (see idleCollector.ts). */
 const idleCollector = new IdleCollector({ delayMs: 2000, minSize: 1024 * 1024, collect: exposedGc() });
 
-const schema = new SchemaValidator({ log: (m) => connection.console.log(m) });
+const schema = new SchemaValidator({ log: (m) => connection.console.log(m), grammar });
 const analysis = new DocumentAnalysis<TextDocument>({
   service,
   schema,
@@ -73,6 +77,7 @@ function applySettings(s: ClientSettings | undefined): void {
   schema.configure({
     enable: s?.schema?.enable !== false,
     directory: typeof s?.schema?.directory === 'string' ? s.schema.directory : '',
+    targetVersion: explicitVersion ?? detectedVersion,
   });
 }
 
@@ -122,7 +127,10 @@ connection.onInitialized(async () => {
   });
   detectedVersion = await detectLibvirtVersion();
   await pullSettings();
-  if (!explicitVersion) service.configure({ libvirtVersion: detectedVersion });
+  if (!explicitVersion) {
+    service.configure({ libvirtVersion: detectedVersion });
+    schema.configure({ targetVersion: detectedVersion });
+  }
   await refreshHost();
   analysis.revalidateAll(documents.all());
 });

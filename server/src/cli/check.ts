@@ -148,7 +148,7 @@ export class Checker {
     if (this.setup.schema === undefined) return results;
     const domains = files.flatMap((f, i) => (f.doc.isDomain ? [i] : []));
     if (!domains.length) return results;
-    this.schema ??= createSchemaBatchCheck(this.setup.schema);
+    this.schema ??= createSchemaBatchCheck(this.setup.schema, this.setup.settings.libvirtVersion);
     // Anything the validator says that is not about one document goes with the first of the batch.
     const first = results[domains[0]].logs;
     setSchemaLog((m) => first.push(m));

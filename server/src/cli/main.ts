@@ -231,9 +231,19 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
       settings: libvirtVersion ? { libvirtVersion } : {},
     };
     if (schemaMode !== 'off' && checkJobs.length > 0) {
-      const status = await schemaStatus(schemaMode);
-      if (status.available) setup.schema = schemaMode;
-      else if (schemaMode !== 'auto') {
+      const status = await schemaStatus(schemaMode, libvirtVersion);
+      if (status.available && status.notes.length && schemaMode !== 'auto') {
+        // An explicit directory that cannot be used is a mistake in the command, not something to note and carry on past.
+        throw new RunError(`--schema ${schemaArg}: ${status.notes.join('; ')}.`);
+      }
+      if (status.available) {
+        setup.schema = schemaMode;
+        if (status.notes.length) {
+          const text = `schema source passed over: ${status.notes.join('; ')}; using ${status.grammar}.`;
+          notifications.push({ level: 'note', text });
+          if (!args.flags.has('--quiet')) io.stderr(`libvirt-domain-xml: note: ${text}\n`);
+        }
+      } else if (schemaMode !== 'auto') {
         // An explicit directory that cannot be used is a mistake in the command, not something to note and carry on past.
         const why = hasDomainSchema(schemaMode) ? status.reason : `no ${DOMAIN_SCHEMA} there.`;
         throw new RunError(`--schema ${schemaArg}: ${why}`);

@@ -33,30 +33,35 @@ export function setSchemaLog(sink: (message: string) => void): void {
   logSink = sink;
 }
 
-function validatorFor(mode: SchemaMode): SchemaValidator {
+function validatorFor(mode: SchemaMode, targetVersion: string | undefined): SchemaValidator {
   return new SchemaValidator({
-    settings: { enable: true, directory: mode === 'auto' ? '' : mode },
+    settings: { enable: true, directory: mode === 'auto' ? '' : mode, targetVersion },
     // The validator also says which schemas it loaded; once per thread that is noise, failures are not.
     log: (m) => { if (!m.startsWith('schema validation: ') && !m.startsWith('schema validation off: ')) logSink(m); },
   });
 }
 
-/** Validators already made on this thread, so the grammar is read once per thread and mode. */
-const validators = new Map<SchemaMode, SchemaValidator>();
+/** Validators already made on this thread, so the grammar is read once per thread, mode and target release. */
+const validators = new Map<string, SchemaValidator>();
 
-function cachedValidator(mode: SchemaMode): SchemaValidator {
-  let v = validators.get(mode);
+function cachedValidator(mode: SchemaMode, targetVersion: string | undefined): SchemaValidator {
+  const key = `${mode}\u0000${targetVersion ?? ''}`;
+  let v = validators.get(key);
   if (!v) {
-    v = validatorFor(mode);
-    validators.set(mode, v);
+    v = validatorFor(mode, targetVersion);
+    validators.set(key, v);
   }
   return v;
 }
 
-/** Whether schemas can be used in this mode, and if not, why (the validator's own words). */
-export async function schemaStatus(mode: SchemaMode): Promise<SchemaStatus> {
+/**
+ * Whether schemas can be used in this mode, and if not, why (the validator's
+ * own words). `targetVersion` (--libvirt-version) decides between installed
+ * schemas older than it and the shipped ones.
+ */
+export async function schemaStatus(mode: SchemaMode, targetVersion?: string): Promise<SchemaStatus> {
   if (mode === 'off') return { available: false, reason: 'switched off with --schema off.' };
-  return cachedValidator(mode).status();
+  return cachedValidator(mode, targetVersion).status();
 }
 
 let runs = 0;
@@ -68,8 +73,8 @@ let runs = 0;
  * alone; a failure is reported on its own document, worded as the editor's
  * validator words it.
  */
-export function createSchemaBatchCheck(mode: SchemaMode): SchemaBatchCheck {
-  const validator = cachedValidator(mode);
+export function createSchemaBatchCheck(mode: SchemaMode, targetVersion?: string): SchemaBatchCheck {
+  const validator = cachedValidator(mode, targetVersion);
   return async (docs) => {
     // A unique uri per document, as the editor's validator expects: files may share a name.
     const uris = docs.map((d) => `cli:${++runs}:${d.uri}`);

@@ -1,14 +1,17 @@
 /**
  * What every feature receives: the parsed document (parsed once per version),
- * the host topology if known, and the settings.
+ * the host topology if known, the settings, and libvirt's grammar once loaded.
  */
 import type { ParsedDocument } from '../domain/document';
 import type { HostTopology } from '../host/types';
 import type { RuleSettings } from '../rules/settings';
+import type { Grammar } from '../schema/grammarSource';
 
 export interface FeatureContext {
   readonly doc: ParsedDocument;
   readonly host: HostTopology | undefined;
   readonly settings: RuleSettings;
   readonly log: (message: string) => void;
+  /** libvirt's grammar, once loaded (features work without it, from the catalog alone). */
+  readonly grammar?: Grammar;
 }

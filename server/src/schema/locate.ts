@@ -1,24 +1,36 @@
 /**
- * Finds the RelaxNG schemas of the libvirt installed where the server runs,
- * so that we validate against exactly what `virt-xml-validate` would use
- * instead of shipping a copy that would drift from the local libvirt.
+ * Finds the RelaxNG grammar to work with, as an ordered list of candidate
+ * directories: the caller uses the first one that loads, and says why it
+ * passed over the others.
  *
- * Order: an explicit directory (setting or CLI) > /usr/share/libvirt/schemas
- * > <prefix of the `virsh` found on PATH>/share/libvirt/schemas. Nothing is
- * executed here: `virsh` is only looked up by walking the PATH directories.
- * The libvirt version of the schemas is read from the name of the installed
- * library (libvirt.so.0.MAJOR*1000+MINOR.MICRO), which sits under the same
- * prefix; when that is not found the version stays unknown.
+ * Order:
+ * 1. an explicit directory (setting `libvirtDomainXml.schema.directory`, CLI `--schema DIR`);
+ * 2. the installed libvirt's schemas (/usr/share/libvirt/schemas, else
+ *    <prefix of the `virsh` on PATH>/share/libvirt/schemas) when their release
+ *    is at least the target release: the local verdict is then exactly what
+ *    `virt-xml-validate` says;
+ * 3. the schemas of the newest libvirt shipped with the extension
+ *    (libvirt-schemas/, fetched at build time by scripts/fetch-schemas.sh), so
+ *    a laptop without libvirt, or with an old one, still validates and completes
+ *    against the release the domains are written for;
+ * 4. the installed schemas that are older than the target, as a last resort.
+ *
+ * Nothing is executed here: `virsh` is only looked up by walking the PATH
+ * directories. The release of installed schemas is read from the name of the
+ * installed library (libvirt.so.0.MAJOR*1000+MINOR.MICRO) under the same
+ * prefix; the shipped ones carry a RELEASE file.
  */
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { compareVersions, versionFromLibraryName } from '../domain/versions';
 
 export const DEFAULT_SCHEMA_DIR = '/usr/share/libvirt/schemas';
 /** The grammar libvirt validates domain XML with. */
 export const DOMAIN_SCHEMA = 'domain.rng';
+/** Folder of the shipped schemas, at the root of the extension and of the npm package. */
+export const SHIPPED_SCHEMA_FOLDER = 'libvirt-schemas';
 
-export type SchemaDirSource = 'setting' | 'default' | 'virsh';
+export type SchemaDirSource = 'setting' | 'default' | 'virsh' | 'shipped';
 
 export interface SchemaLocation {
   readonly dir: string;
@@ -27,21 +39,26 @@ export interface SchemaLocation {
   readonly libvirtVersion: string | undefined;
 }
 
-export interface SchemaNotFound {
-  readonly dir: undefined;
-  /** The places looked at, for the "no schemas found" message. */
+export interface SchemaCandidates {
+  /** Directories holding a domain.rng, best first. */
+  readonly candidates: readonly SchemaLocation[];
+  /** Places looked at, for the "no schemas found" message. */
   readonly searched: readonly string[];
-  /** Set when an explicit directory was given but holds no domain.rng. */
-  readonly explicitMissing?: string;
+  /** Why a source was passed over (an explicit directory without domain.rng). */
+  readonly notes: readonly string[];
 }
 
 export interface LocateOptions {
   /** Explicit directory from the setting or the CLI; empty means automatic. */
   readonly directory?: string;
+  /** The libvirt release the domains are written for; installed schemas older than it come after the shipped ones. */
+  readonly targetVersion?: string;
   /** PATH to search for virsh; defaults to process.env.PATH. */
   readonly pathEnv?: string;
   /** Replaces /usr/share/libvirt/schemas (tests). */
   readonly defaultDir?: string;
+  /** Replaces the shipped schema folder (tests); null: none shipped. */
+  readonly shippedDir?: string | null;
 }
 
 export function hasDomainSchema(dir: string): boolean {
@@ -53,27 +70,74 @@ export function hasDomainSchema(dir: string): boolean {
   }
 }
 
-export function locateSchemas(opts: LocateOptions = {}): SchemaLocation | SchemaNotFound {
+/** Words for a source, for hovers, the status item and notes ("libvirt 12.8.0, shipped with the extension"). */
+export function describeLocation(l: SchemaLocation): string {
+  const release = l.libvirtVersion ? `libvirt ${l.libvirtVersion}` : 'libvirt (release unknown)';
+  const where = l.source === 'shipped' ? 'shipped with the extension'
+    : l.source === 'setting' ? `from ${l.dir} (schema directory setting)`
+      : `installed in ${l.dir}`;
+  return `${release}, ${where}`;
+}
+
+export function locateSchemas(opts: LocateOptions = {}): SchemaCandidates {
   const searched: string[] = [];
+  const notes: string[] = [];
+  const candidates: SchemaLocation[] = [];
   const explicit = opts.directory?.trim();
   if (explicit) {
     const dir = path.resolve(explicit);
-    if (hasDomainSchema(dir)) return { dir, source: 'setting', libvirtVersion: libvirtVersionNear(dir) };
-    // An explicit choice that fails is reported as such rather than silently replaced.
-    return { dir: undefined, searched: [dir], explicitMissing: dir };
+    searched.push(dir);
+    if (hasDomainSchema(dir)) candidates.push({ dir, source: 'setting', libvirtVersion: releaseOf(dir) });
+    else notes.push(`the schema directory given, ${dir}, holds no readable domain.rng`);
   }
+  const installed = installedSchemas(opts, searched);
+  const target = opts.targetVersion;
+  const recentEnough = installed && (!target || (installed.libvirtVersion !== undefined && compareVersions(installed.libvirtVersion, target) >= 0));
+  if (installed && recentEnough) candidates.push(installed);
+  const shipped = opts.shippedDir === undefined ? shippedSchemaDir() : opts.shippedDir ?? undefined;
+  if (shipped && hasDomainSchema(shipped)) candidates.push({ dir: shipped, source: 'shipped', libvirtVersion: shippedRelease(shipped) });
+  if (installed && !recentEnough) candidates.push(installed);
+  return { candidates, searched, notes };
+}
+
+function installedSchemas(opts: LocateOptions, searched: string[]): SchemaLocation | undefined {
   const def = opts.defaultDir ?? DEFAULT_SCHEMA_DIR;
   searched.push(def);
   if (hasDomainSchema(def)) return { dir: def, source: 'default', libvirtVersion: libvirtVersionNear(def) };
   const virsh = findOnPath('virsh', opts.pathEnv ?? process.env.PATH ?? '');
-  if (virsh) {
-    const dir = path.join(path.dirname(path.dirname(virsh)), 'share', 'libvirt', 'schemas');
-    if (!searched.includes(dir)) {
-      searched.push(dir);
-      if (hasDomainSchema(dir)) return { dir, source: 'virsh', libvirtVersion: libvirtVersionNear(dir) };
-    }
+  if (!virsh) return undefined;
+  const dir = path.join(path.dirname(path.dirname(virsh)), 'share', 'libvirt', 'schemas');
+  if (searched.includes(dir)) return undefined;
+  searched.push(dir);
+  return hasDomainSchema(dir) ? { dir, source: 'virsh', libvirtVersion: libvirtVersionNear(dir) } : undefined;
+}
+
+/**
+ * The shipped schema folder: next to dist/ in the extension and the npm
+ * package (the bundles run from dist/), at the repository root when run from
+ * source (server/src/schema/). Undefined when the build could not fetch it.
+ */
+export function shippedSchemaDir(): string | undefined {
+  for (const up of [['..'], ['..', '..', '..']]) {
+    const dir = path.resolve(__dirname, ...up, SHIPPED_SCHEMA_FOLDER);
+    if (existsSync(path.join(dir, DOMAIN_SCHEMA))) return dir;
   }
-  return { dir: undefined, searched };
+  return undefined;
+}
+
+/** The release in a shipped folder's RELEASE file. */
+function shippedRelease(dir: string): string | undefined {
+  try {
+    const v = readFileSync(path.join(dir, 'RELEASE'), 'utf8').trim();
+    return /^\d+\.\d+\.\d+$/.test(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Release of the schemas in any directory: its RELEASE file, else the library installed under its prefix. */
+function releaseOf(dir: string): string | undefined {
+  return shippedRelease(dir) ?? libvirtVersionNear(dir);
 }
 
 /** The first executable file called `name` in the PATH directories (symlinks resolved to their target's prefix). */

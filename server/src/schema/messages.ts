@@ -106,6 +106,15 @@ export function unavailableFinding(root: XmlElement | undefined, reason: string)
   };
 }
 
+/** The one note that a schema source was passed over, and which grammar is used instead. */
+export function passedOverFinding(root: XmlElement | undefined, notes: readonly string[], using: string): Finding {
+  return {
+    code: SCHEMA_UNAVAILABLE, severity: 'information',
+    start: root?.nameStart ?? 0, end: root?.nameEnd ?? 0,
+    message: `Schema source passed over: ${notes.join('; ')}. Using ${using} instead.`,
+  };
+}
+
 function tag(name: string): string {
   return `<${name}>`;
 }

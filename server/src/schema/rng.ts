@@ -134,6 +134,21 @@ export class RngModel {
     this.fileOf.set(node, f);
   }
 
+  /** The defines of that name (several combine as a choice). */
+  definesNamed(name: string): readonly XmlElement[] {
+    return this.defines.get(name) ?? [];
+  }
+
+  /** The pattern of an <element> node of the grammar. */
+  patternOf(node: XmlElement): ElementPattern {
+    return this.patternFor(node);
+  }
+
+  /** Values and typed alternatives of the content `nodes` (an attribute's, or an element's text). */
+  valuesOf(nodes: readonly XmlElement[]): ValueSpace {
+    return this.valueSpace(nodes);
+  }
+
   private patternFor(node: XmlElement): ElementPattern {
     let p = this.patterns.get(node);
     if (p) return p;
@@ -164,6 +179,12 @@ export class RngModel {
     }
     const local = localName(name);
     return this.rootCache.filter((p) => p.name === undefined || p.name === local);
+  }
+
+  /** Every element pattern the grammar's start allows as the document element. */
+  startPatterns(): readonly ElementPattern[] {
+    this.rootPatterns('');
+    return this.rootCache ?? [];
   }
 
   /** Patterns for a child called `name` of an element matched by `parents` (none: not allowed there). */
@@ -517,11 +538,17 @@ export interface LoadedSchema {
   readonly main: string;
   readonly files: readonly SchemaFile[];
   readonly model: RngModel;
+  /** Files the grammar includes that are not there or not readable (a partial schema directory). */
+  readonly missing: readonly string[];
+  /** Files that are not well-formed XML or not a RelaxNG grammar (a broken schema directory). */
+  readonly broken: readonly string[];
 }
 
 /** Reads `main` (domain.rng) and every file it includes, recursively, from `dir`. */
 export async function loadSchema(dir: string, main = 'domain.rng'): Promise<LoadedSchema> {
   const files: SchemaFile[] = [];
+  const missing: string[] = [];
+  const broken: string[] = [];
   const queue = [main];
   const seen = new Set<string>();
   while (queue.length) {
@@ -533,9 +560,12 @@ export async function loadSchema(dir: string, main = 'domain.rng'): Promise<Load
       text = await readFile(path.join(dir, ...name.split('/')), 'utf8');
     } catch (e) {
       if (name === main) throw e;
-      continue; // libxml2 will report the missing include itself
+      missing.push(name);
+      continue;
     }
-    const root = parseXml(text).roots[0];
+    const parsed = parseXml(text);
+    const root = parsed.roots[0];
+    if (parsed.problems.length || root?.name !== 'grammar') broken.push(name);
     files.push({ name, text, root });
     if (!root) continue;
     const stack = [root];
@@ -545,5 +575,5 @@ export async function loadSchema(dir: string, main = 'domain.rng'): Promise<Load
       for (const c of e.children) stack.push(c);
     }
   }
-  return { dir, main, files, model: new RngModel(files, main) };
+  return { dir, main, files, model: new RngModel(files, main), missing, broken };
 }

@@ -13,24 +13,27 @@
 import { firstElement, parseXml } from '../xml/parser';
 import type { XmlElement } from '../xml/nodes';
 import type { Finding } from '../rules/types';
-import { locateSchemas, type LocateOptions, type SchemaLocation } from './locate';
-import { loadSchema, type LoadedSchema } from './rng';
+import { describeLocation, type LocateOptions, type SchemaLocation } from './locate';
+import type { LoadedSchema } from './rng';
+import { chooseGrammar, forgetLoadedGrammars, GrammarSource, type GrammarChoice } from './grammarSource';
 import type { SchemaEngine, SchemaSet } from './engine';
 import { createEngine, type EngineChoice } from './engines';
 import { CoalescingEngine, type CoalescingOptions } from './coalesce';
 import { localize, PatternsOf } from './localize';
-import { renderIssues, SCHEMA_INVALID, SCHEMA_NEWER_LIBVIRT, unavailableFinding, type Blank } from './messages';
+import { passedOverFinding, renderIssues, SCHEMA_INVALID, SCHEMA_NEWER_LIBVIRT, unavailableFinding, type Blank } from './messages';
 
 export interface SchemaSettings {
   /** `libvirtDomainXml.schema.enable`. */
   readonly enable: boolean;
   /** `libvirtDomainXml.schema.directory`; empty: find the installed schemas. */
   readonly directory: string;
+  /** The libvirt release the domains are written for; installed schemas older than it give way to the shipped ones. */
+  readonly targetVersion?: string;
   /** Which libxml2 to run; 'auto' prefers the system xmllint. */
   readonly engine: EngineChoice;
 }
 
-export const DEFAULT_SCHEMA_SETTINGS: SchemaSettings = { enable: true, directory: '', engine: 'auto' };
+export const DEFAULT_SCHEMA_SETTINGS: SchemaSettings = { enable: true, directory: '', targetVersion: undefined, engine: 'auto' };
 
 /** Everything needed to validate, built once per settings. */
 export interface SchemaSetup {
@@ -38,10 +41,17 @@ export interface SchemaSetup {
   readonly loaded: LoadedSchema;
   readonly set: SchemaSet;
   readonly engine: SchemaEngine;
+  /** Sources passed over on the way to this one (a broken schema directory, ...). */
+  readonly notes: readonly string[];
 }
 
 export type SchemaStatus =
-  | { readonly available: true; readonly dir: string; readonly libvirtVersion: string | undefined; readonly engine: string }
+  | {
+    readonly available: true; readonly dir: string; readonly libvirtVersion: string | undefined; readonly engine: string;
+    /** "libvirt 12.8.0, shipped with the extension". */
+    readonly grammar: string;
+    readonly notes: readonly string[];
+  }
   | { readonly available: false; readonly reason: string };
 
 /** How a document fared: the findings and the verdict they add up to. */
@@ -58,27 +68,25 @@ export interface SchemaValidatorOptions {
   readonly locate?: Omit<LocateOptions, 'directory'>;
   /** Use this engine instead of choosing one (tests). */
   readonly engine?: SchemaEngine;
+  /** The grammar source shared with completion and hover; one of its own otherwise. */
+  readonly grammar?: GrammarSource;
 }
 
-/** Builds the setup for a settings value, or says why there is none. */
+/** Builds the setup for a settings value (one-shot callers: measurements, tests), or says why there is none. */
 export async function prepareSchema(
-  settings: SchemaSettings, locate: Omit<LocateOptions, 'directory'> = {}, engine?: SchemaEngine,
+  settings: SchemaSettings, locate: Omit<LocateOptions, 'directory' | 'targetVersion'> = {}, engine?: SchemaEngine,
 ): Promise<SchemaSetup | { unavailable: string }> {
-  const location = locateSchemas({ ...locate, directory: settings.directory });
-  if (location.dir === undefined) {
-    if (location.explicitMissing) return { unavailable: `no libvirt schema (domain.rng) in ${location.explicitMissing}, the schema directory given.` };
-    return { unavailable: `no libvirt schemas found (looked in ${location.searched.join(' and ')}). Install libvirt's schemas (Debian: package libvirt0) or name a schema directory (setting libvirtDomainXml.schema.directory, CLI --schema DIR).` };
-  }
+  return setupFor(await chooseGrammar({ ...locate, directory: settings.directory, targetVersion: settings.targetVersion }), settings, engine);
+}
+
+/** Builds the setup for a grammar choice, or says why there is none. */
+export function setupFor(choice: GrammarChoice, settings: SchemaSettings, engine?: SchemaEngine): SchemaSetup | { unavailable: string } {
+  const g = choice.grammar;
+  if (!g) return { unavailable: choice.unavailable ?? 'no libvirt schema.' };
   const chosen = engine ?? createEngine(settings.engine);
-  if (!chosen) return { unavailable: `libvirt schemas are in ${location.dir}, but neither the xmllint program nor the xmllint-wasm package is available to validate with.` };
-  let loaded: LoadedSchema;
-  try {
-    loaded = await loadSchema(location.dir);
-  } catch (e) {
-    return { unavailable: `the libvirt schema in ${location.dir} could not be read (${(e as Error).message}).` };
-  }
-  const set: SchemaSet = { dir: loaded.dir, main: loaded.main, files: new Map(loaded.files.map((f) => [f.name, f.text])) };
-  return { location, loaded, set, engine: chosen };
+  if (!chosen) return { unavailable: `libvirt schemas are in ${g.location.dir}, but neither the xmllint program nor the xmllint-wasm package is available to validate with.` };
+  const set: SchemaSet = { dir: g.loaded.dir, main: g.loaded.main, files: new Map(g.loaded.files.map((f) => [f.name, f.text])) };
+  return { location: g.location, loaded: g.loaded, set, engine: chosen, notes: choice.notes };
 }
 
 /**
@@ -159,23 +167,37 @@ export class SchemaValidator {
   /** Engine runs go one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
   private readonly log: (message: string) => void;
+  /** Where the grammar comes from (shared with completion and hover when the caller passes one). */
+  readonly grammar: GrammarSource;
+  private setupFrom: GrammarChoice | undefined;
 
   constructor(private readonly options: SchemaValidatorOptions = {}) {
     this.settings = { ...DEFAULT_SCHEMA_SETTINGS, ...options.settings };
     this.log = options.log ?? (() => undefined);
+    this.grammar = options.grammar ?? new GrammarSource(options.locate);
+    this.grammar.configure({ directory: this.settings.directory, targetVersion: this.settings.targetVersion });
   }
 
-  /** New settings; a changed directory or engine is looked up again on the next run. */
+  /** New settings; a changed directory, target release or engine is looked up again on the next run. */
   configure(next: Partial<SchemaSettings>): void {
     const merged = { ...this.settings, ...next };
-    const changed = merged.directory !== this.settings.directory || merged.engine !== this.settings.engine || merged.enable !== this.settings.enable;
+    const changed = merged.directory !== this.settings.directory || merged.engine !== this.settings.engine || merged.enable !== this.settings.enable
+      || merged.targetVersion !== this.settings.targetVersion;
     this.settings = merged;
-    if (changed) this.refresh();
+    this.grammar.configure({ directory: merged.directory, targetVersion: merged.targetVersion });
+    if (changed) this.forgetSetup();
   }
 
   /** Looks for the schemas again on the next run (after libvirt was installed or upgraded). */
   refresh(): void {
+    forgetLoadedGrammars();
+    this.grammar.reset();
+    this.forgetSetup();
+  }
+
+  private forgetSetup(): void {
     this.setup = undefined;
+    this.setupFrom = undefined;
     this.lastResult.clear();
     this.unavailableShownOn = undefined;
   }
@@ -188,7 +210,10 @@ export class SchemaValidator {
   async status(): Promise<SchemaStatus> {
     const s = await this.ensureSetup();
     if ('unavailable' in s) return { available: false, reason: s.unavailable };
-    return { available: true, dir: s.location.dir, libvirtVersion: s.location.libvirtVersion, engine: s.engine.name };
+    return {
+      available: true, dir: s.location.dir, libvirtVersion: s.location.libvirtVersion, engine: s.engine.name,
+      grammar: describeLocation(s.location), notes: s.notes,
+    };
   }
 
   /**
@@ -214,7 +239,7 @@ export class SchemaValidator {
     if (cached && cached.text === text) return this.finish(uri, mine, cached.findings);
     const run = this.queue.then(async () => {
       if (stale()) return 'superseded' as const;
-      return (await checkText(text, setup, mine.controller.signal)).findings;
+      return [...this.passedOverFindings(uri, text, setup), ...(await checkText(text, setup, mine.controller.signal)).findings];
     });
     this.queue = run.catch(() => undefined);
     try {
@@ -255,6 +280,15 @@ export class SchemaValidator {
     return this.unavailableShownOn === uri ? [unavailableFinding(root, reason)] : [];
   }
 
+  /** The one note about sources passed over (a broken schema directory): on the first domain document, nowhere else. */
+  private passedOverFindings(uri: string, text: string, setup: SchemaSetup): Finding[] {
+    if (!setup.notes.length) return [];
+    const root = firstElement(text);
+    if (root?.name !== 'domain') return [];
+    this.unavailableShownOn ??= uri;
+    return this.unavailableShownOn === uri ? [passedOverFinding(root, setup.notes, describeLocation(setup.location))] : [];
+  }
+
   /** Stops work for a closed document. */
   forget(uri: string): void {
     this.latest.get(uri)?.controller.abort();
@@ -269,15 +303,22 @@ export class SchemaValidator {
   }
 
   private ensureSetup(): Promise<SchemaSetup | { unavailable: string }> {
+    // The grammar source may have chosen again (settings shared with completion changed).
+    if (this.setup && this.setupFrom && this.grammar.current && this.grammar.current !== this.setupFrom) this.forgetSetup();
     if (!this.setup) {
       const settings = this.settings;
-      this.setup = prepareSchema(settings, this.options.locate, this.options.engine)
-        .catch((e: unknown) => ({ unavailable: `the schemas could not be prepared (${(e as Error)?.message ?? e}).` }))
-        .then((s) => {
+      this.setup = this.grammar.load()
+        .then((choice) => {
+          this.setupFrom = choice;
+          const s = setupFor(choice, settings, this.options.engine);
           if ('unavailable' in s) this.log(`schema validation off: ${s.unavailable}`);
-          else this.log(`schema validation: libvirt ${s.location.libvirtVersion ?? '(version unknown)'} schemas in ${s.location.dir}, engine ${s.engine.name}`);
+          else {
+            for (const n of s.notes) this.log(`schema: ${n}; passed over`);
+            this.log(`schema validation: ${describeLocation(s.location)} (${s.location.dir}), engine ${s.engine.name}`);
+          }
           return s;
-        });
+        })
+        .catch((e: unknown) => ({ unavailable: `the schemas could not be prepared (${(e as Error)?.message ?? e}).` }));
     }
     return this.setup;
   }
