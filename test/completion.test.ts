@@ -6,7 +6,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CompletionItem, TextEdit } from 'vscode-languageserver-types';
+import type { CompletionItem, MarkupContent, TextEdit } from 'vscode-languageserver-types';
 import { CompletionItemKind, InsertTextFormat } from 'vscode-languageserver-types';
 import { armDomain, atCursor, loadHost, parse, service } from './helpers';
 import { devices, expander, hostdev, PCIE_ROOT, rootPort } from './fixtures/domains';
@@ -49,6 +49,19 @@ const PXB = 'pxb-pcie expander bus + root port';
 describe('element names', () => {
   test('after a lone < in <devices>: device elements, then the two snippets', () => {
     assert.deepEqual(labels(armDomain(`${ONE_GPU}\n    <|`)), [...DEVICE_CHILDREN, VSMMU, PXB]);
+  });
+
+  test('an element and an attribute item carry the hover\'s text and the link to libvirt\'s documentation', () => {
+    const doc = (marked: string, label: string) => (complete(marked).items.find((i) => i.label === label)?.documentation as MarkupContent | undefined)?.value;
+    assert.equal(doc(armDomain(`${ONE_GPU}\n    <|`), 'memballoon'), [
+      '**`<memballoon>`**',
+      '',
+      'The memory balloon: lets the host take memory back from the guest, and reports the guest\'s memory use.',
+      '',
+      '[libvirt docs: memory-balloon-device](https://libvirt.org/formatdomain.html#memory-balloon-device)',
+    ].join('\n'));
+    assert.equal(doc(armDomain("    <hostdev |mode='subsystem' type='pci'/>"), 'managed')?.split('\n').pop(),
+      '[libvirt docs: host-device-assignment](https://libvirt.org/formatdomain.html#host-device-assignment)');
   });
 
   test('a device element replaces the typed <contr and is written whole, indented like the document', () => {

@@ -24,6 +24,7 @@ import { describeDevice, iommuOfDevice, smmuv3s } from '../host/queries';
 import type { HostPciDevice, HostTopology } from '../host/types';
 import { childKey, cursorSite, keyOf, lastSegment, type CursorSite } from './completionContext';
 import { ATTRIBUTES, CHILD_INFO, ELEMENTS, TARGET_ATTRIBUTES_BY_MODEL, type AttrDoc, type ElementInfo } from './docs/elements';
+import { describeElement, pathOf } from './docs/docs';
 import {
   attrDocMarkdown, controllerModelMarkdown, elementMarkdown, iommuAttributeMarkdown, iommuModelMarkdown, markdown,
 } from './docs/format';
@@ -115,7 +116,8 @@ function elementItems(c: Collector, site: Extract<CursorSite, { kind: 'element' 
   const l = c.layout(site.start);
   for (const name of names) {
     const info = elementInfo(parentKey, name);
-    const doc = info.doc ? elementMarkdown(info) : undefined;
+    const anchor = site.parent ? describeElement([...pathOf(site.parent), name])?.anchor : undefined;
+    const doc = info.doc ? elementMarkdown(info, undefined, undefined, anchor) : undefined;
     if (site.fresh) {
       c.add(name, elementSnippet(info, l), site.start, site.end, { kind: CompletionItemKind.Property, snippet: true, filterText: `<${name}`, doc });
     } else if (site.named) {
@@ -155,7 +157,8 @@ function attributesOf(el: XmlElement, key: string): Array<{ name: string; doc: s
     const allowed = TARGET_ATTRIBUTES_BY_MODEL[attrValue(el.parent, 'model') ?? ''];
     if (allowed) list = table.filter((a) => allowed.includes(a.name));
   }
-  return list.map((a) => ({ name: a.name, doc: attrDocMarkdown(a, el.name) }));
+  const anchor = describeElement(pathOf(el))?.anchor;
+  return list.map((a) => ({ name: a.name, doc: attrDocMarkdown(a, el.name, undefined, undefined, anchor) }));
 }
 
 function attributeItems(c: Collector, site: Extract<CursorSite, { kind: 'attribute' }>): void {
