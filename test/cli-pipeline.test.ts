@@ -331,14 +331,15 @@ test('files: directories walk *.xml, globs expand, named files stay; sorted, no 
   assert.deepEqual((await expandInputs(['{a,c}'], dir)).files.map((f) => f.path), ['a/deep/y.xml', 'a/x.xml', 'c/u.XML']);
 });
 
-test('check: a discovered non-domain file is skipped quietly, a named one is checked; a glob matching nothing exits 2', async () => {
+test('check: a discovered non-domain file is skipped and counted, a named one is an error; a glob matching nothing exits 2', async () => {
   const dir = tmp('skip');
   writeFileSync(path.join(dir, 'net.xml'), '<network><name>n</name></network>\n');
   writeFileSync(path.join(dir, 'vm.xml'), VARIANTS.gh200[2].text('vm'));
   const walked = await run(['check', '--schema', 'off', '--host', FIXTURE_HOST, dir]);
   assert.deepEqual([walked.code, walked.err], [1, '1 file checked: 1 error, 0 warnings; 1 file without a <domain> root skipped\n']);
   const named = await run(['check', '--schema', 'off', '--host', FIXTURE_HOST, path.join(dir, 'net.xml')]);
-  assert.deepEqual([named.code, named.out, named.err], [0, '', '1 file checked: 0 errors, 0 warnings\n']);
+  assert.deepEqual([named.code, named.err], [1, '1 file checked: 1 error, 0 warnings\n']);
+  assert.match(named.out, /net\.xml:1:2: error xml-root-not-domain: The root element is <network>, not <domain>/);
   const none = await run(['check', '--schema', 'off', '--host', FIXTURE_HOST, path.join(dir, '*.json')]);
   assert.equal(none.code, 2);
   assert.match(none.err, /no files match '.*\*\.json'/);

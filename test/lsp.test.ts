@@ -53,6 +53,29 @@ test('LSP: an XML file whose root is not <domain> gets no diagnostics', async ()
   }
 });
 
+test('LSP: a root that is almost <domain> gets a warning in a libvirt-xml or *.domain.xml file only; a byte order mark is no text', async () => {
+  const client = await startClient();
+  try {
+    const cases: [string, string, string, string[]][] = [
+      ['file:///domains/vm.domain.xml', 'xml', "<Domain type='kvm'/>", ['0:1-0:7 warning xml-root-not-domain']],
+      ['untitled:Untitled-1', 'libvirt-xml', "<domian type='kvm'/>", ['0:1-0:7 warning xml-root-not-domain']],
+      // Somebody else's XML stays silent, near miss or not; so does a libvirt-xml file with another root.
+      ['file:///domains/Domain.xml', 'xml', "<Domain type='kvm'/>", []],
+      ['file:///domains/net.domain.xml', 'libvirt-xml', '<network/>', []],
+      // A client that keeps the byte order mark in the text: it is not text outside the root.
+      ['file:///domains/bom.domain.xml', 'libvirt-xml', "\ufeff<domain type='kvm'><name>x</name></domain>", []],
+    ];
+    for (const [uri, languageId, text, expected] of cases) {
+      await client.open(uri, text, 1, languageId);
+      const p = await client.diagnostics(uri, 1);
+      const shown = p.diagnostics.map((d) => `${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character} ${['', 'error', 'warning', 'information', 'hint'][d.severity ?? 0]} ${d.code}`);
+      assert.deepEqual(shown, expected, uri);
+    }
+  } finally {
+    await client.stop();
+  }
+});
+
 test('LSP: rapid changes publish diagnostics for the latest version only', async () => {
   const client = await startClient();
   try {

@@ -25,7 +25,7 @@ import { versionFromLibraryName } from '../server/src/domain/versions';
 import { chooseGrammar } from '../server/src/schema/grammarSource';
 import { loadSchema, dataCheck } from '../server/src/schema/rng';
 import { isolate } from '../server/src/schema/localize';
-import { closest } from '../server/src/schema/messages';
+import { closest } from '../server/src/xml/closestName';
 import { XmllintEngine, systemXmllintAvailable } from '../server/src/schema/engineXmllint';
 import { WasmEngine } from '../server/src/schema/engineWasm';
 import {

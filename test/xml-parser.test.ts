@@ -112,6 +112,17 @@ test('an unterminated comment and an empty document are reported, never thrown',
   assert.deepEqual(problems(parseXml('')), ['xml-no-root @ ']);
 });
 
+test('a byte order mark opening the document is legal, for the scanner and the strict parser; anywhere else it is text', () => {
+  const codes = (t: string) => parseXml(t).problems.map((p) => `${p.code}@${p.start}`);
+  assert.deepEqual(codes('\ufeff<domain/>'), []);
+  assert.deepEqual(codes('\ufeff<?xml version="1.0"?>\n<domain/>'), []);
+  assert.deepEqual(codes('<domain/>\ufeff'), ['xml-text-outside-root@9']);
+  assert.deepEqual(codes(' \ufeff<domain/>'), ['xml-text-outside-root@1']);
+  assert.equal(strictWellFormedness('\ufeff<?xml version="1.0"?>\n<domain/>'), undefined);
+  // The strict parser's columns count the mark, as the scanner's offsets do.
+  assert.deepEqual(strictWellFormedness('\ufeff<domain><a></b></domain>'), strictWellFormedness(' <domain><a></b></domain>'));
+});
+
 test('elementAt finds the deepest element, including inside an unterminated start tag', () => {
   const text = `<domain>\n  <devices>\n    <iommu model='smmuv3'><driver pci</iommu>\n  </devices>\n</domain>`;
   const doc = parseXml(text);

@@ -14,6 +14,8 @@ import { strictWellFormedness } from './xml/wellFormed';
 import { parseDocument, type ParsedDocument } from './domain/document';
 import type { HostTopology } from './host/types';
 import { RULE_FAMILIES, runRules } from './rules/index';
+import { inputFindings, type DomainExpectation } from './rules/input';
+import type { DecodingProblem } from './xml/decode';
 import type { Finding, RuleFamily } from './rules/types';
 import { DEFAULT_RULE_SETTINGS, type RuleSettings } from './rules/settings';
 import { complete } from './features/completion';
@@ -64,6 +66,13 @@ export interface LanguageService {
   findings(doc: ParsedDocument): Finding[];
   validate(doc: ParsedDocument): Diagnostic[];
   /**
+   * What the document is, before what it says (rules/input.ts): empty, not
+   * text, not UTF-8, or rooted in something else than `<domain>`, as loud as
+   * `expect` asks. `decoding` is what reading its bytes found, for a face that
+   * reads bytes (the CLI); editors hand over decoded text.
+   */
+  inputCheck(doc: ParsedDocument, expect: DomainExpectation, decoding?: DecodingProblem): Diagnostic[];
+  /**
    * The strict well-formedness verdict (xmldom's first error), for when the
    * tolerant scanner saw nothing wrong. Slower: run it on open and save, not per keystroke.
    */
@@ -112,6 +121,10 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
 
     validate(doc) {
       return findings(doc).map((f) => toDiagnostic(doc, f));
+    },
+
+    inputCheck(doc, expect, decoding) {
+      return inputFindings(doc.xml, expect, decoding).map((f) => toDiagnostic(doc, f));
     },
 
     strictCheck(doc) {

@@ -13,6 +13,7 @@
  * validating one file against it (docs/performance-cli.md).
  */
 import { readFileSync } from 'node:fs';
+import { decodeXmlBytes, type Decoded } from '../xml/decode';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { getLanguageService, type LanguageService, type ParsedDocument } from '../languageService';
 import type { HostTopology } from '../host/types';
@@ -33,12 +34,17 @@ export interface CheckJob {
   index: number;
   /** The name shown in output (and the document's uri). */
   name: string;
-  /** Absolute path to read; absent when `text` is given (standard input). */
+  /** Absolute path to read; absent when `input` is given (standard input). */
   abs?: string;
-  text?: string;
+  /** The input itself: bytes as read (decoded here, like a file's), or text already decoded (tests). */
+  input?: Uint8Array | string;
   /** Index into CheckSetup.hosts. */
   host: number;
-  /** Found by a walk or a glob: skip quietly when the root element is not <domain>. */
+  /**
+   * Found by a walk or a glob: skipped (and counted) when the root element is
+   * not <domain>. A file named on the command line, or standard input, must be
+   * a domain: anything else is an error (rules/input.ts).
+   */
   discovered: boolean;
 }
 
@@ -120,11 +126,12 @@ export class Checker {
   /** Reading, parsing and our own rules; a file that needs no schema verdict is done here. */
   private ownChecks(job: CheckJob): { outcome: CheckOutcome } | Checked {
     this.logs = [];
-    let text = job.text;
-    if (text === undefined) {
+    let decoded: Decoded;
+    if (typeof job.input === 'string') decoded = { text: job.input };
+    else {
       try {
         // Synchronous on purpose: a domain file is small, and per file the promise API measured several times slower.
-        text = readFileSync(job.abs ?? job.name, 'utf8');
+        decoded = decodeXmlBytes(job.input ?? readFileSync(job.abs ?? job.name));
       } catch (e) {
         const error = `cannot read ${job.name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
         return { outcome: { index: job.index, status: 'unreadable', diagnostics: [], error, logs: [] } };
@@ -132,9 +139,13 @@ export class Checker {
     }
     try {
       const service = this.service(job.host);
-      const doc = service.parse(text, job.name);
-      if (job.discovered && !hasDomainRoot(doc)) return { outcome: { index: job.index, status: 'skipped', diagnostics: [], logs: [] } };
-      return { job, doc, diagnostics: [...service.validate(doc), ...service.strictCheck(doc)], logs: this.logs };
+      const doc = service.parse(decoded.text, job.name);
+      const domain = hasDomainRoot(doc);
+      if (job.discovered && !domain) return { outcome: { index: job.index, status: 'skipped', diagnostics: [], logs: [] } };
+      const input = service.inputCheck(doc, 'required', decoded.problem);
+      // Not a domain (or nothing at all): the input finding says so, and the domain rules have nothing to say.
+      if (!domain) return { outcome: { index: job.index, status: 'checked', diagnostics: input, logs: this.logs } };
+      return { job, doc, diagnostics: [...input, ...service.validate(doc), ...service.strictCheck(doc)], logs: this.logs };
     } catch (e) {
       // A bug of ours on one file must not cost the report for all the others.
       const error = `checking ${job.name} failed: ${(e as Error)?.stack ?? e}`;
@@ -146,7 +157,7 @@ export class Checker {
   private async schemaResults(files: readonly Checked[]): Promise<SchemaResult[]> {
     const results: SchemaResult[] = files.map(() => ({ diagnostics: [], logs: [] }));
     if (this.setup.schema === undefined) return results;
-    const domains = files.flatMap((f, i) => (f.doc.isDomain ? [i] : []));
+    const domains = files.flatMap((f, i) => (hasDomainRoot(f.doc) ? [i] : []));
     if (!domains.length) return results;
     this.schema ??= createSchemaBatchCheck(this.setup.schema, this.setup.settings.libvirtVersion);
     // Anything the validator says that is not about one document goes with the first of the batch.

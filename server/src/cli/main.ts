@@ -57,8 +57,10 @@ Commands:
   check [options] FILE|DIR|GLOB... | -
                                 Check libvirt domain XML. A directory is searched for *.xml
                                 files whose root element is <domain> (others are skipped
-                                quietly); a quoted glob (*, **, ?, [..], {a,b}) is expanded
-                                the same way; '-' reads standard input (virsh dumpxml).
+                                and counted); a quoted glob (*, **, ?, [..], {a,b}) is
+                                expanded the same way; '-' reads standard input (virsh
+                                dumpxml). A named file or standard input that is empty,
+                                binary or not a <domain> is an error.
       --sysfs-root DIR          Read the host topology from this sysfs tree (default /sys)
       --host SNAPSHOT.json      Use a host topology snapshot instead of sysfs
       --host-map MAP.json       Pick a snapshot per file: {"hosts": [{"files": GLOB,
@@ -90,7 +92,8 @@ and a glob that matches nothing are usage problems too).
 export interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
-  readStdin: () => Promise<string>;
+  /** Standard input as bytes (decoded like a file's), or as text. */
+  readStdin: () => Promise<Uint8Array | string>;
 }
 
 const processIo: Io = {
@@ -99,7 +102,7 @@ const processIo: Io = {
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    return Buffer.concat(chunks);
   },
 };
 
@@ -215,8 +218,8 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
     const entries: { job: Omit<CheckJob, 'host'>; snapshot: string | undefined }[] = [];
     const snapshotOf = (abs: string) => (map ? matchHostMap(map, abs) : undefined);
     if (expansion.stdin) {
-      const text = await io.readStdin();
-      entries.push({ job: { index: 0, name: stdinName, text, discovered: false }, snapshot: snapshotOf(path.resolve(cwd, stdinName)) });
+      const input = await io.readStdin();
+      entries.push({ job: { index: 0, name: stdinName, input, discovered: false }, snapshot: snapshotOf(path.resolve(cwd, stdinName)) });
     }
     for (const f of expansion.files) {
       entries.push({ job: { index: entries.length, name: f.path, abs: f.abs, discovered: f.discovered }, snapshot: snapshotOf(f.abs) });
@@ -277,9 +280,13 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
 
     const s = summary(shown);
     const v = verdict(s, maxWarnings, ioTrouble);
+    const skippedText = `${skipped} file${skipped === 1 ? '' : 's'} without a <domain> root skipped`;
     if (format === 'text' && !args.flags.has('--quiet')) {
-      const skippedNote = skipped ? `; ${skipped} file${skipped === 1 ? '' : 's'} without a <domain> root skipped` : '';
+      const skippedNote = skipped ? `; ${skippedText}` : '';
       io.stderr(`${s.files} file${s.files === 1 ? '' : 's'} checked: ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}${skippedNote}\n`);
+    } else if (skipped && !args.flags.has('--quiet')) {
+      // JSON and SARIF have no summary line; what a walk left out is still said.
+      io.stderr(`libvirt-domain-xml: note: ${skippedText}\n`);
     }
     if (v.tooManyWarnings) io.stderr(`libvirt-domain-xml: ${v.tooManyWarnings}\n`);
     return v.exitCode;

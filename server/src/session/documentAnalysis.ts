@@ -13,6 +13,7 @@ import { DIAGNOSTIC_SOURCE, toDiagnostic, type LanguageService, type ParsedDocum
 import { DiagnosticScheduler } from './diagnosticScheduler';
 import { mergeFindings, type SchemaValidator } from '../schema/validator';
 import { DEFAULT_SESSION_SETTINGS, type SessionSettings } from './settings';
+import { editorExpectation, type DomainExpectation } from '../rules/input';
 
 /** Largest document the strict (xmldom) check and the schema validation run on in the editor. */
 export const STRICT_CHECK_MAX_SIZE = 2 * 1024 * 1024;
@@ -33,6 +34,8 @@ function yieldToRequests(): Promise<void> {
 export interface AnalysedDocument {
   readonly uri: string;
   readonly version: number;
+  /** The editor's language for it (libvirt-xml or xml): says how sure we are that a domain is meant. */
+  readonly languageId?: string;
   getText(): string;
 }
 
@@ -116,20 +119,23 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
     if (size > limit && !strict) return [livePausedDiagnostic(size, limit)];
     const p = this.parsedOf(doc);
     this.o.onActivity?.();
-    if (size < YIELD_ABOVE_SIZE) return this.check(p, strict);
+    const expect = editorExpectation(doc.uri, doc.languageId);
+    if (size < YIELD_ABOVE_SIZE) return this.check(p, strict, expect);
     // Between the parse and the rules, requests that arrived meanwhile are answered (from this very
     // parse), and an edit that arrived makes the rest of this analysis moot.
     return yieldToRequests().then(() => {
       const now = this.o.current(doc.uri);
-      if (now?.version === doc.version) return this.check(p, strict);
+      if (now?.version === doc.version) return this.check(p, strict, expect);
       // The strict check asked for by an open or a save moves on to the newer version.
       if (now && strict) this.scheduler.schedule(now, { strict: true });
       return undefined;
     });
   }
 
-  private check(p: ParsedDocument, strict: boolean): Diagnostic[] {
+  private check(p: ParsedDocument, strict: boolean, expect: DomainExpectation): Diagnostic[] {
     const { service } = this.o;
+    // A generic XML file stays silent; a libvirt-xml one whose root is almost <domain> is told so.
+    const input = service.inputCheck(p, expect);
     const limit = this.sessionSettings.maxLiveAnalysisSize;
     const size = p.text.length;
     const findings = service.findings(p);
@@ -140,7 +146,7 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
     const wholeDocumentChecks = size <= Math.min(limit, STRICT_CHECK_MAX_SIZE);
     const strictDiagnostics = strict && wholeDocumentChecks ? service.strictCheck(p) : [];
     if (p.isDomain && wholeDocumentChecks) void this.runSchema(p, findings, strictDiagnostics, strict);
-    return [...findings.map((f) => toDiagnostic(p, f)), ...strictDiagnostics];
+    return [...input, ...findings.map((f) => toDiagnostic(p, f)), ...strictDiagnostics];
   }
 
   private async runSchema(p: ParsedDocument, findings: ReturnType<LanguageService['findings']>, strictDiagnostics: Diagnostic[], strict: boolean): Promise<void> {

@@ -22,6 +22,7 @@ import type { XmlAttribute, XmlDocument, XmlElement, XmlProblem, XmlProblemCode,
 import { keep } from './strings';
 
 const LT = 0x3c, GT = 0x3e, SLASH = 0x2f, EQ = 0x3d, QUOT = 0x22, APOS = 0x27, BANG = 0x21, QUEST = 0x3f, NL = 0x0a;
+const BYTE_ORDER_MARK = 0xfeff;
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
@@ -253,6 +254,8 @@ class Scanner {
   private addText(start: number, end: number): void {
     const { text } = this;
     let i = start;
+    // A byte order mark opening the document is not text (XML 1.0, appendix F); editors usually strip it, files keep it.
+    if (i === 0 && text.charCodeAt(0) === BYTE_ORDER_MARK) i = 1;
     while (i < end && isSpace(text.charCodeAt(i))) i++;
     if (i === end) return;
     const parent = this.stack[this.stack.length - 1];

@@ -16,6 +16,12 @@ export interface StrictError {
 }
 
 export function strictWellFormedness(text: string): StrictError | undefined {
+  // xmldom takes a leading byte order mark for text outside the root; it is legal, so it is left out
+  // here and the columns of the first line are moved back by one.
+  if (text.charCodeAt(0) === 0xfeff) {
+    const e = strictWellFormedness(text.slice(1));
+    return e && e.line === 0 ? { ...e, character: e.character + 1 } : e;
+  }
   let firstError: StrictError | undefined;
   try {
     const parser = new DOMParser({
