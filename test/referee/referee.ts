@@ -158,13 +158,17 @@ const HOST_MESSAGES: readonly { pattern: RegExp; reason: string }[] = [
   { pattern: /Unable to find '\w+' firmware/i, reason: "no firmware descriptor in the referee root matches" },
   { pattern: /unsupported configuration: Emulator '[^']*' does not support (?:arch|virt type)/i, reason: 'the referee root has no QEMU for this architecture or accelerator' },
   { pattern: /No guest options available for arch|could not find capabilities for arch|does not support arch/i, reason: 'the referee root has no QEMU for this architecture' },
-  { pattern: /is not supported by this QEMU binary|not supported with this QEMU binary|this QEMU binary doesn't support/i, reason: "a capability the referee's QEMU 11.1 build lacks" },
+  { pattern: /is not supported by this QEMU binary|not supported with this QEMU binary|this QEMU binary doesn't support|is not available with this QEMU binary/i, reason: "a capability the referee's QEMU 11.1 build lacks" },
   { pattern: /Failed to open file '\/dev\/|Cannot access .*\/dev\//i, reason: 'a host device the referee machine does not have' },
   { pattern: /host doesn't support|host does not support/i, reason: 'a host capability the referee machine lacks' },
   { pattern: /KVM is not available|kvm is not supported/i, reason: 'no KVM on the referee machine' },
+  { pattern: /NUMA node \d+ is unavailable/i, reason: "a host NUMA node (<numatune>) the referee machine does not have" },
   { pattern: /hugetlbfs filesystem is not mounted/i, reason: 'no hugetlbfs mounted on the referee machine' },
   { pattern: /spice graphics are not supported with this QEMU/i, reason: "the referee's QEMU lacks its SPICE module" },
   { pattern: /TPM version '[^']*' is not supported|swtpm.*(?:not found|No such file)/i, reason: 'no swtpm in the referee root' },
+  { pattern: /CPU is incompatible with host CPU|Host CPU does not provide required features/i, reason: "CPU features the referee machine's CPU (under TCG) does not provide" },
+  { pattern: /no connection driver available for storage:/i, reason: "a storage volume, and the referee runs no storage driver" },
+  { pattern: /does not support machine type '[^']*-rhel[^']*'/i, reason: "a distribution's machine type the referee's upstream QEMU does not have" },
 ];
 
 /** The QEMU driver judges only these domain types; the rest belong to other drivers. */
