@@ -67,7 +67,7 @@ export async function ourSchema(): Promise<{ mode?: string; describe: string }> 
 /** Our errors and warnings for each input, as `libvirt-domain-xml check --libvirt-version 12.8.0` reports them. */
 export async function ourVerdicts(inputs: readonly Input[], schemaMode: string | undefined): Promise<OurFinding[][]> {
   const checker = new Checker({ hosts: [undefined], settings: { libvirtVersion: TARGET_RELEASE }, schema: schemaMode });
-  const outcomes = await checker.checkMany(inputs.map((input, index) => ({ index, name: input.name, text: input.text, host: 0, discovered: false })));
+  const outcomes = await checker.checkMany(inputs.map((input, index) => ({ index, name: input.name, input: input.text, host: 0, discovered: false })));
   return outcomes.map((o, i) => {
     if (o.status !== 'checked') throw new Error(`our check of ${inputs[i].name} ended '${o.status}': ${o.error}`);
     const lines = new LineIndex(inputs[i].text);
