@@ -94,8 +94,10 @@ describe('smmu-map-no-host', () => {
     assert.match(f.message, /--host/);
   });
 
-  test('a domain with a machine-integrated smmuv3 and no hostdev gets it too', () => {
-    assert.deepEqual(check(armDomain("    <iommu model='smmuv3'/>"), null), ['smmu-map-no-host @ devices']);
+  test('a vSMMU without assigned devices depends on no host: silent, emulated or accelerated', () => {
+    assert.deepEqual(check(armDomain("    <iommu model='smmuv3'/>"), null), []);
+    assert.deepEqual(check(armDomain(lines(pxb(1, 252, 1), rootPort(2, 1, 0), vsmmu(1, true))), null), []);
+    assert.deepEqual(check(armDomain("    <iommu model='smmuv3'/>"), x86Host), []);
   });
 
   test('an ordinary ARM domain without hostdevs or smmuv3 stays silent', () => {
@@ -253,6 +255,19 @@ describe('smmu-map-missing-expander', () => {
   test('each host SMMU on an expander of its own: silent', () => {
     const text = armDomain(lines(...GPUS_ON_TWO_EXPANDERS, vsmmu(1, true), vsmmu(2, true)));
     assert.deepEqual(check(text), []);
+  });
+
+  test('an accelerated expander that serves no device yet is named as the home to use, not "add one"', () => {
+    const text = armDomain(lines(
+      pxb(1, 252, 1), pxb(2, 248, 2), rootPort(3, 1, 0), rootPort(4, 2, 0), rootPort(5, 0, 3),
+      hostdev(GPU_A, '0x03'), hostdev(GPU_B, '0x05'), vsmmu(1, true), vsmmu(2, true),
+    ));
+    const f = findingList(text, { host: grace, rules }).find((x) => x.code === 'smmu-map-missing-expander')!;
+    assert.equal(f.message, 'Host SMMU smmu3.0x0000000036000000 translates 0019:01:00.0, but no expander in this domain is bound to it: '
+      + "each host SMMU in use needs its own pcie-expander-bus with a root port and an <iommu model='smmuv3'> whose pciBus is that expander's index. "
+      + 'But expander index 2 (busNr 248) already has an accelerated vSMMU that serves no device yet: move the device to a root port on it, and its vSMMU binds to smmu3.0x0000000036000000.');
+    assert.deepEqual(f.related?.map((r) => [text.slice(r.start, r.end), r.message]), [['controller', 'expander index 2 (busNr 248): its vSMMU serves no device yet']]);
+    assert.match(text.slice(f.related![0].start, f.related![0].start + 40), /^controller type='pci' index='2'/);
   });
 });
 

@@ -88,6 +88,16 @@ export interface SmmuMapping {
   readonly root: RootUse | undefined;
 }
 
+/**
+ * Expanders with a vSMMU and no assigned device yet: the vSMMU binds to the
+ * host SMMU of the first device put there, so any host SMMU may take it
+ * (unless emulated devices already sit behind an accelerated one). Rules
+ * name them in advice, fixes move devices there.
+ */
+export function unusedVsmmuExpanders(mapping: SmmuMapping): ExpanderUse[] {
+  return mapping.expanders.filter((e) => e.iommu && e.hostdevs.length === 0 && !(e.accel && e.emulated.length > 0));
+}
+
 function isPciHostdev(h: Hostdev): boolean {
   return (h.mode === undefined || h.mode === 'subsystem') && (h.type === 'pci');
 }

@@ -15,7 +15,7 @@
  * quick fixes, hover and the topology view agree with these findings.
  */
 import type { Controller, DomainModel, Hostdev, Iommu, PciDevice } from '../domain/model';
-import { hostdevUsesIommufd, smmuMappingOf, type HostdevPlacement, type SmmuMapping } from '../domain/smmuMapping';
+import { hostdevUsesIommufd, smmuMappingOf, unusedVsmmuExpanders, type HostdevPlacement, type SmmuMapping } from '../domain/smmuMapping';
 import { isAccel } from '../domain/topology';
 import { isArmArch } from '../domain/machine';
 import type { HostTopology } from '../host/types';
@@ -111,12 +111,14 @@ function checkNoHost(ctx: RuleContext, mapping: SmmuMapping, out: Finding[]): vo
   const { model, host } = ctx;
   if (!model.devices) return;
   if (host && isArmSmmuHost(host)) return;
-  // Only where host checks would have had something to say: an SMMUv3 guest,
-  // or devices assigned to a guest that could be ARM. An x86 guest with a
-  // passed-through NIC has no SMMU mapping to check.
+  // Only where host checks would have had something to say: assigned devices
+  // (nothing else depends on the host: an emulated vSMMU without them is
+  // checked in full), in an SMMUv3 guest or one that could be ARM. An x86
+  // guest with a passed-through NIC has no SMMU mapping to check.
+  if (mapping.placements.length === 0) return;
   const arch = model.arch?.value;
   const maybeArm = arch === undefined || isArmArch(arch);
-  if (!domainUsesSmmuv3(model) && !(maybeArm && mapping.placements.length > 0)) return;
+  if (!domainUsesSmmuv3(model) && !maybeArm) return;
   const { start, end } = nameRange(model.devices);
   if (!host) {
     out.push({
@@ -237,11 +239,22 @@ function checkMissingExpander(ctx: RuleContext, mapping: SmmuMapping, mixed: Rea
     if (open.length === 0) continue;
     const [first] = open;
     const names = list.map(deviceName);
+    const them = list.length > 1 ? 'these devices' : 'the device';
+    // An expander whose vSMMU serves no device yet takes the host SMMU of the first device put behind it:
+    // it is the home to offer before a new one (an accelerated one first, as the devices want accel).
+    const unused = unusedVsmmuExpanders(mapping);
+    const home = unused.find((e) => e.accel) ?? unused[0];
+    const advice = home
+      ? `But ${describeExpander(home.expander)} already has ${home.accel ? 'an accelerated' : 'a'} vSMMU that serves no device yet: move ${them} to a root port on it, and its vSMMU binds to ${smmu}.`
+      : `Add one for ${smmu} and move ${them} behind it.`;
     out.push({
       code: 'smmu-map-missing-expander', severity: 'warning', ...sourceRange(first.hostdev),
       message: `Host SMMU ${smmu} translates ${names.join(', ')}, but no expander in this domain is bound to it: each host SMMU in use needs its own pcie-expander-bus `
-        + `with a root port and an <iommu model='smmuv3'> whose pciBus is that expander's index. Add one for ${smmu} and move ${list.length > 1 ? 'these devices' : 'the device'} behind it.`,
-      related: list.filter((p) => p !== first).map((p) => ({ ...sourceRange(p.hostdev), message: `${deviceName(p)}, also behind ${smmu}` })),
+        + `with a root port and an <iommu model='smmuv3'> whose pciBus is that expander's index. ${advice}`,
+      related: [
+        ...list.filter((p) => p !== first).map((p) => ({ ...sourceRange(p.hostdev), message: `${deviceName(p)}, also behind ${smmu}` })),
+        ...(home ? [{ ...nameRange(home.expander.el), message: `${describeExpander(home.expander)}: its vSMMU serves no device yet` }] : []),
+      ],
       relatedHost: hostRefs(host, [smmu]),
       data: { smmu, hostdevs: list.map((p) => p.index) },
     });

@@ -14,7 +14,7 @@
  * again from the current model and the shared SMMU mapping.
  */
 import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver-types';
-import { smmuMappingOf, type ExpanderUse, type HostdevPlacement, type SmmuMapping } from '../../domain/smmuMapping';
+import { smmuMappingOf, unusedVsmmuExpanders, type ExpanderUse, type HostdevPlacement, type SmmuMapping } from '../../domain/smmuMapping';
 import type { HostTopology } from '../../host/types';
 import { iommuOfDevice } from '../../host/queries';
 import { makeAction, type FixContext } from './edits';
@@ -30,7 +30,7 @@ export function expanderFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
     const smmu = stringData(d, 'smmu');
     if (!smmu || targetsFor(mapping, smmu).length > 0) return [];
     const out: CodeAction[] = [];
-    const empty = emptyHomes(mapping)[0];
+    const empty = unusedVsmmuExpanders(mapping)[0];
     const move = empty && moveAllAction(ctx, mapping, smmu, empty, d);
     if (move) out.push(move);
     const add = addExpanderAction(ctx, host, mapping, smmu, d);
@@ -44,7 +44,7 @@ export function expanderFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
   if (!p || !p.hostSmmu || isWellPlaced(mapping, p)) return [];
   const smmu = p.hostSmmu;
 
-  const homes = [...targetsFor(mapping, smmu), ...emptyHomes(mapping)].filter((e) => e.expander !== p.expander);
+  const homes = [...targetsFor(mapping, smmu), ...unusedVsmmuExpanders(mapping)].filter((e) => e.expander !== p.expander);
   if (homes.length > 0) {
     const a = moveAction(ctx, p, homes, d);
     if (a) return [a];
@@ -63,15 +63,6 @@ export function expanderFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
 /** Expanders with a vSMMU already bound to `smmu`. */
 export function targetsFor(mapping: SmmuMapping, smmu: string): ExpanderUse[] {
   return mapping.expanders.filter((e) => e.iommu && e.boundSmmu === smmu);
-}
-
-/**
- * Expanders with a vSMMU and no assigned device yet: the vSMMU binds to the
- * host SMMU of the first device put there, so any host SMMU may take it
- * (unless emulated devices already sit behind an accelerated one).
- */
-export function emptyHomes(mapping: SmmuMapping): ExpanderUse[] {
-  return mapping.expanders.filter((e) => e.iommu && e.hostdevs.length === 0 && !(e.accel && e.emulated.length > 0));
 }
 
 /** An expander without a vSMMU that holds only assigned devices of `smmu`, so an accelerated one fits as it is. */

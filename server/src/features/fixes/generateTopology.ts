@@ -11,10 +11,10 @@
  * Devices whose host SMMU is unknown are left where they are.
  */
 import type { CodeAction } from 'vscode-languageserver-types';
-import { smmuMappingOf } from '../../domain/smmuMapping';
+import { smmuMappingOf, unusedVsmmuExpanders } from '../../domain/smmuMapping';
 import { isArmSmmuHost } from '../../host/queries';
 import { makeAction, type FixContext } from './edits';
-import { canTakeVsmmu, emptyHomes, targetsFor } from './expanderFix';
+import { canTakeVsmmu, targetsFor } from './expanderFix';
 import { isWellPlaced, numaNodeOf, VsmmuLayout } from './vsmmuLayout';
 import { GENERATE_TOPOLOGY_KIND } from '../../protocol';
 
@@ -26,7 +26,7 @@ export function generateTopologyAction(ctx: FixContext): CodeAction | undefined 
   const mapping = smmuMappingOf(ctx.model, host);
   const layout = new VsmmuLayout(ctx);
   // Empty expanders with a vSMMU, each given to the first host SMMU that needs one.
-  const unclaimed = emptyHomes(mapping);
+  const unclaimed = unusedVsmmuExpanders(mapping);
 
   for (const [smmu, placements] of mapping.bySmmu) {
     let pending = placements.filter((p) => !isWellPlaced(mapping, p));
