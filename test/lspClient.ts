@@ -21,6 +21,10 @@ export interface TestClient {
   initializeResult: InitializeResult;
   /** Every diagnostics notification received, in order. */
   published: PublishDiagnosticsParams[];
+  /** Host status, log and show-message notifications received, in order. */
+  notifications: { method: string; params: unknown }[];
+  /** Resolves with the first notification of `method` (received already or to come) that passes `accept`. */
+  notification<T>(method: string, accept?: (p: T) => boolean): Promise<T>;
   /** Resolves with the first diagnostics for `uri` whose version is at least `version` and that pass `accept`. */
   diagnostics(uri: string, version?: number, accept?: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams>;
   open(uri: string, text: string, version?: number, languageId?: string): Promise<void>;
@@ -45,8 +49,18 @@ export async function startClient(opts: { settings?: Record<string, unknown>; in
     }
   });
   connection.onRequest(ConfigurationRequest.type, (params) => params.items.map((item) => (item.section === 'libvirtDomainXml' ? opts.settings ?? {} : null)));
-  connection.onNotification('libvirtDomainXml/hostStatus', () => undefined);
-  connection.onNotification('window/logMessage', () => undefined);
+  // The server's other notifications, recorded in order for tests that read them.
+  const notifications: { method: string; params: unknown }[] = [];
+  const noticeWaiters: { method: string; accept: (p: unknown) => boolean; resolve: (p: unknown) => void }[] = [];
+  for (const method of ['libvirtDomainXml/hostStatus', 'window/logMessage', 'window/showMessage']) {
+    connection.onNotification(method, (params: unknown) => {
+      notifications.push({ method, params });
+      for (let i = noticeWaiters.length - 1; i >= 0; i--) {
+        const w = noticeWaiters[i];
+        if (w.method === method && w.accept(params)) { noticeWaiters.splice(i, 1); w.resolve(params); }
+      }
+    });
+  }
   connection.listen();
   const initializeResult = await connection.sendRequest(InitializeRequest.type, {
     processId: process.pid,
@@ -56,7 +70,12 @@ export async function startClient(opts: { settings?: Record<string, unknown>; in
   });
   await connection.sendNotification(InitializedNotification.type, {});
   return {
-    connection, child, initializeResult, published,
+    connection, child, initializeResult, published, notifications,
+    notification<T>(method: string, accept: (p: T) => boolean = () => true): Promise<T> {
+      const hit = notifications.find((n) => n.method === method && accept(n.params as T));
+      if (hit) return Promise.resolve(hit.params as T);
+      return new Promise<T>((resolve) => noticeWaiters.push({ method, accept: (p) => accept(p as T), resolve: (p) => resolve(p as T) }));
+    },
     stderr: () => stderr,
     diagnostics(uri, version = 0, accept = () => true) {
       const hit = published.find((p) => p.uri === uri && (p.version ?? 0) >= version && accept(p));

@@ -5,7 +5,7 @@
  */
 import {
   createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind,
-  type InitializeParams, type InitializeResult, CodeActionKind,
+  type InitializeParams, type InitializeResult, CodeActionKind, MessageType, ShowMessageNotification,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService, type ParsedDocument } from './languageService';
@@ -61,6 +61,15 @@ interface ClientSettings {
   schema?: { enable?: unknown; directory?: unknown };
 }
 
+/**
+ * A warning for the user: the window/showMessage notification, which every
+ * client shows. (connection.window.showWarningMessage sends a request instead,
+ * whose rejection by a client without it would end the server.)
+ */
+function warn(message: string): void {
+  void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message });
+}
+
 function applySettings(s: ClientSettings | undefined): void {
   const sysfsRoot = typeof s?.host?.sysfsRoot === 'string' && s.host.sysfsRoot ? s.host.sysfsRoot : undefined;
   const snapshot = typeof s?.host?.snapshot === 'string' && s.host.snapshot ? s.host.snapshot : undefined;
@@ -68,7 +77,7 @@ function applySettings(s: ClientSettings | undefined): void {
   const raw = s?.libvirtVersion;
   explicitVersion = normalizeVersion(raw);
   if (typeof raw === 'string' && raw.trim() && !explicitVersion) {
-    connection.window.showWarningMessage(`libvirtDomainXml.libvirtVersion '${raw}' is not a version like 11.10.0; version checks use ${detectedVersion ?? 'no version'}.`);
+    warn(`libvirtDomainXml.libvirtVersion '${raw}' is not a version like 11.10.0; version checks use ${detectedVersion ?? 'no version'}.`);
   }
   const mb = s?.maxLiveAnalysisSizeMB;
   const maxLiveAnalysisSize = typeof mb === 'number' && Number.isFinite(mb) && mb > 0 ? Math.round(mb * 1024 * 1024) : DEFAULT_SESSION_SETTINGS.maxLiveAnalysisSize;
@@ -96,8 +105,17 @@ async function refreshHost(): Promise<void> {
   sendHostStatus();
 }
 
+/** The host read error the user was last warned about: each new one is said once, not at every status update. */
+let warnedHostError: string | undefined;
+
 function sendHostStatus(): void {
   connection.sendNotification(HOST_STATUS_NOTIFICATION, describeHost(hostProvider.current, hostProvider.lastError));
+  const error = hostProvider.lastError;
+  if (error && error !== warnedHostError) {
+    // A configured sysfs root or snapshot that cannot be used is a setting to fix, not a host without SMMUs.
+    warn(`Libvirt Domain XML: ${error} Host-dependent checks are off until the host setting is fixed.`);
+  }
+  warnedHostError = error;
 }
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {

@@ -13,7 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { HostTopology } from '../host/types';
-import { readSysfsTopology } from '../host/sysfs';
+import { readSysfsHost } from '../host/sysfs';
 import { loadSnapshot, serializeTopology } from '../host/snapshot';
 import { normalizeVersion } from '../domain/versions';
 import { parseArgs, single, UsageError, type OptionSpec, type ParsedArgs } from './args';
@@ -147,11 +147,12 @@ function parseFormat(value: string | undefined): 'text' | 'json' | 'sarif' {
  * entries, or options) name it; jobs refer to them by index.
  */
 class Hosts {
-  readonly topologies: HostTopology[] = [];
+  /** undefined: a sysfs root that is no sysfs tree, said once on standard error; the checks then know no host. */
+  readonly topologies: (HostTopology | undefined)[] = [];
   private readonly bySnapshot = new Map<string, number>();
   private fallbackIndex: number | undefined;
 
-  constructor(private readonly args: ParsedArgs, private readonly cwd: string) {}
+  constructor(private readonly args: ParsedArgs, private readonly cwd: string, private readonly note: (text: string) => void) {}
 
   /** Index of a snapshot, loading it on first use; `context` prefixes the message when it cannot be used. */
   async snapshot(file: string, context = ''): Promise<number> {
@@ -172,7 +173,12 @@ class Hosts {
     const sysfsRoot = single(this.args, '--sysfs-root');
     if (snapshot) this.fallbackIndex = await this.snapshot(snapshot);
     else if (!sysfsRoot && map?.default) this.fallbackIndex = await this.snapshot(map.default, `host map ${map.file}, "default"`);
-    else this.fallbackIndex = this.topologies.push(await readSysfsTopology(sysfsRoot ?? '/sys')) - 1;
+    else {
+      const r = await readSysfsHost(sysfsRoot ?? '/sys');
+      // Not a run-ending mistake (the XML-only checks still hold), but never to be taken for a host without IOMMUs.
+      if (r.error) this.note(`${r.error} Host-dependent checks are off.`);
+      this.fallbackIndex = this.topologies.push(r.topology) - 1;
+    }
     return this.fallbackIndex;
   }
 }
@@ -196,7 +202,11 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
 
   try {
     // Everything that can make the run pointless is checked before any file is read.
-    const hosts = new Hosts(args, cwd);
+    const notifications: { level: 'error' | 'note'; text: string }[] = [];
+    const hosts = new Hosts(args, cwd, (text) => {
+      notifications.push({ level: 'note', text });
+      if (!args.flags.has('--quiet')) io.stderr(`libvirt-domain-xml: note: ${text}\n`);
+    });
     const mapFile = single(args, '--host-map');
     let map: HostMap | undefined;
     if (mapFile) {
@@ -211,7 +221,7 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
 
     const expansion = await expandInputs(args.positionals, cwd);
     let ioTrouble = expansion.problems.length > 0;
-    const notifications: { level: 'error' | 'note'; text: string }[] = expansion.problems.map((text) => ({ level: 'error', text }));
+    notifications.push(...expansion.problems.map((text) => ({ level: 'error' as const, text })));
     for (const p of expansion.problems) io.stderr(`libvirt-domain-xml: ${p}\n`);
 
     // Jobs in output order: standard input first, then files by path. Each file's host: its map entry, else the fallback.
@@ -327,7 +337,10 @@ async function hostCommand(args: ParsedArgs, io: Io): Promise<number> {
   const root = single(args, '--sysfs-root') ?? '/sys';
   const output = single(args, '--output');
   if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
-  const topology = await readSysfsTopology(root);
+  const r = await readSysfsHost(root);
+  // A snapshot of nothing would later read as a host without IOMMUs: refuse to write one.
+  if (!r.topology) throw new RunError(r.error);
+  const topology = r.topology;
   const json = serializeTopology(topology);
   if (output) {
     await writeFile(output, json);

@@ -12,7 +12,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { loadSnapshot, serializeTopology, type SnapshotResult } from './snapshot';
-import { readSysfsTopology } from './sysfs';
+import { readSysfsHost } from './sysfs';
 import type { HostTopology } from './types';
 
 export interface HostSettings {
@@ -64,7 +64,7 @@ export class HostTopologyProvider {
       (async (s) =>
         s.snapshot
           ? loadSnapshot(s.snapshot)
-          : { topology: await readSysfsTopology(s.sysfsRoot ?? '/sys', { pciIdsPaths: options.pciIdsPaths }) });
+          : readSysfsHost(s.sysfsRoot ?? '/sys', { pciIdsPaths: options.pciIdsPaths }));
   }
 
   /** The topology from the last good read, without reading. */

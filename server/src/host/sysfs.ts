@@ -26,6 +26,9 @@ import { addPciNames, DEFAULT_PCI_IDS_PATHS } from './pciIds';
 
 const posix = path.posix;
 
+/** Top-level directories of any sysfs (see rootProblem). */
+const SYSFS_TOP_DIRS = ['class', 'bus', 'devices'];
+
 /** The few file-system calls the reader needs; replaceable so tests can inject EACCES or a vanishing root. */
 export interface SysfsFs {
   /** Directory entries with their types (no following of links). */
@@ -290,6 +293,34 @@ function parseIntOrUndef(text: string): number | undefined {
  * what follows from both (IOMMU <-> device links, PCI names, closing notes).
  */
 export async function readSysfsTopology(root = '/sys', opts: ReadSysfsOptions = {}): Promise<HostTopology> {
+  const r = await readSysfsHost(root, opts);
+  return r.topology ?? { ...emptyTopology(root, opts), notes: [r.error] };
+}
+
+/**
+ * The same read, telling a root that is no sysfs tree at all (missing, not a
+ * directory, or without any of class/, bus/ and devices/) apart from a host
+ * without IOMMUs: the first is an error, for the user to fix the setting,
+ * and no topology at all; only the second is a host the checks can speak of.
+ */
+export async function readSysfsHost(root = '/sys', opts: ReadSysfsOptions = {}): Promise<{ topology: HostTopology; error?: undefined } | { topology?: undefined; error: string }> {
+  const reader = new SysfsReader(root, opts);
+  const unusable = await reader.rootProblem();
+  if (unusable) return { error: unusable };
+  const topology = emptyTopology(root, opts);
+  const iommuClass = await reader.readIommus();
+  topology.iommus = iommuClass.iommus;
+  topology.pciDevices = await reader.readPciDevices();
+  linkIommuViews(topology);
+  const pciIdsNote = await addPciNames(topology.pciDevices, opts.pciIdsPaths ?? DEFAULT_PCI_IDS_PATHS);
+  if (pciIdsNote) reader.notes.add(pciIdsNote);
+  reader.noteWhatIsMissing(topology.iommus, iommuClass.listed);
+  await reader.noteVanishedRoot();
+  topology.notes = reader.notes.result();
+  return { topology };
+}
+
+function emptyTopology(root: string, opts: ReadSysfsOptions): HostTopology {
   const topology: HostTopology = {
     version: HOST_SNAPSHOT_VERSION,
     source: { kind: 'sysfs', root },
@@ -301,22 +332,6 @@ export async function readSysfsTopology(root = '/sys', opts: ReadSysfsOptions = 
   // Only the live /sys belongs to this machine; a copied tree's host is unknown unless told.
   const hostname = opts.hostname ?? (path.resolve(root) === '/sys' ? safeHostname() : undefined);
   if (hostname !== undefined) topology.hostname = hostname;
-
-  const reader = new SysfsReader(root, opts);
-  const unusable = await reader.rootProblem();
-  if (unusable) {
-    topology.notes = [unusable];
-    return topology;
-  }
-  const iommuClass = await reader.readIommus();
-  topology.iommus = iommuClass.iommus;
-  topology.pciDevices = await reader.readPciDevices();
-  linkIommuViews(topology);
-  const pciIdsNote = await addPciNames(topology.pciDevices, opts.pciIdsPaths ?? DEFAULT_PCI_IDS_PATHS);
-  if (pciIdsNote) reader.notes.add(pciIdsNote);
-  reader.noteWhatIsMissing(topology.iommus, iommuClass.listed);
-  await reader.noteVanishedRoot();
-  topology.notes = reader.notes.result();
   return topology;
 }
 
@@ -347,11 +362,17 @@ class SysfsReader {
     try {
       const st = await this.fs.lstat(this.root);
       if (!st.isDirectory() && !st.isSymbolicLink()) return `The sysfs root ${this.root} is not a directory, so no IOMMUs or PCI devices were read.`;
-      return undefined;
     } catch (e) {
       const why = errCode(e) === 'ENOENT' ? 'does not exist' : `cannot be read (${describeErr(e)})`;
       return `The sysfs root ${this.root} ${why}, so no IOMMUs or PCI devices were read.`;
     }
+    // Every sysfs, a VM's or a container's too, has at least one of these; a directory with none is
+    // a wrong path (a project folder, a half-copied tree), not a host without IOMMUs.
+    const shaped = await Promise.all(SYSFS_TOP_DIRS.map((d) => this.fs.lstat(posix.join(this.root, d)).then(() => true, () => false)));
+    if (!shaped.some(Boolean)) {
+      return `The sysfs root ${this.root} has none of ${SYSFS_TOP_DIRS.map((d) => `${d}/`).join(', ')}: it is not a sysfs tree, so no IOMMUs or PCI devices were read.`;
+    }
+    return undefined;
   }
 
   /**
