@@ -14,6 +14,7 @@ import type { HostTopology } from '../server/src/host/types';
 import { parseSnapshot } from '../server/src/host/snapshot';
 import type { RuleSettings } from '../server/src/rules/settings';
 import type { Finding, RuleFamily } from '../server/src/rules/types';
+import type { Grammar } from '../server/src/schema/grammarSource';
 
 export const CURSOR = '|';
 /** The URI every test document is parsed under (edits and locations name it). */
@@ -69,11 +70,12 @@ export function useTempDir(prefix: string, setup?: (dir: string) => void): () =>
 
 // ---- the language service -----------------------------------------------------------------
 
-export interface ServiceOptions { host?: HostTopology; settings?: Partial<RuleSettings>; rules?: readonly RuleFamily[] }
+export interface ServiceOptions { host?: HostTopology; settings?: Partial<RuleSettings>; rules?: readonly RuleFamily[]; grammar?: Grammar }
 
 export function service(opts: ServiceOptions = {}): LanguageService {
   return getLanguageService({
     host: { topology: () => opts.host },
+    grammar: opts.grammar ? { current: () => opts.grammar } : undefined,
     settings: opts.settings,
     rules: opts.rules,
     log: (m) => { throw new Error(`unexpected log: ${m}`); },

@@ -11,7 +11,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { MarkupContent, Range } from 'vscode-languageserver-types';
 import { armDomain, atCursor, parse, service } from './helpers';
@@ -20,13 +21,14 @@ import { describeAttribute, describeElement } from '../server/src/features/docs/
 import { DOC_SECTIONS, isKnownAnchor } from '../server/src/features/docs/anchors';
 import { ELEMENT_DOCS } from '../server/src/features/docs/elementDocs';
 import { libvirtVersionNear } from '../server/src/schema/locate';
+import { chooseGrammar, type Grammar } from '../server/src/schema/grammarSource';
 
 const ROOT = path.join(__dirname, '..');
 const ITEMS_FILE = path.join(__dirname, 'fixtures', 'libvirt-12.8-domain-items.txt');
 
 /** Hover at the `|` of `marked`: the text its range covers and its markdown, or null. */
-function hoverAt(marked: string): { covers: string; value: string } | null {
-  const { text, ls, doc, position } = atCursor(marked);
+function hoverAt(marked: string, grammar?: Grammar): { covers: string; value: string } | null {
+  const { text, ls, doc, position } = atCursor(marked, { grammar });
   const h = ls.hover(doc, position);
   if (!h) return null;
   const r = h.range as Range;
@@ -148,11 +150,78 @@ const TWO_ACCEL = armDomain([
   "    <iommu model='smmuv3'><driver pciBus='1' accel='on' ats='on' ril='off' ssidsize='20' oas='48'/><alias name='iommu0'/></iommu>",
 ].join('\n'), "\n  <iommufd enabled='yes'/>");
 
+/**
+ * A small grammar in the shape of libvirt's: `<domain type>` with `<name>`,
+ * `<memory unit>` (a number) and `<os><type>` (text choices), enough to see
+ * each line the grammar adds to a hover.
+ */
+const SMALL_RNG = `<grammar xmlns="http://relaxng.org/ns/structure/1.0" datatypeLibrary="http://www.w3.org/2001/XMLSchema-datatypes">
+  <start><ref name="domain"/></start>
+  <define name="domain">
+    <element name="domain">
+      <attribute name="type"><choice><value>kvm</value><value>qemu</value></choice></attribute>
+      <interleave>
+        <element name="name"><text/></element>
+        <optional><element name="memory">
+          <optional><attribute name="unit"><choice><value>KiB</value><value>MiB</value><value>GiB</value></choice></attribute></optional>
+          <data type="unsignedLong"/>
+        </element></optional>
+        <element name="os"><element name="type"><choice><value>hvm</value><value>exe</value></choice></element></element>
+      </interleave>
+    </element>
+  </define>
+</grammar>
+`;
+
+describe('hover: what the grammar in use allows', () => {
+  let dir = '';
+  let grammar: Grammar | undefined;
+  const SMALL_DOMAIN = "<domain type='kvm'>\n  <name>t</name>\n  <memory unit='GiB'>8</memory>\n  <os><type>hvm</type></os>\n</domain>\n";
+  const at = (from: string, to: string) => SMALL_DOMAIN.replace(from, to);
+
+  test('load a schema directory as the grammar in use', async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ldx-hover-grammar-'));
+    writeFileSync(path.join(dir, 'domain.rng'), SMALL_RNG);
+    writeFileSync(path.join(dir, 'RELEASE'), '12.8.0\n');
+    grammar = (await chooseGrammar({ directory: dir, shippedDir: null, defaultDir: path.join(dir, 'none'), pathEnv: '' })).grammar;
+    assert.ok(grammar, 'the directory loads');
+  });
+
+  test('the root element names the grammar (release, source) and what it allows', () => {
+    assert.deepEqual(hoverAt(at('<domain', '<dom|ain'), grammar)?.value.split('\n\n').slice(2, 4), [
+      `Grammar: libvirt 12.8.0, from ${dir} (schema directory setting).`,
+      'Attributes: `type` (required).  \nChildren: `name`, `memory`, `os`.',
+    ]);
+  });
+
+  test('without a grammar the root says none is loaded', () => {
+    assert.equal(hoverAt(at('<domain', '<dom|ain'))?.value.split('\n\n')[2], 'Grammar: none loaded (yet); what is allowed where is not shown.');
+  });
+
+  test('an element: its attributes and the kind of its text; an element with text choices lists them', () => {
+    assert.equal(hoverAt(at('<memory', '<mem|ory'), grammar)?.value.split('\n\n')[2], 'Attributes: `unit`.  \nText: a non-negative integer.');
+    assert.equal(hoverAt(at('<type>', '<ty|pe>'), grammar)?.value.split('\n\n')[2], 'Text: `hvm`, `exe`.');
+  });
+
+  test('an attribute: every value the grammar allows, not only the one written', () => {
+    assert.equal(hoverAt(at("unit='GiB'", "un|it='GiB'"), grammar)?.value.split('\n\n')[2], 'Values: `KiB`, `MiB`, `GiB`.');
+    assert.equal(hoverAt(at("type='kvm'", "type='k|vm'"), grammar)?.value.split('\n\n')[2], 'Values: `kvm`, `qemu`.');
+  });
+
+  test('an element the grammar has no place for keeps its docs, without grammar lines', () => {
+    const h = hoverAt(at('<name>t</name>', '<name>t</name><vc|pu>2</vcpu>'), grammar)?.value;
+    assert.deepEqual(h?.split('\n\n').map((p) => p.split(':')[0]), ['**`<vcpu>`**', 'The maximum number of virtual CPUs; `current` starts fewer, `cpuset` and `placement` say where they may run.', '[libvirt docs']);
+  });
+
+  test('clean up', () => rmSync(dir, { recursive: true, force: true }));
+});
+
 describe('hover size', () => {
-  test('every hover of the examples and of an accelerated vSMMU domain stays under 700 visible characters without host facts', () => {
+  /** Hovers longer than 700 visible characters at any offset of the examples and TWO_ACCEL, without a host. */
+  function longHovers(grammar?: Grammar): string[] {
     const texts = [TWO_ACCEL, ...readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.xml')).map((f) => readFileSync(path.join(ROOT, 'examples', f), 'utf8'))];
     const long: string[] = [];
-    const ls = service();
+    const ls = service({ grammar });
     for (const text of texts) {
       const doc = parse(text, ls);
       for (let o = 0; o < text.length; o++) {
@@ -162,7 +231,19 @@ describe('hover size', () => {
         if (v.length > 700 && !v.startsWith('**pciBus')) long.push(`${v.length}: ${v.split('\n')[0]}`);
       }
     }
-    assert.deepEqual([...new Set(long)], []);
+    return [...new Set(long)];
+  }
+
+  test('every hover of the examples and of an accelerated vSMMU domain stays under 700 visible characters without host facts', () => {
+    assert.deepEqual(longHovers(), []);
+  });
+
+  test('the same with the lines of libvirt 12.x\'s grammar', async (t) => {
+    const found = schemas12();
+    if ('reason' in found) return t.skip(found.reason);
+    const grammar = (await chooseGrammar({ directory: found.dir, shippedDir: null, pathEnv: '' })).grammar;
+    assert.ok(grammar);
+    assert.deepEqual(longHovers(grammar), []);
   });
 });
 

@@ -20,11 +20,15 @@ async function server() {
   if (!modules) {
     const { tsImport } = await import(pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'esm', 'api', 'index.mjs')).href);
     const load = (rel) => tsImport(pathToFileURL(path.join(REPO, 'server', 'src', rel)).href, import.meta.url);
-    const [ls, sysfs, topology, tree] = await Promise.all([
+    const [ls, sysfs, topology, tree, grammarSource] = await Promise.all([
       load('languageService.ts'), load('host/sysfs.ts'), load('features/topologyView.ts'),
       tsImport(pathToFileURL(path.join(REPO, 'client', 'src', 'topologyTree.ts')).href, import.meta.url),
+      load('schema/grammarSource.ts'),
     ]);
-    modules = { ls, sysfs, topology, tree };
+    // The grammar the extension's server chooses with default settings: the schemas shipped in the
+    // .vsix come from this repository's libvirt-schemas/, else the installed ones.
+    const grammar = (await grammarSource.chooseGrammar({})).grammar;
+    modules = { ls, sysfs, topology, tree, grammar };
   }
   return modules;
 }
@@ -70,9 +74,9 @@ export async function textAfterFix(text, root, code, titlePrefix) {
 
 /** A language service over the sysfs tree `root`, and a parsed document of `text`. */
 async function serviceFor(text, root) {
-  const { ls, sysfs } = await server();
+  const { ls, sysfs, grammar } = await server();
   const host = await sysfs.readSysfsTopology(root);
-  const service = ls.getLanguageService({ host: { topology: () => host } });
+  const service = ls.getLanguageService({ host: { topology: () => host }, grammar: { current: () => grammar } });
   return { service, host, doc: service.parse(text, 'file:///e2e/domain.xml', 1) };
 }
 

@@ -142,7 +142,12 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
       if (!ctx.grammar) options.grammar?.load?.();
       return complete(ctx, doc.lines.offsetAt(position));
     },
-    hover: (doc, position) => (doc.isDomain ? hover(ctxOf(doc), doc.lines.offsetAt(position)) : null),
+    hover: (doc, position) => {
+      if (!doc.isDomain) return null;
+      const ctx = ctxOf(doc);
+      if (!ctx.grammar) options.grammar?.load?.();
+      return hover(ctx, doc.lines.offsetAt(position));
+    },
     codeActions: (doc, range, diagnostics, only) =>
       doc.isDomain ? codeActions(ctxOf(doc), doc.lines.offsetAt(range.start), doc.lines.offsetAt(range.end), diagnostics, only) : [],
     symbols: (doc) => (doc.isDomain ? documentSymbols(ctxOf(doc)) : []),

@@ -25,6 +25,7 @@ import { keyOf, lastSegment } from './completionContext';
 import { ATTRIBUTES, ELEMENTS, type ElementInfo } from './docs/elements';
 import { NESTED_LAYOUT_NOTE } from './docs/elementDocs';
 import { describeAttribute, describeElement, pathOf } from './docs/docs';
+import { elementGrammar } from '../schema/grammarQuery';
 import {
   attrDocMarkdown, controllerModelMarkdown, elementMarkdown, type GrammarFacts, iommuAttributeMarkdown, iommuModelMarkdown,
   linkLine, markdown, NESTED_LAYOUT_POINTER, proposalModelMarkdown,
@@ -105,6 +106,7 @@ function elementDoc(ctx: FeatureContext, el: XmlElement): string | undefined {
       : undefined;
     return elementMarkdown(info, extra, facts, doc.anchor);
   }
+  if (!el.parent) return elementMarkdown(info, grammarLine(ctx), facts, doc.anchor);
   return elementMarkdown(info, undefined, facts, doc.anchor);
 }
 
@@ -113,13 +115,35 @@ function join(parts: ReadonlyArray<string | undefined>): string {
 }
 
 /**
- * What the grammar in use allows in this element (or for this attribute).
- * The plug-in point for the grammar query API; until the language service
- * hands features a loaded grammar there is nothing to say, and the hover
- * shows the docs alone.
+ * What the grammar in use allows in this element (its attributes, children
+ * and text values), or for attribute `attr` (its values). Choices follow the
+ * attributes written (`<disk type='file'>` allows `<source file>`), except
+ * the hovered attribute itself, whose every value is listed. Undefined while
+ * no grammar is loaded, or where the grammar has no place for the element.
  */
-function grammarFacts(_ctx: FeatureContext, _el: XmlElement, _attr?: string): GrammarFacts | undefined {
-  return undefined;
+function grammarFacts(ctx: FeatureContext, el: XmlElement, attr?: XmlAttribute): GrammarFacts | undefined {
+  const model = ctx.grammar?.loaded.model;
+  if (!model) return undefined;
+  const g = elementGrammar(model, el, attr ? { ignore: attr } : {});
+  if (!g) return undefined;
+  if (attr) {
+    const a = g.attributes.find((x) => x.name === attr.name);
+    return a && (a.values.length || a.kinds.length) ? { values: a.values, kinds: a.kinds } : undefined;
+  }
+  return {
+    attributes: g.attributes.map((a) => a.name),
+    required: new Set(g.attributes.filter((a) => a.required).map((a) => a.name)),
+    children: g.children.map((c) => c.name),
+    values: g.text.values,
+    kinds: g.text.kinds,
+  };
+}
+
+/** The root element's line on the grammar in use: which libvirt release, from where. */
+function grammarLine(ctx: FeatureContext): string {
+  return ctx.grammar
+    ? `Grammar: ${ctx.grammar.description}.`
+    : 'Grammar: none loaded (yet); what is allowed where is not shown.';
 }
 
 /**
@@ -144,10 +168,11 @@ function iommuSummary(ctx: FeatureContext, el: XmlElement): { text: string; nest
 // ---------------------------------------------------------------- attributes
 
 /** Docs of attribute `name` of `el`: the completion table's entry (values, release) where it has one, the docs tables otherwise. */
-function tableDoc(ctx: FeatureContext, el: XmlElement, key: string, name: string, extra?: string): string | undefined {
+function tableDoc(ctx: FeatureContext, el: XmlElement, key: string, attr: XmlAttribute, extra?: string): string | undefined {
+  const name = attr.name;
   const path = pathOf(el);
   const anchor = describeElement(path)?.anchor;
-  const facts = grammarFacts(ctx, el, name);
+  const facts = grammarFacts(ctx, el, attr);
   const table = ATTRIBUTES[key] ?? ATTRIBUTES[lastSegment(key)] ?? [];
   const a = table.find((x) => x.name === name);
   if (a) return attrDocMarkdown(a, el.name, extra, facts, anchor);
@@ -176,7 +201,7 @@ function attributeDoc(ctx: FeatureContext, el: XmlElement, a: XmlAttribute): str
   if (key === 'iommu/driver') return iommuDriverAttrDoc(el, a.name);
   if (key === 'hostdev/source/address') return hostDeviceMarkdown(ctx.host, bdfOf(readPciAddress(el)));
   const extra = key === 'controller/target' && a.name === 'busNr' ? busNrRange(ctx.doc.domain, el.parent) : undefined;
-  return tableDoc(ctx, el, key, a.name, extra);
+  return tableDoc(ctx, el, key, a, extra);
 }
 
 /** Which bus numbers this expander owns and how many it needs, from the other expanders' busNr. */
@@ -214,11 +239,11 @@ function valueDoc(ctx: FeatureContext, el: XmlElement, a: XmlAttribute): string 
   }
   if (key === 'controller' && a.name === 'model') {
     const info = PCI_CONTROLLER_MODELS[v];
-    return info ? controllerModelMarkdown(info) : tableDoc(ctx, el, key, a.name);
+    return info ? controllerModelMarkdown(info) : tableDoc(ctx, el, key, a);
   }
   if (key === 'controller/model' && a.name === 'name') {
     const info = Object.values(PCI_CONTROLLER_MODELS).find((c) => c.modelName === v);
-    return info ? controllerModelMarkdown(info) : tableDoc(ctx, el, key, a.name);
+    return info ? controllerModelMarkdown(info) : tableDoc(ctx, el, key, a);
   }
   if (key === 'hostdev/source/address') return hostDeviceMarkdown(ctx.host, bdfOf(readPciAddress(el)));
   if (lastSegment(key) === 'address' && a.name === 'bus') return guestBusDoc(ctx, el, v);

@@ -67,8 +67,11 @@ export function grammarLines(g: GrammarFacts | undefined): string | undefined {
   }
   if (g.children?.length) lines.push(`Children: ${capped(g.children, 16)}.`);
   const values = [...(g.values ?? []).map((v) => `\`${v}\``), ...(g.kinds ?? [])];
-  if (values.length) lines.push(`Values: ${values.length > 24 ? `${values.slice(0, 24).join(', ')} and ${values.length - 24} more` : values.join(', ')}.`);
-  return lines.length ? lines.join('\n') : undefined;
+  // An element's values are those of its text; an attribute's, its own.
+  const label = g.attributes || g.children ? 'Text' : 'Values';
+  if (values.length) lines.push(`${label}: ${values.length > 24 ? `${values.slice(0, 24).join(', ')} and ${values.length - 24} more` : values.join(', ')}.`);
+  // Two spaces before the newline: a markdown line break, so each fact keeps its own line.
+  return lines.length ? lines.join('  \n') : undefined;
 }
 
 export function valueKindText(v: ValueKind): string | undefined {
