@@ -47,8 +47,8 @@ const VSMMU = 'vSMMU: accelerated smmuv3 on an expander';
 const PXB = 'pxb-pcie expander bus + root port';
 
 describe('element names', () => {
-  test('after a lone < in <devices>: device elements, then the two snippets', () => {
-    assert.deepEqual(labels(armDomain(`${ONE_GPU}\n    <|`)), [...DEVICE_CHILDREN, VSMMU, PXB]);
+  test('after a lone < in <devices>: the two snippets, then the device elements', () => {
+    assert.deepEqual(labels(armDomain(`${ONE_GPU}\n    <|`)), [VSMMU, PXB, ...DEVICE_CHILDREN]);
   });
 
   test('an element and an attribute item carry the hover\'s text and the link to libvirt\'s documentation', () => {
@@ -101,8 +101,14 @@ describe('element names', () => {
     });
   });
 
-  test('a lone < before the root offers <domain>', () => {
-    assert.deepEqual(complete('<|').offered, [{ label: 'domain', replaces: '<', newText: '<domain $1>\n  $0\n</domain>' }]);
+  test('a lone < before the root, and an empty file, offer the <domain> skeleton', () => {
+    const skeleton = [
+      "<domain type='${1:kvm}'>", '  <name>${2:guest}</name>', "  <memory unit='GiB'>${3:4}</memory>", '  <vcpu>${4:2}</vcpu>',
+      '  <os>', "    <type arch='${5|aarch64,x86_64|}'>hvm</type>", '  </os>', '  <devices>', '    $0', '  </devices>', '</domain>',
+    ].join('\n');
+    assert.deepEqual(complete('<|').offered, [{ label: 'domain', replaces: '<', newText: skeleton }]);
+    assert.deepEqual(complete('|').offered, [{ label: 'domain', replaces: '', newText: skeleton }]);
+    assert.deepEqual(complete('<?xml version="1.0"?>\n|').offered, [{ label: 'domain', replaces: '', newText: skeleton }]);
   });
 
   test('inside a comment or an end tag nothing is offered', () => {

@@ -14,7 +14,7 @@ import type { HostTopology } from '../server/src/host/types';
 import { parseSnapshot } from '../server/src/host/snapshot';
 import type { RuleSettings } from '../server/src/rules/settings';
 import type { Finding, RuleFamily } from '../server/src/rules/types';
-import type { Grammar } from '../server/src/schema/grammarSource';
+import { chooseGrammar, type Grammar } from '../server/src/schema/grammarSource';
 
 export const CURSOR = '|';
 /** The URI every test document is parsed under (edits and locations name it). */
@@ -160,4 +160,16 @@ export function onFakeClock(body: () => void): void {
   } finally {
     mock.timers.reset();
   }
+}
+
+// ---- libvirt's grammar ------------------------------------------------------------------------
+
+/** The schemas scripts/fetch-schemas.sh puts beside the sources (what the extension ships). */
+export const SHIPPED_SCHEMAS = path.join(__dirname, '..', 'libvirt-schemas');
+export const SKIP_NO_SHIPPED_SCHEMAS = 'libvirt 12.8 schemas not fetched (run bash scripts/fetch-schemas.sh; needs apt-get and network)';
+
+/** libvirt 12.8's grammar as shipped, or undefined when the build could not fetch it. */
+export async function shippedGrammar(): Promise<Grammar | undefined> {
+  const c = await chooseGrammar({ shippedDir: SHIPPED_SCHEMAS, defaultDir: path.join(SHIPPED_SCHEMAS, 'none'), pathEnv: '' });
+  return c.notes.length ? undefined : c.grammar;
 }

@@ -40,6 +40,8 @@ export interface HostAccess {
 export interface GrammarAccess {
   /** libvirt's grammar if it is loaded; undefined while it loads or when there is none. */
   current(): Grammar | undefined;
+  /** True until the grammar has been chosen and loaded (or found missing). */
+  pending?(): boolean;
   /** Asks for it to be loaded (completion asked before it was there). */
   load?(): void;
 }
@@ -104,7 +106,9 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
   const families = options.rules ?? RULE_FAMILIES;
   const hostOf = () => options.host?.topology();
 
-  const ctxOf = (doc: ParsedDocument): FeatureContext => ({ doc, host: hostOf(), settings, log, grammar: options.grammar?.current() });
+  const ctxOf = (doc: ParsedDocument): FeatureContext => ({
+    doc, host: hostOf(), settings, log, grammar: options.grammar?.current(), grammarPending: options.grammar?.pending?.() ?? false,
+  });
 
   const findings = (doc: ParsedDocument): Finding[] => {
     if (!doc.isDomain) return [];
@@ -139,13 +143,13 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
     complete: (doc, position) => {
       if (!doc.isDomain) return { isIncomplete: false, items: [] };
       const ctx = ctxOf(doc);
-      if (!ctx.grammar) options.grammar?.load?.();
+      if (ctx.grammarPending) options.grammar?.load?.();
       return complete(ctx, doc.lines.offsetAt(position));
     },
     hover: (doc, position) => {
       if (!doc.isDomain) return null;
       const ctx = ctxOf(doc);
-      if (!ctx.grammar) options.grammar?.load?.();
+      if (ctx.grammarPending) options.grammar?.load?.();
       return hover(ctx, doc.lines.offsetAt(position));
     },
     codeActions: (doc, range, diagnostics, only) =>

@@ -30,7 +30,7 @@ const hostProvider = new HostTopologyProvider();
 const grammar = new GrammarSource();
 const service = getLanguageService({
   host: { topology: () => hostProvider.current },
-  grammar: { current: () => grammar.current?.grammar, load: () => void grammar.load() },
+  grammar: { current: () => grammar.current?.grammar, pending: () => grammar.current === undefined, load: () => void grammar.load() },
   log: (m) => connection.console.error(m),
 });
 

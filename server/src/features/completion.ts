@@ -22,7 +22,8 @@ import {
 } from '../domain/catalog';
 import { describeDevice, iommuOfDevice, smmuv3s } from '../host/queries';
 import type { HostPciDevice, HostTopology } from '../host/types';
-import { childKey, cursorSite, keyOf, lastSegment, type CursorSite } from './completionContext';
+import { childKey, cursorSite, keyOf, lastSegment, wordAround, type CursorSite } from './completionContext';
+import { grammarAttributeItems, grammarElementItems, grammarTextItems, grammarValueItems, grammarValues, rootItems } from './grammarCompletion';
 import { ATTRIBUTES, CHILD_INFO, ELEMENTS, TARGET_ATTRIBUTES_BY_MODEL, type AttrDoc, type ElementInfo } from './docs/elements';
 import { describeElement, pathOf } from './docs/docs';
 import {
@@ -31,7 +32,8 @@ import {
 import { hostDeviceMarkdown, smmuDevicesMarkdown } from './hostInfo';
 import { expanderNeed, hex2, indexFor, suggestBusNr } from './pciLayout';
 import { hostSmmusBelow, smmuMappingOf } from '../domain/smmuMapping';
-import { expanderSnippet, layoutAt, vsmmuSnippet, type Layout } from './snippets';
+import { expanderSnippet, vsmmuSnippet, type Layout } from './snippets';
+import { Collector, type ItemOptions } from './completionItems';
 
 const EMPTY: CompletionList = { isIncomplete: false, items: [] };
 
@@ -43,52 +45,16 @@ export function complete(ctx: FeatureContext, offset: number): CompletionList {
     case 'attribute': attributeItems(c, site); break;
     case 'value': valueItems(c, site); break;
     case 'text': textItems(c, site); break;
-    case 'none': return EMPTY;
-  }
-  return { isIncomplete: false, items: c.items };
-}
-
-interface ItemOptions {
-  kind: CompletionItemKind;
-  snippet?: boolean;
-  detail?: string;
-  doc?: string;
-  filterText?: string;
-}
-
-/** Builds items with text edits over the document, numbering sortText in the order added. */
-class Collector {
-  readonly items: CompletionItem[] = [];
-  readonly text: string;
-  readonly model: DomainModel;
-
-  constructor(readonly ctx: FeatureContext) {
-    this.text = ctx.doc.text;
-    this.model = ctx.doc.domain;
-  }
-
-  layout(at: number): Layout {
-    return layoutAt(this.ctx.doc.xml, at);
-  }
-
-  /** `group` orders sets of items (a before b); within a group, insertion order. */
-  add(label: string, newText: string, start: number, end: number, o: ItemOptions, group = 'b'): CompletionItem {
-    const item: CompletionItem = {
-      label,
-      kind: o.kind,
-      sortText: `${group}${String(this.items.length).padStart(4, '0')}`,
-      textEdit: { range: this.ctx.doc.lines.range(start, end), newText },
-    };
-    if (o.snippet) {
-      item.insertTextFormat = InsertTextFormat.Snippet;
-      item.insertTextMode = InsertTextMode.asIs;
+    case 'none': {
+      // An empty file (or only a prolog and comments): the whole domain skeleton.
+      if (ctx.doc.xml.roots.length) return EMPTY;
+      const { start, end } = wordAround(ctx.doc.text, offset);
+      rootItems(c, ctx.grammar?.loaded.model, start, end, c.layout(start));
+      break;
     }
-    if (o.filterText !== undefined) item.filterText = o.filterText;
-    if (o.detail) item.detail = o.detail;
-    if (o.doc) item.documentation = markdown(o.doc) as MarkupContent;
-    this.items.push(item);
-    return item;
   }
+  // Until the grammar is loaded only the catalog answers; asking again later gets the rest.
+  return { isIncomplete: !!ctx.grammarPending, items: c.items };
 }
 
 // ---------------------------------------------------------------- elements
@@ -112,9 +78,32 @@ function elementSnippet(info: ElementInfo, l: Layout): string {
 
 function elementItems(c: Collector, site: Extract<CursorSite, { kind: 'element' }>): void {
   const parentKey = site.parent ? keyOf(site.parent) : '';
-  const names = site.parent ? ELEMENTS[parentKey]?.children ?? [] : ['domain'];
   const l = c.layout(site.start);
+  const grammar = c.ctx.grammar?.loaded.model;
+  if (!site.parent && site.fresh) return rootItems(c, grammar, site.start, site.end, l);
+  if (parentKey === 'devices') {
+    // The domain intelligence first: whole vSMMU and expander snippets numbered for this document.
+    if (site.fresh) {
+      for (const s of [vsmmuSnippet(c.model, l), expanderSnippet(c.model, l)]) {
+        c.add(s.label, s.text, site.start, site.end, {
+          kind: CompletionItemKind.Snippet, snippet: true, detail: s.detail, doc: s.documentation,
+          filterText: s.filterText,
+        }, 'a');
+      }
+    }
+  }
+  if (parentKey === 'hostdev/source' && site.parent && site.fresh) {
+    hostDeviceItems(c, site.parent.parent, (attrs) => `<address ${attrs}/>`, site.start, site.end, '<address ', 'a');
+  }
+  let judged: ReadonlySet<string> = new Set();
+  if (grammar && site.parent) {
+    const range = { start: site.start, end: site.end, nameStart: site.named?.nameStart, nameEnd: site.named?.nameEnd };
+    judged = grammarElementItems(c, grammar, site.parent, site.named, range, site.fresh, l);
+  }
+  // The catalog's elements: all of them without a grammar, those the grammar does not know (newer syntax) with one.
+  const names = site.parent ? ELEMENTS[parentKey]?.children ?? [] : ['domain'];
   for (const name of names) {
+    if (c.has(name) || judged.has(name)) continue;
     const info = elementInfo(parentKey, name);
     const anchor = site.parent ? describeElement([...pathOf(site.parent), name])?.anchor : undefined;
     const doc = info.doc ? elementMarkdown(info, undefined, undefined, anchor) : undefined;
@@ -123,18 +112,6 @@ function elementItems(c: Collector, site: Extract<CursorSite, { kind: 'element' 
     } else if (site.named) {
       c.add(name, name, site.named.nameStart, site.named.nameEnd, { kind: CompletionItemKind.Property, doc });
     }
-  }
-  if (!site.fresh) return;
-  if (parentKey === 'devices') {
-    for (const s of [vsmmuSnippet(c.model, l), expanderSnippet(c.model, l)]) {
-      c.add(s.label, s.text, site.start, site.end, {
-        kind: CompletionItemKind.Snippet, snippet: true, detail: s.detail, doc: s.documentation,
-        filterText: s.filterText,
-      }, 'c');
-    }
-  }
-  if (parentKey === 'hostdev/source' && site.parent) {
-    hostDeviceItems(c, site.parent.parent, (attrs) => `<address ${attrs}/>`, site.start, site.end, '<address ', 'a');
   }
 }
 
@@ -175,14 +152,23 @@ function attributeItems(c: Collector, site: Extract<CursorSite, { kind: 'attribu
   }
   const present = new Set(el.attributes.filter((a) => a !== site.attr).map((a) => a.name));
   const q = c.layout(site.start).quote;
+  const grammar = c.ctx.grammar?.loaded.model;
+  // Where the catalog narrows the attributes by model (the IOMMU driver, a controller's target), it alone answers.
+  if (grammar && !catalogNarrowsAttributes(el, key)) grammarAttributeItems(c, grammar, el, site.attr, site.start, site.end, site.hasValue, q);
   for (const a of attributesOf(el, key)) {
-    if (present.has(a.name)) continue;
+    if (present.has(a.name) || c.has(a.name)) continue;
     if (site.hasValue) {
       c.add(a.name, a.name, site.start, site.end, { kind: CompletionItemKind.Field, doc: a.doc });
     } else {
-      c.add(a.name, `${a.name}=${q}$1${q}`, site.start, site.end, { kind: CompletionItemKind.Field, snippet: true, doc: a.doc });
+      c.add(a.name, `${a.name}=${q}$1${q}`, site.start, site.end, { kind: CompletionItemKind.Field, snippet: true, doc: a.doc, retrigger: true });
     }
   }
+}
+
+function catalogNarrowsAttributes(el: XmlElement, key: string): boolean {
+  if (key === 'iommu/driver') return attrValue(el.parent, 'model') !== undefined;
+  if (key === 'controller/target') return TARGET_ATTRIBUTES_BY_MODEL[attrValue(el.parent, 'model') ?? ''] !== undefined;
+  return false;
 }
 
 /** Offset just past an attribute as written (after its closing quote, if any). */
@@ -291,9 +277,7 @@ function valueItems(c: Collector, site: Extract<CursorSite, { kind: 'value' }>):
       for (const t of CONTROLLER_TYPES) valueItem(c, site, t, { kind: CompletionItemKind.EnumMember });
       return;
     }
-    if (name === 'model') {
-      const type = attrValue(el, 'type');
-      if (type !== undefined && type !== 'pci') return;
+    if (name === 'model' && (attrValue(el, 'type') ?? 'pci') === 'pci') {
       for (const info of Object.values(PCI_CONTROLLER_MODELS)) {
         valueItem(c, site, info.name, { kind: CompletionItemKind.EnumMember, detail: info.modelName, doc: controllerModelMarkdown(info) });
       }
@@ -334,7 +318,13 @@ function valueItems(c: Collector, site: Extract<CursorSite, { kind: 'value' }>):
 
   const table = ATTRIBUTES[key] ?? ATTRIBUTES[lastSegment(key)] ?? [];
   const info = table.find((a) => a.name === name);
-  for (const v of info?.values ?? []) valueItem(c, site, v.value, { kind: CompletionItemKind.EnumMember, doc: v.doc });
+  const grammar = c.ctx.grammar?.loaded.model;
+  // A catalog value the grammar does not allow with the attributes written (a PCI model on a USB controller) is left out.
+  const allowed = grammar ? grammarValues(grammar, el, site.attr) : undefined;
+  for (const v of info?.values ?? []) {
+    if (!allowed?.length || allowed.includes(v.value)) valueItem(c, site, v.value, { kind: CompletionItemKind.EnumMember, doc: v.doc });
+  }
+  if (grammar) grammarValueItems(c, grammar, el, site.attr, site.start, site.end);
 }
 
 function iommuModelValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>): void {
@@ -431,7 +421,10 @@ function textItems(c: Collector, site: Extract<CursorSite, { kind: 'text' }>): v
         kind: CompletionItemKind.Value, detail: `guest NUMA cell${cpus ? ` (cpus ${cpus})` : ''}`,
       });
     }
+    return;
   }
+  const grammar = c.ctx.grammar?.loaded.model;
+  if (grammar) grammarTextItems(c, grammar, el, site.start, site.end);
 }
 
 function smmuNameItems(c: Collector, site: Extract<CursorSite, { kind: 'text' }>): void {

@@ -14,4 +14,6 @@ export interface FeatureContext {
   readonly log: (message: string) => void;
   /** libvirt's grammar, once loaded (features work without it, from the catalog alone). */
   readonly grammar?: Grammar;
+  /** True while the grammar is still being chosen and loaded (completion says its list is incomplete). */
+  readonly grammarPending?: boolean;
 }

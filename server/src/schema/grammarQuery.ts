@@ -11,6 +11,8 @@
  *     place for `el` there (a foreign root, a misspelt ancestor).
  *   grammarAt(model: RngModel, xml: XmlDocument, offset: number): { element: XmlElement; grammar: ElementGrammar } | undefined
  *     The same for the innermost element around an offset (for hovers).
+ *   childGrammar(model: RngModel, child: ChildGrammar): ElementGrammar
+ *     What a child offered by elementGrammar allows, before anything is written on it.
  *   rootGrammar(model: RngModel): readonly ChildGrammar[]
  *     The elements the grammar allows as the document element.
  *
@@ -105,6 +107,13 @@ export function elementGrammar(model: RngModel, el: XmlElement, opts: { ignore?:
   const written = writtenOf(el, opts.ignore);
   if (patterns.length === 1) return content(model, patterns[0], written);
   return mergeGrammars(patterns.map((p) => content(model, p, written)));
+}
+
+/** What the grammar allows inside a child element about to be written (no attributes yet): for snippets. */
+export function childGrammar(model: RngModel, child: ChildGrammar): ElementGrammar {
+  const none = new Map<string, string>();
+  if (child.patterns.length === 1) return content(model, child.patterns[0], none);
+  return mergeGrammars(child.patterns.map((p) => content(model, p, none)));
 }
 
 export function grammarAt(model: RngModel, xml: XmlDocument, offset: number): { element: XmlElement; grammar: ElementGrammar } | undefined {

@@ -1,0 +1,82 @@
+// Compares salve-annos, libxml2-wasm and the project's rng.ts + grammarQuery.ts on libvirt 12.8's domain.rng.
+import { readFileSync, readdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import * as path from 'node:path';
+const SCHEMAS = process.argv[2], CORPUS = process.argv[3], which = process.argv[4];
+const files = readdirSync(CORPUS).filter((f) => f.endsWith('.xml')).map((f) => readFileSync(path.join(CORPUS, f), 'utf8'));
+const mem = () => { global.gc?.(); return (process.memoryUsage().rss / 1e6).toFixed(0); };
+const rss0 = mem();
+if (which === 'salve') {
+  const salve = await import(process.env.SALVE ?? 'salve-annos');
+  const { parseXml } = await import('/work/wt/grammar/server/src/xml/parser.ts');
+  let t = performance.now();
+  const pattern = salve.readTreeFromJSON(readFileSync(process.env.SALVE_JSON, 'utf8'));
+  const compile = performance.now() - t;
+  const rss1 = mem();
+  // Element recall: walk each corpus document with salve's events; before each start tag, is its name among possible()?
+  let asked = 0, offered = 0, failedDocs = 0, lastError; const times = [];
+  for (const text of files) {
+    const doc = parseXml(text);
+    const w = pattern.newWalker(new salve.DefaultNameResolver());
+    const nsOf = (el, prefix) => { for (let e = el; e; e = e.parent) { const a = e.attributes.find((x) => x.name === (prefix ? `xmlns:${prefix}` : 'xmlns')); if (a) return a.value; } return ''; };
+    const qn = (el, name, isAttr) => { const i = name.indexOf(':'); return i < 0 ? [isAttr ? '' : nsOf(el, ''), name] : [nsOf(el, name.slice(0, i)), name.slice(i + 1)]; };
+    const visit = (el) => {
+      const t0 = performance.now();
+      const poss = w.possible();
+      let ok = false;
+      const [uri, local] = qn(el, el.name, false); globalThis.lastEl = el.name + ' ' + el.attributes.map((a) => a.name + '=' + a.value).join(' ');
+      for (const ev of poss) if (ev.name === 'enterStartTag' && ev.param.match(uri, local)) ok = true;
+      times.push(performance.now() - t0);
+      asked++; if (ok) offered++;
+      const r = w.fireEvent('startTagAndAttributes', [uri, local, ...el.attributes.filter((a) => !a.name.startsWith('xmlns')).flatMap((a) => [...qn(el, a.name, true), a.value ?? ''])]);
+      for (const c of el.children) visit(c);
+      const txt = el.texts.map((x) => x.value).join('').trim();
+      if (txt && !el.children.length) w.fireEvent('text', [txt]);
+      w.fireEvent('endTag', [uri, local]);
+    };
+    try { visit(doc.roots[0]); } catch (e) { failedDocs++; lastError = String(e.message).slice(0, 80) + ' at ' + globalThis.lastEl; }
+  }
+  times.sort((a, b) => a - b);
+  console.log(JSON.stringify({ failedDocs, lastError, engine: 'salve-annos', compileMs: Math.round(compile), rssBefore: rss0, rssAfter: rss1, elements: asked, offered, medianPossibleMs: times[times.length >> 1].toFixed(3), p95: times[Math.floor(times.length * 0.95)].toFixed(3) }));
+} else if (which === 'libxml2') {
+  const { XmlDocument, RelaxNGValidator, xmlRegisterInputProvider } = await import(process.env.LIBXML2 ?? 'libxml2-wasm');
+  const { fsInputProviders } = await import(process.env.LIBXML2_NODE ?? 'libxml2-wasm/lib/nodejs.mjs');
+  xmlRegisterInputProvider(fsInputProviders);
+  let t = performance.now();
+  const rng = XmlDocument.fromString(readFileSync(path.join(SCHEMAS, 'domain.rng'), 'utf8'), { url: path.join(SCHEMAS, 'domain.rng') });
+  const v = RelaxNGValidator.fromDoc(rng);
+  const compile = performance.now() - t;
+  const rss1 = mem();
+  const times = []; let valid = 0;
+  for (const text of files) {
+    const t0 = performance.now();
+    const d = XmlDocument.fromString(text);
+    try { v.validate(d); valid++; } catch { /* invalid */ }
+    d.dispose();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  console.log(JSON.stringify({ engine: 'libxml2-wasm', compileMs: Math.round(compile), rssBefore: rss0, rssAfter: rss1, files: files.length, valid, medianValidateMs: times[times.length >> 1].toFixed(2), completionApi: 'none' }));
+} else {
+  const { loadSchema } = await import('/work/wt/grammar/server/src/schema/rng.ts');
+  const { elementGrammar, rootGrammar } = await import('/work/wt/grammar/server/src/schema/grammarQuery.ts');
+  const { parseXml } = await import('/work/wt/grammar/server/src/xml/parser.ts');
+  let t = performance.now();
+  const s = await loadSchema(SCHEMAS);
+  const compile = performance.now() - t;
+  const rss1 = mem();
+  let asked = 0, offered = 0; const times = [];
+  for (const text of files) {
+    const doc = parseXml(text);
+    const visit = (el) => {
+      const t0 = performance.now();
+      const names = el.parent ? (elementGrammar(s.model, el.parent)?.children ?? []).map((c) => c.name) : rootGrammar(s.model).map((c) => c.name);
+      times.push(performance.now() - t0);
+      asked++; if (names.includes(el.name)) offered++;
+      for (const c of el.children) visit(c);
+    };
+    visit(doc.roots[0]);
+  }
+  times.sort((a, b) => a - b);
+  console.log(JSON.stringify({ engine: 'rng.ts+grammarQuery', compileMs: Math.round(compile), rssBefore: rss0, rssAfter: mem(), elements: asked, offered, medianQueryMs: times[times.length >> 1].toFixed(3), p95: times[Math.floor(times.length * 0.95)].toFixed(3) }));
+}

@@ -1,0 +1,112 @@
+/**
+ * Completion from libvirt 12.8's grammar (the schemas the extension ships):
+ * each test places the cursor with `|` and compares what is offered, in the
+ * order the editor shows it. Skipped, with the reason, when the build could
+ * not fetch the schemas.
+ */
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { CompletionItem, TextEdit } from 'vscode-languageserver-types';
+import { armDomain, atCursor, shippedGrammar, SKIP_NO_SHIPPED_SCHEMAS } from './helpers';
+import type { Grammar } from '../server/src/schema/grammarSource';
+import { grammarAt } from '../server/src/schema/grammarQuery';
+import { parseXml } from '../server/src/xml/parser';
+
+let grammar: Grammar | undefined;
+before(async () => { grammar = await shippedGrammar(); });
+
+/** Items at the `|`, in display order. */
+function items(marked: string): CompletionItem[] {
+  const { ls, doc, position } = atCursor(marked, { grammar });
+  const list = ls.complete(doc, position);
+  return [...list.items].sort((a, b) => (a.sortText ?? '').localeCompare(b.sortText ?? ''));
+}
+const labels = (marked: string) => items(marked).map((i) => String(i.label));
+const first = (marked: string, n: number) => labels(marked).slice(0, n);
+const item = (marked: string, label: string) => items(marked).find((i) => i.label === label);
+
+const x86 = (body: string) => `<domain type='kvm'>\n  <name>g</name>\n  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n${body}\n</domain>\n`;
+
+describe('completion from the grammar', () => {
+  test('attribute values: units, placement, firmware, cpu mode, gic version', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    assert.deepEqual(first(x86("  <memory unit='|'>4</memory>"), 5), ['KiB', 'MiB', 'GiB', 'TiB', 'bytes']);
+    assert.deepEqual(labels(x86("  <vcpu placement='|'>2</vcpu>")), ['static', 'auto']);
+    assert.deepEqual(labels(x86("  <os firmware='|'/>")), ['bios', 'efi']);
+    assert.deepEqual(labels(x86("  <cpu mode='|'/>")), ['custom', 'host-model', 'host-passthrough', 'maximum']);
+    assert.deepEqual(labels(armDomain('').replace('<acpi/>', "<gic version='|'/>")), ['host', '2', '3']);
+  });
+
+  test('text with choices: <type>hvm</type>', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    assert.deepEqual(labels("<domain type='kvm'>\n  <os>\n    <type arch='x86_64'>|</type>\n  </os>\n</domain>"), ['xen', 'linux', 'xenpvh', 'hvm', 'exe']);
+  });
+
+  test('a choice follows the attribute written: <source> of a file disk, a block disk, a network interface', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    const disk = (type: string) => x86(`  <devices>\n    <disk type='${type}' device='disk'>\n      <source |/>\n    </disk>\n  </devices>`);
+    assert.deepEqual(labels(disk('file')).slice(0, 1), ['file']);
+    assert.ok(!labels(disk('file')).includes('dev'));
+    assert.deepEqual(labels(disk('block')).slice(0, 1), ['dev']);
+    assert.ok(!labels(disk('block')).includes('file'));
+    // network is required there, so it comes first.
+    assert.deepEqual(first(x86("  <devices>\n    <interface type='network'>\n      <source |/>\n    </interface>\n  </devices>"), 1), ['network']);
+  });
+
+  test('an attribute name inserts name=\'…\' and asks for suggestions again; written attributes are not offered', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    const marked = x86("  <devices>\n    <disk type='file' |>\n    </disk>\n  </devices>");
+    const device = item(marked, 'device');
+    assert.deepEqual([(device?.textEdit as TextEdit).newText, device?.command?.command], ["device='$1'", 'editor.action.triggerSuggest']);
+    assert.ok(!labels(marked).includes('type'));
+  });
+
+  test('element names: once-only ones already written are not offered again, repeatable ones are', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    const inDomain = labels(x86('  <|'));
+    assert.ok(!inDomain.includes('name') && !inDomain.includes('os'));
+    assert.ok(['memory', 'vcpu', 'devices', 'clock', 'memoryBacking', 'numatune', 'cputune', 'on_reboot'].every((n) => inDomain.includes(n)));
+    const inDevices = labels(x86("  <devices>\n    <disk type='file'/>\n    <|\n  </devices>"));
+    assert.ok(inDevices.includes('disk'));
+  });
+
+  test('a disk written whole: the cursor lands in its start tag and suggestions open there', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    const disk = item(x86('  <devices>\n    <|\n  </devices>'), 'disk');
+    assert.deepEqual([(disk?.textEdit as TextEdit).newText, disk?.command?.command], ['<disk $1>\n      $0\n    </disk>', 'editor.action.triggerSuggest']);
+  });
+
+  test('the domain intelligence ranks first: vSMMU and expander snippets before the grammar\'s devices', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    assert.deepEqual(first(armDomain('    <|'), 2), ['vSMMU: accelerated smmuv3 on an expander', 'pxb-pcie expander bus + root port']);
+  });
+
+  test('the catalog filters the grammar: no ioapic (an x86 feature) on an aarch64 guest', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    const onArm = labels(armDomain('').replace('<features>', '<features>\n    <|'));
+    assert.ok(onArm.includes('gic') && !onArm.includes('ioapic'), onArm.join(' '));
+    assert.ok(labels(x86('  <features>\n    <|\n  </features>')).includes('ioapic'));
+  });
+
+  test('an empty file offers the <domain> skeleton with the grammar\'s domain types', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    const text = (items('|')[0].textEdit as TextEdit).newText;
+    assert.match(text, /^<domain type='\$\{1\|kvm,qemu,kqemu,xen,lxc,/);
+  });
+
+  test('bad input completes without error: a foreign root, a namespace, unknown ancestors', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    assert.deepEqual(labels('<network>\n  <|\n</network>'), []);
+    const ns = x86("  <qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n    <|\n  </qemu:commandline>");
+    assert.doesNotThrow(() => labels(ns));
+    assert.deepEqual(labels(x86('  <bogus>\n    <|\n  </bogus>')), []);
+  });
+
+  test('the grammar query answers for the element at an offset (what hover shows)', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    const text = "<domain type='kvm'><devices><disk type='block'><source/></disk></devices></domain>";
+    const at = grammarAt(grammar.loaded.model, parseXml(text), text.indexOf('<source') + 2);
+    assert.equal(at?.element.name, 'source');
+    assert.deepEqual(at?.grammar.attributes.map((a) => a.name).slice(0, 1), ['dev']);
+  });
+});
