@@ -27,15 +27,13 @@ await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
   // The CLI carries docs/rules.md (rule help for SARIF output), so an installed copy needs no docs directory.
-  // xmllint-wasm stays a package (a dependency, installed with the CLI): it loads
-  // its .wasm and helper script from its own directory, which a bundle would move.
+  // Like the server, it bundles everything: the package has no runtime dependencies (test/packaging.test.ts).
   build({
     ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' },
-    external: ['xmllint-wasm'],
     define: { __LDX_RULES_MD__: JSON.stringify(readFileSync('docs/rules.md', 'utf8')) },
   }),
 ]);
 
-// The bundled server loads xmllint-wasm's worker script and .wasm from its own
-// directory (dist/), so they travel with it into the .vsix.
+// The bundled server and CLI load xmllint-wasm's worker script and .wasm from
+// their own directory (dist/), so they travel with them into both packages.
 for (const f of ['xmllint-node.js', 'xmllint.wasm']) copyFileSync(`node_modules/xmllint-wasm/${f}`, `dist/${f}`);

@@ -59,6 +59,14 @@ test('a named file that is empty, white space, binary or not rooted in <domain> 
   assert.match(empty.out, /The input is empty: there is no <domain> to check \(when it comes from `virsh dumpxml`, that command failed\)\.$/m);
 });
 
+test('--skip-non-domain (in the pre-commit hook entry): named non-domains are skipped and counted; standard input still must be a domain', async () => {
+  const named = ['network.xml', 'empty.xml', 'image.xml'].map((f) => path.join(dir, f));
+  const r = await run(['check', '--schema', 'off', '--host', HOST, '--skip-non-domain', ...named, put('named-vm.xml', BROKEN)]);
+  assert.deepEqual([r.code, r.err], [1, '1 file checked: 1 error, 0 warnings; 3 files without a <domain> root skipped\n']);
+  const stdin = await run(['check', '--schema', 'off', '--host', HOST, '--skip-non-domain', '-'], '');
+  assert.match(stdin.out, /^<stdin>:1:1: error xml-empty: /);
+});
+
 test('empty standard input (virsh dumpxml failed) is an error, not a pass', async () => {
   for (const stdin of ['', Buffer.alloc(0), '\n']) {
     const r = await run(['check', '--schema', 'off', '--host', HOST, '-'], stdin);

@@ -46,7 +46,7 @@ const SPECS: Record<string, OptionSpec> = {
       '--sysfs-root', '--host', '--host-map', '--format', '--output', '--severity', '--max-warnings',
       '--jobs', '--schema', '--stdin-filename', '--libvirt-version',
     ],
-    flags: ['--quiet'],
+    flags: ['--quiet', '--skip-non-domain'],
   },
   host: { valued: ['--sysfs-root', '--output'], flags: [] },
 };
@@ -79,6 +79,9 @@ Commands:
                                 domain.rng
       --libvirt-version X.Y.Z   Warn about XML newer than this libvirt release
       --stdin-filename NAME     Name standard input in reports and for --host-map
+      --skip-non-domain         Skip (and count) named files that are not domains, as a
+                                directory walk does, instead of reporting them (for
+                                hooks that name every *.xml, such as pre-commit's)
       --quiet                   Print no summary line or notes on standard error
   host [options]                Print the host topology as a JSON snapshot
       --sysfs-root DIR          Read from this sysfs tree (default /sys)
@@ -232,7 +235,8 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
       entries.push({ job: { index: 0, name: stdinName, input, discovered: false }, snapshot: snapshotOf(path.resolve(cwd, stdinName)) });
     }
     for (const f of expansion.files) {
-      entries.push({ job: { index: entries.length, name: f.path, abs: f.abs, discovered: f.discovered }, snapshot: snapshotOf(f.abs) });
+      const discovered = f.discovered || args.flags.has('--skip-non-domain');
+      entries.push({ job: { index: entries.length, name: f.path, abs: f.abs, discovered }, snapshot: snapshotOf(f.abs) });
     }
     const checkJobs: CheckJob[] = [];
     for (const { job, snapshot } of entries) {
