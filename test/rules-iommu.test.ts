@@ -103,7 +103,8 @@ test('iommu-attribute-spelling: ssidSize is read as ssidsize for the other check
   const at = text.indexOf('ssidSize');
   deepEqual(f, {
     code: 'iommu-attribute-spelling', severity: 'warning', start: at, end: at + 8,
-    message: 'Write ssidsize, not ssidSize: upstream libvirt spells it in lower case; ssidSize comes from a downstream fork and KubeVirt.',
+    message: 'Write ssidsize, not ssidSize: upstream libvirt spells it in lower case; ssidSize comes from a downstream fork and KubeVirt. '
+      + 'A plain `virsh define` accepts the domain and drops ssidSize without a word, so QEMU gets its default instead; `virsh define --validate` refuses it.',
     data: { from: 'ssidSize', to: 'ssidsize' },
   });
   deepEqual(findingsOf(text, R), ['iommu-attribute-spelling @ ssidSize']);
@@ -137,7 +138,8 @@ test('iommu-value-range: full finding', () => {
   const at = text.indexOf(`52'/>`);
   deepEqual(findingList(text, R), [{
     code: 'iommu-value-range', severity: 'error', start: at, end: at + 2,
-    message: `oas='52' is not valid: use '44' or '48'.`, data: { attribute: 'oas', value: '52' },
+    message: `oas='52' is not valid: use '44' or '48'. \`virsh define\` accepts it (libvirt passes the value on unchecked), and QEMU refuses it when the domain starts.`,
+    data: { attribute: 'oas', value: '52' },
   }]);
 });
 
@@ -158,8 +160,8 @@ test('iommu-accel-only: ats/ril/ssidsize/oas/cmdqv without accel=on', () => {
   const accelAt = text.indexOf(`off' ril`);
   const rilAt = text.indexOf('ril=');
   deepEqual(findingList(text, R), [{
-    code: 'iommu-accel-only', severity: 'warning', start: rilAt, end: rilAt + 3,
-    message: `ril only takes effect on an accelerated vSMMU and QEMU refuses it otherwise: add accel='on' to this <driver>, or remove ril.`,
+    code: 'iommu-accel-only', severity: 'error', start: rilAt, end: rilAt + 3,
+    message: `ril needs an accelerated vSMMU: libvirt refuses it without accel='on' ("accel must be enabled for iommu model 'smmuv3' when setting ats, ril, ssidsize, oas, or cmdqv"). Add accel='on' to this <driver>, or remove ril.`,
     related: [{ start: accelAt, end: accelAt + 3, message: `accel is 'off'` }],
     data: { attribute: 'ril' },
   }]);
@@ -194,7 +196,7 @@ test('iommu-pcibus-duplicate: two vSMMUs on one root complex', () => {
   const dupAt = text.indexOf(`0x1'`);
   deepEqual(findingList(text, R), [{
     code: 'iommu-pcibus-duplicate', severity: 'error', start: dupAt, end: dupAt + 3,
-    message: `pciBus='0x1' is already taken by another <iommu>: a PCIe root complex carries at most one vSMMU. Attach this one to a different pcie-expander-bus.`,
+    message: `pciBus='0x1' is already taken by another <iommu>: a PCIe root complex carries at most one vSMMU. \`virsh define\` accepts both, and QEMU refuses to start the domain. Attach this one to a different pcie-expander-bus.`,
     related: [{ start: firstAt, end: firstAt + 1, message: 'the first <iommu> on this pciBus' }],
     data: { pciBus: 1 },
   }]);
@@ -235,7 +237,7 @@ test('iommu-pcibus-not-expander: a root port is not a root complex', () => {
   const [f] = findingList(text, R);
   const portAt = text.indexOf(`<controller type='pci' index='2'`) + 1;
   deepEqual([f.message, f.related, f.data], [
-    `pciBus='2' names the pcie-root-port with index 2; a vSMMU attaches only to a PCIe root complex: a pcie-expander-bus, or pcie-root (index 0). It sits below the pcie-expander-bus with index 1: pciBus='1'.`,
+    `pciBus='2' names the pcie-root-port with index 2; a vSMMU attaches only to a PCIe root complex: a pcie-expander-bus, or pcie-root (index 0). \`virsh define\` accepts it, and QEMU refuses to start the domain (an arm-smmuv3's primary bus must be a root bus). It sits below the pcie-expander-bus with index 1: pciBus='1'.`,
     [{ start: portAt, end: portAt + 10, message: 'the pcie-root-port with index 2' }],
     { pciBus: 2, suggestedIndex: 1 },
   ]);

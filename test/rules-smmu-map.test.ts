@@ -179,7 +179,7 @@ describe('smmu-map-mixed', () => {
       severity: 'error',
       ...at('0x03', mixed.indexOf("bus='0x03'")),
       message: '0019:01:00.0 is behind host SMMU smmu3.0x0000000036000000, but the accelerated vSMMU of expander index 1 (busNr 250) is bound to '
-        + 'smmu3.0x0000000016000000 by 0009:01:00.0: the kernel refuses a device of another host SMMU behind it. '
+        + 'smmu3.0x0000000016000000 by 0009:01:00.0: `virsh define` accepts this, and the start fails: the kernel refuses a device of another host SMMU behind it. '
         + "Add an expander for smmu3.0x0000000036000000 (a pcie-expander-bus, a root port on it, and an accelerated <iommu model='smmuv3'> "
         + "with the expander's index as pciBus) and move it there.",
       related: [

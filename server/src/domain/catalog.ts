@@ -32,6 +32,12 @@ export interface AttributeInfo {
   readonly valueByModel?: Readonly<Record<string, ValueKind>>;
   /** Where a model gained the attribute later than `since`. */
   readonly sinceByModel?: Readonly<Record<string, string>>;
+  /**
+   * Models on which libvirt passes the value to QEMU without checking it, so
+   * `virsh define` accepts a bad one and QEMU refuses it at start (seen with
+   * libvirt 12.8's domxml-to-native).
+   */
+  readonly rangeCheckedOnlyAtStart?: readonly string[];
   readonly doc: string;
 }
 
@@ -66,7 +72,7 @@ export const IOMMU_DRIVER_ATTRIBUTES: Readonly<Record<string, AttributeInfo>> = 
   aw_bits: {
     name: 'aw_bits', value: { kind: 'enum', values: ['39', '48'] }, since: '4.5.0', confirmed: false,
     // virtio-iommu's aw-bits is a plain width (QEMU checks 32..64); libvirt takes it on virtio since the granule work.
-    valueByModel: { virtio: { kind: 'int', min: 32, max: 64 } }, sinceByModel: { virtio: '12.1.0' },
+    valueByModel: { virtio: { kind: 'int', min: 32, max: 64 } }, sinceByModel: { virtio: '12.1.0' }, rangeCheckedOnlyAtStart: ['intel'],
     doc: 'Input address width of the vIOMMU in bits (`aw-bits`): on `intel` QEMU accepts 39 or 48; on `virtio` 32 to 64 (libvirt 12.1.0 and later). A guest width above what the host IOMMU offers makes QEMU refuse assigned devices.',
   },
   dma_translation: { name: 'dma_translation', value: { kind: 'onoff' }, since: '10.7.0', confirmed: false, doc: 'Turns DMA translation of the Intel vIOMMU off while keeping interrupt remapping, for guests that only need x2APIC.' },
@@ -83,8 +89,8 @@ export const IOMMU_DRIVER_ATTRIBUTES: Readonly<Record<string, AttributeInfo>> = 
   },
   ats: { name: 'ats', value: { kind: 'onoff' }, since: '11.10.0', needsPciBus: true, accelOnly: true, confirmed: false, doc: 'Advertises Address Translation Services to the guest. QEMU refuses `on` when the host SMMU has no ATS. Left out with `accel=\'on\'`, QEMU copies the host\'s setting.' },
   ril: { name: 'ril', value: { kind: 'onoff' }, since: '11.10.0', needsPciBus: true, accelOnly: true, confirmed: false, doc: 'Range invalidation. `off` hides it from the guest; `on` is refused when the host SMMU lacks it. Left out with `accel=\'on\'`, QEMU copies the host\'s setting.' },
-  ssidsize: { name: 'ssidsize', value: { kind: 'int', min: 0, max: 20 }, since: '11.10.0', needsPciBus: true, accelOnly: true, confirmed: false, doc: 'SubstreamID (PASID) bits advertised to the guest, 0–20; above 0 the guest can use PASIDs (for example for SVA). Must not exceed the host SMMU\'s SSIDSIZE.' },
-  oas: { name: 'oas', value: { kind: 'enum', values: ['44', '48'] }, since: '11.10.0', needsPciBus: true, accelOnly: true, confirmed: false, doc: 'Output address size in bits, 44 (QEMU\'s default) or 48. Must not exceed the host SMMU\'s OAS; Grace Blackwell hosts report 48.' },
+  ssidsize: { name: 'ssidsize', value: { kind: 'int', min: 0, max: 20 }, since: '11.10.0', needsPciBus: true, accelOnly: true, confirmed: false, rangeCheckedOnlyAtStart: ['smmuv3'], doc: 'SubstreamID (PASID) bits advertised to the guest, 0–20; above 0 the guest can use PASIDs (for example for SVA). Must not exceed the host SMMU\'s SSIDSIZE.' },
+  oas: { name: 'oas', value: { kind: 'enum', values: ['44', '48'] }, since: '11.10.0', needsPciBus: true, accelOnly: true, confirmed: false, rangeCheckedOnlyAtStart: ['smmuv3'], doc: 'Output address size in bits, 44 (QEMU\'s default) or 48. Must not exceed the host SMMU\'s OAS; Grace Blackwell hosts report 48.' },
   cmdqv: { name: 'cmdqv', value: { kind: 'onoff' }, needsPciBus: true, accelOnly: true, confirmed: false, doc: 'NVIDIA Tegra241 command-queue virtualisation (vCMDQ). Proposed on the libvirt list, not in a released libvirt.' },
 };
 

@@ -199,7 +199,8 @@ function checkDriver(ctx: RuleContext, f: IommuFacts): void {
     const name = alias ? alias.canonical : a.name;
     if (alias) {
       report(ctx, 'iommu-attribute-spelling', 'warning', a.nameStart, a.nameEnd,
-        `Write ${alias.canonical}, not ${a.name}: ${alias.why}.`, { data: { from: a.name, to: alias.canonical } });
+        `Write ${alias.canonical}, not ${a.name}: ${alias.why}. A plain \`virsh define\` accepts the domain and drops ${a.name} without a word, so QEMU gets its default instead; \`virsh define --validate\` refuses it.`,
+        { data: { from: a.name, to: alias.canonical } });
     }
     const spec = Object.prototype.hasOwnProperty.call(IOMMU_DRIVER_ATTRIBUTES, name) ? IOMMU_DRIVER_ATTRIBUTES[name] : undefined;
     if (!spec) {
@@ -215,7 +216,7 @@ function checkDriver(ctx: RuleContext, f: IommuFacts): void {
         { data: { attribute: name, model: info.name } });
       continue;
     }
-    checkValue(ctx, a, name, attributeValueFor(spec, info.name));
+    checkValue(ctx, a, name, attributeValueFor(spec, info.name), spec.rangeCheckedOnlyAtStart?.includes(info.name) ?? false);
     if (spec.needsPciBus && !hasPciBus) {
       const suggested = unclaimedExpander(ctx.model);
       const example = suggested !== undefined ? ` (here probably pciBus='${suggested.index}', the pcie-expander-bus with index ${suggested.index})` : '';
@@ -223,8 +224,8 @@ function checkDriver(ctx: RuleContext, f: IommuFacts): void {
         `${name} only works on a pluggable SMMUv3: add pciBus='N' to this <driver>, N being the index of the pcie-expander-bus the vSMMU serves, or 0 for pcie-root${example}.`,
         { data: suggested !== undefined ? { attribute: name, suggestedIndex: suggested.index } : { attribute: name } });
     } else if (spec.accelOnly && !accelOn && !accelMalformed) {
-      report(ctx, 'iommu-accel-only', 'warning', a.nameStart, a.nameEnd,
-        `${name} only takes effect on an accelerated vSMMU and QEMU refuses it otherwise: add accel='on' to this <driver>, or remove ${name}.`,
+      report(ctx, 'iommu-accel-only', 'error', a.nameStart, a.nameEnd,
+        `${name} needs an accelerated vSMMU: libvirt refuses it without accel='on' ("accel must be enabled for iommu model 'smmuv3' when setting ats, ril, ssidsize, oas, or cmdqv"). Add accel='on' to this <driver>, or remove ${name}.`,
         { related: accel ? [{ ...valueSpan(accel.attr), message: `accel is '${accel.attr.value ?? ''}'` }] : undefined, data: { attribute: name } });
     }
   }
@@ -234,14 +235,22 @@ function listOrNone(names: readonly string[]): string {
   return names.length ? names.join(', ') : 'none';
 }
 
-function checkValue(ctx: RuleContext, a: XmlAttribute, name: string, kind: ValueKind): void {
+/**
+ * `onlyAtStart`: libvirt does not check this value, so the message says that
+ * `virsh define` takes the domain and QEMU refuses it when it starts. A value
+ * that is not even a number is libvirt's to refuse either way.
+ */
+function checkValue(ctx: RuleContext, a: XmlAttribute, name: string, kind: ValueKind, onlyAtStart: boolean): void {
   const raw = a.value;
   if (raw === undefined || !a.valueClosed) return; // still being typed; the xml family reports it
   const expected = valueProblem(kind, raw);
   if (!expected) return;
   const span = valueSpan(a);
+  const later = onlyAtStart && Number.isFinite(parseLibvirtInt(raw))
+    ? ' `virsh define` accepts it (libvirt passes the value on unchecked), and QEMU refuses it when the domain starts.'
+    : '';
   report(ctx, kind.kind === 'onoff' ? 'iommu-value-onoff' : 'iommu-value-range', 'error', span.start, span.end,
-    `${name}='${raw}' is not valid: ${expected}.`, { data: { attribute: name, value: raw } });
+    `${name}='${raw}' is not valid: ${expected}.${later}`, { data: { attribute: name, value: raw } });
 }
 
 /** What a value of this kind should look like, or undefined when `raw` fits. */
@@ -297,7 +306,7 @@ function checkPciBus(ctx: RuleContext, f: IommuFacts, seen: Map<number, XmlAttri
   const first = seen.get(v);
   if (first) {
     report(ctx, 'iommu-pcibus-duplicate', 'error', span.start, span.end,
-      `pciBus='${raw}' is already taken by another <iommu>: a PCIe root complex carries at most one vSMMU. Attach this one to a different pcie-expander-bus.`,
+      `pciBus='${raw}' is already taken by another <iommu>: a PCIe root complex carries at most one vSMMU. \`virsh define\` accepts both, and QEMU refuses to start the domain. Attach this one to a different pcie-expander-bus.`,
       { related: [{ ...valueSpan(first), message: 'the first <iommu> on this pciBus' }], data: { pciBus: v } });
     return;
   }
@@ -335,7 +344,7 @@ function checkPciBus(ctx: RuleContext, f: IommuFacts, seen: Map<number, XmlAttri
   const above = expanderOf(m, target.address);
   const hint = above ? ` It sits below ${describeController(above)}: pciBus='${above.index}'.` : ` Point pciBus at a pcie-expander-bus.`;
   report(ctx, 'iommu-pcibus-not-expander', 'error', span.start, span.end,
-    `pciBus='${raw}' names ${describeController(target)}; a vSMMU attaches only to a PCIe root complex: a pcie-expander-bus, or pcie-root (index 0).${hint}`,
+    `pciBus='${raw}' names ${describeController(target)}; a vSMMU attaches only to a PCIe root complex: a pcie-expander-bus, or pcie-root (index 0). \`virsh define\` accepts it, and QEMU refuses to start the domain (an arm-smmuv3's primary bus must be a root bus).${hint}`,
     {
       related: [nameSpan(target.el, describeController(target))],
       data: above ? { pciBus: v, suggestedIndex: above.index } : { pciBus: v },

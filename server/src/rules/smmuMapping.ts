@@ -183,7 +183,7 @@ function checkAccelContents(ctx: RuleContext, complexes: readonly Complex[], map
       const what = devModel ? `<${d.kind}> (model ${devModel})` : `<${d.kind}>`;
       out.push({
         code: 'smmu-map-emulated-device', severity: 'warning', ...range,
-        message: `This ${what} sits below ${c.label}, whose vSMMU is accelerated (accel='on'): QEMU allows only VFIO devices on the iommufd backend behind an accelerated vSMMU and refuses to start. `
+        message: `This ${what} sits below ${c.label}, whose vSMMU is accelerated (accel='on'): \`virsh define\` accepts this, but QEMU allows only VFIO devices on the iommufd backend behind an accelerated vSMMU and refuses to start. `
           + 'Move it to a root port on pcie-root or on an expander without an accelerated vSMMU.',
         related: [{ ...nameRange(c.el), message: `${c.label}, accelerated vSMMU` }],
         data: { expanderIndex: c.index, device: model.pciDevices.indexOf(d), kind: d.kind },
@@ -197,7 +197,7 @@ function checkAccelContents(ctx: RuleContext, complexes: readonly Complex[], map
         const why = a?.value === 'no' ? "its <driver iommufd='no'/> opts it out of iommufd" : "it uses legacy VFIO (no <driver iommufd='yes'/> here, no <iommufd enabled='yes'/> on the domain)";
         out.push({
           code: 'smmu-map-no-iommufd', severity: 'warning', ...range,
-          message: `${deviceName(p)} sits behind the accelerated vSMMU of ${c.label}, but ${why}: QEMU accepts only iommufd-backed VFIO devices there. `
+          message: `${deviceName(p)} sits behind the accelerated vSMMU of ${c.label}, but ${why}: \`virsh define\` accepts this, but QEMU accepts only iommufd-backed VFIO devices there and refuses to start. `
             + "Add <driver name='vfio' iommufd='yes'/> to the hostdev, or <iommufd enabled='yes'/> to the domain.",
           data: { hostdev: p.index, bdf: p.bdf, expanderIndex: c.index },
         });
@@ -219,7 +219,7 @@ function checkAccelContents(ctx: RuleContext, complexes: readonly Complex[], map
       out.push({
         code: 'smmu-map-mixed', severity: 'error', ...guestRange(p.hostdev),
         message: `${deviceName(p)} is behind host SMMU ${p.hostSmmu}, but the accelerated vSMMU of ${c.label} is bound to ${c.boundSmmu} by ${deviceName(first)}: `
-          + `the kernel refuses a device of another host SMMU behind it. ${advice}`,
+          + `\`virsh define\` accepts this, and the start fails: the kernel refuses a device of another host SMMU behind it. ${advice}`,
         related,
         relatedHost: hostRefs(host!, [p.hostSmmu, c.boundSmmu]),
         data: { expanderIndex: c.index, hostdev: p.index, bdf: p.bdf, smmu: p.hostSmmu, expectedSmmu: c.boundSmmu },
