@@ -148,8 +148,9 @@ start_daemon() {
   fi
   mkdir -p "$RUN"
   # setsid: the daemon outlives this script and is not killed with the
-  # caller's process group; it is stopped by the PID recorded here.
-  setsid chroot "$ROOT" "/usr/sbin/$name" </dev/null >>"$RUN/$name.log" 2>&1 &
+  # caller's process group; it is stopped by the PID recorded here. It must
+  # not keep the subcommand lock (fd 9) open, or the next stop would wait forever.
+  setsid chroot "$ROOT" "/usr/sbin/$name" </dev/null >>"$RUN/$name.log" 2>&1 9>&- &
   echo $! >"$RUN/$name.pid"
   say "$name started (pid $!)"
 }
@@ -225,12 +226,21 @@ status() {
   return $rc
 }
 
+# One subcommand at a time per root: two test files starting the referee at
+# once must not both build it or start two daemons.
+lock() {
+  need_root
+  mkdir -p "$BASE"
+  exec 9>"$BASE/lock"
+  flock 9
+}
+
 case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
+  start) lock; start ;;
+  stop) lock; stop ;;
   status) status ;;
   uri) echo "$URI" ;;
-  build) build ;;
+  build) lock; build ;;
   root) echo "$ROOT" ;;
   *) echo "usage: bash scripts/referee.sh start|stop|status|uri|root|build" >&2; exit 2 ;;
 esac

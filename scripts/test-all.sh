@@ -17,7 +17,7 @@ trap 'bash scripts/referee.sh stop' EXIT
 if [ "$referee_rc" = 77 ]; then
   echo "test-all: the libvirt referee cannot run here; its suites will skip"
 fi
-node --import tsx --test test/referee/*.test.ts
+node --import tsx --test --test-concurrency=1 test/referee/*.test.ts
 
 if [ "$(id -u)" != 0 ]; then
   # e2e/setup.sh needs apt-get as root for Chromium; say so instead of failing.
