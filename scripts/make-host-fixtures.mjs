@@ -24,10 +24,17 @@ import { fileURLToPath } from 'node:url';
 
 const posix = path.posix;
 
-const GPU_H100 = { vendor: '0x10de', device: '0x2342', class: '0x030200' };
-const GPU_B200 = { vendor: '0x10de', device: '0x2901', class: '0x030200' };
-const NVME = { vendor: '0x144d', device: '0xa80a', class: '0x010802' };
-const CX7 = { vendor: '0x15b3', device: '0x1021', class: '0x020000' };
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+/** BARs as the `resource` file lists them: index, size in bytes, kind (io, mem32, mem64), prefetchable. */
+const bar = (index, size, kind = 'mem64', prefetchable = kind === 'mem64') => ({ index, size, kind, prefetchable });
+
+// BAR sizes are plausible, not measured on real hardware: a small register BAR,
+// the large prefetchable memory BAR that needs the 64-bit window, a small one after it.
+const GPU_H100 = { vendor: '0x10de', device: '0x2342', class: '0x030200', bars: [bar(0, 16 * MiB, 'mem64', false), bar(2, 128 * GiB), bar(4, 32 * MiB)] };
+const GPU_B200 = { vendor: '0x10de', device: '0x2901', class: '0x030200', bars: [bar(0, 64 * MiB, 'mem64', false), bar(2, 256 * GiB), bar(4, 32 * MiB)] };
+const NVME = { vendor: '0x144d', device: '0xa80a', class: '0x010802', bars: [bar(0, 16 * 1024, 'mem64', false)] };
+const CX7 = { vendor: '0x15b3', device: '0x1021', class: '0x020000', bars: [bar(0, 32 * MiB)] };
 
 /** arm-smmu-v3 instance: class device under its ACPI platform device. */
 const smmu = (base, n, numa) => ({
@@ -83,6 +90,24 @@ export const HOSTS = {
       { bdf: '0019:01:00.0', ...GPU_H100, numa: 1, iommu: 'smmu3.0x0000000036000000', group: 29, driver: 'vfio-pci' },
     ],
   },
+  // A GB200-like compute tray: two Grace CPUs (host nodes 0 and 1), two
+  // Blackwell GPUs per Grace, each GPU and each NIC behind an SMMU of its own.
+  'gb200-tray': {
+    iommus: [
+      smmu(0x13000000, 5), smmu(0x15000000, 7), smmu(0x16000000, 8), smmu(0x17000000, 9),
+      smmu(0x33000000, 16), smmu(0x35000000, 18), smmu(0x36000000, 19), smmu(0x37000000, 20),
+    ],
+    devices: [
+      { bdf: '0006:01:00.0', ...CX7, numa: 0, iommu: 'smmu3.0x0000000013000000', group: 6, driver: 'mlx5_core' },
+      { bdf: '0008:01:00.0', ...GPU_B200, numa: 0, iommu: 'smmu3.0x0000000015000000', group: 12, driver: 'vfio-pci' },
+      { bdf: '0009:01:00.0', ...GPU_B200, numa: 0, iommu: 'smmu3.0x0000000016000000', group: 13, driver: 'vfio-pci' },
+      { bdf: '000a:01:00.0', ...NVME, numa: 0, iommu: 'smmu3.0x0000000017000000', group: 14, driver: 'nvme' },
+      { bdf: '0016:01:00.0', ...CX7, numa: 1, iommu: 'smmu3.0x0000000033000000', group: 20, driver: 'mlx5_core' },
+      { bdf: '0018:01:00.0', ...GPU_B200, numa: 1, iommu: 'smmu3.0x0000000035000000', group: 22, driver: 'vfio-pci' },
+      { bdf: '0019:01:00.0', ...GPU_B200, numa: 1, iommu: 'smmu3.0x0000000036000000', group: 23, driver: 'vfio-pci' },
+      { bdf: '001a:01:00.0', ...NVME, numa: 1, iommu: 'smmu3.0x0000000037000000', group: 24, driver: 'nvme' },
+    ],
+  },
   'x86-dmar': {
     iommus: [dmar(0), dmar(1)],
     devices: [
@@ -115,6 +140,29 @@ export function manyHost(n) {
 }
 
 const hex = (n, w) => n.toString(16).padStart(w, '0');
+
+/**
+ * A sysfs `resource` file: 13 lines of `start end flags` (BARs 0-5, the ROM,
+ * bridge windows), each BAR naturally aligned above a made-up base. Flags are
+ * the kernel's IORESOURCE_IO 0x100, _MEM 0x200, _PREFETCH 0x2000, _MEM_64 0x100000.
+ */
+function resourceText(bars) {
+  const h = (n) => '0x' + n.toString(16).padStart(16, '0');
+  let at = 0x40000000000n;
+  const rows = [];
+  for (let i = 0; i < 13; i++) {
+    const b = bars.find((x) => x.index === i);
+    if (!b) { rows.push(`${h(0n)} ${h(0n)} ${h(0n)}`); continue; }
+    const size = BigInt(b.size);
+    at = ((at + size - 1n) / size) * size;
+    let flags = b.kind === 'io' ? 0x100n : 0x200n;
+    if (b.kind === 'mem64') flags |= 0x100000n;
+    if (b.prefetchable) flags |= 0x2000n;
+    rows.push(`${h(at)} ${h(at + size - 1n)} ${h(flags)}`);
+    at += size;
+  }
+  return rows.join('\n') + '\n';
+}
 
 /** Writes one host's tree under `dir` (removed first). */
 export function buildHost(dir, host) {
@@ -156,6 +204,7 @@ export function buildHost(dir, host) {
     file(`${dev}/device`, `${d.device}\n`);
     file(`${dev}/class`, `${d.class}\n`);
     file(`${dev}/numa_node`, `${d.numa ?? -1}\n`);
+    if (d.bars) file(`${dev}/resource`, resourceText(d.bars));
     link(`/bus/pci/devices/${d.bdf}`, dev);
     if (d.iommu) {
       link(`${dev}/iommu`, classDev.get(d.iommu));

@@ -35,10 +35,10 @@ const OURS = /^(smmu-map-|nested-)/;
 const EXPECTED: Record<string, { ours: string[]; others: string[] }> = {
   'grace-1gpu.xml': { ours: [], others: [] },
   'grace-2gpu.xml': { ours: [], others: [] },
-  'broken-pcibus-busnr.xml': { ours: [], others: ['iommu-pcibus-is-busnr'] },
-  'broken-mixed-smmus.xml': { ours: ['smmu-map-mixed @ 0x03'], others: [] },
-  'broken-missing-expander.xml': { ours: ['smmu-map-missing-expander @ address', 'smmu-map-uncovered @ 0x03'], others: [] },
-  'broken-emulated-behind-accel.xml': { ours: ['smmu-map-emulated-device @ 0x03'], others: ['iommu-attribute-spelling'] },
+  'broken-pcibus-busnr.xml': { ours: [], others: ['iommu-pcibus-is-busnr', 'numa-gi-missing'] },
+  'broken-mixed-smmus.xml': { ours: ['smmu-map-mixed @ 0x03'], others: ['numa-gi-missing'] },
+  'broken-missing-expander.xml': { ours: ['smmu-map-missing-expander @ address', 'smmu-map-uncovered @ 0x03'], others: ['numa-gi-missing'] },
+  'broken-emulated-behind-accel.xml': { ours: ['smmu-map-emulated-device @ 0x03'], others: ['iommu-attribute-spelling', 'numa-gi-missing'] },
   'nested-proposal.xml': {
     ours: [
       'nested-smmu-device-mismatch @ 0x04',
@@ -46,7 +46,7 @@ const EXPECTED: Record<string, { ours: string[]; others: string[] }> = {
       'nested-proposal-syntax @ nestedSmmuv3',
       'nested-proposal-syntax @ nestedSmmuv3',
     ],
-    others: ['schema-invalid'],
+    others: ['schema-invalid', 'numa-gi-missing', 'controller-busnr-no-spare'],
   },
 };
 

@@ -90,14 +90,15 @@ test('controller-busnr-overlap: an expander\'s ports reach the next expander', (
     related: [{ start: high, end: high + 3, message: 'busNr of the pcie-expander-bus with index 2' }],
     data: { index: 1, busNr: 250, needed: 3, limit: 251 },
   }]);
-  // One root port each fits: 250–251 and 252–253.
-  deepEqual(findingsOf(armDomain(ROOT + pxb(1, 250, 1) + pxb(2, 252, 2) + rootPort(3, 1, 0) + rootPort(5, 2, 0)), R), []);
+  // One root port each fits: 250–251 and 252–253, though 250's range is then used up.
+  deepEqual(findingsOf(armDomain(ROOT + pxb(1, 250, 1) + pxb(2, 252, 2) + rootPort(3, 1, 0) + rootPort(5, 2, 0)), R), ['controller-busnr-no-spare @ 250']);
 });
 
 test('controller-busnr-overlap: past bus 255, and pcie-root reaching the lowest busNr', () => {
   const ports = (n: number, bus: number, first: number) => Array.from({ length: n }, (_, i) => rootPort(first + i, bus, i)).join('');
   deepEqual(findingsOf(armDomain(ROOT + pxb(1, 252, 1) + ports(4, 1, 2)), R), ['controller-busnr-overlap @ 252']);
-  deepEqual(findingsOf(armDomain(ROOT + pxb(1, 252, 1) + ports(3, 1, 2)), R), []);
+  deepEqual(findingsOf(armDomain(ROOT + pxb(1, 252, 1) + ports(3, 1, 2)), R), ['controller-busnr-no-spare @ 252']);
+  deepEqual(findingsOf(armDomain(ROOT + pxb(1, 252, 1) + ports(1, 1, 2)), R), []);
   // Two root ports on pcie-root use buses 1 and 2; an expander at busNr 2 collides.
   const text = armDomain(ROOT + pxb(1, 2, 1) + rootPort(2, 0, 2) + rootPort(3, 0, 3));
   const [f] = findingList(text, R);
@@ -111,6 +112,22 @@ test('controller-busnr-overlap: past bus 255, and pcie-root reaching the lowest 
   deepEqual(findingsOf(armDomain(ROOT + pxb(1, 3, 1) + rootPort(2, 0, 2) + downstream), R), []);
   deepEqual(findingsOf(armDomain(ROOT + pxb(1, 3, 1) + rootPort(2, 0, 2) + rootPort(10, 9, 0) + rootPort(11, 9, 1)), R),
     ['address-bus-missing @ 9', 'address-bus-missing @ 9']);
+});
+
+test('controller-busnr-no-spare: an expander whose range has no bus number left', () => {
+  // busNr 254 with one root port takes 254 and 255: a second port needs a lower busNr.
+  const text = armDomain(ROOT + pxb(1, 254, 1) + rootPort(2, 1, 0));
+  const at = valueAt(text, `busNr='254'`);
+  deepEqual(findingList(text, R), [{
+    code: 'controller-busnr-no-spare', severity: 'warning', start: at, end: at + 3,
+    message: 'The pcie-expander-bus with index 1 uses every bus number of its range (254–255, up to 255, the last bus number): one more root port below it needs a lower busNr, and changing busNr later renumbers the guest\'s buses. '
+      + 'While the guest is new, lower this busNr by two or more (staying clear of the expander below it) to leave spare numbers; otherwise put new devices behind another expander.',
+    data: { index: 1, busNr: 254, limit: 255 },
+  }]);
+  // Ranges that end at the next expander, and one with room: only the full one.
+  deepEqual(findingsOf(armDomain(ROOT + pxb(1, 252, 1) + pxb(2, 248, 2) + rootPort(3, 1, 0) + rootPort(4, 2, 0) + rootPort(5, 2, 1) + rootPort(6, 2, 2)), R),
+    ['controller-busnr-no-spare @ 248']);
+  // pci-expander-bus (i440fx) is left alone: it has no root ports to add.
 });
 
 test('controller-expander-placement: expanders plug into the root bus only', () => {

@@ -118,8 +118,27 @@ ${hostdev('0x0000', '0x01')}
     assert.match(f[0].message, /host x86box has no SMMUv3 \(its IOMMUs are dmar0\)/);
   });
 
-  test('a host with SMMUv3 turns it off', () => {
-    assert.deepEqual(check(armDomain(lines(rootPort(1, 0, 1), hostdev(GPU_A, '0x01')))), []);
+  test('a host with SMMUv3 turns it off (and, with no vSMMU at all, offers the generator instead)', () => {
+    assert.deepEqual(check(armDomain(lines(rootPort(1, 0, 1), hostdev(GPU_A, '0x01')))), ['smmu-map-no-vsmmu @ 0x01']);
+  });
+});
+
+describe('smmu-map-no-vsmmu', () => {
+  test('assigned devices of SMMUv3s on pcie-root, no <iommu> at all: one information naming them and their SMMUs', () => {
+    const text = armDomain(lines(rootPort(1, 0, 1), rootPort(2, 0, 2), hostdev(GPU_A, '0x01'), hostdev(GPU_B, '0x02')));
+    const [f, ...rest] = findingList(text, { host: grace, rules });
+    assert.deepEqual(rest, []);
+    assert.equal(f.severity, 'information');
+    assert.equal(text.slice(f.start, f.end), '0x01');
+    assert.deepEqual(f.data, { hostdevs: [0, 1], smmus: ['smmu3.0x0000000016000000', 'smmu3.0x0000000036000000'] });
+    assert.match(f.message, /Generate vSMMU topology/);
+  });
+
+  test('silent with any <iommu>, on an x86 guest, and without an SMMUv3 host', () => {
+    const onRoot = lines(rootPort(1, 0, 1), hostdev(GPU_A, '0x01'));
+    assert.deepEqual(check(armDomain(lines(onRoot, `    <iommu model='smmuv3'/>`))), []);
+    assert.deepEqual(check(armDomain(onRoot).replace("arch='aarch64'", "arch='x86_64'")), []);
+    assert.deepEqual(check(armDomain(onRoot), x86Host), ['smmu-map-no-host @ devices']);
   });
 });
 
@@ -376,7 +395,7 @@ describe('half-typed input', () => {
     // The service's log throws on a failing family, so an exception in the rules fails this test.
     for (let i = 0; i <= text.length; i += 7) for (const f of findingList(text.slice(0, i), { host: grace, rules })) codes.add(f.code);
     assert.deepEqual([...codes].sort(), [
-      'smmu-map-emulated-device', 'smmu-map-host-device-missing', 'smmu-map-mixed', 'smmu-map-no-iommufd', 'smmu-map-uncovered',
+      'smmu-map-emulated-device', 'smmu-map-host-device-missing', 'smmu-map-mixed', 'smmu-map-no-iommufd', 'smmu-map-no-vsmmu', 'smmu-map-uncovered',
     ]);
   });
 

@@ -10,7 +10,9 @@
 import { readFile } from 'node:fs/promises';
 import {
   HOST_SNAPSHOT_VERSION,
+  READABLE_SNAPSHOT_VERSIONS,
   type HostIommu,
+  type HostPciBar,
   type HostPciDevice,
   type HostSource,
   type HostTopology,
@@ -32,7 +34,8 @@ export function serializeTopology(t: HostTopology): string {
       : { kind: 'snapshot', file: t.source.file, hostname: t.source.hostname };
   // (an undefined hostname is dropped by JSON.stringify below)
   const out = {
-    version: t.version,
+    // Always the current format: a topology loaded from an older snapshot is written as the new one.
+    version: HOST_SNAPSHOT_VERSION,
     source,
     hostname: t.hostname,
     readAt: t.readAt,
@@ -58,6 +61,7 @@ export function serializeTopology(t: HostTopology): string {
         iommuGroup: d.iommuGroup,
         driver: d.driver,
         iommu: d.iommu,
+        bars: d.bars?.map((b) => ({ index: b.index, size: b.size, kind: b.kind, prefetchable: b.prefetchable })),
       })),
     notes: [...t.notes],
   };
@@ -136,6 +140,21 @@ function parseIommu(v: unknown, where: string): HostIommu {
   return iommu;
 }
 
+const BAR_KINDS: readonly HostPciBar['kind'][] = ['io', 'mem32', 'mem64'];
+
+function parseBar(v: unknown, where: string): HostPciBar {
+  const o = obj(v, where);
+  const index = optInt(o, 'index', where);
+  if (index === undefined || index > 5) throw new Invalid(`${where}.index must be a BAR number 0-5`);
+  const size = optInt(o, 'size', where);
+  if (size === undefined || size === 0) throw new Invalid(`${where}.size must be a positive number of bytes`);
+  const kind = reqStr(o, 'kind', where);
+  if (!(BAR_KINDS as readonly string[]).includes(kind)) throw new Invalid(`${where}.kind must be one of ${BAR_KINDS.join(', ')}, not ${JSON.stringify(kind)}`);
+  const pf = o.prefetchable;
+  if (pf !== undefined && typeof pf !== 'boolean') throw new Invalid(`${where}.prefetchable must be true or false, not ${kindOf(pf)}`);
+  return { index, size, kind: kind as HostPciBar['kind'], prefetchable: pf === true };
+}
+
 function parseDevice(v: unknown, where: string): HostPciDevice {
   const o = obj(v, where);
   const d: HostPciDevice = { bdf: bdf(reqStr(o, 'bdf', where), `${where}.bdf`) };
@@ -147,6 +166,7 @@ function parseDevice(v: unknown, where: string): HostPciDevice {
     const n = optInt(o, key, where);
     if (n !== undefined) d[key] = n;
   }
+  if (o.bars !== undefined) d.bars = arr(o.bars, `${where}.bars`).map((b, j) => parseBar(b, `${where}.bars[${j}]`));
   return d;
 }
 
@@ -171,10 +191,11 @@ export function parseSnapshot(text: string, file: string): SnapshotResult {
     if (o.version === undefined) {
       throw new Invalid(`it has no "version" field; this extension reads version ${HOST_SNAPSHOT_VERSION}`);
     }
-    if (o.version !== HOST_SNAPSHOT_VERSION) {
+    // Older versions lack fields, which stay unknown; their data is read the same way.
+    if (typeof o.version !== 'number' || !READABLE_SNAPSHOT_VERSIONS.includes(o.version)) {
       const newer = typeof o.version === 'number' && o.version > HOST_SNAPSHOT_VERSION ? ' (written by a newer version?)' : '';
       throw new Invalid(
-        `it has version ${JSON.stringify(o.version)}${newer}; this extension reads version ${HOST_SNAPSHOT_VERSION}`,
+        `it has version ${JSON.stringify(o.version)}${newer}; this extension reads versions ${READABLE_SNAPSHOT_VERSIONS.join(' and ')}`,
       );
     }
     const iommus = arr(o.iommus, '"iommus"').map((v, i) => parseIommu(v, `iommus[${i}]`));
@@ -189,7 +210,7 @@ export function parseSnapshot(text: string, file: string): SnapshotResult {
             return n;
           });
     const topology: HostTopology = {
-      version: HOST_SNAPSHOT_VERSION,
+      version: o.version,
       source: hostname === undefined ? { kind: 'snapshot', file } : { kind: 'snapshot', file, hostname },
       readAt,
       iommus,

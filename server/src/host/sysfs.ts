@@ -17,12 +17,14 @@ import * as path from 'node:path';
 import {
   HOST_SNAPSHOT_VERSION,
   type HostIommu,
+  type HostPciBar,
   type HostPciDevice,
   type HostTopology,
   type IommuKind,
 } from './types';
 import { iommuKindOf } from './queries';
 import { addPciNames, DEFAULT_PCI_IDS_PATHS } from './pciIds';
+import { parsePciResource } from './pciResource';
 
 const posix = path.posix;
 
@@ -448,11 +450,12 @@ class SysfsReader {
     }
     // One note per device, however many of its attributes failed.
     const problems: Problems = [];
-    const [vendor, device, cls, numa, group, driver, iommu] = await Promise.all([
+    const [vendor, device, cls, numa, bars, group, driver, iommu] = await Promise.all([
       this.readAttr(dir, 'vendor', problems, entries),
       this.readAttr(dir, 'device', problems, entries),
       this.readAttr(dir, 'class', problems, entries),
       this.readAttr(dir, 'numa_node', problems, entries),
+      this.readBars(dir, problems, entries),
       this.linkBase(dir, 'iommu_group', problems, entries),
       this.linkBase(dir, 'driver', problems, entries),
       this.linkBase(dir, 'iommu', problems, entries),
@@ -468,7 +471,17 @@ class SysfsReader {
     if (g !== undefined) d.iommuGroup = g;
     if (driver) d.driver = driver;
     if (iommu) d.iommu = iommu;
+    if (bars) d.bars = bars;
     return { device: d, sink };
+  }
+
+  /** BAR sizes from `resource`: what an assigned device needs of the guest's MMIO windows. */
+  private async readBars(dir: string, problems: Problems, entries: Map<string, SysfsDirent>): Promise<HostPciBar[] | undefined> {
+    const text = await this.readAttr(dir, 'resource', problems, entries);
+    if (text === undefined) return undefined;
+    const bars = parsePciResource(text);
+    if (!bars) problems.push('resource (not in the start/end/flags format)');
+    return bars;
   }
 
   /** Why no SMMUv3 or no IOMMU at all was found, when the class view was there to read. */

@@ -4,8 +4,24 @@
  * written to and read from a JSON snapshot unchanged.
  */
 
-/** Snapshot format version; bump on incompatible changes. */
-export const HOST_SNAPSHOT_VERSION = 1;
+/**
+ * Snapshot format version; bump when the format changes. Version 2 added
+ * `bars` to PCI devices; version 1 snapshots still load (without BARs).
+ */
+export const HOST_SNAPSHOT_VERSION = 2;
+
+/** Snapshot versions this reader accepts. */
+export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2];
+
+/** One memory or I/O BAR of a PCI function, from sysfs `resource`. */
+export interface HostPciBar {
+  /** BAR number 0-5 (a 64-bit BAR takes two registers and is listed under the first). */
+  index: number;
+  /** Size in bytes. */
+  size: number;
+  kind: 'io' | 'mem32' | 'mem64';
+  prefetchable: boolean;
+}
 
 export type IommuKind = 'smmuv3' | 'intel-dmar' | 'amd-ivhd' | 'other';
 
@@ -34,6 +50,8 @@ export interface HostPciDevice {
   driver?: string;     // bound driver, e.g. "vfio-pci", "nvidia"
   /** Name of the IOMMU instance translating this device, if any. */
   iommu?: string;
+  /** Its BARs with a non-zero size, when `resource` could be read. */
+  bars?: HostPciBar[];
 }
 
 export type HostSource =
@@ -41,7 +59,7 @@ export type HostSource =
   | { kind: 'snapshot'; file: string; hostname?: string };
 
 export interface HostTopology {
-  version: typeof HOST_SNAPSHOT_VERSION;
+  version: number;
   source: HostSource;
   /** Host name recorded when the topology was read, if known. */
   hostname?: string;

@@ -242,6 +242,7 @@ function checkBusNrOverlap(ctx: RuleContext): void {
     const next = expanders.filter((o) => busNrOf(o) > b).sort((x, y) => busNrOf(x) - busNrOf(y))[0];
     const limit = next ? busNrOf(next) - 1 : MAX_PCI_BUS_NUMBER;
     const children = below.get(e) ?? 0;
+    if (b + children === limit && isPcieExpander(e)) reportNoSpare(ctx, e, b, limit, next);
     if (b + children <= limit) continue;
     const room = limit - children;
     const clash = next ? `but ${describe(next)} starts at busNr ${busNrOf(next)}` : `beyond the last bus number ${MAX_PCI_BUS_NUMBER}`;
@@ -263,6 +264,20 @@ function checkBusNrOverlap(ctx: RuleContext): void {
       related: root && rootName ? [{ ...nameSpan(root.el), message: `${rootName}, index 0` }] : undefined,
       data: { index: lowest.index, busNr: busNrOf(lowest), needed: onRoot + 1, limit: busNrOf(lowest) - 1 },
     });
+}
+
+/**
+ * An expander whose bus range is used up: the next root port below it needs
+ * a bus number it does not have, and making room means changing busNr values,
+ * which renumbers the guest's buses (its ABI). Warned while there is still a
+ * choice; no quick fix, because the only fix is that renumbering.
+ */
+function reportNoSpare(ctx: RuleContext, e: Controller, b: number, limit: number, next: Controller | undefined): void {
+  const upTo = next ? `up to ${limit}, where ${describe(next)} starts` : `up to ${limit}, the last bus number`;
+  report(ctx, 'controller-busnr-no-spare', 'warning', valueSpan(e.busNr!.attr),
+    `${cap(describe(e))} uses every bus number of its range (${b}${limit > b ? `–${limit}` : ''}, ${upTo}): one more root port below it needs a lower busNr, and changing busNr later renumbers the guest's buses. `
+      + `While the guest is new, lower this busNr by two or more (staying clear of the expander below it) to leave spare numbers; otherwise put new devices behind another expander.`,
+    { data: { index: e.index, busNr: b, limit } });
 }
 
 /**

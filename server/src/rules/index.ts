@@ -9,6 +9,8 @@ import { controllerRules } from './controllers';
 import { versionRules } from './version';
 import { smmuMappingRules } from './smmuMapping';
 import { nestedProposalRules } from './nestedProposal';
+import { numaRules } from './numa';
+import { mmioRules } from './mmio';
 
 export const RULE_FAMILIES: readonly RuleFamily[] = [
   xmlWellFormedRules,
@@ -16,6 +18,8 @@ export const RULE_FAMILIES: readonly RuleFamily[] = [
   controllerRules,
   versionRules,
   smmuMappingRules,
+  numaRules,
+  mmioRules,
   nestedProposalRules,
 ];
 

@@ -286,6 +286,29 @@ function checkHostDevices(ctx: RuleContext, mapping: SmmuMapping, out: Finding[]
   }
 }
 
+/**
+ * Assigned devices of an SMMUv3 host on pcie-root in a guest with no vSMMU
+ * at all: valid, but the guest gets no IOMMU for them (no nested
+ * translation, no SVA). Only an information, offering the generator.
+ */
+function checkNoVsmmu(ctx: RuleContext, mapping: SmmuMapping, out: Finding[]): void {
+  const { model, host } = ctx;
+  if (!host || !isArmSmmuHost(host) || model.iommus.length > 0) return;
+  const arch = model.arch?.value;
+  if (arch !== undefined && !isArmArch(arch)) return;
+  const open = mapping.placements.filter((p) => p.hostSmmu && (p.placement === 'root' || p.placement === 'unplaced'));
+  if (open.length === 0) return;
+  const [first] = open;
+  const smmus = [...new Set(open.map((p) => p.hostSmmu!))];
+  out.push({
+    code: 'smmu-map-no-vsmmu', severity: 'information', ...guestRange(first.hostdev),
+    message: `${open.map(deviceName).join(', ')} ${open.length > 1 ? 'are' : 'is'} assigned on pcie-root with no vSMMU in the domain, so the guest reaches ${open.length > 1 ? 'them' : 'it'} without an IOMMU of its own (no nested translation). `
+      + `On this host ${open.length > 1 ? 'they sit' : 'it sits'} behind ${smmus.join(', ')}: the source action "Generate vSMMU topology" adds an expander with an accelerated vSMMU per host SMMU and moves the devices there.`,
+    related: open.slice(1).map((p) => ({ ...sourceRange(p.hostdev), message: `${deviceName(p)}, also on pcie-root` })),
+    data: { hostdevs: open.map((p) => p.index), smmus },
+  });
+}
+
 export const smmuMappingRules: RuleFamily = {
   name: 'smmu-map',
   run(ctx) {
@@ -297,6 +320,7 @@ export const smmuMappingRules: RuleFamily = {
     checkAccelContents(ctx, complexesOf(mapping), mapping, mixed, out);
     checkMissingExpander(ctx, mapping, mixed, out);
     checkHostDevices(ctx, mapping, out);
+    checkNoVsmmu(ctx, mapping, out);
     out.sort((a, b) => a.start - b.start || a.end - b.end);
     for (const f of out) ctx.report(f);
   },

@@ -1,0 +1,117 @@
+/**
+ * The guest's NUMA layout as it matters for assigned devices: the cells of
+ * `<cpu><numa>` (which have CPUs or memory, which are empty), which host
+ * nodes back each cell (`<numatune>`), and the ACPI Generic Initiator cells
+ * a hostdev names with `<acpi nodeset>`.
+ *
+ * Host CPU pinning (`<cputune><vcpupin>`) is not read: the host topology
+ * knows each PCI device's node but not which host CPUs belong to which node,
+ * so only `<numatune>` can say which host node stands behind a guest cell.
+ */
+import type { DomainModel, Hostdev } from './model';
+import { parseLibvirtInt } from './model';
+import type { XmlAttribute, XmlElement } from '../xml/nodes';
+import { attr, child, children } from '../xml/query';
+
+export interface GuestCell {
+  readonly id: number;
+  readonly el: XmlElement;
+  /** True when `cpus` names at least one vCPU. */
+  readonly hasCpus: boolean;
+  /** True when `memory` is written and not zero (in any unit). */
+  readonly hasMemory: boolean;
+}
+
+/**
+ * libvirt's node/CPU set syntax: comma-separated numbers and ranges, `^N`
+ * excluding one. Undefined when the text is not one (libvirt rejects it).
+ */
+export function parseNodeset(text: string | undefined): Set<number> | undefined {
+  if (text === undefined) return undefined;
+  const out = new Set<number>();
+  const excluded: number[] = [];
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.length === 0 || parts.some((p) => p === '')) return undefined;
+  for (const p of parts) {
+    let m: RegExpExecArray | null;
+    if ((m = /^\^(\d+)$/.exec(p))) excluded.push(Number(m[1]));
+    else if ((m = /^(\d+)$/.exec(p))) out.add(Number(m[1]));
+    else if ((m = /^(\d+)\s*-\s*(\d+)$/.exec(p))) {
+      const a = Number(m[1]), b = Number(m[2]);
+      if (b < a || b - a > 4096) return undefined;
+      for (let i = a; i <= b; i++) out.add(i);
+    } else return undefined;
+  }
+  for (const e of excluded) out.delete(e);
+  return out;
+}
+
+/** A set of numbers written the way libvirt prints them: ranges joined by commas ("2-9,12"). */
+export function formatNodeset(nodes: Iterable<number>): string {
+  const sorted = [...new Set(nodes)].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    out.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
+    i = j;
+  }
+  return out.join(',');
+}
+
+export function guestCells(m: DomainModel): GuestCell[] {
+  return m.numaCells.map(({ id, el }) => {
+    const cpus = parseNodeset(attr(el, 'cpus')?.value);
+    const mem = parseLibvirtInt(attr(el, 'memory')?.value);
+    return { id, el, hasCpus: !!cpus && cpus.size > 0, hasMemory: Number.isFinite(mem) && mem > 0 };
+  });
+}
+
+/**
+ * The host NUMA nodes backing guest cell `cellId`: its `<memnode>`, else
+ * the domain-wide `<numatune><memory nodeset>`; undefined when neither says.
+ */
+export function hostNodesOfCell(m: DomainModel, cellId: number): Set<number> | undefined {
+  const numatune = child(m.root, 'numatune');
+  if (!numatune) return undefined;
+  for (const mn of children(numatune, 'memnode')) {
+    if (parseLibvirtInt(attr(mn, 'cellid')?.value) === cellId) return parseNodeset(attr(mn, 'nodeset')?.value);
+  }
+  return parseNodeset(attr(child(numatune, 'memory'), 'nodeset')?.value);
+}
+
+/** True when `<numatune>` says which host nodes back the guest cells. */
+export function hasNumatune(m: DomainModel): boolean {
+  const numatune = child(m.root, 'numatune');
+  return !!numatune && (children(numatune, 'memnode').length > 0 || !!attr(child(numatune, 'memory'), 'nodeset'));
+}
+
+/**
+ * The guest cell a device on host node `hostNode` belongs to: among the
+ * cells with CPUs or memory, the one backed by exactly that host node, else
+ * one whose backing includes it; without `<numatune>`, the cell with the
+ * same number (the usual one-to-one layout). Undefined when none fits.
+ */
+export function cellForHostNode(m: DomainModel, hostNode: number | undefined): number | undefined {
+  if (hostNode === undefined) return undefined;
+  const cells = guestCells(m).filter((c) => c.hasCpus || c.hasMemory);
+  if (hasNumatune(m)) {
+    let loose: number | undefined;
+    for (const c of cells) {
+      const nodes = hostNodesOfCell(m, c.id);
+      if (!nodes?.has(hostNode)) continue;
+      if (nodes.size === 1) return c.id;
+      loose ??= c.id;
+    }
+    return loose;
+  }
+  return cells.find((c) => c.id === hostNode)?.id;
+}
+
+/** A hostdev's `<acpi nodeset>`: the attribute and the cells it names (undefined when malformed). */
+export function acpiNodesetOf(h: Hostdev): { el: XmlElement; attr: XmlAttribute; nodes: Set<number> | undefined } | undefined {
+  const el = child(h.el, 'acpi');
+  const a = attr(el, 'nodeset');
+  if (!el || !a || a.value === undefined) return undefined;
+  return { el, attr: a, nodes: parseNodeset(a.value) };
+}
