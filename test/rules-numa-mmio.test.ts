@@ -17,7 +17,7 @@ import { formatNodeset, parseNodeset } from '../server/src/domain/numa';
 
 const GiB = 2 ** 30;
 const tray = loadHost('gb200-tray');
-const grace = loadHost('grace-2smmu');
+const grace = loadHost('grace-3smmu');
 const rules = [numaRules, mmioRules];
 
 const pxb = (index: number, busNr: number, slot: number, node?: number): string =>

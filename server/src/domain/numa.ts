@@ -10,8 +10,21 @@
  */
 import type { DomainModel, Hostdev } from './model';
 import { parseLibvirtInt } from './model';
+import type { HostPciDevice } from '../host/types';
 import type { XmlAttribute, XmlElement } from '../xml/nodes';
 import { attr, child, children } from '../xml/query';
+
+/**
+ * Generic Initiator cells per Grace GPU: QEMU's documentation of
+ * acpi-generic-initiator (qemu-options.hx) asks for 8 nodes per device on
+ * Grace Hopper; fewer are allowed but leave MIG partitions without a node.
+ */
+export const GRACE_GI_CELLS_PER_GPU = 8;
+
+/** An NVIDIA 3D controller: the class Grace Hopper/Blackwell GPUs report. */
+export function isNvidiaGpu(d: HostPciDevice | undefined): boolean {
+  return !!d && d.vendorId?.toLowerCase() === '0x10de' && /^0x0302/i.test(d.classCode ?? '');
+}
 
 export interface GuestCell {
   readonly id: number;

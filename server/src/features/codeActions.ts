@@ -18,6 +18,7 @@ import { expanderFixes } from './fixes/expanderFix';
 import { convertProposalFixes } from './fixes/convertProposal';
 import { generateTopologyAction } from './fixes/generateTopology';
 import { GENERATE_TOPOLOGY_KIND } from '../protocol';
+import { graceFixes } from './fixes/graceFixes';
 
 type QuickFix = (ctx: FixContext, d: Diagnostic) => CodeAction[];
 
@@ -33,6 +34,11 @@ const QUICK_FIXES: Readonly<Record<string, QuickFix>> = {
   'smmu-map-mixed': expanderFixes,
   'nested-proposal-syntax': convertProposalFixes,
   'iommu-model-proposal': convertProposalFixes,
+  'mmio-window-too-small': graceFixes,
+  'mmio-pcihole64-invalid': graceFixes,
+  'numa-device-cell-mismatch': graceFixes,
+  'numa-gi-missing': graceFixes,
+  'numa-gi-cell-missing': graceFixes,
 };
 
 /** Codes that have a quick fix (for docs and tests). */

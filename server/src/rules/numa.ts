@@ -17,20 +17,13 @@
  */
 import type { DomainModel } from '../domain/model';
 import { smmuMappingOf } from '../domain/smmuMapping';
-import { acpiNodesetOf, cellForHostNode, guestCells, hasNumatune, hostNodesOfCell, formatNodeset } from '../domain/numa';
+import {
+  acpiNodesetOf, cellForHostNode, guestCells, hasNumatune, hostNodesOfCell, formatNodeset, GRACE_GI_CELLS_PER_GPU, isNvidiaGpu,
+} from '../domain/numa';
 import { isArmSmmuHost } from '../host/queries';
-import type { HostPciDevice } from '../host/types';
 import { textRange } from '../xml/query';
 import type { Finding, RuleContext, RuleFamily } from './types';
 import { elementNameSpan, valueSpan } from './spans';
-
-/** How many GI cells NVIDIA documents per Grace GPU (QEMU's acpi-generic-initiator docs: 8, so every MIG partition gets a node). */
-export const GRACE_GI_CELLS_PER_GPU = 8;
-
-/** An NVIDIA 3D controller: the class Grace Hopper/Blackwell GPUs report. */
-export function isNvidiaGpu(d: HostPciDevice | undefined): boolean {
-  return !!d && d.vendorId?.toLowerCase() === '0x10de' && /^0x0302/i.test(d.classCode ?? '');
-}
 
 export const numaRules: RuleFamily = {
   name: 'numa',

@@ -333,3 +333,19 @@ export class DevicesInserter {
     }
   }
 }
+
+/**
+ * Adds a child element at the end of `el`, opening a self-closing element
+ * (`<controller .../>` becomes `<controller ...>` … `</controller>`) when needed.
+ */
+export function appendChild(ctx: FixContext, b: EditBuilder, el: XmlElement, spec: ElementSpec | CommentSpec): boolean {
+  if (!el.selfClosing) return insertLastChild(ctx, b, el, spec);
+  if (!el.startTagClosed || ctx.text.slice(el.end - 2, el.end) !== '/>') return false;
+  const indent = lineIndentOf(ctx.text, el.start);
+  const inner = indent + ctx.style.unit;
+  // Drop white space before "/>" too, so `<a x='1' />` becomes `<a x='1'>`.
+  let at = el.end - 2;
+  while (at > el.nameEnd && /[ \t]/.test(ctx.text[at - 1])) at--;
+  b.replace(at, el.end, `>${ctx.style.nl}${inner}${joinLines(renderLines(spec, ctx.style), inner, ctx.style)}${ctx.style.nl}${indent}</${el.name}>`);
+  return true;
+}
