@@ -12,6 +12,7 @@ import { getLanguageService, type ParsedDocument } from './languageService';
 import { HostTopologyProvider } from './host/provider';
 import { normalizeVersion } from './domain/versions';
 import { DEFAULT_SESSION_SETTINGS } from './session/settings';
+import { DEFAULT_SPARE_BUS_NUMBERS } from './rules/settings';
 import { DocumentAnalysis } from './session/documentAnalysis';
 import { SchemaValidator } from './schema/validator';
 import { GrammarSource } from './schema/grammarSource';
@@ -58,6 +59,7 @@ interface ClientSettings {
   host?: { sysfsRoot?: unknown; snapshot?: unknown };
   libvirtVersion?: unknown;
   maxLiveAnalysisSizeMB?: unknown;
+  topology?: { spareBusNumbers?: unknown };
   schema?: { enable?: unknown; directory?: unknown };
 }
 
@@ -81,7 +83,9 @@ function applySettings(s: ClientSettings | undefined): void {
   }
   const mb = s?.maxLiveAnalysisSizeMB;
   const maxLiveAnalysisSize = typeof mb === 'number' && Number.isFinite(mb) && mb > 0 ? Math.round(mb * 1024 * 1024) : DEFAULT_SESSION_SETTINGS.maxLiveAnalysisSize;
-  service.configure({ libvirtVersion: explicitVersion ?? detectedVersion });
+  const spare = s?.topology?.spareBusNumbers;
+  const spareBusNumbers = typeof spare === 'number' && Number.isInteger(spare) && spare >= 0 && spare <= 16 ? spare : DEFAULT_SPARE_BUS_NUMBERS;
+  service.configure({ libvirtVersion: explicitVersion ?? detectedVersion, spareBusNumbers });
   analysis.configure({ maxLiveAnalysisSize });
   schema.configure({
     enable: s?.schema?.enable !== false,

@@ -131,15 +131,17 @@ export function busNrRoom(model: DomainModel, expander: Controller): number {
 /**
  * The `busNr` for a new expander that will hold `rootPorts` root ports:
  * just below the lowest existing expander, leaving one number per root
- * port (libvirt and KubeVirt hand busNr out from the top down the same way),
- * or at the top when there is no expander yet. Undefined when it would
+ * port and `spare` more for ports added later (libvirt and KubeVirt hand
+ * busNr out from the top down the same way), or at the top when there is no
+ * expander yet. Undefined when it would
  * collide with pcie-root's own bus numbers.
  */
-export function busNrForNewExpander(model: DomainModel, rootPorts: number, below?: number): number | undefined {
+export function busNrForNewExpander(model: DomainModel, rootPorts: number, below?: number, spare = 0): number | undefined {
   const lowest = below ?? expandersByBusNr(model)[0]?.busNr?.value;
+  const take = rootPorts + spare;
   const busNr = lowest === undefined
-    ? Math.min(BUS_NR.max, MAX_PCI_BUS_NUMBER - rootPorts)
-    : lowest - (rootPorts + 1);
+    ? Math.min(BUS_NR.max, MAX_PCI_BUS_NUMBER - take)
+    : lowest - (take + 1);
   if (!Number.isInteger(busNr) || busNr < BUS_NR.min || busNr <= rootBusNumbers(model)) return undefined;
   return busNr;
 }
@@ -169,7 +171,8 @@ export class PciAllocator {
   private readonly extraBuses = new Map<Controller, number>();
   private lowestBusNr: number | undefined;
 
-  constructor(private readonly model: DomainModel) {
+  /** `spare`: bus numbers each new expander keeps free beyond its root ports. */
+  constructor(private readonly model: DomainModel, private readonly spare = 0) {
     this.lowestBusNr = expandersByBusNr(model)[0]?.busNr?.value;
   }
 
@@ -195,7 +198,7 @@ export class PciAllocator {
 
   /** busNr for a new expander with `rootPorts` root ports, each new one below the last. */
   busNr(rootPorts: number): number | undefined {
-    const b = busNrForNewExpander(this.model, rootPorts, this.lowestBusNr);
+    const b = busNrForNewExpander(this.model, rootPorts, this.lowestBusNr, this.spare);
     if (b !== undefined) this.lowestBusNr = b;
     return b;
   }
@@ -207,10 +210,14 @@ export class PciAllocator {
     return rp;
   }
 
-  /** Reserves one more bus number in an existing expander's range; false when it is full. */
+  /**
+   * Reserves one more bus number in an existing expander's range; false
+   * when that would use its last one (controller-busnr-no-spare), unless the
+   * range is unlimited.
+   */
   growExpander(expander: Controller): boolean {
     const used = this.extraBuses.get(expander) ?? 0;
-    if (busNrRoom(this.model, expander) - used < 1) return false;
+    if (busNrRoom(this.model, expander) - used < 2) return false;
     this.extraBuses.set(expander, used + 1);
     return true;
   }

@@ -105,6 +105,9 @@ function giAction(ctx: FixContext, d: Diagnostic, addNodeset: boolean): CodeActi
   let add: number[];
   if (addNodeset) {
     if (acpiNodesetOf(found.hostdev) || child(found.hostdev.el, 'acpi')) return undefined;
+    // Another device's nodeset naming cells past the last one would collide: its missing cells come first.
+    const named = ctx.model.hostdevs.flatMap((h) => [...(acpiNodesetOf(h)?.nodes ?? [])]);
+    if (named.some((n) => n >= next)) return undefined;
     add = Array.from({ length: GRACE_GI_CELLS_PER_GPU }, (_, i) => next + i);
   } else {
     const gi = acpiNodesetOf(found.hostdev);

@@ -10,6 +10,7 @@ import type { Controller, Hostdev } from '../../domain/model';
 import { PciAllocator } from '../../domain/allocate';
 import { IOMMU_DRIVER_ATTRIBUTES } from '../../domain/catalog';
 import { machineFamily } from '../../domain/machine';
+import { cellForHostNode } from '../../domain/numa';
 import { isAccel, isPcieExpander, pciBusOf } from '../../domain/topology';
 import type { HostdevPlacement, SmmuMapping } from '../../domain/smmuMapping';
 import { attr, attrValue } from '../../xml/query';
@@ -18,6 +19,7 @@ import {
   type ElementSpec, type FixContext,
 } from './edits';
 import { ensureIommufd } from './iommufdFix';
+import { DEFAULT_SPARE_BUS_NUMBERS } from '../../rules/settings';
 
 /** libvirt version of `<driver pciBus accel>` on smmuv3. */
 export const PLUGGABLE_SMMU_SINCE = IOMMU_DRIVER_ATTRIBUTES.pciBus.since ?? '11.10.0';
@@ -56,7 +58,7 @@ export class VsmmuLayout {
   private readonly accelAttrs: [string, string][];
 
   constructor(private readonly ctx: FixContext) {
-    this.alloc = new PciAllocator(ctx.model);
+    this.alloc = new PciAllocator(ctx.model, ctx.feature.settings.spareBusNumbers ?? DEFAULT_SPARE_BUS_NUMBERS);
     this.devices = new DevicesInserter(ctx);
     const model = ctx.model;
     const accel = model.iommus.find((i) => i.model?.value === 'smmuv3' && pciBusOf(i) !== undefined && isAccel(i));
@@ -102,7 +104,8 @@ export class VsmmuLayout {
 
   /**
    * A new pcie-expander-bus for host SMMU `smmu` with `ports` root ports
-   * and an accelerated vSMMU. Returns the root port indexes.
+   * and an accelerated vSMMU, in the guest cell of host node `numaNode`.
+   * Returns the root port indexes.
    */
   addExpander(smmu: string, ports: number, numaNode: number | undefined): number[] | undefined {
     const { model } = this.ctx;
@@ -111,7 +114,8 @@ export class VsmmuLayout {
     const slot = this.alloc.slot(0);
     if (busNr === undefined || slot === undefined) return this.fail();
     const index = this.alloc.index();
-    const node = numaNode !== undefined && model.numaCells.some((c) => c.id === numaNode) ? numaNode : undefined;
+    // The guest cell backed by the devices' host node (numatune), or the cell of that number.
+    const node = cellForHostNode(model, numaNode);
     this.devices.addController(
       { comment: `expander for host SMMU ${smmu}` },
       {
