@@ -29,12 +29,16 @@ const GiB = 2 ** 30;
 /** BARs as the `resource` file lists them: index, size in bytes, kind (io, mem32, mem64), prefetchable. */
 const bar = (index, size, kind = 'mem64', prefetchable = kind === 'mem64') => ({ index, size, kind, prefetchable });
 
-// BAR sizes are plausible, not measured on real hardware: a small register BAR,
-// the large prefetchable memory BAR that needs the 64-bit window, a small one after it.
-const GPU_H100 = { vendor: '0x10de', device: '0x2342', class: '0x030200', bars: [bar(0, 16 * MiB, 'mem64', false), bar(2, 128 * GiB), bar(4, 32 * MiB)] };
-const GPU_B200 = { vendor: '0x10de', device: '0x2901', class: '0x030200', bars: [bar(0, 64 * MiB, 'mem64', false), bar(2, 256 * GiB), bar(4, 32 * MiB)] };
-const NVME = { vendor: '0x144d', device: '0xa80a', class: '0x010802', bars: [bar(0, 16 * 1024, 'mem64', false)] };
-const CX7 = { vendor: '0x15b3', device: '0x1021', class: '0x020000', bars: [bar(0, 32 * MiB)] };
+const GPU_H100 = { vendor: '0x10de', device: '0x2342', class: '0x030200' };
+const GPU_B200 = { vendor: '0x10de', device: '0x2901', class: '0x030200' };
+const NVME = { vendor: '0x144d', device: '0xa80a', class: '0x010802' };
+const CX7 = { vendor: '0x15b3', device: '0x1021', class: '0x020000' };
+// With BAR sizes (the `resource` file), only on the gb200-tray host. Plausible,
+// not measured on hardware: a register BAR, the large prefetchable memory BAR
+// that needs the 64-bit window, a small prefetchable one after it.
+const B200_BARS = { ...GPU_B200, bars: [bar(0, 64 * MiB, 'mem64', false), bar(2, 256 * GiB), bar(4, 32 * MiB)] };
+const NVME_BARS = { ...NVME, bars: [bar(0, 16 * 1024, 'mem64', false)] };
+const CX7_BARS = { ...CX7, bars: [bar(0, 32 * MiB)] };
 
 /** arm-smmu-v3 instance: class device under its ACPI platform device. */
 const smmu = (base, n, numa) => ({
@@ -98,14 +102,14 @@ export const HOSTS = {
       smmu(0x33000000, 16), smmu(0x35000000, 18), smmu(0x36000000, 19), smmu(0x37000000, 20),
     ],
     devices: [
-      { bdf: '0006:01:00.0', ...CX7, numa: 0, iommu: 'smmu3.0x0000000013000000', group: 6, driver: 'mlx5_core' },
-      { bdf: '0008:01:00.0', ...GPU_B200, numa: 0, iommu: 'smmu3.0x0000000015000000', group: 12, driver: 'vfio-pci' },
-      { bdf: '0009:01:00.0', ...GPU_B200, numa: 0, iommu: 'smmu3.0x0000000016000000', group: 13, driver: 'vfio-pci' },
-      { bdf: '000a:01:00.0', ...NVME, numa: 0, iommu: 'smmu3.0x0000000017000000', group: 14, driver: 'nvme' },
-      { bdf: '0016:01:00.0', ...CX7, numa: 1, iommu: 'smmu3.0x0000000033000000', group: 20, driver: 'mlx5_core' },
-      { bdf: '0018:01:00.0', ...GPU_B200, numa: 1, iommu: 'smmu3.0x0000000035000000', group: 22, driver: 'vfio-pci' },
-      { bdf: '0019:01:00.0', ...GPU_B200, numa: 1, iommu: 'smmu3.0x0000000036000000', group: 23, driver: 'vfio-pci' },
-      { bdf: '001a:01:00.0', ...NVME, numa: 1, iommu: 'smmu3.0x0000000037000000', group: 24, driver: 'nvme' },
+      { bdf: '0006:01:00.0', ...CX7_BARS, numa: 0, iommu: 'smmu3.0x0000000013000000', group: 6, driver: 'mlx5_core' },
+      { bdf: '0008:01:00.0', ...B200_BARS, numa: 0, iommu: 'smmu3.0x0000000015000000', group: 12, driver: 'vfio-pci' },
+      { bdf: '0009:01:00.0', ...B200_BARS, numa: 0, iommu: 'smmu3.0x0000000016000000', group: 13, driver: 'vfio-pci' },
+      { bdf: '000a:01:00.0', ...NVME_BARS, numa: 0, iommu: 'smmu3.0x0000000017000000', group: 14, driver: 'nvme' },
+      { bdf: '0016:01:00.0', ...CX7_BARS, numa: 1, iommu: 'smmu3.0x0000000033000000', group: 20, driver: 'mlx5_core' },
+      { bdf: '0018:01:00.0', ...B200_BARS, numa: 1, iommu: 'smmu3.0x0000000035000000', group: 22, driver: 'vfio-pci' },
+      { bdf: '0019:01:00.0', ...B200_BARS, numa: 1, iommu: 'smmu3.0x0000000036000000', group: 23, driver: 'vfio-pci' },
+      { bdf: '001a:01:00.0', ...NVME_BARS, numa: 1, iommu: 'smmu3.0x0000000037000000', group: 24, driver: 'nvme' },
     ],
   },
   'x86-dmar': {

@@ -25,6 +25,7 @@ import {
   busNrForNewExpander, busNrRoom, freeChassis, freeRootPorts, freeSlot, nextFreePciIndex, PciAllocator,
 } from '../server/src/domain/allocate';
 import { armDomain, DOC_URI as URI, loadHostFile, parse, service } from './helpers';
+import { RULE_FAMILIES } from '../server/src/rules/index';
 import { devices, expander, hostdev, IOMMUFD_DRIVER, rootPort, vsmmu } from './fixtures/domains';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'fixes');
@@ -36,9 +37,16 @@ function fixture(name: string): string {
 
 interface Opts { host?: HostTopology | null; settings?: Partial<RuleSettings>; rules?: readonly RuleFamily[] }
 
-/** The fixtures' host unless `host` is null (no topology), every rule family unless `rules` says otherwise. */
+/**
+ * Every family but numa and mmio unless `rules` says otherwise: the fixture
+ * GPUs have no Generic Initiator cells, and those fixes (with the MMIO
+ * window's) are tested in fixes-property and rules-numa-mmio, not here.
+ */
+const SMMU_RULES = RULE_FAMILIES.filter((f) => f.name !== 'numa' && f.name !== 'mmio');
+
+/** The fixtures' host unless `host` is null (no topology). */
 function lsFor(opts: Opts = {}): LanguageService {
-  return service({ host: opts.host === null ? undefined : opts.host ?? HOST, settings: opts.settings, rules: opts.rules });
+  return service({ host: opts.host === null ? undefined : opts.host ?? HOST, settings: opts.settings, rules: opts.rules ?? SMMU_RULES });
 }
 
 function applyEdits(text: string, edits: readonly TextEdit[]): string {
@@ -237,7 +245,7 @@ describe('iommufd', () => {
  * behind them with iommufd, and a vSMMU like the existing one.
  */
 const GPU_B_EXPANDER_EDITS: [string, string][] = [
-  after("      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </controller>", newExpander('smmu3.0x0000000036000000', 3, 250, 1, 2)),
+  after("      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </controller>", newExpander('smmu3.0x0000000036000000', 3, 248, 1, 2)),
   [hostdev('0019:01:00.0'), hostdev('0019:01:00.0', 4, IOMMUFD_DRIVER)],
   after("      <driver pciBus='1' accel='on' ats='on' ril='off' ssidsize='20' oas='48'/>\n    </iommu>", `\n${vsmmu(3, " accel='on' ats='on' ril='off' ssidsize='20' oas='48'")}`),
 ];
@@ -298,7 +306,7 @@ describe('expander fixes', () => {
     const r = fix(input, 'smmu-map-mixed', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000');
     assert.deepEqual(r.text, edit(input,
       after("      <target chassis='3' port='0x8'/>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/>\n    </controller>",
-        newExpander('smmu3.0x0000000036000000', 4, 250, 1, 2)),
+        newExpander('smmu3.0x0000000036000000', 4, 248, 1, 2)),
       ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x05'"],
       after(VSMMU_1_END, `\n${vsmmu(4)}`),
     ));
@@ -320,7 +328,7 @@ describe('expander fixes', () => {
     const input = fixture('uncovered-root.xml');
     const r = fix(input, 'smmu-map-uncovered', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000012000000');
     assert.deepEqual(r.text, edit(input,
-      after("      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </controller>", newExpander('smmu3.0x0000000012000000', 4, 250, 0, 3)),
+      after("      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </controller>", newExpander('smmu3.0x0000000012000000', 4, 248, 0, 3)),
       ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x05'"],
       after(VSMMU_1_END, `\n${vsmmu(4)}`),
     ));
@@ -421,9 +429,10 @@ describe('source action: generate vSMMU topology', () => {
     const out = applyAction(input, actions[0]);
     assert.deepEqual(out, edit(input,
       after("      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </controller>",
-        newExpander('smmu3.0x0000000016000000', 3, 254, 0, 3)
-        + newExpander('smmu3.0x0000000036000000', 5, 252, 1, 4)
-        + newExpander('smmu3.0x0000000012000000', 7, 250, 0, 5)),
+        // Each with two spare bus numbers beyond its root port (spareBusNumbers).
+        newExpander('smmu3.0x0000000016000000', 3, 252, 0, 3)
+        + newExpander('smmu3.0x0000000036000000', 5, 248, 1, 4)
+        + newExpander('smmu3.0x0000000012000000', 7, 244, 0, 5)),
       ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x01'",
         "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x04'"],
       ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x02'",
@@ -444,7 +453,7 @@ describe('source action: generate vSMMU topology', () => {
     const { ls, actions } = sourceActions(input, ['source']);
     const out = applyAction(input, actions[0]);
     assert.deepEqual(out, edit(input,
-      after('  <devices>', newExpander('smmu3.0x0000000036000000', 1, 254, 1, 1)),
+      after('  <devices>', newExpander('smmu3.0x0000000036000000', 1, 252, 1, 1)),
       after('      </source>\n', "      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>\n"),
       after('    <!-- last device -->\n', `${vsmmu(1)}\n`),
     ));
@@ -540,6 +549,9 @@ describe('allocation helpers', () => {
     const a = new PciAllocator(m);
     assert.deepEqual([a.index(), a.index(), a.slot(1), a.slot(1), a.chassisFor(6), a.chassisFor(6), a.busNr(1), a.busNr(2)], [6, 7, 1, 3, 6, 1, 238, 235]);
     assert.deepEqual([a.freeRootPort(1)?.index, a.freeRootPort(1)?.index], [2, undefined]);
-    assert.deepEqual([a.growExpander(m.pciControllers.get(1)!), a.growExpander(m.pciControllers.get(1)!)], [true, false]);
+    // Growing never takes an expander's last bus number (that is controller-busnr-no-spare): 1 has one left, 5 has eleven.
+    assert.deepEqual([a.growExpander(m.pciControllers.get(1)!), a.growExpander(m.pciControllers.get(5)!), a.growExpander(m.pciControllers.get(5)!)], [false, true, true]);
+    // With spare numbers asked for, a new expander leaves them below the next one.
+    assert.deepEqual(new PciAllocator(m, 2).busNr(1), 236);
   });
 });

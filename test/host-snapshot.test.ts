@@ -58,10 +58,11 @@ describe('serializeTopology', () => {
       source: { root: '/sys', kind: 'sysfs' },
       version: 1,
     };
+    // Written in the current format whatever version it was read as.
     assert.equal(
       serializeTopology(t),
       `{
-  "version": 1,
+  "version": 2,
   "source": {
     "kind": "sysfs",
     "root": "/sys"
@@ -185,12 +186,12 @@ describe('parseSnapshot', () => {
 
   test('version: missing, other, newer, wrong type', () => {
     assert.deepEqual(
-      [bad({ iommus: [], pciDevices: [] }), bad({ ...MINIMAL, version: 0 }), bad({ ...MINIMAL, version: 2 }), bad({ ...MINIMAL, version: '1' })],
+      [bad({ iommus: [], pciDevices: [] }), bad({ ...MINIMAL, version: 0 }), bad({ ...MINIMAL, version: 3 }), bad({ ...MINIMAL, version: '1' })],
       [
-        'Host snapshot h.json is not usable: it has no "version" field; this extension reads version 1.',
-        'Host snapshot h.json is not usable: it has version 0; this extension reads version 1.',
-        'Host snapshot h.json is not usable: it has version 2 (written by a newer version?); this extension reads version 1.',
-        'Host snapshot h.json is not usable: it has version "1"; this extension reads version 1.',
+        'Host snapshot h.json is not usable: it has no "version" field; this extension reads versions 1 and 2.',
+        'Host snapshot h.json is not usable: it has version 0; this extension reads versions 1 and 2.',
+        'Host snapshot h.json is not usable: it has version 3 (written by a newer version?); this extension reads versions 1 and 2.',
+        'Host snapshot h.json is not usable: it has version "1"; this extension reads versions 1 and 2.',
       ],
     );
   });

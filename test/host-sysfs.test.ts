@@ -82,7 +82,7 @@ describe('grace-hopper (GH200)', () => {
     assert.deepEqual(
       { version: t.version, source: t.source, hostname: t.hostname, iommus: t.iommus, pciDevices: t.pciDevices, notes: t.notes },
       {
-        version: 1,
+        version: 2,
         source: { kind: 'sysfs', root },
         hostname: undefined,
         iommus: GRACE_HOPPER_IOMMUS,

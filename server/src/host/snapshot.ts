@@ -189,7 +189,7 @@ export function parseSnapshot(text: string, file: string): SnapshotResult {
   try {
     const o = obj(data, 'the top level');
     if (o.version === undefined) {
-      throw new Invalid(`it has no "version" field; this extension reads version ${HOST_SNAPSHOT_VERSION}`);
+      throw new Invalid(`it has no "version" field; this extension reads versions ${READABLE_SNAPSHOT_VERSIONS.join(' and ')}`);
     }
     // Older versions lack fields, which stay unknown; their data is read the same way.
     if (typeof o.version !== 'number' || !READABLE_SNAPSHOT_VERSIONS.includes(o.version)) {
