@@ -37,6 +37,18 @@ describe('completion from the grammar', () => {
     assert.deepEqual(labels(armDomain('').replace('<acpi/>', "<gic version='|'/>")), ['host', '2', '3']);
   });
 
+  test('items carry the hover\'s one line and its link to libvirt\'s documentation', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    const docOf = (marked: string, label: string) => (item(marked, label)?.documentation as { value?: string } | string | undefined);
+    const text = (d: ReturnType<typeof docOf>) => (typeof d === 'string' ? d : d?.value);
+    assert.equal(text(docOf(x86('  <devices>\n    <|\n  </devices>'), 'memballoon')),
+      'The memory balloon: lets the host take memory back from the guest, and reports the guest\'s memory use.\n\n'
+      + '[libvirt docs: memory-balloon-device](https://libvirt.org/formatdomain.html#memory-balloon-device)');
+    assert.equal(text(docOf(x86("  <devices>\n    <disk type='file' |>\n    </disk>\n  </devices>"), 'device')),
+      'How the guest sees it: `disk`, `cdrom`, `floppy`, or `lun` (SCSI passthrough).\n\n'
+      + '[libvirt docs: hard-drives-floppy-disks-cdroms](https://libvirt.org/formatdomain.html#hard-drives-floppy-disks-cdroms)');
+  });
+
   test('text with choices: <type>hvm</type>', (t) => {
     if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
     assert.deepEqual(labels("<domain type='kvm'>\n  <os>\n    <type arch='x86_64'>|</type>\n  </os>\n</domain>"), ['xen', 'linux', 'xenpvh', 'hvm', 'exe']);

@@ -20,6 +20,7 @@ import { COMMON_CHILDREN, COMMON_VALUES, FORMAT_ORDER } from '../domain/formatOr
 import { isArmArch } from '../domain/machine';
 import type { DomainModel } from '../domain/model';
 import { describeAttribute, describeElement, pathOf } from './docs/docs';
+import { linkLine } from './docs/format';
 import type { Collector } from './completionItems';
 import type { Layout } from './snippets';
 
@@ -82,7 +83,7 @@ export function grammarElementItems(
   for (const child of rankedChildren(model, c.model, parent, typed, range.start, range.end)) {
     if (c.has(child.name)) continue;
     const doc = describeElement([...pathOf(parent), child.name]);
-    const docText = doc ? `${doc.text}${doc.link ? `\n\n[libvirt documentation](${doc.link})` : ''}` : undefined;
+    const docText = doc ? [doc.text, linkLine(doc.anchor)].filter(Boolean).join('\n\n') : undefined;
     if (fresh) {
       const s = elementSnippet(model, child, l);
       c.add(child.name, s.text, range.start, range.end, {
@@ -144,9 +145,11 @@ export function grammarAttributeItems(
   const ordered = [
     ...list.filter((a) => a.required), ...list.filter((a) => !a.required && between(a)), ...list.filter((a) => !a.required && !between(a)),
   ];
+  const anchor = describeElement(pathOf(el))?.anchor;
   for (const a of ordered) {
     if (c.has(a.name)) continue;
-    const doc = describeAttribute(pathOf(el), a.name);
+    const text = describeAttribute(pathOf(el), a.name);
+    const doc = text ? [text, linkLine(anchor)].filter(Boolean).join('\n\n') : undefined;
     const detail = [a.required ? 'required' : '', valuesLine(a)].filter(Boolean).join(' · ') || undefined;
     if (hasValue) c.add(a.name, a.name, start, end, { kind: CompletionItemKind.Field, doc, detail });
     else c.add(a.name, `${a.name}=${q}$1${q}`, start, end, { kind: CompletionItemKind.Field, snippet: true, doc, detail, retrigger: true });
