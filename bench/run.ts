@@ -96,6 +96,8 @@ interface Bundle {
   readSysfsTopology: typeof import('../server/src/host/sysfs').readSysfsTopology;
   serializeTopology: typeof import('../server/src/host/snapshot').serializeTopology;
   DOMParser: typeof import('@xmldom/xmldom').DOMParser;
+  loadSchema: typeof import('../server/src/schema/rng').loadSchema;
+  chooseGrammar: typeof import('../server/src/schema/grammarSource').chooseGrammar;
 }
 
 async function loadBundle(): Promise<Bundle> {
@@ -111,6 +113,8 @@ async function loadBundle(): Promise<Bundle> {
         "export { readSysfsTopology } from './server/src/host/sysfs';",
         "export { serializeTopology } from './server/src/host/snapshot';",
         "export { DOMParser } from '@xmldom/xmldom';",
+        "export { loadSchema } from './server/src/schema/rng';",
+        "export { chooseGrammar } from './server/src/schema/grammarSource';",
       ].join('\n'),
       resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-entry.ts',
     },
@@ -300,6 +304,62 @@ function inProcess(b: Bundle, host: HostTopology, g: GeneratedDomain, size: (typ
   };
 }
 
+// ---------------------------------------------------------------- grammar
+
+interface GrammarFigures {
+  release: string;
+  /** The first load in this process (files read, parsed, indexed). */
+  firstLoadMs: number;
+  /** Later loads of the same directory without the cache (what a settings change to another directory costs). */
+  reload: Stat;
+  /** Heap after loading it, less heap before (MB). */
+  heapMB: number;
+  /** Completion at every kind of position of the 50 KB domain (element names, attribute names, values, text). */
+  completion: Stat & { positions: number };
+  /** The same with 5000 sibling disks in <devices> (bad input: thousands of siblings). */
+  completionManySiblings: Stat;
+}
+
+/** Grammar load and grammar completion figures, with the schemas the extension ships. */
+async function grammarFigures(b: Bundle, host: HostTopology, g: GeneratedDomain): Promise<GrammarFigures | undefined> {
+  const dir = path.join(ROOT, 'libvirt-schemas');
+  if (!existsSync(path.join(dir, 'domain.rng'))) return undefined;
+  (globalThis as { gc?: () => void }).gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  let t = performance.now();
+  const choice = await b.chooseGrammar({ shippedDir: dir, defaultDir: path.join(dir, 'none'), pathEnv: '' });
+  const firstLoadMs = round(performance.now() - t);
+  const grammar = choice.grammar;
+  if (!grammar) return undefined;
+  (globalThis as { gc?: () => void }).gc?.();
+  const heapMB = round((process.memoryUsage().heapUsed - heap0) / 1e6);
+  const reload = await timeAsync(QUICK ? 2 : 5, async () => { await b.loadSchema(dir); }, 1);
+  const ls = b.getLanguageService({ host: { topology: () => host }, grammar: { current: () => grammar } });
+  const positionsOf = (text: string): number[] => {
+    const out: number[] = [];
+    const visit = (el: import('../server/src/xml/nodes').XmlElement) => {
+      out.push(el.nameStart + 1);
+      for (const a of el.attributes) { out.push(a.nameStart); if (a.valueStart >= 0) out.push(a.valueStart); }
+      if (el.startTagClosed && !el.children.length && el.endTagStart > el.startTagEnd) out.push(el.startTagEnd);
+      el.children.forEach(visit);
+    };
+    b.parseXml(text).roots.forEach(visit);
+    return out;
+  };
+  const doc = ls.parse(g.text, 'file:///bench/grammar.xml', 1);
+  const positions = positionsOf(g.text);
+  const step = Math.max(1, Math.floor(positions.length / 600));
+  const picked = positions.filter((_, i) => i % step === 0);
+  const completion = timeSync(picked.length, (i) => { ls.complete(doc, doc.lines.positionAt(picked[i % picked.length])); }, 0);
+  // Thousands of siblings: 5000 disks, completion of a new device among them.
+  const disks = Array.from({ length: 5000 }, (_, i) => `    <disk type='file' device='disk'><source file='/v/${i}.qcow2'/><target dev='vd${i}' bus='virtio'/></disk>`).join('\n');
+  const big = `<domain type='kvm'>\n  <name>many</name>\n  <devices>\n${disks}\n    <\n  </devices>\n</domain>\n`;
+  const bigDoc = ls.parse(big, 'file:///bench/siblings.xml', 1);
+  const lt = big.lastIndexOf('<\n') + 1;
+  const completionManySiblings = timeSync(QUICK ? 10 : 50, () => { ls.complete(bigDoc, bigDoc.lines.positionAt(lt)); });
+  return { release: grammar.description, firstLoadMs, reload, heapMB, completion: { ...completion, positions: picked.length }, completionManySiblings };
+}
+
 // ---------------------------------------------------------------- over LSP
 
 interface OverLsp {
@@ -483,6 +543,9 @@ function targets(r: Results): Target[] {
   add('5 MB over LSP: hover sent while analysis runs (median wait)', '≤ 50 ms (not queued behind analysis)', l5?.hoverDuringAnalysis.median, 50);
   add('5 MB over LSP: analyses published for a burst of 20 edits', '1 (stale work dropped)', l5?.publishesForBurst, 1, '');
   add('Cold start → first diagnostics, 50 KB (median)', '≤ 300 ms', r.coldStart?.firstDiagnostics.median, 300);
+  add('50 KB: completion from the grammar, anywhere (median)', '≤ 2 ms', r.grammar?.completion.median, 2);
+  add('Grammar load, once per grammar (first load in the process)', '≤ 200 ms', r.grammar?.firstLoadMs, 200);
+  add('5000 sibling disks: completion of a new device (median)', '≤ 2 ms', r.grammar?.completionManySiblings.median, 2);
   add('Release server bundle', '≤ 1 MB', round(r.bundle.bytes / 1e6), 1, 'MB');
   add('Server RSS with the 5 MB document open, 3 s after the last edit', '≤ 80 MB', l5?.restedRssMB, 80, 'MB');
   add('Server RSS with the 5 MB document open, right after a burst of edits', '≤ 80 MB', l5?.rssMB, 80, 'MB');
@@ -497,6 +560,7 @@ interface Results {
   inProcess: InProcess[];
   lsp: OverLsp[];
   coldStart?: { firstDiagnostics: Stat; idleRssMB: number };
+  grammar?: GrammarFigures;
   targets: Target[];
 }
 
@@ -565,6 +629,19 @@ function markdown(r: Results): string {
   L.push(`| host topology read from sysfs (${r.host.iommus} SMMUs, ${r.host.devices} devices; read back ${r.host.sysfsDevicesRead}) | ${ms(r.host.readSysfs)} ms |`);
   L.push(`| release server bundle (minified) / gzip | ${(r.bundle.bytes / 1024).toFixed(0)} KiB / ${(r.bundle.gzip / 1024).toFixed(0)} KiB |`);
   L.push('');
+  if (r.grammar) {
+    const gr = r.grammar;
+    L.push(`### libvirt's grammar (${gr.release})`);
+    L.push('');
+    L.push('| figure | value |');
+    L.push('|---|---:|');
+    L.push(`| first load in the process (read, parse, index domain.rng and its includes) | ${gr.firstLoadMs} ms |`);
+    L.push(`| later loads of the same directory, uncached | ${ms(gr.reload)} ms |`);
+    L.push(`| heap held by the loaded grammar | ${gr.heapMB} MB |`);
+    L.push(`| completion anywhere in the 50 KB domain (${gr.completion.positions} positions: element names, attribute names and values, text) | ${ms(gr.completion)} ms |`);
+    L.push(`| completion of a new device among 5000 sibling disks | ${ms(gr.completionManySiblings)} ms |`);
+    L.push('');
+  }
   L.push('### Targets');
   L.push('');
   L.push('| target | goal | measured | |');
@@ -614,6 +691,9 @@ async function main(): Promise<void> {
     inproc.push(inProcess(b, host, docs.get(s.label)!, s, schema, xmllint));
   }
 
+  log('grammar: load and completion');
+  const grammar = await grammarFigures(b, host, docs.get('50 KB') ?? generateDomain({ targetBytes: 50 * 1024, host, seed: 11 }));
+
   const lsp: OverLsp[] = [];
   let cold: Results['coldStart'];
   if (!args.has('--no-lsp')) {
@@ -632,7 +712,7 @@ async function main(): Promise<void> {
     machine,
     host: { devices: host.pciDevices.length, iommus: host.iommus.length, readSysfs: hr.read, sysfsDevicesRead: hr.devices },
     bundle, peers: { xmllint, schema: schema ? path.basename(schema) : undefined },
-    inProcess: inproc, lsp, coldStart: cold, targets: [],
+    inProcess: inproc, lsp, coldStart: cold, grammar, targets: [],
   };
   results.targets = targets(results);
   const md = markdown(results);

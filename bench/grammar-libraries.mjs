@@ -1,4 +1,13 @@
-// Compares salve-annos, libxml2-wasm and the project's rng.ts + grammarQuery.ts on libvirt 12.8's domain.rng.
+// Measures the grammar libraries considered for completion (docs/grammar.md):
+// salve-annos, libxml2-wasm and the project's own rng.ts + grammarQuery.ts, on
+// libvirt 12.8's domain.rng (libvirt-schemas/) and the peer corpus. The two
+// packages are not dependencies; install them outside the project and point at them:
+//   (cd /tmp/eval && npm install salve-annos libxml2-wasm xregexp@4)
+//   SALVE=/tmp/eval/node_modules/salve-annos/lib/salve/validate.js \
+//   SALVE_INTERNAL=/tmp/eval/node_modules/salve-annos/lib/salve/conversion/schema-simplifiers/internal.js \
+//   LIBXML2=/tmp/eval/node_modules/libxml2-wasm/lib/index.mjs LIBXML2_NODE=/tmp/eval/node_modules/libxml2-wasm/lib/nodejs.mjs \
+//   node --expose-gc --import tsx bench/grammar-libraries.mjs libvirt-schemas ../shared/corpus/virt-install own|salve|libxml2
+// (salve-annos 1.2.4 needs xregexp 4, which it does not declare.)
 import { readFileSync, readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
@@ -10,8 +19,17 @@ if (which === 'salve') {
   const salve = await import(process.env.SALVE ?? 'salve-annos');
   const { parseXml } = await import('/work/wt/grammar/server/src/xml/parser.ts');
   let t = performance.now();
-  const pattern = salve.readTreeFromJSON(readFileSync(process.env.SALVE_JSON, 'utf8'));
+  // salve-annos 1.2.4 parses included files without their text (TypeError in saxes): give it the text.
+  const internal = await import(process.env.SALVE_INTERNAL);
+  const orig = internal.InternalSimplifier.prototype.parse;
+  internal.InternalSimplifier.prototype.parse = function (p, res, text) { return orig.call(this, p, res, text ?? readFileSync(p, 'utf8')); };
+  const converted = await salve.convertRNGToPattern(pathToFileURL(path.resolve(SCHEMAS, 'domain.rng')), { resourceLoader: salve.makeResourceLoader(), createManifest: false, idCheck: false, manifestHashAlgorithm: 'SHA-1' });
   const compile = performance.now() - t;
+  // Precompiled, as an extension would ship it: the JSON read back.
+  const json = salve.writeTreeToJSON(converted.simplified, 3);
+  t = performance.now();
+  const pattern = salve.readTreeFromJSON(json);
+  const readJson = performance.now() - t;
   const rss1 = mem();
   // Element recall: walk each corpus document with salve's events; before each start tag, is its name among possible()?
   let asked = 0, offered = 0, failedDocs = 0, lastError; const times = [];
@@ -37,7 +55,7 @@ if (which === 'salve') {
     try { visit(doc.roots[0]); } catch (e) { failedDocs++; lastError = String(e.message).slice(0, 80) + ' at ' + globalThis.lastEl; }
   }
   times.sort((a, b) => a - b);
-  console.log(JSON.stringify({ failedDocs, lastError, engine: 'salve-annos', compileMs: Math.round(compile), rssBefore: rss0, rssAfter: rss1, elements: asked, offered, medianPossibleMs: times[times.length >> 1].toFixed(3), p95: times[Math.floor(times.length * 0.95)].toFixed(3) }));
+  console.log(JSON.stringify({ failedDocs, lastError, engine: 'salve-annos', compileMs: Math.round(compile), readJsonMs: Math.round(readJson), rssBefore: rss0, rssAfter: rss1, elements: asked, offered, medianPossibleMs: times[times.length >> 1].toFixed(3), p95: times[Math.floor(times.length * 0.95)].toFixed(3) }));
 } else if (which === 'libxml2') {
   const { XmlDocument, RelaxNGValidator, xmlRegisterInputProvider } = await import(process.env.LIBXML2 ?? 'libxml2-wasm');
   const { fsInputProviders } = await import(process.env.LIBXML2_NODE ?? 'libxml2-wasm/lib/nodejs.mjs');
