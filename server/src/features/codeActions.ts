@@ -17,6 +17,7 @@ import { iommufdFixes } from './fixes/iommufdFix';
 import { expanderFixes } from './fixes/expanderFix';
 import { convertProposalFixes } from './fixes/convertProposal';
 import { generateTopologyAction } from './fixes/generateTopology';
+import { schemaInvalidFixes } from './fixes/schemaFix';
 import { GENERATE_TOPOLOGY_KIND } from '../protocol';
 import { graceFixes } from './fixes/graceFixes';
 
@@ -39,6 +40,7 @@ const QUICK_FIXES: Readonly<Record<string, QuickFix>> = {
   'numa-device-cell-mismatch': graceFixes,
   'numa-gi-missing': graceFixes,
   'numa-gi-cell-missing': graceFixes,
+  'schema-invalid': schemaInvalidFixes,
 };
 
 /** Codes that have a quick fix (for docs and tests). */

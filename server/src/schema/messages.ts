@@ -183,7 +183,7 @@ function invalid(issue: Issue, ctx: MessageContext): Finding {
         { attribute: attr.name, ...(guess ? { suggestion: guess } : {}) });
     }
     case 'attribute-missing':
-      return make(nameRange(el), `${tag(name)} needs the attribute '${issue.name}'.`, { attribute: issue.name });
+      return make(nameRange(el), `${tag(name)} needs the attribute '${issue.name}'.`, { attribute: issue.name, missing: true });
     case 'text-value': {
       const range = textRange(el) ?? nameRange(el);
       const text = textOf(el);
@@ -217,7 +217,7 @@ function invalid(issue: Issue, ctx: MessageContext): Finding {
       return make(nameRange(el), `${tag(name)} is not accepted at this place${parent ? ` in ${tag(parent)}` : ''}: the libvirt schema allows it only in another position or combination.`, { element: local });
     }
     case 'child-missing':
-      return make(nameRange(el), `${tag(name)} is missing the required ${tag(withPrefixOf(name, issue.name ?? '?'))} element.`, { element: issue.name });
+      return make(nameRange(el), `${tag(name)} is missing the required ${tag(withPrefixOf(name, issue.name ?? '?'))} element.`, { element: issue.name, missing: true });
     case 'child-unexpected':
       return make(nameRange(el), `${parent ? `${tag(parent)} expects` : 'The libvirt schema expects'} ${tag(withPrefixOf(name, issue.name ?? '?'))} here, not ${tag(name)}.`, { element: issue.name });
     case 'not-empty':
