@@ -22,8 +22,7 @@ function harness(onActivity?: () => void, typingDelayMs = 0, schema = noSchema) 
   const published: Array<{ version: number; codes: string[] }> = [];
   let settle: () => void = () => undefined;
   const analysis: DocumentAnalysis<Doc> = new DocumentAnalysis<Doc>({
-    service: getLanguageService(),
-    schema,
+    service: getLanguageService({ schema }),
     current: (uri) => docs.get(uri),
     publish: (_uri, version, diagnostics: Diagnostic[]) => {
       published.push({ version, codes: diagnostics.map((d) => String(d.code)) });

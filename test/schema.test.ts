@@ -23,13 +23,14 @@ import { parseXmllintOutput, asUtf8Document, type EngineResult, type SchemaEngin
 import { DEFAULT_SCHEMA_DIR, hasDomainSchema, locateSchemas } from '../server/src/schema/locate';
 import { versionFromLibraryName } from '../server/src/domain/versions';
 import { chooseGrammar } from '../server/src/schema/grammarSource';
+import { schemaValidatorFor } from '../server/src/cli/schema';
 import { loadSchema, dataCheck } from '../server/src/schema/rng';
 import { isolate } from '../server/src/schema/localize';
 import { closest } from '../server/src/xml/closestName';
 import { XmllintEngine, systemXmllintAvailable } from '../server/src/schema/engineXmllint';
 import { WasmEngine } from '../server/src/schema/engineWasm';
 import {
-  blank, checkText, checkWithSchema, mergeFindings, prepareSchema, SchemaValidator, DEFAULT_SCHEMA_SETTINGS, type SchemaSetup,
+  blank, checkText, mergeFindings, prepareSchema, SchemaValidator, DEFAULT_SCHEMA_SETTINGS, type SchemaSetup,
 } from '../server/src/schema/validator';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'schema');
@@ -391,7 +392,7 @@ describe('validator scheduling (scripted engine, stand-in grammar)', () => {
   });
 
   test('the CLI mode off validates nothing', async () => {
-    assert.deepEqual(await checkWithSchema(DOMAIN, 'off'), []);
+    assert.equal(schemaValidatorFor('off'), undefined);
   });
 });
 
@@ -626,7 +627,12 @@ describe('libvirt schemas: our verdict against xmllint --relaxng', () => {
   test('the CLI function finds the installed schemas and reports the typo', async (t) => {
     if (!HAVE_SCHEMAS) return t.skip(SKIP_SCHEMAS);
     const text = readFileSync(path.join(FIXTURES, 'invalid-disk-type-typo.xml'), 'utf8');
-    const [auto, dir] = [await checkWithSchema(text, 'auto'), await checkWithSchema(text, DEFAULT_SCHEMA_DIR)];
+    const findingsIn = async (mode: string) => {
+      const [r] = await schemaValidatorFor(mode)!.validateBatch([{ uri: 'file:///typo.xml', text }]);
+      assert.ok('findings' in r, JSON.stringify(r));
+      return r.findings;
+    };
+    const [auto, dir] = [await findingsIn('auto'), await findingsIn(DEFAULT_SCHEMA_DIR)];
     assert.deepEqual([show(text, auto), show(text, dir)], [EXPECTED['invalid-disk-type-typo.xml'], EXPECTED['invalid-disk-type-typo.xml']]);
   });
 

@@ -5,6 +5,12 @@
  *
  * A document version is parsed once (`parse`) and the result is handed to
  * every feature.
+ *
+ * One verdict path: whatever shows findings (the editor session, the CLI, a
+ * check against a running libvirt) asks `verdict` for them, so rules, strict
+ * well-formedness, libvirt's schema, their merging and order are decided here
+ * once. Libvirt's schema verdict comes later than our own (it runs xmllint),
+ * so a verdict is first given without it and completed by `withSchema`.
  */
 import type {
   CodeAction, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range, WorkspaceEdit,
@@ -16,6 +22,7 @@ import type { HostTopology } from './host/types';
 import { RULE_FAMILIES, runRules } from './rules/index';
 import { inputFindings, type DomainExpectation } from './rules/input';
 import type { DecodingProblem } from './xml/decode';
+import { mergeFindings, type SchemaValidator } from './schema/validator';
 import type { Finding, RuleFamily } from './rules/types';
 import { DEFAULT_RULE_SETTINGS, type RuleSettings } from './rules/settings';
 import { complete } from './features/completion';
@@ -55,7 +62,29 @@ export interface LanguageServiceOptions {
   log?: (message: string) => void;
   /** Rule families to run; all by default (tests narrow it). */
   rules?: readonly RuleFamily[];
+  /** libvirt's RelaxNG validation; without it the verdict has no schema part. */
+  schema?: SchemaValidator;
 }
+
+export interface VerdictOptions {
+  /** Run the strict (xmldom) well-formedness check too: slower, for open and save. */
+  strict?: boolean;
+  /** How much the face expects a domain (rules/input.ts); without it, what the input is goes unsaid. */
+  expect?: DomainExpectation;
+  /** What reading the bytes found, for a face that reads bytes (the CLI). */
+  decoding?: DecodingProblem;
+}
+
+/** A document's verdict, first without libvirt's schema and then with it. */
+export interface Verdict {
+  /** Our rules (and the strict well-formedness check when asked for): what is known at once. */
+  readonly diagnostics: Diagnostic[];
+  /** The whole verdict once the schema's findings for the same text are known. */
+  withSchema(schema: readonly Finding[]): Diagnostic[];
+}
+
+/** The schema verdict of one document in a batch, or why it failed. */
+export type SchemaOutcome = { findings: Finding[] } | { failed: string };
 
 export interface LanguageService {
   /**
@@ -64,8 +93,9 @@ export interface LanguageService {
    * `previous` is then used up and must not be read any more.
    */
   parse(text: string, uri?: string, version?: number, previous?: ParsedDocument): ParsedDocument;
-  /** Findings in offsets, as the rules produced them (the CLI and tests use these). */
+  /** Findings in offsets, as the rules produced them (tests and the topology view use these). */
   findings(doc: ParsedDocument): Finding[];
+  /** The rules' findings as diagnostics (no schema, no strict check). */
   validate(doc: ParsedDocument): Diagnostic[];
   /**
    * What the document is, before what it says (rules/input.ts): empty, not
@@ -74,6 +104,21 @@ export interface LanguageService {
    * reads bytes (the CLI); editors hand over decoded text.
    */
   inputCheck(doc: ParsedDocument, expect: DomainExpectation, decoding?: DecodingProblem): Diagnostic[];
+  /**
+   * The verdict every face shows: what the input is (with `expect`), the
+   * rules' findings, the strict well-formedness check when `strict`, then
+   * (withSchema) libvirt's schema findings merged in, in document order.
+   */
+  verdict(doc: ParsedDocument, opts?: VerdictOptions): Verdict;
+  /**
+   * libvirt's schema findings for this version of a document (the editor:
+   * a newer version of the same uri cancels this one, answering 'superseded').
+   */
+  schemaFindings(doc: ParsedDocument, opts?: { delayMs?: number }): Promise<Finding[] | 'superseded'>;
+  /** The schema findings of many documents, sharing libxml2 runs (the CLI); one outcome per document. */
+  schemaFindingsOfMany(docs: readonly ParsedDocument[]): Promise<SchemaOutcome[]>;
+  /** Stops schema work for a closed document. */
+  forget(uri: string): void;
   /**
    * The strict well-formedness verdict (xmldom's first error), for when the
    * tolerant scanner saw nothing wrong. Slower: run it on open and save, not per keystroke.
@@ -115,6 +160,15 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
     return runRules(families, { model: doc.domain, host: hostOf(), settings }, log);
   };
 
+  const strictCheck = (doc: ParsedDocument): Diagnostic[] => {
+    if (!doc.isDomain || doc.xml.problems.length > 0) return [];
+    const err = strictWellFormedness(doc.text);
+    if (!err) return [];
+    const start = doc.lines.offsetAt({ line: err.line, character: err.character });
+    const end = Math.min(doc.text.length, start + 1);
+    return [toDiagnostic(doc, { code: 'xml-not-well-formed', severity: 'error', start, end, message: `Not well-formed XML: ${err.message}.` })];
+  };
+
   return {
     get settings() { return settings; },
     configure(next) { settings = { ...settings, ...next }; },
@@ -127,17 +181,39 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
       return findings(doc).map((f) => toDiagnostic(doc, f));
     },
 
-    inputCheck(doc, expect, decoding) {
-      return inputFindings(doc.xml, expect, decoding).map((f) => toDiagnostic(doc, f));
+    verdict(doc, opts = {}) {
+      const input = opts.expect ? inputFindings(doc.xml, opts.expect, opts.decoding) : [];
+      const own = findings(doc);
+      const strict = opts.strict ? strictCheck(doc) : [];
+      const assemble = (all: readonly Finding[]) => inDocumentOrder([...[...input, ...all].map((f) => toDiagnostic(doc, f)), ...strict]);
+      return {
+        diagnostics: assemble(own),
+        withSchema: (schema) => assemble(mergeFindings(own, schema)),
+      };
     },
 
-    strictCheck(doc) {
-      if (!doc.isDomain || doc.xml.problems.length > 0) return [];
-      const err = strictWellFormedness(doc.text);
-      if (!err) return [];
-      const start = doc.lines.offsetAt({ line: err.line, character: err.character });
-      const end = Math.min(doc.text.length, start + 1);
-      return [toDiagnostic(doc, { code: 'xml-not-well-formed', severity: 'error', start, end, message: `Not well-formed XML: ${err.message}.` })];
+    async schemaFindings(doc, opts = {}) {
+      if (!options.schema || !doc.isDomain) return [];
+      return options.schema.validate(doc.uri, doc.version, doc.text, opts);
+    },
+
+    async schemaFindingsOfMany(docs) {
+      const out: SchemaOutcome[] = docs.map(() => ({ findings: [] }));
+      const domains = docs.flatMap((d, i) => (d.isDomain ? [i] : []));
+      if (!options.schema || !domains.length) return out;
+      const got = await options.schema.validateBatch(domains.map((i) => ({ uri: docs[i].uri, text: docs[i].text })));
+      domains.forEach((i, k) => { out[i] = got[k]; });
+      return out;
+    },
+
+    forget(uri) {
+      options.schema?.forget(uri);
+    },
+
+    strictCheck,
+
+    inputCheck(doc, expect, decoding) {
+      return inputFindings(doc.xml, expect, decoding).map((f) => toDiagnostic(doc, f));
     },
 
     complete: (doc, position) => {
@@ -161,6 +237,11 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
     prepareRename: (doc, position) => (doc.isDomain ? prepareRename(ctxOf(doc), doc.lines.offsetAt(position)) : null),
     rename: (doc, position, newName) => (doc.isDomain ? rename(ctxOf(doc), doc.lines.offsetAt(position), newName) : null),
   };
+}
+
+/** Sorted by start position; Array.prototype.sort is stable, so findings at one place keep their order. */
+function inDocumentOrder(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }
 
 export function toDiagnostic(doc: ParsedDocument, f: Finding): Diagnostic {

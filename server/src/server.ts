@@ -29,8 +29,10 @@ const documents = new TextDocuments(TextDocument);
 const hostProvider = new HostTopologyProvider();
 /** libvirt's grammar, shared by schema validation, completion and hover; loaded on first need, after the first diagnostics. */
 const grammar = new GrammarSource();
+const schema = new SchemaValidator({ log: (m) => connection.console.log(m), grammar });
 const service = getLanguageService({
   host: { topology: () => hostProvider.current },
+  schema,
   grammar: { current: () => grammar.current?.grammar, pending: () => grammar.current === undefined, load: () => void grammar.load() },
   log: (m) => connection.console.error(m),
 });
@@ -42,10 +44,8 @@ let detectedVersion: string | undefined;
 /** After a pause in the analyses of a large document, its garbage is collected (see idleCollector.ts). */
 const idleCollector = new IdleCollector({ delayMs: 2000, minSize: 1024 * 1024, collect: exposedGc() });
 
-const schema = new SchemaValidator({ log: (m) => connection.console.log(m), grammar });
 const analysis = new DocumentAnalysis<TextDocument>({
   service,
-  schema,
   current: (uri) => documents.get(uri),
   publish: (uri, version, diagnostics) => {
     void connection.sendDiagnostics({ uri, version, diagnostics });

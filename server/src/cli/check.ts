@@ -15,10 +15,11 @@
 import { readFileSync } from 'node:fs';
 import { decodeXmlBytes, type Decoded } from '../xml/decode';
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { getLanguageService, type LanguageService, type ParsedDocument } from '../languageService';
+import { getLanguageService, type LanguageService, type ParsedDocument, type Verdict } from '../languageService';
 import type { HostTopology } from '../host/types';
 import type { RuleSettings } from '../rules/settings';
-import { createSchemaBatchCheck, setSchemaLog, type SchemaBatchCheck, type SchemaMode, type SchemaResult } from './schema';
+import type { Finding } from '../rules/types';
+import { schemaValidatorFor, setSchemaLog, type SchemaMode } from './schema';
 
 /** What every thread is given once. */
 export interface CheckSetup {
@@ -71,14 +72,13 @@ export const SCHEMA_BATCH = 100;
 interface Checked {
   job: CheckJob;
   doc: ParsedDocument;
-  diagnostics: Diagnostic[];
+  verdict: Verdict;
   logs: string[];
 }
 
 export class Checker {
   private readonly services = new Map<number, LanguageService>();
   private logs: string[] = [];
-  private schema: SchemaBatchCheck | undefined;
 
   constructor(private readonly setup: CheckSetup) {}
 
@@ -86,7 +86,8 @@ export class Checker {
     let s = this.services.get(host);
     if (!s) {
       const topology = this.setup.hosts[host];
-      s = getLanguageService({ host: { topology: () => topology }, settings: this.setup.settings, log: (m) => this.logs.push(m) });
+      const schema = this.setup.schema === undefined ? undefined : schemaValidatorFor(this.setup.schema);
+      s = getLanguageService({ host: { topology: () => topology }, settings: this.setup.settings, schema, log: (m) => this.logs.push(m) });
       this.services.set(host, s);
     }
     return s;
@@ -113,12 +114,9 @@ export class Checker {
     });
     const schema = await this.schemaResults(waiting.map((w) => w.checked));
     waiting.forEach(({ at, checked }, k) => {
-      const { job, diagnostics, logs } = checked;
-      diagnostics.push(...schema[k].diagnostics);
+      const { job, verdict, logs } = checked;
       logs.push(...schema[k].logs);
-      // Array.prototype.sort is stable: findings at the same place keep the rules' order.
-      diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-      outcomes[at] = { index: job.index, status: 'checked', diagnostics, logs };
+      outcomes[at] = { index: job.index, status: 'checked', diagnostics: verdict.withSchema(schema[k].findings), logs };
     });
     return outcomes;
   }
@@ -142,10 +140,9 @@ export class Checker {
       const doc = service.parse(decoded.text, job.name);
       const domain = hasDomainRoot(doc);
       if (job.discovered && !domain) return { outcome: { index: job.index, status: 'skipped', diagnostics: [], logs: [] } };
-      const input = service.inputCheck(doc, 'required', decoded.problem);
       // Not a domain (or nothing at all): the input finding says so, and the domain rules have nothing to say.
-      if (!domain) return { outcome: { index: job.index, status: 'checked', diagnostics: input, logs: this.logs } };
-      return { job, doc, diagnostics: [...input, ...service.validate(doc), ...service.strictCheck(doc)], logs: this.logs };
+      if (!domain) return { outcome: { index: job.index, status: 'checked', diagnostics: service.inputCheck(doc, 'required', decoded.problem), logs: this.logs } };
+      return { job, doc, verdict: service.verdict(doc, { strict: true, expect: 'required', decoding: decoded.problem }), logs: this.logs };
     } catch (e) {
       // A bug of ours on one file must not cost the report for all the others.
       const error = `checking ${job.name} failed: ${(e as Error)?.stack ?? e}`;
@@ -153,19 +150,25 @@ export class Checker {
     }
   }
 
-  /** Schema results for the files, in their order: nothing for those that are not domains, or when schemas are off. */
-  private async schemaResults(files: readonly Checked[]): Promise<SchemaResult[]> {
-    const results: SchemaResult[] = files.map(() => ({ diagnostics: [], logs: [] }));
-    if (this.setup.schema === undefined) return results;
+  /**
+   * Schema findings for the files, in their order: none for those that are
+   * not domains, or when schemas are off. The batch goes through one
+   * language service: the schema verdict does not depend on the host.
+   */
+  private async schemaResults(files: readonly Checked[]): Promise<{ findings: Finding[]; logs: string[] }[]> {
+    const results = files.map(() => ({ findings: [] as Finding[], logs: [] as string[] }));
+    if (this.setup.schema === undefined || !files.length) return results;
     const domains = files.flatMap((f, i) => (hasDomainRoot(f.doc) ? [i] : []));
     if (!domains.length) return results;
-    this.schema ??= createSchemaBatchCheck(this.setup.schema, this.setup.settings.libvirtVersion);
     // Anything the validator says that is not about one document goes with the first of the batch.
-    const first = results[domains[0]].logs;
-    setSchemaLog((m) => first.push(m));
+    setSchemaLog((m) => results[domains[0]].logs.push(m));
     try {
-      const got = await this.schema(domains.map((i) => files[i].doc));
-      domains.forEach((i, k) => { results[i] = { diagnostics: got[k].diagnostics, logs: [...results[i].logs, ...got[k].logs] }; });
+      const got = await this.service(files[0].job.host).schemaFindingsOfMany(domains.map((i) => files[i].doc));
+      domains.forEach((i, k) => {
+        const r = got[k];
+        if ('failed' in r) results[i].logs.push(`schema validation of ${files[i].doc.uri} failed: ${r.failed}`);
+        else results[i].findings = r.findings;
+      });
     } catch (e) {
       for (const i of domains) results[i].logs.push(`schema validation of ${files[i].doc.uri} failed and was skipped: ${(e as Error)?.message ?? e}`);
     }

@@ -10,21 +10,10 @@
  * error (and in SARIF as a tool notification), and threads validate only
  * when schemas are there.
  */
-import type { Diagnostic } from 'vscode-languageserver-types';
-import { toDiagnostic, type ParsedDocument } from '../languageService';
 import { SchemaValidator, type SchemaStatus } from '../schema/validator';
 
 /** 'off', 'auto' (find the installed schemas) or a directory holding domain.rng. */
 export type SchemaMode = string;
-
-/** One document's schema diagnostics, and what to say on standard error about it. */
-export interface SchemaResult {
-  diagnostics: Diagnostic[];
-  logs: string[];
-}
-
-/** Schema results of several documents, in their order. */
-export type SchemaBatchCheck = (docs: readonly ParsedDocument[]) => Promise<SchemaResult[]>;
 
 /** Where this thread's validator reports anything beyond per-document failures (which go with their document). */
 let logSink: (message: string) => void = () => undefined;
@@ -64,23 +53,11 @@ export async function schemaStatus(mode: SchemaMode, targetVersion?: string): Pr
   return cachedValidator(mode, targetVersion).status();
 }
 
-let runs = 0;
-
 /**
- * Schema diagnostics of a batch of documents; call only when schemaStatus
- * said available. The documents share libxml2 runs (grammar compiled once
- * per run, not per file), and each gets exactly what it would get checked
- * alone; a failure is reported on its own document, worded as the editor's
- * validator words it.
+ * The validator the language services of this thread share in this mode;
+ * use only when schemaStatus said available. The language service batches
+ * documents through it (grammar compiled once per libxml2 run, not per file).
  */
-export function createSchemaBatchCheck(mode: SchemaMode, targetVersion?: string): SchemaBatchCheck {
-  const validator = cachedValidator(mode, targetVersion);
-  return async (docs) => {
-    // A unique uri per document, as the editor's validator expects: files may share a name.
-    const uris = docs.map((d) => `cli:${++runs}:${d.uri}`);
-    const results = await validator.validateBatch(docs.map((d, i) => ({ uri: uris[i], text: d.text })));
-    return results.map((r, i) => ('failed' in r
-      ? { diagnostics: [], logs: [`schema validation of ${uris[i]} failed: ${r.failed}`] }
-      : { diagnostics: r.findings.map((f) => toDiagnostic(docs[i], f)), logs: [] }));
-  };
+export function schemaValidatorFor(mode: SchemaMode, targetVersion?: string): SchemaValidator | undefined {
+  return mode === 'off' ? undefined : cachedValidator(mode, targetVersion);
 }

@@ -336,29 +336,4 @@ export function mergeFindings(rules: readonly Finding[], schema: readonly Findin
   return [...rules, ...schema.filter((f) => f.code !== SCHEMA_NEWER_LIBVIRT || !versionFlagged.some((v) => overlaps(v, f)))];
 }
 
-const cliValidators = new Map<string, SchemaValidator>();
-let cliRuns = 0;
-
-/**
- * For the CLI's `check --schema auto|off|DIR`: the schema findings of one
- * file. Validators are kept per mode, so several files share one loaded
- * grammar and the "no schemas" message comes once per run.
- */
-export async function checkWithSchema(text: string, mode: 'auto' | 'off' | string, opts: { uri?: string; log?: (m: string) => void } = {}): Promise<Finding[]> {
-  if (mode === 'off') return [];
-  let v = cliValidators.get(mode);
-  if (!v) {
-    v = new SchemaValidator({ settings: { enable: true, directory: mode === 'auto' ? '' : mode }, log: opts.log });
-    cliValidators.set(mode, v);
-  }
-  // A unique uri per call (files may share a name), forgotten afterwards so texts do not pile up.
-  const uri = `cli:${++cliRuns}:${opts.uri ?? 'stdin'}`;
-  try {
-    const r = await v.validate(uri, 0, text);
-    return r === 'superseded' ? [] : r;
-  } finally {
-    v.forget(uri);
-  }
-}
-
 export { SCHEMA_INVALID, SCHEMA_NEWER_LIBVIRT };

@@ -9,9 +9,8 @@
  */
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { DiagnosticSeverity } from 'vscode-languageserver-types';
-import { DIAGNOSTIC_SOURCE, toDiagnostic, type LanguageService, type ParsedDocument } from '../languageService';
+import { DIAGNOSTIC_SOURCE, type LanguageService, type ParsedDocument, type Verdict } from '../languageService';
 import { DiagnosticScheduler } from './diagnosticScheduler';
-import { mergeFindings, type SchemaValidator } from '../schema/validator';
 import { DEFAULT_SESSION_SETTINGS, type SessionSettings } from './settings';
 import { editorExpectation, type DomainExpectation } from '../rules/input';
 
@@ -41,7 +40,6 @@ export interface AnalysedDocument {
 
 export interface DocumentAnalysisOptions<D extends AnalysedDocument> {
   service: LanguageService;
-  schema: SchemaValidator;
   current(uri: string): D | undefined;
   publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
   /** Called on each analysis, so that host knowledge can refresh while the user works. */
@@ -103,7 +101,7 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
   closed(uri: string): void {
     this.parsed.delete(uri);
     this.scheduler.forget(uri);
-    this.o.schema.forget(uri);
+    this.o.service.forget(uri);
   }
 
   /** Everything must be looked at again: the host, the settings or the schema changed. */
@@ -134,29 +132,27 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
 
   private check(p: ParsedDocument, strict: boolean, expect: DomainExpectation): Diagnostic[] {
     const { service } = this.o;
-    // A generic XML file stays silent; a libvirt-xml one whose root is almost <domain> is told so.
-    const input = service.inputCheck(p, expect);
     const limit = this.sessionSettings.maxLiveAnalysisSize;
     const size = p.text.length;
-    const findings = service.findings(p);
     // Two checks read the whole document again and are for files up to STRICT_CHECK_MAX_SIZE; above it
     // the tolerant scanner's findings stand alone (the CLI checks larger files). The strict parser builds
     // a full DOM (about 2 s and hundreds of MB at 5 MB), and schema validation runs xmllint and our parser
     // several times when newer syntax has to be blanked out (13 s for a 5 MB domain, requests waiting).
     const wholeDocumentChecks = size <= Math.min(limit, STRICT_CHECK_MAX_SIZE);
-    const strictDiagnostics = strict && wholeDocumentChecks ? service.strictCheck(p) : [];
-    if (p.isDomain && wholeDocumentChecks) void this.runSchema(p, findings, strictDiagnostics, strict);
-    return [...input, ...findings.map((f) => toDiagnostic(p, f)), ...strictDiagnostics];
+    // A generic XML file stays silent; a libvirt-xml one whose root is almost <domain> is told so (expect).
+    const verdict = service.verdict(p, { strict: strict && wholeDocumentChecks, expect });
+    if (p.isDomain && wholeDocumentChecks) void this.runSchema(p, verdict, strict);
+    return verdict.diagnostics;
   }
 
-  private async runSchema(p: ParsedDocument, findings: ReturnType<LanguageService['findings']>, strictDiagnostics: Diagnostic[], strict: boolean): Promise<void> {
+  /** Publishes the whole verdict when libvirt's schema has spoken on a version that is still current. */
+  private async runSchema(p: ParsedDocument, verdict: Verdict, strict: boolean): Promise<void> {
     try {
-      const schema = await this.o.schema.validate(p.uri, p.version, p.text, { delayMs: strict ? 0 : this.o.schemaDelayMs ?? 500 });
+      const schema = await this.o.service.schemaFindings(p, { delayMs: strict ? 0 : this.o.schemaDelayMs ?? 500 });
       if (schema === 'superseded' || schema.length === 0) return;
       const now = this.o.current(p.uri);
       if (!now || now.version !== p.version) return;
-      const merged = mergeFindings(findings, schema).map((f) => toDiagnostic(p, f));
-      this.o.publish(p.uri, p.version, [...merged, ...strictDiagnostics]);
+      this.o.publish(p.uri, p.version, verdict.withSchema(schema));
     } catch (e) {
       this.o.log(`schema validation of ${p.uri} failed: ${(e as Error)?.stack ?? e}`);
     }
