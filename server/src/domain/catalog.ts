@@ -10,6 +10,44 @@
  */
 
 import type { MachineFamily } from './machine';
+import { compareVersions } from './versions';
+
+/**
+ * Which libvirt release brought what, for every feature whose release a
+ * message, a hover text, a schema message or a rule names. The catalog's
+ * `since` fields below read it, and so does every text that names a release:
+ * no release number is typed anywhere else.
+ */
+export const LIBVIRT_RELEASE = {
+  /** `<iommu model='smmuv3'>` with `<driver pciBus='N'/>`: the pluggable vSMMU, several per guest. */
+  pluggableSmmuv3: '11.10.0',
+  /** `accel` and its tuning attributes (ats, ril, ssidsize, oas) on a pluggable smmuv3; the release is inferred (reference §4.6). */
+  acceleratedSmmuv3: '11.10.0',
+  /** `<hostdev><driver iommufd='yes'/>`: an assigned device on the iommufd backend. */
+  hostdevIommufd: '12.1.0',
+  /** `<iommufd enabled='yes'/>` in `<domain>`: iommufd for every assigned device. */
+  domainIommufd: '12.2.0',
+  /** `<hostdev><acpi nodeset>`: ACPI Generic Initiator affinity. */
+  hostdevAcpiNodeset: '11.8.0',
+  /** `<granule>` in a virtio-iommu's `<driver>`, and `aw_bits` on virtio-iommu. */
+  virtioIommuGranule: '12.1.0',
+  /** `pasid` on the Intel vIOMMU. */
+  intelIommuPasid: '12.8.0',
+} as const;
+
+function latestOf(...versions: string[]): string {
+  return versions.reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b));
+}
+
+/**
+ * The first release in which an accelerated vSMMU can serve an assigned
+ * device: the pluggable form, `accel`, and the hostdev's iommufd backend
+ * (QEMU takes only iommufd-backed VFIO devices behind an accelerated vSMMU,
+ * and `<driver iommufd='yes'/>` is the earliest way to ask for it).
+ */
+export const ACCEL_VSMMU_WITH_VFIO_SINCE = latestOf(
+  LIBVIRT_RELEASE.pluggableSmmuv3, LIBVIRT_RELEASE.acceleratedSmmuv3, LIBVIRT_RELEASE.hostdevIommufd,
+);
 
 export type ValueKind =
   | { kind: 'onoff' }
@@ -72,25 +110,25 @@ export const IOMMU_DRIVER_ATTRIBUTES: Readonly<Record<string, AttributeInfo>> = 
   aw_bits: {
     name: 'aw_bits', value: { kind: 'enum', values: ['39', '48'] }, since: '4.5.0', confirmed: false,
     // virtio-iommu's aw-bits is a plain width (QEMU checks 32..64); libvirt takes it on virtio since the granule work.
-    valueByModel: { virtio: { kind: 'int', min: 32, max: 64 } }, sinceByModel: { virtio: '12.1.0' }, rangeCheckedOnlyAtStart: ['intel'],
-    doc: 'Input address width of the vIOMMU in bits (`aw-bits`): on `intel` QEMU accepts 39 or 48; on `virtio` 32 to 64 (libvirt 12.1.0 and later). A guest width above what the host IOMMU offers makes QEMU refuse assigned devices.',
+    valueByModel: { virtio: { kind: 'int', min: 32, max: 64 } }, sinceByModel: { virtio: LIBVIRT_RELEASE.virtioIommuGranule }, rangeCheckedOnlyAtStart: ['intel'],
+    doc: 'Input address width of the vIOMMU in bits (`aw-bits`): on `intel` QEMU accepts 39 or 48; on `virtio` 32 to 64 (libvirt ' + LIBVIRT_RELEASE.virtioIommuGranule + ' and later). A guest width above what the host IOMMU offers makes QEMU refuse assigned devices.',
   },
   dma_translation: { name: 'dma_translation', value: { kind: 'onoff' }, since: '10.7.0', confirmed: false, doc: 'Turns DMA translation of the Intel vIOMMU off while keeping interrupt remapping, for guests that only need x2APIC.' },
   passthrough: { name: 'passthrough', value: { kind: 'onoff' }, since: '11.5.0', doc: 'AMD vIOMMU pass-through mode (`pt`).' },
   xtsup: { name: 'xtsup', value: { kind: 'onoff' }, since: '11.5.0', doc: 'AMD x2APIC (XT) interrupt support (`xtsup`).' },
-  pasid: { name: 'pasid', value: { kind: 'int', min: 0, max: 20 }, since: '12.8.0', doc: 'PASID width in bits of the Intel vIOMMU; 0 turns PASID off.' },
+  pasid: { name: 'pasid', value: { kind: 'int', min: 0, max: 20 }, since: LIBVIRT_RELEASE.intelIommuPasid, doc: 'PASID width in bits of the Intel vIOMMU; 0 turns PASID off.' },
   pciBus: {
-    name: 'pciBus', value: { kind: 'index' }, since: '11.10.0',
+    name: 'pciBus', value: { kind: 'index' }, since: LIBVIRT_RELEASE.pluggableSmmuv3,
     doc: 'Makes the SMMUv3 a pluggable device attached to a PCIe root complex. The value is a controller **index** (a `pcie-expander-bus`, or 0 for pcie-root), not the expander\'s `busNr`. Each `pciBus` may carry one vSMMU.',
   },
   accel: {
-    name: 'accel', value: { kind: 'onoff' }, since: '11.10.0', needsPciBus: true, confirmed: false,
+    name: 'accel', value: { kind: 'onoff' }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, confirmed: false,
     doc: 'Backs the vSMMU with the host SMMUv3 in nested mode: the guest owns stage 1, the host stage 2, through iommufd. QEMU binds the vSMMU to the host SMMU of the first assigned device behind it, so every assigned device behind it must sit behind that same host SMMU, and only VFIO devices with the iommufd backend may sit behind it.',
   },
-  ats: { name: 'ats', value: { kind: 'onoff' }, since: '11.10.0', needsPciBus: true, accelOnly: true, confirmed: false, doc: 'Advertises Address Translation Services to the guest. QEMU refuses `on` when the host SMMU has no ATS. Left out with `accel=\'on\'`, QEMU copies the host\'s setting.' },
-  ril: { name: 'ril', value: { kind: 'onoff' }, since: '11.10.0', needsPciBus: true, accelOnly: true, confirmed: false, doc: 'Range invalidation. `off` hides it from the guest; `on` is refused when the host SMMU lacks it. Left out with `accel=\'on\'`, QEMU copies the host\'s setting.' },
-  ssidsize: { name: 'ssidsize', value: { kind: 'int', min: 0, max: 20 }, since: '11.10.0', needsPciBus: true, accelOnly: true, confirmed: false, rangeCheckedOnlyAtStart: ['smmuv3'], doc: 'SubstreamID (PASID) bits advertised to the guest, 0–20; above 0 the guest can use PASIDs (for example for SVA). Must not exceed the host SMMU\'s SSIDSIZE.' },
-  oas: { name: 'oas', value: { kind: 'enum', values: ['44', '48'] }, since: '11.10.0', needsPciBus: true, accelOnly: true, confirmed: false, rangeCheckedOnlyAtStart: ['smmuv3'], doc: 'Output address size in bits, 44 (QEMU\'s default) or 48. Must not exceed the host SMMU\'s OAS; Grace Blackwell hosts report 48.' },
+  ats: { name: 'ats', value: { kind: 'onoff' }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, accelOnly: true, confirmed: false, doc: 'Advertises Address Translation Services to the guest. QEMU refuses `on` when the host SMMU has no ATS. Left out with `accel=\'on\'`, QEMU copies the host\'s setting.' },
+  ril: { name: 'ril', value: { kind: 'onoff' }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, accelOnly: true, confirmed: false, doc: 'Range invalidation. `off` hides it from the guest; `on` is refused when the host SMMU lacks it. Left out with `accel=\'on\'`, QEMU copies the host\'s setting.' },
+  ssidsize: { name: 'ssidsize', value: { kind: 'int', min: 0, max: 20 }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, accelOnly: true, confirmed: false, rangeCheckedOnlyAtStart: ['smmuv3'], doc: 'SubstreamID (PASID) bits advertised to the guest, 0–20; above 0 the guest can use PASIDs (for example for SVA). Must not exceed the host SMMU\'s SSIDSIZE.' },
+  oas: { name: 'oas', value: { kind: 'enum', values: ['44', '48'] }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, accelOnly: true, confirmed: false, rangeCheckedOnlyAtStart: ['smmuv3'], doc: 'Output address size in bits, 44 (QEMU\'s default) or 48. Must not exceed the host SMMU\'s OAS; Grace Blackwell hosts report 48.' },
   cmdqv: { name: 'cmdqv', value: { kind: 'onoff' }, needsPciBus: true, accelOnly: true, confirmed: false, doc: 'NVIDIA Tegra241 command-queue virtualisation (vCMDQ). Proposed on the libvirt list, not in a released libvirt.' },
 };
 
@@ -103,7 +141,7 @@ export const IOMMU_MODELS: Readonly<Record<string, IommuModelInfo>> = {
   smmuv3: {
     name: 'smmuv3', since: '5.5.0', machines: 'ARM virt', machineFamilies: ['arm-virt'], allowsAddress: false,
     attributes: ['pciBus', 'accel', 'ats', 'ril', 'ssidsize', 'oas', 'cmdqv'],
-    doc: 'ARM SMMUv3. Without `pciBus` it is the machine-integrated SMMU of the `virt` board (`-machine virt,iommu=smmuv3`), one per guest. With `<driver pciBus=\'N\'/>` (libvirt 11.10.0) it becomes a pluggable device on one PCIe root complex, and a guest may have several. With `accel=\'on\'` it is a nested, hardware-accelerated vSMMU backed by a host SMMUv3.',
+    doc: 'ARM SMMUv3. Without `pciBus` it is the machine-integrated SMMU of the `virt` board (`-machine virt,iommu=smmuv3`), one per guest. With `<driver pciBus=\'N\'/>` (libvirt ' + LIBVIRT_RELEASE.pluggableSmmuv3 + ') it becomes a pluggable device on one PCIe root complex, and a guest may have several. With `accel=\'on\'` it is a nested, hardware-accelerated vSMMU backed by a host SMMUv3; with assigned devices it works from libvirt ' + ACCEL_VSMMU_WITH_VFIO_SINCE + ' on, which brought their iommufd backend.',
   },
   virtio: {
     name: 'virtio', since: '8.3.0', machines: 'x86 Q35 or ARM virt', machineFamilies: ['q35', 'arm-virt'], needsAcpi: true, allowsAddress: true,
@@ -182,10 +220,10 @@ export interface FeatureSinceInfo {
 
 /** Elements and attributes outside `<iommu>`/`<controller>` models that matter for nested SMMUv3, with the libvirt release that added them. */
 export const FEATURE_SINCE: Readonly<Record<'hostdevIommufd' | 'domainIommufd' | 'hostdevAcpiNodeset' | 'iommuGranule', FeatureSinceInfo>> = {
-  hostdevIommufd: { label: "<hostdev><driver iommufd='yes'/>", since: '12.1.0', doc: 'Opens the assigned device through iommufd (VFIO cdev) instead of the legacy VFIO container.' },
-  domainIommufd: { label: '<iommufd>', since: '12.2.0', doc: 'Turns iommufd on for every assigned device of the domain.' },
-  hostdevAcpiNodeset: { label: '<hostdev><acpi nodeset>', since: '11.8.0', doc: 'ACPI Generic Initiator NUMA affinity of an assigned device (Grace GPUs).' },
-  iommuGranule: { label: '<iommu><driver><granule>', since: '12.1.0', doc: 'Page granule of the virtio-iommu.' },
+  hostdevIommufd: { label: "<hostdev><driver iommufd='yes'/>", since: LIBVIRT_RELEASE.hostdevIommufd, doc: 'Opens the assigned device through iommufd (VFIO cdev) instead of the legacy VFIO container.' },
+  domainIommufd: { label: '<iommufd>', since: LIBVIRT_RELEASE.domainIommufd, doc: 'Turns iommufd on for every assigned device of the domain.' },
+  hostdevAcpiNodeset: { label: '<hostdev><acpi nodeset>', since: LIBVIRT_RELEASE.hostdevAcpiNodeset, doc: 'ACPI Generic Initiator NUMA affinity of an assigned device (Grace GPUs).' },
+  iommuGranule: { label: '<iommu><driver><granule>', since: LIBVIRT_RELEASE.virtioIommuGranule, doc: 'Page granule of the virtio-iommu.' },
 };
 
 export const CONTROLLER_TYPES = ['pci', 'usb', 'scsi', 'sata', 'virtio-serial', 'ide', 'fdc', 'ccid', 'xenbus', 'isa', 'nvme'] as const;

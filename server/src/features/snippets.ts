@@ -7,6 +7,7 @@
  * Snippets are written with explicit indentation matching the document and
  * inserted "as is", so the editor does not re-indent them.
  */
+import { ACCEL_VSMMU_WITH_VFIO_SINCE } from '../domain/catalog';
 import type { DomainModel } from '../domain/model';
 import { PciAllocator } from '../domain/allocate';
 import { iommuForIndex, isPcieExpander } from '../domain/topology';
@@ -59,7 +60,7 @@ export function vsmmuSnippet(m: DomainModel, l: Layout): Snippet {
     label: 'vSMMU: accelerated smmuv3 on an expander',
     filterText: '<iommu vsmmu',
     detail: target ? `pciBus ${target.index} (pcie-expander-bus without a vSMMU)` : 'pciBus: the index of a pcie-expander-bus',
-    documentation: 'A pluggable SMMUv3 (libvirt 11.10.0) attached to one PCIe expander bus, backed by the host SMMU of the devices below it (`accel=\'on\'`).',
+    documentation: `A pluggable SMMUv3 attached to one PCIe expander bus, backed by the host SMMU of the devices below it (\`accel='on'\`); with assigned devices it works from libvirt ${ACCEL_VSMMU_WITH_VFIO_SINCE} on.`,
     text: lines(l, [
       [0, `<iommu model=${q}smmuv3${q}>`],
       [1, `<driver pciBus=${q}${bus}${q} accel=${q}on${q}/>`],

@@ -11,10 +11,7 @@
 import type { XmlAttribute, XmlElement } from '../xml/nodes';
 import type { Controller, DomainModel, Iommu } from '../domain/model';
 import { parseLibvirtInt } from '../domain/model';
-import {
-  ATTRIBUTE_MISSPELLINGS, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PROPOSAL_IOMMU_MODELS, attributeValueFor,
-  type IommuModelInfo, type ValueKind,
-} from '../domain/catalog';
+import { ATTRIBUTE_MISSPELLINGS, attributeValueFor, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, LIBVIRT_RELEASE, PROPOSAL_IOMMU_MODELS, type IommuModelInfo, type ValueKind } from '../domain/catalog';
 import { definiteMachine, hasAcpi, type MachineFamily } from '../domain/machine';
 import { expanderOf, expanderWithBusNr, isPcieExpander } from '../domain/topology';
 import type { Finding, RelatedSpan, RuleContext, RuleFamily } from './types';
@@ -125,7 +122,7 @@ function reportMultiple(ctx: RuleContext, f: IommuFacts, facts: readonly IommuFa
     ? `this smmuv3 has no pciBus, so it is the machine-wide SMMU of the virt board; add <driver pciBus='N'/> to attach it to a PCIe root complex, or remove it`
     : `remove this one, or use only model='smmuv3' IOMMUs with pciBus`;
   report(ctx, 'iommu-multiple', 'error', f.iommu.el.nameStart, f.iommu.el.nameEnd,
-    `A domain may have only one <iommu> unless every <iommu> is model='smmuv3' with <driver pciBus='N'/> (libvirt 11.10.0); ${what}: ${why}.`,
+    `A domain may have only one <iommu> unless every <iommu> is model='smmuv3' with <driver pciBus='N'/> (libvirt ${LIBVIRT_RELEASE.pluggableSmmuv3}); ${what}: ${why}.`,
     { related: others.map((o) => nameSpan(o.iommu.el, 'another <iommu>')) });
 }
 

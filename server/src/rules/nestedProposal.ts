@@ -13,7 +13,7 @@
  * matching the devices placed below that expander.
  */
 import type { Controller, DomainModel, NestedSmmuRef } from '../domain/model';
-import { PROPOSAL_IOMMU_MODELS } from '../domain/catalog';
+import { ACCEL_VSMMU_WITH_VFIO_SINCE, PROPOSAL_IOMMU_MODELS } from '../domain/catalog';
 import { smmuMappingOf } from '../domain/smmuMapping';
 import { expanderOf, isExpander } from '../domain/topology';
 import { isArmSmmuHost, smmuv3s } from '../host/queries';
@@ -63,8 +63,8 @@ export const nestedProposalRules: RuleFamily = {
       const extra = m === 'smmuv3Dev' ? " (its parentIdx became pciBus)" : '';
       out.push({
         code: 'nested-proposal-syntax', severity: 'warning', ...valueRange(iommu.model),
-        message: `model='${m}' comes from ${from}; no released libvirt accepts it. Since libvirt 11.10 write one ${UPSTREAM_FORM} per pcie-expander-bus${extra}, `
-          + "N being the expander's controller index, and put each assigned device behind the expander for its host SMMU.",
+        message: `model='${m}' comes from ${from}; no released libvirt accepts it. Since libvirt ${ACCEL_VSMMU_WITH_VFIO_SINCE} write one ${UPSTREAM_FORM} per pcie-expander-bus${extra}, `
+          + "N being the expander's controller index, and put each assigned device behind the expander for its host SMMU, with <driver name='vfio' iommufd='yes'/>.",
         tags: ['deprecated'],
         data: { model: m, replacement: 'smmuv3' },
       });
@@ -81,7 +81,7 @@ export const nestedProposalRules: RuleFamily = {
       out.push({
         code: 'nested-proposal-syntax', severity: 'warning', ...nameRange(ref.el),
         message: `<nestedSmmuv3> is from the 2025 RFC that named host SMMUs in the XML; released libvirt does not accept it and never names host SMMUs. `
-          + `Remove it and give ${where} its own <iommu model='smmuv3'><driver pciBus='${pciBus}' accel='on'/></iommu> (libvirt 11.10+): `
+          + `Remove it and give ${where} its own <iommu model='smmuv3'><driver pciBus='${pciBus}' accel='on'/></iommu> (libvirt ${ACCEL_VSMMU_WITH_VFIO_SINCE} or newer, with the devices on iommufd): `
           + 'the vSMMU then binds to the host SMMU of the first assigned device behind the expander.',
         tags: ['deprecated'],
         data: { name: ref.name, expanderIndex: exp?.index },

@@ -18,6 +18,7 @@ import type { Controller, DomainModel, Hostdev, Iommu, PciDevice } from '../doma
 import { hostdevUsesIommufd, smmuMappingOf, unusedVsmmuExpanders, type HostdevPlacement, type SmmuMapping } from '../domain/smmuMapping';
 import { isAccel } from '../domain/topology';
 import { isArmArch } from '../domain/machine';
+import { FEATURE_SINCE } from '../domain/catalog';
 import type { HostTopology } from '../host/types';
 import { describeDevice, iommuOfDevice, isArmSmmuHost } from '../host/queries';
 import type { XmlAttribute, XmlElement } from '../xml/nodes';
@@ -198,7 +199,7 @@ function checkAccelContents(ctx: RuleContext, complexes: readonly Complex[], map
         out.push({
           code: 'smmu-map-no-iommufd', severity: 'warning', ...range,
           message: `${deviceName(p)} sits behind the accelerated vSMMU of ${c.label}, but ${why}: \`virsh define\` accepts this, but QEMU accepts only iommufd-backed VFIO devices there and refuses to start. `
-            + "Add <driver name='vfio' iommufd='yes'/> to the hostdev, or <iommufd enabled='yes'/> to the domain.",
+            + `Add <driver name='vfio' iommufd='yes'/> to the hostdev (libvirt ${FEATURE_SINCE.hostdevIommufd.since}), or <iommufd enabled='yes'/> to the domain (libvirt ${FEATURE_SINCE.domainIommufd.since}).`,
           data: { hostdev: p.index, bdf: p.bdf, expanderIndex: c.index },
         });
       }

@@ -10,7 +10,7 @@ import type { XmlElement } from '../xml/nodes';
 import { closest } from '../xml/closestName';
 import { textOf, textRange } from '../xml/query';
 import type { Finding } from '../rules/types';
-import { IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS } from '../domain/catalog';
+import { IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, LIBVIRT_RELEASE } from '../domain/catalog';
 import { compareVersions } from '../domain/versions';
 import { localName, type RngModel, type ValueSpace } from './rng';
 import type { Issue, PatternsOf } from './localize';
@@ -40,14 +40,14 @@ export interface Rendered {
  * IOMMU models (see the project's nested-SMMUv3 reference, §4.4).
  */
 const NEWER_ELEMENTS: Readonly<Record<string, { parent: string; since: string }>> = {
-  iommufd: { parent: 'domain', since: '12.2.0' },
+  iommufd: { parent: 'domain', since: LIBVIRT_RELEASE.domainIommufd },
 };
 /** Keyed `parent/element@attribute`. */
 const NEWER_ATTRIBUTES: Readonly<Record<string, { since: string }>> = {
-  'hostdev/driver@iommufd': { since: '12.1.0' },
+  'hostdev/driver@iommufd': { since: LIBVIRT_RELEASE.hostdevIommufd },
 };
 /** Several <iommu> elements (each smmuv3 with its own pciBus) came with pluggable SMMUv3. */
-const MULTIPLE_IOMMU_SINCE = '11.10.0';
+const MULTIPLE_IOMMU_SINCE = LIBVIRT_RELEASE.pluggableSmmuv3;
 
 export function renderIssues(issues: readonly Issue[], ctx: MessageContext): Rendered {
   const findings: Finding[] = [];

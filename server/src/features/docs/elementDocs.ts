@@ -14,6 +14,8 @@
  * `<driver>`, …): their link is the parent's.
  */
 
+import { ACCEL_VSMMU_WITH_VFIO_SINCE, LIBVIRT_RELEASE } from '../../domain/catalog';
+
 export interface ElementDoc {
   readonly text: string;
   /** Section id, `page#id`, or '' for the parent's section. */
@@ -278,7 +280,7 @@ const ROWS: readonly Row[] = [
   ['server', 'shared-memory-device', 'The ivshmem server socket.'],
   ['msi', 'shared-memory-device', 'Interrupts (MSI) of an ivshmem device.'],
   ['devices/memory', 'memory-devices', 'A memory device: a DIMM, NVDIMM, virtio-mem or virtio-pmem region plugged into the guest.'],
-  ['iommu', 'iommu-devices', 'A virtual IOMMU for the guest. `model` picks the kind (smmuv3 on ARM virt, intel or amd on x86 Q35, virtio on both); its `<driver>` child carries the model\'s tuning attributes. Since libvirt 11.10.0 a guest may have several `<iommu model=\'smmuv3\'>`, each attached to its own PCIe root complex with `pciBus`.'],
+  ['iommu', 'iommu-devices', 'A virtual IOMMU for the guest. `model` picks the kind (smmuv3 on ARM virt, intel or amd on x86 Q35, virtio on both); its `<driver>` child carries the model\'s tuning attributes. Since libvirt ' + LIBVIRT_RELEASE.pluggableSmmuv3 + ' a guest may have several `<iommu model=\'smmuv3\'>`, each attached to its own PCIe root complex with `pciBus`.'],
   ['granule', 'iommu-devices', 'The page granule of the virtio-iommu (`4K`, `8K`, `16K`, `64K`, or the host\'s).'],
   ['vsock', 'vsock', 'A virtio socket device: host–guest sockets without networking.'],
   ['cid', 'vsock', 'The guest\'s vsock context id, given or chosen by libvirt (`auto`).'],
@@ -435,7 +437,7 @@ const ROWS: readonly Row[] = [
   ['hostdev/source', 'usb-pci-scsi-devices', 'Which host device is assigned. For PCI: `<address domain bus slot function>` on the **host**.'],
   ['hostdev/source/address', 'usb-pci-scsi-devices', 'The host PCI address (domain:bus:slot.function) of the assigned device, as `lspci -D` prints it.'],
   ['hostdev/address', 'usb-pci-scsi-devices', 'The guest PCI address: `bus` is the **index** of the controller the device plugs into (normally a root port), not a guest bus number.'],
-  ['hostdev/driver', 'usb-pci-scsi-devices', 'How the device is assigned. `name=\'vfio\'` is the only choice on current hosts; `iommufd=\'yes\'` (libvirt 12.1.0) uses the iommufd backend, which an accelerated vSMMU needs.'],
+  ['hostdev/driver', 'usb-pci-scsi-devices', 'How the device is assigned. `name=\'vfio\'` is the only choice on current hosts; `iommufd=\'yes\'` (libvirt ' + LIBVIRT_RELEASE.hostdevIommufd + ') uses the iommufd backend, which an accelerated vSMMU needs: with assigned devices it works from libvirt ' + ACCEL_VSMMU_WITH_VFIO_SINCE + ' on.'],
   ['hostdev/alias', 'host-device-assignment', 'The device alias (`hostdev0`, …).'],
   ['hostdev/acpi', 'acpi-generic-initiators', 'ACPI Generic Initiator NUMA affinity: `nodeset` lists the guest NUMA cells (memory-less GI nodes on Grace) that the device is close to.'],
   ['adapter', 'usb-pci-scsi-devices', 'The SCSI host adapter on the host (`scsi_host` name or an NPIV vHBA by WWNs).'],

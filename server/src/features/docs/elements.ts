@@ -15,6 +15,7 @@
  * not checked against that release.
  */
 import { describeAttribute, describeElement } from './docs';
+import { LIBVIRT_RELEASE } from '../../domain/catalog';
 
 /** How an element is written when completion inserts it whole. */
 export type ElementShape =
@@ -89,7 +90,7 @@ export const ELEMENTS: Readonly<Record<string, { info?: ElementInfo; children: r
   cpu: { children: ['numa'] },
   'cpu/numa': { children: ['cell'] },
   iommufd: {
-    info: el('iommufd', 'empty', '12.2.0'),
+    info: el('iommufd', 'empty', LIBVIRT_RELEASE.domainIommufd),
     children: [],
   },
   iommu: {
@@ -237,18 +238,18 @@ export const ATTRIBUTES: Readonly<Record<string, readonly AttrDoc[]>> = {
   'hostdev/driver': [
     { name: 'name', doc: attrText('hostdev/driver', 'name'), values: [{ value: 'vfio' }, { value: 'kvm' }, { value: 'xen' }] },
     {
-      name: 'iommufd', since: '12.1.0', values: YES_NO,
+      name: 'iommufd', since: LIBVIRT_RELEASE.hostdevIommufd, values: YES_NO,
       doc: attrText('hostdev/driver', 'iommufd'),
     },
   ],
-  'hostdev/acpi': [{ name: 'nodeset', since: '11.8.0', doc: attrText('hostdev/acpi', 'nodeset') }],
+  'hostdev/acpi': [{ name: 'nodeset', since: LIBVIRT_RELEASE.hostdevAcpiNodeset, doc: attrText('hostdev/acpi', 'nodeset') }],
   'hostdev/rom': [{ name: 'bar', doc: attrText('hostdev/rom', 'bar'), values: ON_OFF }, { name: 'file', doc: attrText('hostdev/rom', 'file') }],
   'hostdev/source/address': HOST_ADDRESS_ATTRS,
   address: PCI_ADDRESS_ATTRS,
   alias: [{ name: 'name', doc: attrText('alias', 'name') }],
   iommufd: [
-    { name: 'enabled', since: '12.2.0', doc: attrText('iommufd', 'enabled'), values: YES_NO },
-    { name: 'fdgroup', since: '12.2.0', doc: attrText('iommufd', 'fdgroup') },
+    { name: 'enabled', since: LIBVIRT_RELEASE.domainIommufd, doc: attrText('iommufd', 'enabled'), values: YES_NO },
+    { name: 'fdgroup', since: LIBVIRT_RELEASE.domainIommufd, doc: attrText('iommufd', 'fdgroup') },
   ],
   'os/type': [{ name: 'arch', doc: attrText('os/type', 'arch'), values: [{ value: 'aarch64' }, { value: 'x86_64' }] }, { name: 'machine', doc: attrText('os/type', 'machine') }],
   'cpu/numa/cell': [{ name: 'id', doc: attrText('cpu/numa/cell', 'id') }, { name: 'cpus', doc: attrText('cpu/numa/cell', 'cpus') }, { name: 'memory', doc: attrText('cpu/numa/cell', 'memory') }, { name: 'unit', doc: attrText('cpu/numa/cell', 'unit') }],

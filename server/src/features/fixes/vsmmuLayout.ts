@@ -8,7 +8,7 @@
  */
 import type { Controller, Hostdev } from '../../domain/model';
 import { PciAllocator } from '../../domain/allocate';
-import { IOMMU_DRIVER_ATTRIBUTES } from '../../domain/catalog';
+import { IOMMU_DRIVER_ATTRIBUTES, LIBVIRT_RELEASE } from '../../domain/catalog';
 import { machineFamily } from '../../domain/machine';
 import { cellForHostNode } from '../../domain/numa';
 import { isAccel, isPcieExpander, pciBusOf } from '../../domain/topology';
@@ -22,7 +22,7 @@ import { ensureIommufd } from './iommufdFix';
 import { DEFAULT_SPARE_BUS_NUMBERS } from '../../rules/settings';
 
 /** libvirt version of `<driver pciBus accel>` on smmuv3. */
-export const PLUGGABLE_SMMU_SINCE = IOMMU_DRIVER_ATTRIBUTES.pciBus.since ?? '11.10.0';
+export const PLUGGABLE_SMMU_SINCE = IOMMU_DRIVER_ATTRIBUTES.pciBus.since ?? LIBVIRT_RELEASE.pluggableSmmuv3;
 
 const hex = (n: number, width: number): string => '0x' + n.toString(16).padStart(width, '0');
 
