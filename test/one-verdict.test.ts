@@ -18,7 +18,7 @@ import { getLanguageService } from '../server/src/languageService';
 import { DocumentAnalysis } from '../server/src/session/documentAnalysis';
 import { SchemaValidator } from '../server/src/schema/validator';
 import { Checker, type CheckJob } from '../server/src/cli/check';
-import { schemaStatus } from '../server/src/cli/schema';
+import { schemaStatus, schemaValidatorFor } from '../server/src/cli/schema';
 import { loadHostFile } from './helpers';
 import type { Finding } from '../server/src/rules/types';
 
@@ -78,7 +78,7 @@ async function sessionVerdict(uri: string, text: string, schema: ReturnType<type
 }
 
 test('the editor session and the CLI give the same findings (code, range, severity, message)', async (t) => {
-  const status = await schemaStatus('auto');
+  const status = await schemaStatus('auto', SETTINGS.libvirtVersion);
   if (!status.available) t.diagnostic(`compared without libvirt's schema: ${status.reason}`);
   const files = [...xmlFilesUnder(path.join(repoRoot, 'examples')), ...xmlFilesUnder(path.join(__dirname, 'fixtures'))];
   if (existsSync(PEER)) files.push(...xmlFilesUnder(PEER));
@@ -89,7 +89,7 @@ test('the editor session and the CLI give the same findings (code, range, severi
   const texts = files.map((f) => readFileSync(f, 'utf8'));
   const byUri = new Map<string, Finding[]>();
   if (status.available) {
-    const got = await new SchemaValidator().validateBatch(jobs.map((j, i) => ({ uri: j.name, text: texts[i] })));
+    const got = await schemaValidatorFor('auto', SETTINGS.libvirtVersion)!.validateBatch(jobs.map((j, i) => ({ uri: j.name, text: texts[i] })));
     got.forEach((r, i) => {
       assert.ok('findings' in r, `${files[i]}: ${JSON.stringify(r)}`);
       byUri.set(jobs[i].name, r.findings);

@@ -86,7 +86,7 @@ export class Checker {
     let s = this.services.get(host);
     if (!s) {
       const topology = this.setup.hosts[host];
-      const schema = this.setup.schema === undefined ? undefined : schemaValidatorFor(this.setup.schema);
+      const schema = this.setup.schema === undefined ? undefined : schemaValidatorFor(this.setup.schema, this.setup.settings.libvirtVersion);
       s = getLanguageService({ host: { topology: () => topology }, settings: this.setup.settings, schema, log: (m) => this.logs.push(m) });
       this.services.set(host, s);
     }
