@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { getLanguageService } from '../server/src/languageService';
 import { DocumentAnalysis } from '../server/src/session/documentAnalysis';
-import { SchemaValidator } from '../server/src/schema/validator';
+import type { SchemaValidator } from '../server/src/schema/validator';
 import { Checker, type CheckJob } from '../server/src/cli/check';
 import { schemaStatus, schemaValidatorFor } from '../server/src/cli/schema';
 import { loadHostFile } from './helpers';
