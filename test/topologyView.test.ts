@@ -210,7 +210,7 @@ test('topology view: emulated devices behind an accelerated vSMMU, unbound expan
       },
       {
         kind: 'hostdev', label: 'hostdev (incomplete source address)', where: 'its bus (index 9) names no controller',
-        range: elementAt(ASSORTED, 'hostdev', 4), problems: ['warning address-bus-missing'],
+        range: elementAt(ASSORTED, 'hostdev', 4), problems: ['information address-bus-missing'],
         reason: 'the source address is incomplete or malformed',
       },
     ],
@@ -244,7 +244,7 @@ test('topology view: without a host, devices are grouped by expander, with pcie-
     ],
     unmatched: [{
       kind: 'hostdev', label: 'hostdev (incomplete source address)', where: 'its bus (index 9) names no controller',
-      range: elementAt(ASSORTED, 'hostdev', 4), problems: ['warning address-bus-missing'],
+      range: elementAt(ASSORTED, 'hostdev', 4), problems: ['information address-bus-missing'],
       reason: 'its guest address does not lead to pcie-root: the bus names no controller, or the controllers form a loop',
     }],
   });
@@ -357,7 +357,7 @@ test('topology tree: groups for unmatched devices and unbound expanders; a probl
   assert.deepEqual(tree.nodes.slice(3).map(outline), [
     ['Devices without a host SMMU', '2', 'warning/warning', null, [
       ['0042:00:00.0', 'no PCI device 0042:00:00.0 on host grace-3smmu · no guest PCI address (libvirt puts it on pcie-root)', 'warning/warning', elementAt(ASSORTED, 'hostdev', 3), []],
-      ['hostdev (incomplete source address)', 'the source address is incomplete or malformed · its bus (index 9) names no controller', 'warning/warning', elementAt(ASSORTED, 'hostdev', 4), []],
+      ['hostdev (incomplete source address)', 'the source address is incomplete or malformed · its bus (index 9) names no controller', 'info/info', elementAt(ASSORTED, 'hostdev', 4), []],
     ]],
     ['Expanders serving no host SMMU', '1', 'type-hierarchy', null, [
       ['expander 4 (busNr 240)', 'vSMMU', 'type-hierarchy', elementAt(ASSORTED, 'controller', 5), [

@@ -173,6 +173,8 @@ export const ATTRIBUTE_MISSPELLINGS: Readonly<Record<string, { canonical: string
 export interface ControllerModelInfo {
   readonly name: string;
   readonly modelName?: string;
+  /** Other `<model name>` values libvirt accepts for the model (older QEMU devices). */
+  readonly otherModelNames?: readonly string[];
   readonly since?: string;
   /** True for ports and bridges: each takes one guest bus number of its own below its root complex. */
   readonly ownsBus?: boolean;
@@ -186,7 +188,7 @@ export interface ControllerModelInfo {
 export const PCI_CONTROLLER_MODELS: Readonly<Record<string, ControllerModelInfo>> = {
   'pcie-root': { name: 'pcie-root', since: '1.1.2', doc: 'The PCIe root complex of a Q35 or ARM virt machine, always index 0. Devices plug into root ports on it, not into it directly.' },
   'pci-root': { name: 'pci-root', since: '1.0.5', doc: 'The conventional PCI root bus of i440fx and other non-PCIe machines, index 0.' },
-  'pcie-root-port': { name: 'pcie-root-port', ownsBus: true, modelName: 'pcie-root-port', since: '1.2.19', doc: 'A PCIe root port: one slot for one device, with its own bus number. Plugs into pcie-root or an expander bus.' },
+  'pcie-root-port': { name: 'pcie-root-port', ownsBus: true, modelName: 'pcie-root-port', otherModelNames: ['ioh3420'], since: '1.2.19', doc: 'A PCIe root port: one slot for one device, with its own bus number. Plugs into pcie-root or an expander bus.' },
   'pcie-switch-upstream-port': { name: 'pcie-switch-upstream-port', ownsBus: true, modelName: 'x3130-upstream', since: '1.2.19', doc: 'Upstream port of an emulated PCIe switch; downstream ports plug into it.' },
   'pcie-switch-downstream-port': { name: 'pcie-switch-downstream-port', ownsBus: true, modelName: 'xio3130-downstream', since: '1.2.19', doc: 'Downstream port of an emulated PCIe switch: one slot for one device.' },
   'pcie-expander-bus': {
@@ -199,6 +201,26 @@ export const PCI_CONTROLLER_MODELS: Readonly<Record<string, ControllerModelInfo>
   'dmi-to-pci-bridge': { name: 'dmi-to-pci-bridge', ownsBus: true, modelName: 'i82801b11-bridge', since: '1.1.2', doc: 'Bridges PCIe to conventional PCI; pci-bridges plug into it.' },
   'pcie-to-pci-bridge': { name: 'pcie-to-pci-bridge', ownsBus: true, modelName: 'pcie-pci-bridge', since: '4.3.0', doc: 'A PCIe to PCI bridge with hotpluggable conventional PCI slots.' },
 };
+
+/**
+ * Which PCI controller models take each `<target>` option; libvirt refuses
+ * the option on any other ("Option '…' is not valid for PCI controller …").
+ * Keyed by the XML spelling; `node` is the `<node>` child. Checked against
+ * libvirt 12.8. `index` (libvirt's targetIndex) numbers the extra PCI host
+ * bridges of pSeries guests and exists nowhere else.
+ */
+export const PCI_CONTROLLER_OPTIONS: Readonly<Record<string, { readonly label: string; readonly libvirtName: string; readonly models: readonly string[]; readonly arches?: readonly string[] }>> = {
+  chassisNr: { label: 'chassisNr', libvirtName: 'chassisNr', models: ['pci-bridge'] },
+  chassis: { label: 'chassis', libvirtName: 'chassis', models: ['pcie-root-port', 'pcie-switch-downstream-port'] },
+  port: { label: 'port', libvirtName: 'port', models: ['pcie-root-port', 'pcie-switch-downstream-port'] },
+  busNr: { label: 'busNr', libvirtName: 'busNr', models: ['pci-expander-bus', 'pcie-expander-bus'] },
+  node: { label: '<node>', libvirtName: 'numaNode', models: ['pci-expander-bus', 'pcie-expander-bus'] },
+  hotplug: { label: 'hotplug', libvirtName: 'hotplug', models: ['pci-root', 'pcie-root-port', 'pcie-switch-downstream-port'] },
+  index: { label: '<target index>', libvirtName: 'targetIndex', models: ['pci-root'], arches: ['ppc64', 'ppc64le'] },
+};
+
+/** SCSI controller models that take `<driver iothread>`; libvirt refuses it on every other controller. */
+export const IOTHREAD_CONTROLLER_MODELS: readonly string[] = ['virtio-scsi', 'virtio-transitional', 'virtio-non-transitional'];
 
 /** Numeric `<target>` attributes of PCI controllers and the ranges libvirt accepts (L9 of the reference). */
 export const PCI_CONTROLLER_TARGET_RANGES: Readonly<Record<'busNr' | 'chassisNr' | 'chassis' | 'port', { readonly min: number; readonly max: number }>> = {

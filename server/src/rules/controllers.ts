@@ -25,14 +25,14 @@ export const controllerRules: RuleFamily = {
     const m = ctx.model;
     const firstIndex = new Map<string, Controller>();
     const firstBusNr = new Map<number, Controller>();
-    const firstChassisPort = new Map<string, Controller>();
+    const firstChassis = new Map<number, Controller>();
     for (const c of m.controllers) {
       checkIndexDuplicate(ctx, c, firstIndex);
       if (c.type !== 'pci') continue;
       checkTargetRanges(ctx, c);
       checkExpander(ctx, c);
       checkNuma(ctx, c);
-      checkChassisPort(ctx, c, firstChassisPort);
+      checkChassis(ctx, c, firstChassis);
       checkBridgeIndexOrder(ctx, c);
       checkBusNrDuplicate(ctx, c, firstBusNr);
     }
@@ -134,11 +134,6 @@ function checkExpander(ctx: RuleContext, c: Controller): void {
       { related: m.machine ? [{ ...valueSpan(m.machine), message: 'the guest machine' }] : undefined, data: { model, machine: m.machine?.value } });
   }
 
-  if (info?.modelName && c.modelName?.value !== undefined && c.modelName.value !== info.modelName) {
-    report(ctx, 'controller-expander-model-name', 'warning', valueSpan(c.modelName),
-      `<model name='${c.modelName.value}'/> does not fit a ${model}: the QEMU device for it is '${info.modelName}'. Write name='${info.modelName}' or leave <model> out.`,
-      { data: { from: c.modelName.value, to: info.modelName } });
-  }
 }
 
 /** An expander's `<node>` must name a guest NUMA cell; pcie-root (index 0) takes none. */
@@ -161,36 +156,48 @@ function checkNuma(ctx: RuleContext, c: Controller): void {
     { related: cells.length ? [{ ...nameSpan(m.numaCells[0].el.parent ?? m.numaCells[0].el), message: 'the guest NUMA cells' }] : undefined, data: { node: Number.isFinite(node.value) ? node.value : raw, cells } });
 }
 
-/** QEMU identifies a port by its chassis and port numbers; two ports sharing both clash. */
-function checkChassisPort(ctx: RuleContext, c: Controller, first: Map<string, Controller>): void {
-  const ch = c.chassis?.value, port = c.port?.value;
-  if (ch === undefined || port === undefined || !Number.isFinite(ch) || !Number.isFinite(port)) return;
-  const key = `${ch}/${port}`;
-  const prev = first.get(key);
+/**
+ * QEMU registers every root port and switch downstream port in a chassis at
+ * slot 0 (libvirt never sets the slot), so two ports with one chassis make
+ * QEMU refuse to start ("Can't add chassis slot"); the port numbers do not
+ * matter. libvirt gives a port without chassis its controller index, and
+ * accepts the clash.
+ */
+function checkChassis(ctx: RuleContext, c: Controller, first: Map<number, Controller>): void {
+  if (!CHASSIS_PORT_MODELS.includes(c.model?.value ?? '')) return;
+  const ch = c.chassis?.value ?? c.index;
+  if (!Number.isFinite(ch)) return;
+  const prev = first.get(ch);
   if (!prev) {
-    first.set(key, c);
+    first.set(ch, c);
     return;
   }
-  report(ctx, 'controller-chassis-port-duplicate', 'warning', valueSpan(c.chassis!.attr),
-    `chassis ${ch} with port ${port} is also used by ${describe(prev)}; each port needs its own chassis/port pair. Change chassis (libvirt's default is the controller index).`,
-    { related: [{ ...valueSpan(prev.chassis!.attr), message: `chassis of ${describe(prev)}` }], data: { chassis: ch, port } });
+  // Both from their indexes: the indexes clash, which controller-index-duplicate reports.
+  if (!c.chassis && !prev.chassis) return;
+  const chassisOf = (x: Controller) => (x.chassis ? 'its chassis' : `its index (libvirt's default chassis)`);
+  const at = c.chassis ? valueSpan(c.chassis.attr) : indexSpan(c);
+  report(ctx, 'controller-chassis-duplicate', 'error', at,
+    `${cap(describe(c))} gets chassis ${ch} from ${chassisOf(c)}, as does ${describe(prev)}: libvirt accepts it, but QEMU puts every port at slot 0 of its chassis and refuses to start ("Can't add chassis slot"). Give each port its own chassis, for example its controller index.`,
+    { related: [{ ...(prev.chassis ? valueSpan(prev.chassis.attr) : indexSpan(prev)), message: `chassis ${ch} of ${describe(prev)}` }], data: { chassis: ch, otherIndex: prev.index } });
 }
 
+/** Controller models QEMU registers in a chassis slot. */
+const CHASSIS_PORT_MODELS = ['pcie-root-port', 'pcie-switch-downstream-port'];
+
 /**
- * libvirt requires a bridge's index to be larger than the index of the bus
- * it plugs into (L13, confirmed for pci-bridge); the other ports and bridges
- * are numbered the same way, which is inferred, so they only warn.
+ * libvirt requires a pci-bridge's index to be larger than the index of the
+ * bus it plugs into (L13). Ports, switches and other bridges may have any
+ * index: libvirt 12.8 accepts a root port numbered below its expander.
  */
 function checkBridgeIndexOrder(ctx: RuleContext, c: Controller): void {
-  if (!infoOf(c)?.ownsBus && !isExpander(c)) return;
+  if (c.model?.value !== 'pci-bridge') return;
   // An index libvirt assigns is not the author's to fix; and libvirt may number it differently than the model does.
   if (!c.indexAttr) return;
   const a = c.address;
   if (!isGuestPci(a) || a.bus.value < c.index) return;
   const on = ctx.model.pciControllers.get(a.bus.value);
-  const model = c.model?.value ?? 'controller';
-  report(ctx, 'controller-bridge-index-order', model === 'pci-bridge' ? 'error' : 'warning', indexSpan(c),
-    `The ${model} with index ${c.index} plugs into bus ${a.bus.value}, but a bridge or port's index must be larger than the index of the bus it plugs into. Give it an index above ${a.bus.value}, or plug it into a lower bus.`,
+  report(ctx, 'controller-bridge-index-order', 'error', indexSpan(c),
+    `The pci-bridge with index ${c.index} plugs into bus ${a.bus.value}, but a pci-bridge's index must be larger than the index of the bus it plugs into. Give it an index above ${a.bus.value}, or plug it into a lower bus.`,
     { related: on && on !== c ? [{ ...nameSpan(on.el), message: describe(on) }] : undefined, data: { index: c.index, bus: a.bus.value } });
 }
 
@@ -303,8 +310,9 @@ function cap(s: string): string {
 
 /**
  * Guest addresses: what plugs into a pcie-expander-bus directly (L11), and
- * `bus` values that name no controller. The latter only warns: libvirt adds a
- * default controller for the index, just rarely the one the author meant.
+ * `bus` values that name no controller. The latter is a note: libvirt 12.8
+ * accepts it and adds default controllers up to the index, and the VM runs,
+ * just rarely with the controller the author meant.
  */
 function checkDeviceBuses(ctx: RuleContext): void {
   const m = ctx.model;
@@ -329,7 +337,7 @@ function checkDeviceBuses(ctx: RuleContext): void {
     if (bus === 0) continue; // libvirt adds the root bus (index 0) itself
     const byBusNr = expanderWithBusNr(m, bus);
     const hint = byBusNr ? ` (${bus} is the busNr of ${describe(byBusNr)}, not its index ${byBusNr.index})` : '';
-    report(ctx, 'address-bus-missing', 'warning', valueSpan(a.bus.attr),
+    report(ctx, 'address-bus-missing', 'information', valueSpan(a.bus.attr),
       `bus='${a.bus.attr.value}' names no PCI controller index${hint}; libvirt will add a default controller with index ${bus} for it, which may not be the one you meant. The bus attribute takes a controller index.`,
       { data: byBusNr ? { bus, expanderIndex: byBusNr.index } : { bus } });
   }

@@ -11,11 +11,21 @@ import { smmuMappingRules } from './smmuMapping';
 import { nestedProposalRules } from './nestedProposal';
 import { numaRules } from './numa';
 import { mmioRules } from './mmio';
+import { machineRules } from './machine';
+import { controllerOptionRules } from './controllerOptions';
+import { pciAddressRules } from './pciAddresses';
+import { hostdevRules } from './hostdevs';
+import { numaCellRules } from './numaCells';
 
 export const RULE_FAMILIES: readonly RuleFamily[] = [
   xmlWellFormedRules,
   iommuRules,
   controllerRules,
+  machineRules,
+  controllerOptionRules,
+  pciAddressRules,
+  hostdevRules,
+  numaCellRules,
   versionRules,
   smmuMappingRules,
   numaRules,

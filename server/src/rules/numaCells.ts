@@ -1,0 +1,129 @@
+/**
+ * Rule family `numa-cells`: the guest NUMA cells under `<cpu><numa>` as libvirt
+ * checks them on define. Cell ids are 0..n-1, one cell each (in any order);
+ * the cells' `cpus` together name no vCPU twice, none beyond `<vcpu>`, and
+ * no more vCPUs than `<vcpu>` has. vCPUs left out of every cell are
+ * accepted by libvirt, and QEMU starts, but places them on a cell of its own
+ * choosing: a warning.
+ *
+ * Which cell an expander bus sits on is the controllers family's
+ * (`controller-numa-node`); host affinity and ACPI generic initiators are
+ * not checked here.
+ */
+import type { XmlElement } from '../xml/nodes';
+import { readGuestNuma, type GuestNumaCell } from '../domain/guestNuma';
+import type { Finding, RelatedSpan, RuleContext, RuleFamily } from './types';
+import { elementNameSpan, valueSpan, type Span } from './spans';
+
+export const numaCellRules: RuleFamily = {
+  name: 'numa-cells',
+  run(ctx) {
+    const numa = readGuestNuma(ctx.model);
+    if (!numa.cells.length) return;
+    checkCellIds(ctx, numa.cells);
+    const max = numa.maxVcpus;
+    // Without <vcpu> (a document still being written) the vCPU count is unknown; so is it when malformed.
+    const vcpus = max !== undefined && Number.isFinite(max) ? max : undefined;
+    checkCpus(ctx, numa.cells, vcpus, numa.vcpuEl);
+  },
+};
+
+function report(
+  ctx: RuleContext, code: string, severity: Finding['severity'], at: Span, message: string,
+  extra: { related?: RelatedSpan[]; data?: Record<string, unknown> } = {},
+): void {
+  const f: Finding = { code, severity, start: at.start, end: at.end, message };
+  if (extra.related?.length) f.related = extra.related;
+  if (extra.data) f.data = extra.data;
+  ctx.report(f);
+}
+
+function idSpan(cell: GuestNumaCell): Span {
+  return cell.idAttr ? valueSpan(cell.idAttr) : elementNameSpan(cell.el);
+}
+
+/**
+ * libvirt keeps cell i at slot i: an id at or above the number of cells, or
+ * one used twice, is refused.
+ */
+function checkCellIds(ctx: RuleContext, cells: readonly GuestNumaCell[]): void {
+  const n = cells.length;
+  const first = new Map<number, GuestNumaCell>();
+  for (const cell of cells) {
+    if (!cell.idAttr || cell.idAttr.value === undefined || !cell.idAttr.valueClosed) continue;
+    const raw = cell.idAttr.value;
+    if (!Number.isFinite(cell.id)) continue; // the schema says what an id looks like
+    const prev = first.get(cell.id);
+    if (prev) {
+      report(ctx, 'numa-cell-duplicate', 'error', idSpan(cell),
+        `Cell id ${raw} is already used by another <cell>; libvirt refuses the domain ("Duplicate NUMA cell info for cell id '${cell.id}'"). Number the cells 0 to ${n - 1}, one id each.`,
+        { related: [{ ...idSpan(prev), message: `the first cell with id ${cell.id}` }], data: { id: cell.id } });
+      continue;
+    }
+    first.set(cell.id, cell);
+    if (cell.id < n) continue;
+    const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !cells.some((c) => c.id === i));
+    report(ctx, 'numa-cell-id', 'error', idSpan(cell),
+      `Cell id ${raw} is out of order: with ${n} cells the ids must be 0 to ${n - 1} (libvirt: "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed").${missing.length ? ` Use id='${missing[0]}'.` : ''}`,
+      { data: { id: cell.id, cells: n, ...(missing.length ? { suggestedId: missing[0] } : {}) } });
+  }
+}
+
+function vcpuRelated(vcpuEl: XmlElement | undefined): RelatedSpan[] | undefined {
+  return vcpuEl ? [{ ...elementNameSpan(vcpuEl), message: 'the vCPU count' }] : undefined;
+}
+
+function checkCpus(ctx: RuleContext, cells: readonly GuestNumaCell[], vcpus: number | undefined, vcpuEl: XmlElement | undefined): void {
+  const owner = new Map<number, GuestNumaCell>();
+  let total = 0;
+  let overlap = false;
+  for (const cell of cells) {
+    if (!cell.cpus || !cell.cpusAttr) continue;
+    total += cell.cpus.length;
+    const clash = cell.cpus.filter((c) => owner.has(c));
+    if (clash.length) {
+      overlap = true;
+      const other = owner.get(clash[0])!;
+      report(ctx, 'numa-cpus-overlap', 'error', valueSpan(cell.cpusAttr),
+        `vCPU ${clash.join(', ')} ${clash.length > 1 ? 'are' : 'is'} already in cell ${Number.isFinite(other.id) ? other.id : '?'}; libvirt refuses cells that share vCPUs ("NUMA cells … have overlapping vCPU IDs"). Give each vCPU to one cell.`,
+        { related: other.cpusAttr ? [{ ...valueSpan(other.cpusAttr), message: 'the cell that has them first' }] : undefined, data: { cpus: clash } });
+    }
+    for (const c of cell.cpus) if (!owner.has(c)) owner.set(c, cell);
+    if (vcpus === undefined) continue;
+    const beyond = cell.cpus.filter((c) => c >= vcpus);
+    if (beyond.length) {
+      report(ctx, 'numa-cpus-beyond-vcpus', 'error', valueSpan(cell.cpusAttr),
+        `cpus='${cell.cpusAttr.value}' names vCPU ${beyond[0]}, but <vcpu> has ${vcpus} (ids 0–${vcpus - 1}); libvirt refuses it ("CPU IDs in <numa> exceed the <vcpu> count"). Raise <vcpu> or use lower ids.`,
+        { related: vcpuRelated(vcpuEl), data: { cpu: beyond[0], vcpus } });
+    }
+  }
+  if (vcpus === undefined) return;
+  // Shared vCPUs are counted twice; the overlap is the finding then.
+  if (total > vcpus && !overlap && !cells.some((c) => c.cpus?.some((x) => x >= vcpus))) {
+    const at = cells.find((c) => c.cpusAttr)!;
+    report(ctx, 'numa-cpus-beyond-vcpus', 'error', valueSpan(at.cpusAttr!),
+      `The cells name ${total} vCPUs but <vcpu> has ${vcpus}; libvirt refuses it ("Number of CPUs in <numa> exceeds the <vcpu> count"). Raise <vcpu> to ${total}, or take vCPUs out of the cells.`,
+      { related: vcpuRelated(vcpuEl), data: { total, vcpus } });
+  }
+  // A cell whose cpus do not parse is reported by the schema; counting the rest would then mislead.
+  if (cells.some((c) => c.cpusAttr && !c.cpus)) return;
+  const left = [];
+  for (let i = 0; i < vcpus && left.length <= vcpus; i++) if (!owner.has(i)) left.push(i);
+  if (!left.length || !cells.some((c) => c.cpusAttr)) return;
+  const numaEl = cells[0].el.parent;
+  report(ctx, 'numa-cpus-uncovered', 'warning', numaEl ? elementNameSpan(numaEl) : elementNameSpan(cells[0].el),
+    `vCPU ${compress(left)} ${left.length > 1 ? 'are' : 'is'} in no NUMA cell: libvirt accepts it, but QEMU puts ${left.length > 1 ? 'them' : 'it'} on a cell of its own choosing (a deprecated fallback), so the guest topology is not the one written. Add ${left.length > 1 ? 'them' : 'it'} to a cell's cpus.`,
+    { related: vcpuRelated(vcpuEl), data: { cpus: left } });
+}
+
+/** "0-3,6" for a sorted list of ids. */
+function compress(ids: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j] + 1) j++;
+    out.push(j > i ? `${ids[i]}-${ids[j]}` : `${ids[i]}`);
+    i = j;
+  }
+  return out.join(',');
+}
