@@ -20,6 +20,7 @@ import { grammarItems } from './grammarItems';
 import { describeAttribute, describeElement } from '../server/src/features/docs/docs';
 import { DOC_SECTIONS, isKnownAnchor } from '../server/src/features/docs/anchors';
 import { ELEMENT_DOCS } from '../server/src/features/docs/elementDocs';
+import { LIBVIRT_RELEASE } from '../server/src/domain/catalog';
 import { libvirtVersionNear } from '../server/src/schema/locate';
 import { chooseGrammar, type Grammar } from '../server/src/schema/grammarSource';
 
@@ -119,6 +120,14 @@ describe('hover: what an element is, with a link to libvirt\'s documentation', (
       '[libvirt docs: random-number-generator-device](https://libvirt.org/formatdomain.html#random-number-generator-device)',
       '[libvirt docs: hard-drives-floppy-disks-cdroms](https://libvirt.org/formatdomain.html#hard-drives-floppy-disks-cdroms)',
       '[libvirt docs: network-interfaces](https://libvirt.org/formatdomain.html#network-interfaces)',
+    ]);
+  });
+
+  test('the release, where the release facts know it: <granule> of a virtio-iommu', () => {
+    const h = hoverAt(armDomain("    <iommu model='virtio'><driver><gran|ule mode='host'/></driver></iommu>"))?.value;
+    assert.deepEqual(h?.split('\n\n').slice(-2), [
+      `_Since libvirt ${LIBVIRT_RELEASE.virtioIommuGranule}._`,
+      '[libvirt docs: iommu-devices](https://libvirt.org/formatdomain.html#iommu-devices)',
     ]);
   });
 

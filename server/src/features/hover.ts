@@ -80,9 +80,9 @@ function elementDoc(ctx: FeatureContext, el: XmlElement): string | undefined {
     if (attrValue(el, 'type') === 'pci' && info) return controllerModelMarkdown(info);
   }
   if (!doc) return undefined;
-  // ELEMENTS (the completion table) knows the release of some elements; the rest have none yet.
+  // The release, where the completion table (ELEMENTS) or the docs row knows it (both read LIBVIRT_RELEASE).
   const known = ELEMENTS[key]?.info;
-  const info: ElementInfo = { name: el.name, shape: known?.shape ?? 'empty', doc: doc.text, since: known?.since, sinceConfirmed: known?.sinceConfirmed };
+  const info: ElementInfo = { name: el.name, shape: known?.shape ?? 'empty', doc: doc.text, since: known?.since ?? doc.since, sinceConfirmed: known?.sinceConfirmed };
   const facts = grammarFacts(ctx, el);
   if (key === 'iommu') {
     const summary = iommuSummary(ctx, el);

@@ -20,6 +20,8 @@ export interface ResolvedElementDoc {
   readonly anchor: string | undefined;
   /** The full libvirt.org link, when the anchor is known. */
   readonly link: string | undefined;
+  /** The release that introduced it, where the row names one. */
+  readonly since: string | undefined;
 }
 
 /** The keys to try for a path, longest first: `a/b/c`, `b/c`, `c`. */
@@ -60,7 +62,7 @@ export function describeElement(path: readonly string[]): ResolvedElementDoc | u
   const row = rowFor(path);
   if (!row) return undefined;
   const anchor = anchorFor(path);
-  return { key: row.key, text: row.doc.text, anchor, link: anchor ? docLink(anchor) : undefined };
+  return { key: row.key, text: row.doc.text, anchor, link: anchor ? docLink(anchor) : undefined, since: row.doc.since };
 }
 
 /** What attribute `attr` of the element at `path` does, or undefined. */

@@ -20,9 +20,11 @@ export interface ElementDoc {
   readonly text: string;
   /** Section id, `page#id`, or '' for the parent's section. */
   readonly anchor: string;
+  /** The libvirt release that introduced it, from LIBVIRT_RELEASE, for the few elements the completion tables lack. */
+  readonly since?: string;
 }
 
-type Row = readonly [key: string, anchor: string, text: string];
+type Row = readonly [key: string, anchor: string, text: string, since?: string];
 
 const ROWS: readonly Row[] = [
   // ------------------------------------------------------------ metadata
@@ -281,7 +283,7 @@ const ROWS: readonly Row[] = [
   ['msi', 'shared-memory-device', 'Interrupts (MSI) of an ivshmem device.'],
   ['devices/memory', 'memory-devices', 'A memory device: a DIMM, NVDIMM, virtio-mem or virtio-pmem region plugged into the guest.'],
   ['iommu', 'iommu-devices', 'A virtual IOMMU for the guest. `model` picks the kind (smmuv3 on ARM virt, intel or amd on x86 Q35, virtio on both); its `<driver>` child carries the model\'s tuning attributes. Since libvirt ' + LIBVIRT_RELEASE.pluggableSmmuv3 + ' a guest may have several `<iommu model=\'smmuv3\'>`, each attached to its own PCIe root complex with `pciBus`.'],
-  ['granule', 'iommu-devices', 'The page granule of the virtio-iommu (`4K`, `8K`, `16K`, `64K`, or the host\'s).'],
+  ['granule', 'iommu-devices', 'The page granule of the virtio-iommu (`4K`, `8K`, `16K`, `64K`, or the host\'s).', LIBVIRT_RELEASE.virtioIommuGranule],
   ['vsock', 'vsock', 'A virtio socket device: host–guest sockets without networking.'],
   ['cid', 'vsock', 'The guest\'s vsock context id, given or chosen by libvirt (`auto`).'],
   ['devices/crypto', 'crypto', 'A virtio crypto device backed by the host.'],
@@ -600,7 +602,7 @@ const ROWS: readonly Row[] = [
 ];
 
 /** Element docs by key (a name, or a path of names ending at the element). */
-export const ELEMENT_DOCS: ReadonlyMap<string, ElementDoc> = new Map(ROWS.map(([key, anchor, text]) => [key, { text, anchor }]));
+export const ELEMENT_DOCS: ReadonlyMap<string, ElementDoc> = new Map(ROWS.map(([key, anchor, text, since]) => [key, { text, anchor, since }]));
 
 /**
  * The Linux capabilities a container's `<features><capabilities>` may name,
