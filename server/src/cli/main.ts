@@ -1,12 +1,15 @@
 /**
  * `libvirt-domain-xml`: the command-line face of the language service.
  *   check [options] FILE|DIR|GLOB... | -
+ *   check [options] --connect URI --all-domains | --domain NAME...
+ *   native --connect URI FILE
  *   host  [--sysfs-root DIR] [--output FILE]
  * Exit status: 0 no errors, 1 errors (or too many warnings), 2 usage or I/O trouble.
  *
  * This file wires the pieces together: files.ts finds the files, hostMap.ts
  * picks each file's host, check.ts / workers.ts check them, thresholds.ts
- * filters and decides the exit status, format.ts / sarif.ts write the report.
+ * filters and decides the exit status, format.ts / sarif.ts write the report;
+ * connection.ts reads a libvirt connection's domains, native.ts runs `native`.
  * The bundle is also its own worker script (see the end of this file).
  */
 import { writeFile } from 'node:fs/promises';
@@ -28,6 +31,9 @@ import { parseRulesDoc, rulesMarkdown } from './rulesDoc';
 import { schemaStatus } from './schema';
 import { endQuietlyOnClosedPipe } from './closedPipe';
 import { DOMAIN_SCHEMA, hasDomainSchema } from '../schema/locate';
+import { VirshError } from '../libvirt/virsh';
+import { connectOptions, isLocalUri, readConnectionDomains, type ConnectOptions } from './connection';
+import { nativeCommand } from './native';
 
 const VERSION = '0.1.0';
 const TOOL_NAME = 'libvirt-domain-xml';
@@ -44,10 +50,11 @@ const SPECS: Record<string, OptionSpec> = {
   check: {
     valued: [
       '--sysfs-root', '--host', '--host-map', '--format', '--output', '--severity', '--max-warnings',
-      '--jobs', '--schema', '--stdin-filename', '--libvirt-version',
+      '--jobs', '--schema', '--stdin-filename', '--libvirt-version', '--connect', '--domain', '--timeout',
     ],
-    flags: ['--quiet', '--skip-non-domain'],
+    flags: ['--quiet', '--skip-non-domain', '--all-domains'],
   },
+  native: { valued: ['--connect', '--format', '--output', '--timeout'], flags: ['--quiet'] },
   host: { valued: ['--sysfs-root', '--output'], flags: [] },
 };
 
@@ -83,6 +90,25 @@ Commands:
                                 directory walk does, instead of reporting them (for
                                 hooks that name every *.xml, such as pre-commit's)
       --quiet                   Print no summary line or notes on standard error
+  check [options] --connect URI --all-domains | --domain NAME...
+                                Check the domains a libvirt connection holds (read with virsh:
+                                list --all, dumpxml --inactive), each reported under its name.
+                                Host checks use --host, --sysfs-root or --host-map (its globs
+                                match domain names); without them, /sys on a local connection
+                                and none on a remote one. The libvirt release defaults to the
+                                daemon's (virsh version --daemon)
+      --connect URI             qemu:///system, qemu+ssh://root@host/system, test:///default...
+      --all-domains             Every domain defined on the connection
+      --domain NAME             This domain (repeatable)
+      --timeout SECONDS         Time limit of each virsh run (default 10)
+  native --connect URI [--format text|json|sarif] [--output FILE] [--timeout SECONDS] FILE
+                                Print the QEMU command line libvirt would build for FILE
+                                (virsh domxml-to-native; defines and starts nothing; needs a
+                                read-write connection), one option per line, the vSMMU,
+                                expander and VFIO parts first. <interface> elements are left
+                                out of what libvirt sees (it would create tap devices). When
+                                libvirt refuses the domain, its message is reported on the
+                                element it names and the exit status is 1
   host [options]                Print the host topology as a JSON snapshot
       --sysfs-root DIR          Read from this sysfs tree (default /sys)
       --output FILE             Write the snapshot to FILE instead of standard output
@@ -119,6 +145,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     if (args.command === 'help' || args.flags.has('--help')) { io.stdout(HELP); return 0; }
     if (args.command === 'version') { io.stdout(VERSION + '\n'); return 0; }
     if (args.command === 'host') return await hostCommand(args, io);
+    if (args.command === 'native') return await nativeCommand(args, io, { toolName: TOOL_NAME, version: VERSION });
     return await checkCommand(args, io);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -157,6 +184,11 @@ class Hosts {
 
   constructor(private readonly args: ParsedArgs, private readonly cwd: string, private readonly note: (text: string) => void) {}
 
+  /** True when the command line names a host (--host or --sysfs-root). */
+  given(): boolean {
+    return single(this.args, '--host') !== undefined || single(this.args, '--sysfs-root') !== undefined;
+  }
+
   /** Index of a snapshot, loading it on first use; `context` prefixes the message when it cannot be used. */
   async snapshot(file: string, context = ''): Promise<number> {
     const key = path.resolve(this.cwd, file);
@@ -184,6 +216,11 @@ class Hosts {
     }
     return this.fallbackIndex;
   }
+
+  /** A host nothing is known about (a remote connection without --host): the checks that need one stay silent. */
+  unknown(): number {
+    return this.topologies.push(undefined) - 1;
+  }
 }
 
 async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
@@ -199,17 +236,23 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
   const versionArg = single(args, '--libvirt-version');
   const libvirtVersion = versionArg === undefined ? undefined : normalizeVersion(versionArg);
   if (versionArg !== undefined && !libvirtVersion) throw new UsageError(`--libvirt-version needs a version like 11.10.0, not '${versionArg}'`);
-  if (args.positionals.length === 0) throw new UsageError('check needs at least one FILE (or - for standard input)');
+  const connect = connectOptions(args);
+  if (!connect && args.positionals.length === 0) throw new UsageError('check needs at least one FILE (or - for standard input)');
   if (args.positionals.filter((p) => p === '-').length > 1) throw new UsageError("standard input ('-') can be read once");
   if (single(args, '--host') && single(args, '--sysfs-root')) throw new UsageError('give --host or --sysfs-root, not both');
 
   try {
     // Everything that can make the run pointless is checked before any file is read.
     const notifications: { level: 'error' | 'note'; text: string }[] = [];
-    const hosts = new Hosts(args, cwd, (text) => {
+    const problem = (text: string) => {
+      notifications.push({ level: 'error', text });
+      io.stderr(`libvirt-domain-xml: ${text}\n`);
+    };
+    const note = (text: string) => {
       notifications.push({ level: 'note', text });
       if (!args.flags.has('--quiet')) io.stderr(`libvirt-domain-xml: note: ${text}\n`);
-    });
+    };
+    const hosts = new Hosts(args, cwd, note);
     const mapFile = single(args, '--host-map');
     let map: HostMap | undefined;
     if (mapFile) {
@@ -222,54 +265,30 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
     }
     if (single(args, '--host')) await hosts.fallback(map);
 
-    const expansion = await expandInputs(args.positionals, cwd);
-    let ioTrouble = expansion.problems.length > 0;
-    notifications.push(...expansion.problems.map((text) => ({ level: 'error' as const, text })));
-    for (const p of expansion.problems) io.stderr(`libvirt-domain-xml: ${p}\n`);
-
-    // Jobs in output order: standard input first, then files by path. Each file's host: its map entry, else the fallback.
-    const entries: { job: Omit<CheckJob, 'host'>; snapshot: string | undefined }[] = [];
-    const snapshotOf = (abs: string) => (map ? matchHostMap(map, abs) : undefined);
-    if (expansion.stdin) {
-      const input = await io.readStdin();
-      entries.push({ job: { index: 0, name: stdinName, input, discovered: false }, snapshot: snapshotOf(path.resolve(cwd, stdinName)) });
-    }
-    for (const f of expansion.files) {
-      const discovered = f.discovered || args.flags.has('--skip-non-domain');
-      entries.push({ job: { index: entries.length, name: f.path, abs: f.abs, discovered }, snapshot: snapshotOf(f.abs) });
-    }
-    const checkJobs: CheckJob[] = [];
-    for (const { job, snapshot } of entries) {
-      checkJobs.push({ ...job, host: snapshot === undefined ? await hosts.fallback(map) : await hosts.snapshot(snapshot) });
-    }
+    const inputs = connect ? await connectionInputs(connect, map, hosts, problem, note) : await fileInputs(args, cwd, stdinName, map, hosts, problem, io);
+    let ioTrouble = inputs.problems > 0;
+    const checkJobs = inputs.jobs;
+    const targetVersion = libvirtVersion ?? inputs.release;
 
     const setup: CheckSetup = {
       hosts: hosts.topologies,
-      settings: libvirtVersion ? { libvirtVersion } : {},
+      settings: targetVersion ? { libvirtVersion: targetVersion } : {},
     };
     if (schemaMode !== 'off' && checkJobs.length > 0) {
-      const status = await schemaStatus(schemaMode, libvirtVersion);
+      const status = await schemaStatus(schemaMode, targetVersion);
       if (status.available && status.notes.length && schemaMode !== 'auto') {
         // An explicit directory that cannot be used is a mistake in the command, not something to note and carry on past.
         throw new RunError(`--schema ${schemaArg}: ${status.notes.join('; ')}.`);
       }
       if (status.available) {
         setup.schema = schemaMode;
-        if (status.notes.length) {
-          const text = `schema source passed over: ${status.notes.join('; ')}; using ${status.grammar}.`;
-          notifications.push({ level: 'note', text });
-          if (!args.flags.has('--quiet')) io.stderr(`libvirt-domain-xml: note: ${text}\n`);
-        }
+        if (status.notes.length) note(`schema source passed over: ${status.notes.join('; ')}; using ${status.grammar}.`);
       } else if (schemaMode !== 'auto') {
         // An explicit directory that cannot be used is a mistake in the command, not something to note and carry on past.
         const why = hasDomainSchema(schemaMode) ? status.reason : `no ${DOMAIN_SCHEMA} there.`;
         throw new RunError(`--schema ${schemaArg}: ${why}`);
       }
-      else {
-        const text = `schema validation is off: ${status.reason}`;
-        notifications.push({ level: 'note', text });
-        if (!args.flags.has('--quiet')) io.stderr(`libvirt-domain-xml: note: ${text}\n`);
-      }
+      else note(`schema validation is off: ${status.reason}`);
     }
 
     const outcomes = await runChecks(checkJobs, setup, jobs);
@@ -290,14 +309,22 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
     }
 
     const shown = applySeverity(results, minimum);
-    await emit(render(format, shown, { toolName: TOOL_NAME, version: VERSION, cwd, notifications, executionSuccessful: !ioTrouble }), output, io);
+    const sarif: SarifOptions = { toolName: TOOL_NAME, version: VERSION, cwd, notifications, executionSuccessful: !ioTrouble };
+    if (connect) {
+      sarif.artifacts = 'names';
+      sarif.properties = { connection: connect.uri, ...(inputs.release ? { libvirtRelease: inputs.release } : {}) };
+    }
+    await emit(render(format, shown, sarif), output, io);
 
     const s = summary(shown);
     const v = verdict(s, maxWarnings, ioTrouble);
     const skippedText = `${skipped} file${skipped === 1 ? '' : 's'} without a <domain> root skipped`;
     if (format === 'text' && !args.flags.has('--quiet')) {
       const skippedNote = skipped ? `; ${skippedText}` : '';
-      io.stderr(`${s.files} file${s.files === 1 ? '' : 's'} checked: ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}${skippedNote}\n`);
+      const what = connect
+        ? `${s.files} domain${s.files === 1 ? '' : 's'} on ${connect.uri}${inputs.release ? ` (libvirt ${inputs.release})` : ''} checked`
+        : `${s.files} file${s.files === 1 ? '' : 's'} checked`;
+      io.stderr(`${what}: ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}${skippedNote}\n`);
     } else if (skipped && !args.flags.has('--quiet')) {
       // JSON and SARIF have no summary line; what a walk left out is still said.
       io.stderr(`libvirt-domain-xml: note: ${skippedText}\n`);
@@ -305,12 +332,73 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
     if (v.tooManyWarnings) io.stderr(`libvirt-domain-xml: ${v.tooManyWarnings}\n`);
     return v.exitCode;
   } catch (e) {
-    if (e instanceof RunError) {
+    if (e instanceof RunError || e instanceof VirshError) {
       io.stderr(`libvirt-domain-xml: ${e.message}\n`);
       return 2;
     }
     throw e;
   }
+}
+
+interface Inputs {
+  /** In output order, each with its host. */
+  jobs: CheckJob[];
+  /** How many inputs could not be read (reported already); any makes the exit status 2. */
+  problems: number;
+  /** The connection's libvirt release (check --connect). */
+  release?: string;
+}
+
+/** Files, directories, globs and standard input: standard input first, then files by path; each file's host from the map, else the fallback. */
+async function fileInputs(
+  args: ParsedArgs, cwd: string, stdinName: string, map: HostMap | undefined, hosts: Hosts, problem: (t: string) => void, io: Io,
+): Promise<Inputs> {
+  const expansion = await expandInputs(args.positionals, cwd);
+  for (const p of expansion.problems) problem(p);
+  const entries: { job: Omit<CheckJob, 'host'>; snapshot: string | undefined }[] = [];
+  const snapshotOf = (abs: string) => (map ? matchHostMap(map, abs) : undefined);
+  if (expansion.stdin) {
+    const input = await io.readStdin();
+    entries.push({ job: { index: 0, name: stdinName, input, discovered: false }, snapshot: snapshotOf(path.resolve(cwd, stdinName)) });
+  }
+  for (const f of expansion.files) {
+    const discovered = f.discovered || args.flags.has('--skip-non-domain');
+    entries.push({ job: { index: entries.length, name: f.path, abs: f.abs, discovered }, snapshot: snapshotOf(f.abs) });
+  }
+  const jobs: CheckJob[] = [];
+  for (const { job, snapshot } of entries) {
+    jobs.push({ ...job, host: snapshot === undefined ? await hosts.fallback(map) : await hosts.snapshot(snapshot) });
+  }
+  return { jobs, problems: expansion.problems.length };
+}
+
+/**
+ * The domains of a libvirt connection, by name. Host: a map entry whose glob
+ * matches the name, else --host or --sysfs-root, else this machine's sysfs
+ * when the connection is local; a remote connection without any is checked
+ * without a host, and the run says so.
+ */
+async function connectionInputs(
+  connect: ConnectOptions, map: HostMap | undefined, hosts: Hosts, problem: (t: string) => void, note: (t: string) => void,
+): Promise<Inputs> {
+  const read = await readConnectionDomains(connect);
+  for (const p of read.problems) problem(p);
+  // A map without "default" leaves unmatched domains to --host or --sysfs-root; this machine's /sys only speaks for a local connection.
+  const hostGiven = hosts.given() || map?.default !== undefined;
+  let unknownHost: number | undefined;
+  const jobs: CheckJob[] = [];
+  for (const d of read.domains) {
+    const snapshot = map ? matchHostMap(map, path.join(map.dir, d.name)) : undefined;
+    let host: number;
+    if (snapshot !== undefined) host = await hosts.snapshot(snapshot);
+    else if (hostGiven || isLocalUri(connect.uri)) host = await hosts.fallback(map);
+    else host = unknownHost ??= hosts.unknown();
+    jobs.push({ index: jobs.length, name: d.name, input: d.text, discovered: false, host });
+  }
+  if (unknownHost !== undefined) {
+    note(`${connect.uri} is another machine and no host topology was given: the checks that need the host's SMMUs and PCI devices are off. Take a snapshot there (libvirt-domain-xml host --output FILE) and pass it with --host FILE.`);
+  }
+  return { jobs, problems: read.problems.length, release: read.release };
 }
 
 function render(format: 'text' | 'json' | 'sarif', results: readonly FileResult[], sarif: SarifOptions): string {

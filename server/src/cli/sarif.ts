@@ -32,6 +32,10 @@ export interface SarifOptions {
   notifications?: { level: 'error' | 'warning' | 'note'; text: string }[];
   /** False when the run could not do all it was asked (exit status 2). */
   executionSuccessful: boolean;
+  /** What `file` names: paths (the default), or names such as libvirt domains that are no files. */
+  artifacts?: 'paths' | 'names';
+  /** Properties of the run (check --connect: the connection and its libvirt release). */
+  properties?: Record<string, unknown>;
 }
 
 /** An artifact URI: relative to `cwd` with `%SRCROOT%` when inside it, else an absolute file URI. */
@@ -100,7 +104,8 @@ export function toSarif(results: readonly FileResult[], rules: readonly RuleDoc[
   const indexOf = new Map(rules.map((r, i) => [r.id, i]));
   const sarifResults: Record<string, unknown>[] = [];
   for (const r of results) {
-    const artifact = artifactLocation(r.file, opts.cwd);
+    // A name is a URI reference of its own (percent-encoded), with no base: it names a domain, not a file in the checkout.
+    const artifact = opts.artifacts === 'names' ? { uri: encodeURIComponent(r.file) } : artifactLocation(r.file, opts.cwd);
     for (const d of r.diagnostics) {
       const id = String(d.code ?? 'unknown');
       let ruleIndex = indexOf.get(id);
@@ -135,16 +140,14 @@ export function toSarif(results: readonly FileResult[], rules: readonly RuleDoc[
   if (opts.notifications?.length) {
     invocation.toolExecutionNotifications = opts.notifications.map((n) => ({ level: n.level, message: { text: n.text } }));
   }
-  return {
-    $schema: SARIF_SCHEMA,
-    version: '2.1.0',
-    runs: [{
-      tool: { driver },
-      invocations: [invocation],
-      columnKind: 'utf16CodeUnits',
-      results: sarifResults,
-    }],
+  const run: Record<string, unknown> = {
+    tool: { driver },
+    invocations: [invocation],
+    columnKind: 'utf16CodeUnits',
+    results: sarifResults,
   };
+  if (opts.properties) run.properties = opts.properties;
+  return { $schema: SARIF_SCHEMA, version: '2.1.0', runs: [run] };
 }
 
 export function formatSarif(results: readonly FileResult[], rules: readonly RuleDoc[], opts: SarifOptions): string {
