@@ -14,7 +14,7 @@ import { topologyView } from '../server/src/features/topologyView';
 import type { DeviceView, ExpanderView, ProblemView, TopologyView } from '../server/src/protocol';
 import { buildTopologyTree, type TopologyNode } from '../client/src/topologyTree';
 import * as protocol from '../client/src/protocol';
-import { COMMANDS, DOMAIN_SEEN_KEY, TOPOLOGY_VIEW_ID } from '../client/src/contributions';
+import { COMMANDS, DOMAIN_SEEN_KEY, DOMAINS_VIEW_ID, TOPOLOGY_VIEW_ID } from '../client/src/contributions';
 import { looksLikeDomain } from '../client/src/documents';
 
 const GRACE = loadHost('grace-3smmu');
@@ -409,7 +409,7 @@ test('package.json: every command, the view and its context key the client uses 
   const declared = (c.commands as { command: string }[]).map((x) => x.command).filter((id) => id.startsWith('libvirtDomainXml.')).sort();
   const isDeclared = (id: string) => declared.includes(id);
   assert.deepEqual(declared, Object.values(COMMANDS).sort());
-  assert.deepEqual(c.views.explorer.map((v: { id: string; when: string }) => [v.id, v.when]), [[TOPOLOGY_VIEW_ID, DOMAIN_SEEN_KEY]]);
+  assert.deepEqual(c.views.explorer.map((v: { id: string; when?: string }) => [v.id, v.when]), [[TOPOLOGY_VIEW_ID, DOMAIN_SEEN_KEY], [DOMAINS_VIEW_ID, undefined]]);
   const menuCommands = Object.values(c.menus as Record<string, { command: string }[]>).flat().map((m) => m.command);
   assert.deepEqual(menuCommands.filter((id) => !isDeclared(id)), []);
   const media = c.walkthroughs.flatMap((w: { steps: { media: { markdown: string } }[] }) => w.steps.map((s) => s.media.markdown));

@@ -15,9 +15,16 @@ export const COMMANDS = {
   showTopology: 'libvirtDomainXml.showTopology',
   /** Internal: the command behind a topology node; hidden from the palette. */
   revealInXml: 'libvirtDomainXml.revealInXml',
+  /** Internal: the command behind a domain in the Libvirt Domains view. */
+  openDomain: 'libvirtDomainXml.libvirt.openDomain',
+  refreshDomains: 'libvirtDomainXml.libvirt.refresh',
+  addConnection: 'libvirtDomainXml.libvirt.addConnection',
+  checkConnection: 'libvirtDomainXml.libvirt.checkConnection',
+  showNative: 'libvirtDomainXml.libvirt.showNative',
 } as const;
 
 export const TOPOLOGY_VIEW_ID = 'libvirtDomainXml.topology';
+export const DOMAINS_VIEW_ID = 'libvirtDomainXml.domains';
 
 /** Context key: true once a domain has been shown in the topology view in this window. */
 export const DOMAIN_SEEN_KEY = 'libvirtDomainXml.domainSeen';

@@ -6,11 +6,15 @@
  */
 import type { TextDocument } from 'vscode';
 
-/** Languages and schemes the language client is registered for (see languageClient.ts). */
+/**
+ * Languages and schemes the language client is registered for (see
+ * languageClient.ts); `libvirt` is a domain libvirt holds, opened from the
+ * Libvirt Domains view (libvirt/fileSystem.ts), checked like a file.
+ */
 export const DOCUMENT_LANGUAGES: readonly string[] = ['libvirt-xml', 'xml'];
-export const DOCUMENT_SCHEMES: readonly string[] = ['file', 'untitled'];
+export const DOCUMENT_SCHEMES: readonly string[] = ['file', 'untitled', 'libvirt'];
 
-/** A document the server analyses: libvirt-xml anywhere, plain XML on disk or unsaved. */
+/** A document the server analyses: libvirt-xml anywhere, plain XML on disk, unsaved or in libvirt. */
 export function isCandidateDocument(doc: Pick<TextDocument, 'languageId' | 'uri'>): boolean {
   if (doc.languageId === 'libvirt-xml') return true;
   return doc.languageId === 'xml' && DOCUMENT_SCHEMES.includes(doc.uri.scheme);

@@ -1,6 +1,7 @@
 /**
  * The VS Code side: starts the language server and wires the editor parts
- * to it (status bar, commands, topology view, progress). All checking
+ * to it (status bar, commands, topology view, progress), and the libvirt
+ * parts (the Libvirt Domains view and the libvirt: file system). All checking
  * happens in the server; each part lives in its own module.
  */
 import * as vscode from 'vscode';
@@ -11,6 +12,7 @@ import { registerCommands } from './commands';
 import { TopologyViewProvider } from './topologyView';
 import { watchLargeDocuments } from './progress';
 import { HOST_STATUS_NOTIFICATION, type HostStatus } from './protocol';
+import { activateLibvirt } from './libvirt/activate';
 
 let client: LanguageClient | undefined;
 
@@ -22,6 +24,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   client = createLanguageClient(context, output);
   const topology = new TopologyViewProvider(client, output);
   context.subscriptions.push(topology, ...registerCommands({ client, status, output, topology }));
+  // Before the server starts: a libvirt: document restored with the window needs its file system at once.
+  await activateLibvirt(context, output);
 
   await client.start();
   context.subscriptions.push(client.onNotification(HOST_STATUS_NOTIFICATION, (s: HostStatus) => {

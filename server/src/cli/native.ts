@@ -7,7 +7,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { nativeCommandLine, interfacesNote } from '../libvirt/native';
-import { argumentLine, type QemuArgument } from '../libvirt/qemuArgv';
+import { argumentLine, commandLineText, type QemuArgument } from '../libvirt/qemuArgv';
 import { VirshConnection, VirshError } from '../libvirt/virsh';
 import { single, UsageError, type ParsedArgs } from './args';
 import { parseTimeout } from './connection';
@@ -20,10 +20,6 @@ interface Io {
   stderr: (s: string) => void;
   readStdin: () => Promise<Uint8Array | string>;
 }
-
-/** Headings of the two groups in the text output; '#' so that they read as comments. */
-export const PARTS_HEADING = '# vSMMU, expander and VFIO';
-export const REST_HEADING = "# the rest, in libvirt's order";
 
 function argumentJson(a: QemuArgument): Record<string, unknown> {
   return { argument: argumentLine(a), words: a.words, ...(a.part ? { part: a.part } : {}) };
@@ -84,10 +80,7 @@ export async function nativeCommand(args: ParsedArgs, io: Io, tool: { toolName: 
       properties: { connection: uri, accepted: result.accepted, ...(result.accepted ? { commandLine: shown.map(argumentLine) } : {}) },
     });
   } else if (result.accepted) {
-    const lines: string[] = [];
-    if (result.parts.length) lines.push(`${PARTS_HEADING} (${result.parts.length})`, ...result.parts.map(argumentLine), REST_HEADING);
-    lines.push(...result.rest.map(argumentLine));
-    report = lines.join('\n') + '\n';
+    report = commandLineText(result.parts, result.rest);
   } else {
     report = formatText(findings);
   }

@@ -10,8 +10,7 @@
  * removed and the caller says so.
  */
 import type { Diagnostic } from 'vscode-languageserver-types';
-import { parseXml } from '../xml/parser';
-import { walk } from '../xml/query';
+import { withoutInterfaces } from './domainXml';
 import { readableCommandLine, type QemuArgument } from './qemuArgv';
 import { refusalDiagnostic } from './refusal';
 import { VirshError, type VirshConnection } from './virsh';
@@ -19,27 +18,6 @@ import { VirshError, type VirshConnection } from './virsh';
 export type NativeResult =
   | { accepted: true; parts: QemuArgument[]; rest: QemuArgument[]; interfacesLeftOut: number }
   | { accepted: false; diagnostic: Diagnostic; detail: string; interfacesLeftOut: number };
-
-/** The text without its <devices><interface> elements (each cut with the indentation before it), and how many there were. */
-export function withoutInterfaces(text: string): { text: string; removed: number } {
-  const xml = parseXml(text);
-  const cuts: { start: number; end: number }[] = [];
-  walk(xml, (el) => {
-    if (el.name === 'interface' && el.parent?.name === 'devices' && el.parent.parent?.name === 'domain' && !el.parent.parent.parent) {
-      let start = el.start;
-      while (start > 0 && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
-      let end = el.end;
-      if (text[end] === '\r') end++;
-      if (text[end] === '\n') end++;
-      cuts.push({ start, end });
-    }
-  });
-  if (!cuts.length) return { text, removed: 0 };
-  let out = '';
-  let at = 0;
-  for (const c of cuts) { out += text.slice(at, c.start); at = c.end; }
-  return { text: out + text.slice(at), removed: cuts.length };
-}
 
 /** Why interfaces are not in what libvirt was asked about; said wherever the command line is shown. */
 export function interfacesNote(count: number): string {

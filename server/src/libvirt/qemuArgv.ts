@@ -128,3 +128,15 @@ export function readableCommandLine(argv: string): { parts: QemuArgument[]; rest
   const all = qemuArguments(splitShellWords(argv.trim()));
   return { parts: all.filter((a) => a.part), rest: all.filter((a) => !a.part) };
 }
+
+/** Headings of the two groups in the text form; '#' so that they read as comments. */
+export const PARTS_HEADING = '# vSMMU, expander and VFIO';
+export const REST_HEADING = "# the rest, in libvirt's order";
+
+/** The text form shown by the CLI and the editor: the marked parts under a heading, then the rest. */
+export function commandLineText(parts: readonly QemuArgument[], rest: readonly QemuArgument[]): string {
+  const lines: string[] = [];
+  if (parts.length) lines.push(`${PARTS_HEADING} (${parts.length})`, ...parts.map(argumentLine), REST_HEADING);
+  lines.push(...rest.map(argumentLine));
+  return lines.join('\n') + '\n';
+}
