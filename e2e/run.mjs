@@ -33,6 +33,8 @@ const OUT = path.join(REPO, 'test-results', 'e2e');
 const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 const TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS) > 0 ? Number(process.env.E2E_TIMEOUT_MS) : 60_000;
 const STAMP = path.join(E2E_DIR, 'node_modules', '.e2e-setup-stamp');
+/** The connection of the Libvirt Domains view: virsh's test driver (libvirt-clients) over a fixture node. */
+const LIBVIRT_URI = `test://${path.join(REPO, 'test', 'fixtures', 'libvirt', 'test-node.xml')}`;
 
 /** Screenshots the README shows (test-results/e2e name → docs/images name). */
 const README_IMAGES = {
@@ -42,6 +44,7 @@ const README_IMAGES = {
   'host-05b-hover-memory': 'e2e-hover-memory.png',
   'host-06-quick-fix-menu': 'e2e-quick-fix.png',
   'host-08-topology-view': 'e2e-topology-view.png',
+  'host-09-libvirt-domains': 'e2e-libvirt-domains.png',
   'no-host-02-topology-view': 'e2e-no-host.png',
 };
 
@@ -157,6 +160,8 @@ async function runSession({ browser, session, steps: mine, tmp, hostsDir, vsix, 
         // 9.0.0 predates pciBus/accel and flags them), so schema findings would make the
         // expected Problems depend on the machine; the schema layer has its own tests.
         'libvirtDomainXml.schema.enable': false,
+        // virsh's test driver over a fixture node: domains to open, complete and save without a daemon.
+        'libvirtDomainXml.libvirt.connections': [LIBVIRT_URI],
       },
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
@@ -178,7 +183,7 @@ async function runSession({ browser, session, steps: mine, tmp, hostsDir, vsix, 
   }
 
   const env = {
-    wb, folder, root, host: session.host, out: OUT, assert, timeoutMs: TIMEOUT_MS,
+    wb, folder, root, host: session.host, out: OUT, assert, timeoutMs: TIMEOUT_MS, libvirtUri: LIBVIRT_URI,
     ...oracle,
     shot: (name) => wb.screenshot(path.join(OUT, `${name}.png`)),
     languageServerPids: () => languageServerPids(server),

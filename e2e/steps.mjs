@@ -6,10 +6,12 @@
  * them, discarding unsaved changes), and ends with a screenshot.
  *
  * A step gets `env`: wb (the Workbench driver), folder (the workspace copy of
- * examples/), root (the fixture sysfs root), assert, shot(name), and the
+ * examples/), root (the fixture sysfs root), libvirtUri (the connection the
+ * Libvirt Domains view lists), assert, shot(name), and the
  * oracle functions (cliProblems, cliFindings, completionLabels, hoverMarkdown,
  * markdownAsText, textAfterFix, topologyRows).
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { HOSTS } from '../scripts/make-host-fixtures.mjs';
@@ -222,6 +224,63 @@ export const steps = [
 
   {
     session: 'host',
+    name: 'a domain opened from the Libvirt Domains view is completed, saved into libvirt, and a save libvirt refuses keeps the buffer',
+    async run({ wb, libvirtUri, assert, shot, completionLabels }) {
+      // The connection is virsh's test driver over test/fixtures/libvirt/test-node.xml (run.mjs's settings).
+      const names = virsh(libvirtUri, ['list', '--all', '--name']).split('\n').filter(Boolean);
+      assert.ok(names.includes('apple'), `the test driver lists apple: ${names}`);
+      await wb.widenSideBar(520);
+      await wb.collapseView('vSMMU Topology').catch(() => undefined);
+      const pane = await wb.expandView('Libvirt Domains');
+      const rows = await wb.until('domains listed', () => wb.treeRows(pane), (r) => r.length >= names.length + 1);
+      assert.deepEqual(rows, [
+        { label: libvirtUri, description: '', level: 1 },
+        ...names.map((n) => ({ label: n, description: 'running', level: 2 })),
+      ]);
+      await shot('host-09-libvirt-domains');
+
+      // Open apple: its XML is what virsh dumpxml --inactive prints.
+      const text = virsh(libvirtUri, ['dumpxml', '--inactive', '--domain', 'apple']);
+      await pane.locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: /^apple$/ }) }).first().click();
+      await wb.page.locator('.tabs-container .tab.active', { hasText: 'apple.domain.xml' }).waitFor({ timeout: wb.timeoutMs });
+      await wb.page.locator('.editor-group-container.active .monaco-editor .view-lines').waitFor({ timeout: wb.timeoutMs });
+
+      // The second expander repeats busNr 200: empty the value and take the bus number completion offers.
+      const lines = text.split('\n');
+      const second = lines.findIndex((l) => l.includes("index='2'"));
+      const at = lines.findIndex((l, i) => i > second && l.includes("busNr='200'"));
+      const column = lines[at].indexOf("busNr='200'") + "busNr='".length + 1;
+      await wb.gotoPosition(at + 1, column);
+      for (let i = 0; i < 3; i++) await wb.press('Shift+ArrowRight');
+      await wb.press('Delete');
+      await wb.triggerSuggest();
+      const labels = await wb.suggestions();
+      const emptied = lines.map((l, i) => (i === at ? l.replace("busNr='200'", "busNr=''") : l)).join('\n');
+      const expected = await completionLabels(emptied, at + 1, column, undefined);
+      assert.ok(expected.length > 0, 'the service offers a free bus number');
+      assert.deepEqual(labels, expected.slice(0, labels.length));
+      await wb.press('Enter');
+      const chosen = expected[0];
+      await wb.until('completion applied', () => wb.page.locator('.editor-group-container.active .view-lines').innerText(), (t) => t.includes(`busNr='${chosen}'`));
+      // Saving defines the domain (virsh define --validate); libvirt accepts it, so the tab is clean.
+      await wb.save();
+      await shot('host-09b-libvirt-saved');
+
+      // A bus number libvirt refuses: the save fails with libvirt's words, the buffer keeps the edit.
+      await wb.gotoPosition(at + 1, column);
+      for (let i = 0; i < chosen.length; i++) await wb.press('Shift+ArrowRight');
+      await wb.type('255');
+      await wb.press('Control+S');
+      const toasts = await wb.until('refusal shown', () => wb.notificationToasts(), (t) => t.some((m) => /libvirt refused the domain/.test(m)));
+      const refusal = toasts.find((m) => /libvirt refused the domain/.test(m));
+      assert.match(refusal, /busNr '255' out of range/);
+      assert.equal(await wb.page.locator('.tabs-container .tab.active.dirty').count(), 1, 'the buffer stays dirty');
+      assert.ok((await wb.page.locator('.editor-group-container.active .view-lines').innerText()).includes("busNr='255'"), 'the edit is kept');
+      await shot('host-10-libvirt-refused');
+    },
+  },
+  {
+    session: 'host',
     name: 'when the language server is killed, the user is told and the diagnostics come back',
     async run({ wb, folder, root, assert, shot, cliProblems, languageServerPids }) {
       // An example no earlier step has changed.
@@ -308,6 +367,13 @@ async function showTopology(wb, count) {
   await wb.collapseView('examples');
   const pane = await wb.expandView('vSMMU Topology');
   return wb.until('topology rows', () => wb.treeRows(pane), (r) => r.length >= count);
+}
+
+/** What virsh prints for these arguments on the connection; throws with its message when it fails. */
+function virsh(uri, args) {
+  const r = spawnSync('virsh', ['--connect', uri, ...args], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`virsh ${args.join(' ')}: ${r.stderr || r.error?.message}`);
+  return r.stdout;
 }
 
 /** The text with `line` inserted before 1-based line `before`. */
