@@ -33,8 +33,12 @@ const OUT = path.join(REPO, 'test-results', 'e2e');
 const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 const TIMEOUT_MS = Number(process.env.E2E_TIMEOUT_MS) > 0 ? Number(process.env.E2E_TIMEOUT_MS) : 60_000;
 const STAMP = path.join(E2E_DIR, 'node_modules', '.e2e-setup-stamp');
-/** The connection of the Libvirt Domains view: virsh's test driver (libvirt-clients) over a fixture node. */
-const LIBVIRT_URI = `test://${path.join(REPO, 'test', 'fixtures', 'libvirt', 'test-node.xml')}`;
+/**
+ * The connection of the Libvirt Domains view: virsh's test driver
+ * (libvirt-clients) over a copy of the fixture node in the run's temporary
+ * directory (the driver wants an absolute path; it only reads the file).
+ */
+let LIBVIRT_URI = '';
 
 /** Screenshots the README shows (test-results/e2e name → docs/images name). */
 const README_IMAGES = {
@@ -44,7 +48,7 @@ const README_IMAGES = {
   'host-05b-hover-memory': 'e2e-hover-memory.png',
   'host-06-quick-fix-menu': 'e2e-quick-fix.png',
   'host-08-topology-view': 'e2e-topology-view.png',
-  'host-09-libvirt-domains': 'e2e-libvirt-domains.png',
+  'host-09a-libvirt-domain-open': 'e2e-libvirt-domains.png',
   'no-host-02-topology-view': 'e2e-no-host.png',
 };
 
@@ -110,6 +114,9 @@ async function main() {
   let browser;
   try {
     buildFixtureHosts(hostsDir);
+    mkdirSync(path.join(tmp, 'libvirt'));
+    copyFileSync(path.join(REPO, 'test', 'fixtures', 'libvirt', 'test-node.xml'), path.join(tmp, 'libvirt', 'test-node.xml'));
+    LIBVIRT_URI = `test://${path.join(tmp, 'libvirt', 'test-node.xml')}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update',
