@@ -22,7 +22,7 @@ import type { Finding } from '../server/src/rules/types';
 import { parseXmllintOutput, asUtf8Document, type EngineResult, type SchemaEngine, type SchemaSet } from '../server/src/schema/engine';
 import { DEFAULT_SCHEMA_DIR, hasDomainSchema, locateSchemas } from '../server/src/schema/locate';
 import { versionFromLibraryName } from '../server/src/domain/versions';
-import { chooseGrammar } from '../server/src/schema/grammarSource';
+import { chooseGrammar, grammarStatusOf } from '../server/src/schema/grammarSource';
 import { schemaValidatorFor } from '../server/src/cli/schema';
 import { loadSchema, dataCheck } from '../server/src/schema/rng';
 import { isolate } from '../server/src/schema/localize';
@@ -195,9 +195,15 @@ describe('finding the schemas', () => {
           [`the libvirt schema in ${partial} is incomplete: domaincommon.rng (included by the grammar) is missing`],
         ],
       );
+      // The status item: which grammar, and what was passed over.
+      assert.deepEqual(grammarStatusOf(b), {
+        text: 'libvirt 12.8.0 grammar',
+        detail: `Grammar: libvirt 12.8.0, shipped with the extension (${good}).\nPassed over: ${b.notes[0]}.`,
+      });
       const none = await chooseGrammar({ directory: broken, defaultDir: path.join(tmp, 'none'), pathEnv: '', shippedDir: null });
       assert.equal(none.grammar, undefined);
       assert.match(none.unavailable ?? '', /^no usable libvirt schema: the libvirt schema in .*broken is incomplete/);
+      assert.equal(grammarStatusOf(none).text, 'no libvirt grammar');
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }

@@ -11,7 +11,7 @@ import { HostStatusItem } from './status';
 import { registerCommands } from './commands';
 import { TopologyViewProvider } from './topologyView';
 import { watchLargeDocuments } from './progress';
-import { HOST_STATUS_NOTIFICATION, type HostStatus } from './protocol';
+import { GRAMMAR_STATUS_NOTIFICATION, HOST_STATUS_NOTIFICATION, type GrammarStatus, type HostStatus } from './protocol';
 import { activateLibvirt } from './libvirt/activate';
 
 let client: LanguageClient | undefined;
@@ -33,6 +33,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // A different host can change every placement in the view.
     topology.refresh();
   }));
+  context.subscriptions.push(client.onNotification(GRAMMAR_STATUS_NOTIFICATION, (g: GrammarStatus) => status.showGrammar(g)));
   topology.refresh();
 }
 

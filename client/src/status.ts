@@ -4,18 +4,20 @@
  * host"); a click opens the host menu (refresh, pick a snapshot, …).
  */
 import * as vscode from 'vscode';
-import type { HostStatus } from './protocol';
+import type { GrammarStatus, HostStatus } from './protocol';
 import { COMMANDS } from './contributions';
 
-/** Text and tooltip for a host status: a pure function of the status. */
-export function statusPresentation(s: HostStatus): { text: string; tooltip: string } {
+/** Text and tooltip for a host status and the grammar in use: a pure function of both. */
+export function statusPresentation(s: HostStatus, g?: GrammarStatus): { text: string; tooltip: string } {
   const icon = s.kind === 'error' ? '$(warning)' : s.smmuCount > 0 ? '$(circuit-board)' : '$(server)';
-  return { text: `${icon} ${s.text}`, tooltip: `${s.detail}\n\nClick to refresh or pick a snapshot.` };
+  const grammar = g ? `\n\n${g.detail}` : '';
+  return { text: `${icon} ${s.text}${g ? ` · ${g.text}` : ''}`, tooltip: `${s.detail}${grammar}\n\nClick to refresh or pick a snapshot.` };
 }
 
 export class HostStatusItem implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private last: HostStatus | undefined;
+  private grammar: GrammarStatus | undefined;
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('libvirtDomainXml.host', vscode.StatusBarAlignment.Right, 100);
@@ -32,10 +34,16 @@ export class HostStatusItem implements vscode.Disposable {
 
   show(s: HostStatus): void {
     this.last = s;
-    const p = statusPresentation(s);
+    const p = statusPresentation(s, this.grammar);
     this.item.text = p.text;
     this.item.tooltip = p.tooltip;
     this.item.show();
+  }
+
+  /** The grammar in use changed (loaded, or chosen again after a settings change). */
+  showGrammar(g: GrammarStatus): void {
+    this.grammar = g;
+    if (this.last) this.show(this.last);
   }
 
   /** While a refresh runs: a spinning icon in place of the host icon. */

@@ -109,6 +109,16 @@ export const REFRESH_HOST_REQUEST = 'libvirtDomainXml/refreshHost';
 export const HOST_TOPOLOGY_REQUEST = 'libvirtDomainXml/hostTopology';
 /** Notification from the server: where host knowledge comes from now (HostStatus). */
 export const HOST_STATUS_NOTIFICATION = 'libvirtDomainXml/hostStatus';
+/** Notification from the server: which libvirt grammar completion, hover and validation use (GrammarStatus). */
+export const GRAMMAR_STATUS_NOTIFICATION = 'libvirtDomainXml/grammarStatus';
+
+export interface GrammarStatus {
+  /** Short text for a status bar: "libvirt 12.8.0 grammar", "no grammar". */
+  text: string;
+  /** Release, source and directory, and any source passed over. */
+  detail: string;
+}
+
 /** The code action kind of the "generate vSMMU topology" source action. */
 export const GENERATE_TOPOLOGY_KIND = 'source.generateVsmmuTopology';
 

@@ -15,12 +15,12 @@ import { DEFAULT_SESSION_SETTINGS } from './session/settings';
 import { DEFAULT_SPARE_BUS_NUMBERS } from './rules/settings';
 import { DocumentAnalysis } from './session/documentAnalysis';
 import { SchemaValidator } from './schema/validator';
-import { GrammarSource } from './schema/grammarSource';
+import { GrammarSource, grammarStatusOf } from './schema/grammarSource';
 import { detectLibvirtVersion } from './session/libvirtVersion';
 import { describeHost } from './session/hostStatus';
 import { topologyView } from './features/topologyView';
 import {
-  HOST_STATUS_NOTIFICATION, HOST_TOPOLOGY_REQUEST, REFRESH_HOST_REQUEST, TOPOLOGY_REQUEST, type TopologyParams,
+  GRAMMAR_STATUS_NOTIFICATION, HOST_STATUS_NOTIFICATION, HOST_TOPOLOGY_REQUEST, REFRESH_HOST_REQUEST, TOPOLOGY_REQUEST, type TopologyParams,
 } from './protocol';
 import { IdleCollector, exposedGc } from './session/idleCollector';
 
@@ -29,6 +29,7 @@ const documents = new TextDocuments(TextDocument);
 const hostProvider = new HostTopologyProvider();
 /** libvirt's grammar, shared by schema validation, completion and hover; loaded on first need, after the first diagnostics. */
 const grammar = new GrammarSource();
+grammar.onDidLoad((c) => void connection.sendNotification(GRAMMAR_STATUS_NOTIFICATION, grammarStatusOf(c)));
 const schema = new SchemaValidator({ log: (m) => connection.console.log(m), grammar });
 const service = getLanguageService({
   host: { topology: () => hostProvider.current },

@@ -78,6 +78,17 @@ export async function chooseGrammar(opts: LocateOptions): Promise<GrammarChoice>
   return { grammar: undefined, notes, unavailable };
 }
 
+/** What the status item says about a choice (protocol.ts GrammarStatus). */
+export function grammarStatusOf(c: GrammarChoice): { text: string; detail: string } {
+  const passed = c.notes.length ? `\nPassed over: ${c.notes.join('; ')}.` : '';
+  if (!c.grammar) return { text: 'no libvirt grammar', detail: `Completion and hover use the catalog only: ${c.unavailable ?? 'no schemas.'}` };
+  const g = c.grammar;
+  return {
+    text: g.location.libvirtVersion ? `libvirt ${g.location.libvirtVersion} grammar` : 'libvirt grammar',
+    detail: `Grammar: ${g.description} (${g.location.dir}).${passed}`,
+  };
+}
+
 export interface GrammarSettings {
   /** `libvirtDomainXml.schema.directory` / `--schema DIR`; empty: automatic. */
   readonly directory: string;
