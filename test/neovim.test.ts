@@ -10,8 +10,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { armDomain, withCursor } from './helpers';
@@ -73,6 +74,7 @@ interface NeovimResult {
   diagnostics?: { uri: string; diagnostics: { code: string; severity: number; range: { start: LspPosition; end: LspPosition } }[] };
   completion?: string[];
   codeActions?: string[];
+  first?: { uri: string; diagnostics: { code: string }[] };
   topology?: { grouping: string; smmus: { name: string; unused: boolean; devices: { label: string; problems: { code: string }[] }[]; expanders: { label: string; devices: { label: string }[] }[] }[] };
 }
 
@@ -81,15 +83,13 @@ function positionOf(text: string, offset: number): LspPosition {
   return { line: before.split('\n').length - 1, character: offset - before.lastIndexOf('\n') - 1 };
 }
 
-/** Runs Neovim once; the tests share the result. */
-let run: Promise<NeovimResult> | undefined;
-function runNeovim(): Promise<NeovimResult> {
-  run ??= new Promise((resolve, reject) => {
+/** Runs test/neovim/lsp.lua on `text` with the cursor at `at`; `env` adds to (or replaces) the script's input. */
+function spawnNeovim(text: string, at: LspPosition, env: Record<string, string>, whileRunning?: () => void): Promise<NeovimResult> {
+  return new Promise((resolve, reject) => {
     assert.ok(existsSync(SERVER), `${SERVER} is missing: run npm run build first`);
     const dir = mkdtempSync(path.join(tmpdir(), 'ldx-nvim-'));
     const file = path.join(dir, 'broken.domain.xml');
-    writeFileSync(file, DOMAIN.text);
-    const at = positionOf(DOMAIN.text, DOMAIN.offset);
+    writeFileSync(file, text);
     const child = spawn('nvim', ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '-c', `luafile ${SCRIPT}`], {
       cwd: dir,
       env: {
@@ -101,10 +101,11 @@ function runNeovim(): Promise<NeovimResult> {
         LIBVIRT_DOMAIN_XML_VERSION: '12.8.0',
         LDX_CONFIG: CONFIG, LDX_FILE: file,
         LDX_LINE: String(at.line), LDX_CHARACTER: String(at.character),
-        LDX_TOPOLOGY: SERVES_TOPOLOGY ? '1' : '0',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    whileRunning?.();
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => { stdout += String(d); });
     child.stderr.on('data', (d) => { stderr += String(d); });
@@ -122,6 +123,12 @@ function runNeovim(): Promise<NeovimResult> {
       resolve(JSON.parse(line) as NeovimResult);
     });
   });
+}
+
+/** Runs Neovim once; the tests share the result. */
+let run: Promise<NeovimResult> | undefined;
+function runNeovim(): Promise<NeovimResult> {
+  run ??= spawnNeovim(DOMAIN.text, positionOf(DOMAIN.text, DOMAIN.offset), { LDX_TOPOLOGY: SERVES_TOPOLOGY ? '1' : '0' });
   return run;
 }
 
@@ -164,6 +171,27 @@ test('Neovim: the libvirtDomainXml/topology request answers any LSP client', {
       ['smmu3.0x0000000036000000', false, [], [['0019:01:00.0', ['smmu-map-mixed']]]],
     ],
   ]);
+});
+
+test('Neovim: asked at once (request_sync right after attaching), completion and the first diagnostics already have the host, read meanwhile', { skip: SKIP, timeout: 60_000 }, async () => {
+  // The snapshot is a named pipe written a second after Neovim starts: the host read is still under way when the
+  // client attaches, opens the file and asks for the host devices at the second GPU's source address.
+  const dir = mkdtempSync(path.join(tmpdir(), 'ldx-nvim-slow-'));
+  const fifo = path.join(dir, 'slow.json');
+  execFileSync('mkfifo', [fifo]);
+  const text = DOMAIN.text;
+  const at = positionOf(text, text.indexOf("domain='0x0019'"));
+  try {
+    const r = await spawnNeovim(text, at, { LDX_IMMEDIATE: '1', LIBVIRT_DOMAIN_XML_SNAPSHOT: fifo }, () => {
+      setTimeout(() => void writeFile(fifo, readFileSync(SNAPSHOT, 'utf8')), 1000);
+    });
+    assert.deepEqual(r.errors, []);
+    assert.ok((r.completion ?? []).some((l) => l.startsWith('0019:01:00.0') && l.endsWith('smmu3.0x0000000036000000')), JSON.stringify(r.completion));
+    const codes = (r.first?.diagnostics ?? []).map((d) => d.code).filter((c) => !String(c).startsWith('schema-')).sort();
+    assert.deepEqual(codes, ['iommu-attribute-spelling', 'smmu-map-mixed']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('docs/editors.md quotes the Neovim configuration the test runs, unchanged', () => {

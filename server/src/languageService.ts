@@ -42,6 +42,8 @@ export interface HostAccess {
   topology(): HostTopology | undefined;
   /** Where the topology came from, for messages ("sysfs /sys", "snapshot x.json"). */
   describe?(): string;
+  /** True while a read is under way: without a topology yet, that is not "no host". */
+  reading?(): boolean;
 }
 
 export interface GrammarAccess {
@@ -157,7 +159,7 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
 
   const findings = (doc: ParsedDocument): Finding[] => {
     if (!doc.isDomain) return [];
-    return runRules(families, { model: doc.domain, host: hostOf(), settings }, log);
+    return runRules(families, { model: doc.domain, host: hostOf(), hostReading: options.host?.reading?.() ?? false, settings }, log);
   };
 
   const strictCheck = (doc: ParsedDocument): Diagnostic[] => {

@@ -18,6 +18,7 @@ import { SchemaValidator } from './schema/validator';
 import { GrammarSource, grammarStatusOf } from './schema/grammarSource';
 import { detectLibvirtVersion } from './session/libvirtVersion';
 import { describeHost } from './session/hostStatus';
+import { StartupGate } from './session/startupGate';
 import { topologyView } from './features/topologyView';
 import {
   GRAMMAR_STATUS_NOTIFICATION, HOST_STATUS_NOTIFICATION, HOST_TOPOLOGY_REQUEST, REFRESH_HOST_REQUEST, TOPOLOGY_REQUEST, type TopologyParams,
@@ -30,9 +31,19 @@ const hostProvider = new HostTopologyProvider();
 /** libvirt's grammar, shared by schema validation, completion and hover; loaded on first need, after the first diagnostics. */
 const grammar = new GrammarSource();
 grammar.onDidLoad((c) => void connection.sendNotification(GRAMMAR_STATUS_NOTIFICATION, grammarStatusOf(c)));
+/**
+ * The first analyses and requests wait for the host the settings name, at most
+ * this long: long enough for a snapshot or a Grace host's sysfs (tens of
+ * milliseconds), short enough not to be felt when a host is slow to read.
+ */
+const HOST_WAIT_MS = 2000;
+const startup = new StartupGate(HOST_WAIT_MS, () => {
+  connection.console.info(`The host topology is not read after ${HOST_WAIT_MS / 1000} s: checking without it until it arrives.`);
+  sendHostStatus();
+});
 const schema = new SchemaValidator({ log: (m) => connection.console.log(m), grammar });
 const service = getLanguageService({
-  host: { topology: () => hostProvider.current },
+  host: { topology: () => hostProvider.current, reading: () => hostProvider.reading },
   schema,
   grammar: { current: () => grammar.current?.grammar, pending: () => grammar.current === undefined, load: () => void grammar.load() },
   log: (m) => connection.console.error(m),
@@ -53,6 +64,7 @@ const analysis = new DocumentAnalysis<TextDocument>({
     idleCollector.analysed(documents.get(uri)?.getText().length ?? 0);
   },
   onActivity: () => hostProvider.noteActivity(),
+  gate: startup,
   log: (m) => connection.console.error(m),
 });
 
@@ -114,7 +126,7 @@ async function refreshHost(): Promise<void> {
 let warnedHostError: string | undefined;
 
 function sendHostStatus(): void {
-  connection.sendNotification(HOST_STATUS_NOTIFICATION, describeHost(hostProvider.current, hostProvider.lastError));
+  connection.sendNotification(HOST_STATUS_NOTIFICATION, describeHost(hostProvider.current, hostProvider.lastError, hostProvider.reading));
   const error = hostProvider.lastError;
   if (error && error !== warnedHostError) {
     // A configured sysfs root or snapshot that cannot be used is a setting to fix, not a host without SMMUs.
@@ -128,6 +140,9 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   // Some clients (Helix) wrap the options in the settings section name.
   const init = params.initializationOptions as (ClientSettings & { libvirtDomainXml?: ClientSettings }) | undefined;
   applySettings(init?.libvirtDomainXml ?? init);
+  // The read starts now, not after the handshake: documents opened at once wait for it (startupGate.ts).
+  void hostProvider.get();
+  startup.start();
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
@@ -148,13 +163,13 @@ connection.onInitialized(async () => {
     sendHostStatus();
     analysis.revalidateAll(documents.all());
   });
-  detectedVersion = await detectLibvirtVersion();
   await pullSettings();
+  [detectedVersion] = await Promise.all([detectLibvirtVersion(), refreshHost()]);
   if (!explicitVersion) {
     service.configure({ libvirtVersion: detectedVersion });
     schema.configure({ targetVersion: detectedVersion });
   }
-  await refreshHost();
+  startup.open();
   analysis.revalidateAll(documents.all());
 });
 
@@ -173,7 +188,9 @@ documents.onDidClose((e) => {
   connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
-function withDoc<T>(uri: string, fallback: T, fn: (p: ParsedDocument) => T): T {
+/** A request on a document: after the initial host read (or its bound), on that version's one parse. */
+async function withDoc<T>(uri: string, fallback: T, fn: (p: ParsedDocument) => T): Promise<T> {
+  if (!startup.isOpen) await startup.wait();
   const doc = documents.get(uri);
   if (!doc) return fallback;
   try {

@@ -11,6 +11,9 @@
 --   LDX_FILE      the domain XML file to open
 --   LDX_LINE, LDX_CHARACTER  0-based position to request completion at
 --   LDX_TOPOLOGY  when "1", also send the libvirtDomainXml/topology request
+--   LDX_IMMEDIATE when "1", ask for completion as soon as the client is attached
+--                 and report the first diagnostics published, whenever they come
+--                 (output: { completion, first })
 --
 -- Output: { hostStatus, diagnostics = <publishDiagnostics params>,
 --           completion = [labels], codeActions = [titles], topology?, errors = [..] }
@@ -27,8 +30,10 @@ local function main()
   -- Listen in on the global handlers, which the configuration leaves alone.
   local host_status = nil
   local after_host = nil
+  local first = nil
   local publish = vim.lsp.handlers['textDocument/publishDiagnostics']
   vim.lsp.handlers['textDocument/publishDiagnostics'] = function(err, result, ctx, config)
+    if result.uri == uri and first == nil then first = result end
     -- Diagnostics published before the host was read lack the host checks: wait for one after.
     if result.uri == uri and host_status ~= nil then after_host = result end
     return publish(err, result, ctx, config)
@@ -52,6 +57,24 @@ local function main()
     return client ~= nil
   end, 20)
   if not client then return fail('the configuration attached no libvirt-domain-xml client within 10 s') end
+
+  if os.getenv('LDX_IMMEDIATE') == '1' then
+    -- What a user who types at once sees: no waiting for the host status or any diagnostics first.
+    local res = client.request_sync('textDocument/completion', { textDocument = { uri = uri }, position = { line = line, character = character } }, 10000, bufnr)
+    if not res or res.err then
+      fail('completion failed: ' .. vim.inspect(res and res.err))
+    else
+      local items = res.result and (res.result.items or res.result) or {}
+      out.completion = {}
+      for _, item in ipairs(items) do table.insert(out.completion, item.label) end
+    end
+    if not vim.wait(20000, function() return first ~= nil end, 20) then fail('no diagnostics within 20 s') end
+    out.first = first
+    local id = client.id
+    vim.lsp.stop_client(id)
+    vim.wait(5000, function() return vim.lsp.get_client_by_id(id) == nil end, 20)
+    return
+  end
 
   if not vim.wait(20000, function() return after_host ~= nil end, 20) then
     fail('no diagnostics after the host status within 20 s')

@@ -67,6 +67,11 @@ export class HostTopologyProvider {
           : readSysfsHost(s.sysfsRoot ?? '/sys', { pciIdsPaths: options.pciIdsPaths }));
   }
 
+  /** True while a read is under way. */
+  get reading(): boolean {
+    return this.inflight !== undefined;
+  }
+
   /** The topology from the last good read, without reading. */
   get current(): HostTopology | undefined {
     return this.topology;

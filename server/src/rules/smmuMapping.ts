@@ -122,6 +122,8 @@ function checkNoHost(ctx: RuleContext, mapping: SmmuMapping, out: Finding[]): vo
   if (!domainUsesSmmuv3(model) && !maybeArm) return;
   const { start, end } = nameRange(model.devices);
   if (!host) {
+    // Still being read: the answer is coming, and "no host" would be wrong until it does.
+    if (ctx.hostReading) return;
     out.push({
       code: 'smmu-map-no-host', severity: 'information', start, end,
       message: 'Host-dependent checks are off: no host topology is known, so which host SMMU each assigned device sits behind is not checked. '

@@ -40,6 +40,8 @@ export interface RuleContext {
   readonly model: DomainModel;
   /** The host topology, or undefined when none is known (rules that need it stay silent). */
   readonly host: HostTopology | undefined;
+  /** True while the host is being read: rules must not say "no host" yet (optional: false). */
+  readonly hostReading?: boolean;
   readonly settings: RuleSettings;
   report(finding: Finding): void;
 }

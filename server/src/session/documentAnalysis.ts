@@ -11,6 +11,7 @@ import type { Diagnostic } from 'vscode-languageserver-types';
 import { DiagnosticSeverity } from 'vscode-languageserver-types';
 import { DIAGNOSTIC_SOURCE, type LanguageService, type ParsedDocument, type Verdict } from '../languageService';
 import { DiagnosticScheduler } from './diagnosticScheduler';
+import type { StartupGate } from './startupGate';
 import { DEFAULT_SESSION_SETTINGS, type SessionSettings } from './settings';
 import { editorExpectation, type DomainExpectation } from '../rules/input';
 
@@ -44,6 +45,8 @@ export interface DocumentAnalysisOptions<D extends AnalysedDocument> {
   publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
   /** Called on each analysis, so that host knowledge can refresh while the user works. */
   onActivity?(): void;
+  /** Analyses wait until it is open: the initial host read (startupGate.ts). */
+  gate?: Pick<StartupGate, 'isOpen' | 'wait'>;
   log(message: string): void;
   settings?: Partial<SessionSettings>;
   typingDelayMs?: number;
@@ -111,6 +114,11 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
   }
 
   private analyse(doc: D, strict: boolean): Diagnostic[] | Promise<Diagnostic[] | undefined> {
+    const { gate } = this.o;
+    if (gate && !gate.isOpen) {
+      // The version opened before the host was read is analysed once it is; a newer one has its own run.
+      return gate.wait().then(() => (this.o.current(doc.uri)?.version === doc.version ? this.analyse(doc, strict) : undefined));
+    }
     const { service } = this.o;
     const limit = this.sessionSettings.maxLiveAnalysisSize;
     const size = doc.getText().length;

@@ -12,7 +12,13 @@ function baseName(p: string): string {
   return i === -1 ? p : p.slice(i + 1);
 }
 
-export function describeHost(topology: HostTopology | undefined, error?: string): HostStatus {
+export function describeHost(topology: HostTopology | undefined, error?: string, reading = false): HostStatus {
+  if (!topology && reading) {
+    return {
+      text: 'host: reading…', kind: 'none', smmuCount: 0,
+      detail: 'The host topology is being read; the checks that need it wait for it and run again when it arrives.',
+    };
+  }
   if (!topology) {
     return {
       text: error ? 'host: unreadable' : 'host: unknown', kind: error ? 'error' : 'none', smmuCount: 0,
