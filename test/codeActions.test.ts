@@ -26,7 +26,7 @@ import {
 } from '../server/src/domain/allocate';
 import { armDomain, DOC_URI as URI, loadHostFile, parse, service } from './helpers';
 import { RULE_FAMILIES } from '../server/src/rules/index';
-import { devices, expander, hostdev, IOMMUFD_DRIVER, rootPort, vsmmu } from './fixtures/domains';
+import { devices, expander, hostdev, IOMMUFD_DRIVER, PCIE_ROOT, rootPort, vsmmu } from './fixtures/domains';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'fixes');
 const HOST = loadHostFile(path.join(FIXTURES, 'host.json'));
@@ -476,6 +476,19 @@ describe('source action: generate vSMMU topology', () => {
     const done = fixture('mixed-no-home.xml');
     const r = fix(done, 'smmu-map-mixed', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000');
     assert.deepEqual(sourceActions(r.text, ['source']).actions, []);
+  });
+
+  test('a broken pciBus elsewhere does not hide it, and the expander that pciBus means is left alone', () => {
+    // The vSMMU names expander 1 by its busNr (252): iommu-pcibus-is-busnr. GPU B sits on a pcie-root port.
+    const input = armDomain(devices(PCIE_ROOT, expander(1, 252, 1), rootPort(2, 0, 2), hostdev('0019:01:00.0', 2, IOMMUFD_DRIVER),
+      "    <iommu model='smmuv3'>\n      <driver pciBus='252' accel='on'/>\n    </iommu>"));
+    const { ls, actions } = sourceActions(input, ['source']);
+    assert.deepEqual(actions.map((a) => a.title), ['Generate vSMMU topology for all passed-through devices']);
+    const out = applyAction(input, actions[0]);
+    // A new expander (index 3, not 1) with a vSMMU for GPU B; only the busNr mix-up is left.
+    assert.match(out, /<controller type='pci' index='3' model='pcie-expander-bus'>/);
+    assert.match(out, /<driver pciBus='3' accel='on'\/>/);
+    assert.deepEqual(problems(ls, out), ['iommu-pcibus-is-busnr']);
   });
 
   test('reuses an expander already bound to the SMMU and one that only lacks its vSMMU', () => {

@@ -159,6 +159,13 @@ describe('snippets', () => {
     ].join('\n'));
   });
 
+  test("expander snippet: the NUMA cell of the assigned device still waiting for an expander comes first", () => {
+    // GPU B (0019:01:00.0) is on host node 1 and sits on a pcie-root port.
+    const waiting = armDomain(`${ONE_GPU}\n${rootPort(3, 0, 2)}\n${hostdev('0019:01:00.0', 3)}\n    <|`);
+    assert.match(offered(waiting, PXB, HOST)!.newText, /<node>\$\{2\|1,0\|\}<\/node>/);
+    assert.match(offered(waiting, PXB)!.newText, /<node>\$\{2\|0,1\|\}<\/node>/);
+  });
+
   test('first expander in a tab-indented domain without NUMA cells: busNr 252, slot 1, tabs', () => {
     const marked = "<domain type='kvm'>\n\t<os>\n\t\t<type arch='aarch64' machine='virt'>hvm</type>\n\t</os>\n\t<devices>\n\t\t<|\n\t</devices>\n</domain>";
     assert.deepEqual(offered(marked, PXB)?.newText, [
@@ -313,18 +320,18 @@ describe('attribute values', () => {
     assert.deepEqual(labels(armDomain(`${ONE_GPU}\n    <controller type='pci' index='3' model='pcie-expander-bus'>\n      <target busNr='|'/>\n    </controller>`)), ['248']);
   });
 
-  test('guest address bus: controller indexes in hex with their model; occupied ports last', () => {
+  test('guest address bus: controller indexes in hex with their model; occupied ports late, and for a device the root buses last', () => {
     const devices = `${ONE_GPU}\n    <interface type='network'>\n      <address type='pci' domain='0x0000' bus='0x|' slot='0x00' function='0x0'/>\n    </interface>`;
     assert.deepEqual(complete(armDomain(devices)).offered, [
+      { label: '0x02 pcie-root-port (occupied)', replaces: '0x', newText: '0x02' },
       { label: '0x00 pcie-root', replaces: '0x', newText: '0x00' },
       { label: '0x01 pcie-expander-bus (busNr 252)', replaces: '0x', newText: '0x01' },
-      { label: '0x02 pcie-root-port (occupied)', replaces: '0x', newText: '0x02' },
     ]);
   });
 
   test('guest address bus in decimal when the address writes decimals', () => {
     assert.deepEqual(labels(armDomain(`${ONE_GPU}\n    <interface type='network'>\n      <address type='pci' domain='0' bus='|' slot='0'/>\n    </interface>`)),
-      ['0 pcie-root', '1 pcie-expander-bus (busNr 252)', '2 pcie-root-port (occupied)']);
+      ['2 pcie-root-port (occupied)', '0 pcie-root', '1 pcie-expander-bus (busNr 252)']);
   });
 
   test('hostdev values', () => {
@@ -433,5 +440,35 @@ describe('robustness', () => {
 
   test('a document that is not a domain gets nothing', () => {
     assert.deepEqual(labels('<network>\n  <|\n</network>'), []);
+  });
+});
+
+describe('Grace placement in completion', () => {
+  const vsmmu = (bus: number) => `    <iommu model='smmuv3'>\n      <driver pciBus='${bus}' accel='on'/>\n    </iommu>`;
+  // Expander 1 bound to 0009's SMMU through the GPU on port 2; free port 3 there; port 4 on pcie-root; the second GPU being placed.
+  const placing = armDomain(devices(PCIE_ROOT, expander(1, 252, 1), rootPort(2, 1, 0), rootPort(3, 1, 1), rootPort(4, 0, 2),
+    hostdev('0009:01:00.0', 2), vsmmu(1),
+    "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x1'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='|'/>\n    </hostdev>"));
+
+  test("a hostdev's guest bus: the free root port behind its host SMMU's expander first, expanders and pcie-root last", () => {
+    const host: HostTopology = { ...HOST, pciDevices: [...HOST.pciDevices, { bdf: '0009:01:00.1', iommu: 'smmu3.0x0000000016000000' }] };
+    assert.deepEqual(labels(placing, host), [
+      '0x03 pcie-root-port (behind the expander of smmu3.0x0000000016000000)',
+      '0x04 pcie-root-port',
+      '0x02 pcie-root-port (occupied)',
+      '0x00 pcie-root',
+      '0x01 pcie-expander-bus (busNr 252)',
+    ]);
+    // Without a host, the order is by index, with expanders and pcie-root still last.
+    assert.deepEqual(labels(placing), ['0x03 pcie-root-port', '0x04 pcie-root-port', '0x02 pcie-root-port (occupied)', '0x00 pcie-root', '0x01 pcie-expander-bus (busNr 252)']);
+  });
+
+  test('oas: what the host SMMU reports when a snapshot says, else 48 on an SMMUv3 host, else the catalog order', () => {
+    const doc = (v: string) => armDomain(devices(PCIE_ROOT, expander(1, 252, 1), rootPort(2, 1, 0), hostdev('0009:01:00.0', 2),
+      `    <iommu model='smmuv3'>\n      <driver pciBus='1' accel='on' oas='${v}'/>\n    </iommu>`));
+    assert.deepEqual(labels(doc('|')), ['44', '48']);
+    assert.deepEqual(labels(doc('|'), HOST), ['48', '44']);
+    const reports44: HostTopology = { ...HOST, iommus: HOST.iommus.map((i) => (i.name === 'smmu3.0x0000000016000000' ? { ...i, oas: 44 } : i)) };
+    assert.deepEqual(complete(doc('|'), reports44).items.map((i) => [i.label, i.detail]), [['44', 'reported by smmu3.0x0000000016000000'], ['48', undefined]]);
   });
 });

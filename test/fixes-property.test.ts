@@ -280,9 +280,11 @@ describe('every offered fix keeps the document well-formed and the user content 
       'numa-device-cell-mismatch',
       'numa-gi-cell-missing',
       'numa-gi-missing',
+      'smmu-map-emulated-device',
       'smmu-map-missing-expander',
       'smmu-map-mixed',
       'smmu-map-no-iommufd',
+      'smmu-map-no-vsmmu',
       'smmu-map-uncovered',
     ]);
     assert.deepEqual([...titles].sort(), [
@@ -298,6 +300,7 @@ describe('every offered fix keeps the document well-formed and the user content 
       'Convert to the upstream pluggable SMMUv3 form (whole document)',
       'Enable iommufd for the whole domain',
       'Generate vSMMU topology for all passed-through devices',
+      'Move its root port (index N) to pcie-root',
       'Move this device behind expander N (its vSMMU serves no device yet)',
       'Move this device behind the expander of X (index N)',
       'Rename parentIdx to pciBus',

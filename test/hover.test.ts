@@ -324,3 +324,18 @@ describe('nothing to say', () => {
     assert.deepEqual(failures, []);
   });
 });
+
+describe('ACPI Generic Initiator nodeset', () => {
+  const withGpu = (nodeset: string, cells: string) => armDomain(devices(PCIE_ROOT, rootPort(1, 0, 1),
+    `    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <acpi nodeset='${nodeset}'/>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </hostdev>`))
+    .replace('</numa>', `${cells}</numa>`);
+
+  test('says what the cells become and what they are here, in a few lines', () => {
+    const good = hoverAt(withGpu('2-|3', "  <cell id='2' memory='0' unit='KiB'/>\n      <cell id='3' memory='0' unit='KiB'/>\n    "))!;
+    assert.match(good.value, /QEMU `acpi-generic-initiator`/);
+    assert.match(good.value, /Here: 2 cells \(2-3\); all memory-less and CPU-less\./);
+    assert.ok(good.value.length < 700, `${good.value.length} characters`);
+    const bad = hoverAt(withGpu('1-|3', "  <cell id='2' memory='0' unit='KiB'/>\n    "))!;
+    assert.match(bad.value, /Here: 3 cells \(1-3\); not in <cpu><numa>: 3; with vCPUs or memory: 1\./);
+  });
+});

@@ -4,6 +4,7 @@
  * let a cloned repository's .vscode/settings.json point the server at files
  * of its choosing.
  */
+import { parseRulesDoc } from '../server/src/cli/rulesDoc';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
@@ -57,6 +58,16 @@ test('grammar: builds on XML and scopes host SMMU names and PCI addresses', () =
   assert.deepEqual(scopesOf('<!-- host 0009:01:00.0 -->'), ['constant.other.pci-address.libvirt']);
   assert.deepEqual(scopesOf("<address bus='0x01'/>"), []);
   assert.deepEqual(scopesOf('smmu3.0x16000000'), []);
+});
+
+test('every error and warning of the iommu, controllers and smmu-map families has a quick fix or a reason in docs/rules.md', () => {
+  const doc = readFileSync(path.join(root, 'docs', 'rules.md'), 'utf8');
+  const why = doc.slice(doc.indexOf('### Codes without a quick fix'));
+  const open = parseRulesDoc(doc)
+    .filter((r) => ['iommu', 'controllers', 'smmu-map'].includes(r.family) && r.severity !== 'information' && r.severity !== 'hint')
+    .map((r) => r.id)
+    .filter((id) => !FIXABLE_CODES.includes(id) && !why.includes('`' + id + '`'));
+  assert.deepEqual(open, []);
 });
 
 test('docs/rules.md lists every code that has a quick fix under "Quick fixes"', () => {

@@ -176,6 +176,11 @@ export class PciAllocator {
     this.lowestBusNr = expandersByBusNr(model)[0]?.busNr?.value;
   }
 
+  /** Keeps `n` from being handed out (new indexes go above it). */
+  reserveIndex(n: number): void {
+    if (Number.isInteger(n) && n >= 0) this.indexes.add(n);
+  }
+
   index(): number {
     const i = nextFreePciIndex(this.model, this.indexes);
     this.indexes.add(i);

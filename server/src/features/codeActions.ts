@@ -7,7 +7,7 @@
  * in the current parse, so a fix for a stale diagnostic either still fits or
  * is not offered. Fixes live in ./fixes, one file per group.
  */
-import type { CodeAction, Diagnostic } from 'vscode-languageserver-types';
+import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver-types';
 import type { FeatureContext } from './context';
 import { fixContextOf, type FixContext } from './fixes/edits';
 import { codeOf } from './fixes/lookup';
@@ -20,6 +20,7 @@ import { generateTopologyAction } from './fixes/generateTopology';
 import { schemaInvalidFixes } from './fixes/schemaFix';
 import { GENERATE_TOPOLOGY_KIND } from '../protocol';
 import { graceFixes } from './fixes/graceFixes';
+import { emulatedDeviceFixes } from './fixes/emulatedFix';
 
 type QuickFix = (ctx: FixContext, d: Diagnostic) => CodeAction[];
 
@@ -33,6 +34,8 @@ const QUICK_FIXES: Readonly<Record<string, QuickFix>> = {
   'smmu-map-missing-expander': expanderFixes,
   'smmu-map-uncovered': expanderFixes,
   'smmu-map-mixed': expanderFixes,
+  'smmu-map-emulated-device': emulatedDeviceFixes,
+  'smmu-map-no-vsmmu': generatorFix,
   'nested-proposal-syntax': convertProposalFixes,
   'iommu-model-proposal': convertProposalFixes,
   'mmio-window-too-small': graceFixes,
@@ -42,6 +45,12 @@ const QUICK_FIXES: Readonly<Record<string, QuickFix>> = {
   'numa-gi-cell-missing': graceFixes,
   'schema-invalid': schemaInvalidFixes,
 };
+
+/** The topology generator offered as the fix of a finding that asks for it. */
+function generatorFix(ctx: FixContext, d: Diagnostic): CodeAction[] {
+  const a = generateTopologyAction(ctx);
+  return a ? [{ ...a, kind: CodeActionKind.QuickFix, diagnostics: [d] }] : [];
+}
 
 /** Codes that have a quick fix (for docs and tests). */
 export const FIXABLE_CODES: readonly string[] = Object.keys(QUICK_FIXES);

@@ -8,6 +8,7 @@
  * typed prefix behind. The client filters items against that range; the
  * server only decides what makes sense where the cursor is.
  */
+import { cellForHostNode } from '../domain/numa';
 import type { CompletionItem, CompletionList, MarkupContent } from 'vscode-languageserver-types';
 import { CompletionItemKind, InsertTextFormat, InsertTextMode } from 'vscode-languageserver-types';
 import type { FeatureContext } from './context';
@@ -15,7 +16,7 @@ import type { XmlAttribute, XmlElement } from '../xml/nodes';
 import { attrValue, child } from '../xml/query';
 import type { Controller, DomainModel } from '../domain/model';
 import { isGuestPci } from '../domain/model';
-import { iommuForIndex, isExpander, isPcieExpander } from '../domain/topology';
+import { iommuForIndex, isExpander, isPcieExpander, pciBusOf } from '../domain/topology';
 import { machineFamily } from '../domain/machine';
 import {
   CONTROLLER_TYPES, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PCI_CONTROLLER_MODELS, type AttributeInfo, type IommuModelInfo,
@@ -84,7 +85,7 @@ function elementItems(c: Collector, site: Extract<CursorSite, { kind: 'element' 
   if (parentKey === 'devices') {
     // The domain intelligence first: whole vSMMU and expander snippets numbered for this document.
     if (site.fresh) {
-      for (const s of [vsmmuSnippet(c.model, l), expanderSnippet(c.model, l)]) {
+      for (const s of [vsmmuSnippet(c.model, l), expanderSnippet(c.model, l, cellForWaitingDevice(c))]) {
         c.add(s.label, s.text, site.start, site.end, {
           kind: CompletionItemKind.Snippet, snippet: true, detail: s.detail, doc: s.documentation,
           filterText: s.filterText,
@@ -113,6 +114,14 @@ function elementItems(c: Collector, site: Extract<CursorSite, { kind: 'element' 
       c.add(name, name, site.named.nameStart, site.named.nameEnd, { kind: CompletionItemKind.Property, doc });
     }
   }
+}
+
+/** The guest cell backed by the host node of the first assigned device not yet behind an expander. */
+function cellForWaitingDevice(c: Collector): number | undefined {
+  const host = c.ctx.host;
+  if (!host) return undefined;
+  const waiting = smmuMappingOf(c.model, host).placements.find((p) => !p.expander && p.hostDevice?.numaNode !== undefined);
+  return cellForHostNode(c.model, waiting?.hostDevice?.numaNode);
 }
 
 // ---------------------------------------------------------------- attributes
@@ -269,6 +278,7 @@ function valueItems(c: Collector, site: Extract<CursorSite, { kind: 'value' }>):
   if (key === 'iommu/driver') {
     if (name === 'pciBus') return pciBusValues(c, site);
     const a = IOMMU_DRIVER_ATTRIBUTES[name];
+    if (name === 'oas' && a) return oasValues(c, site, a);
     if (a) return kindValues(c, site, a);
     return;
   }
@@ -355,6 +365,37 @@ function kindValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>, 
   }
 }
 
+/**
+ * Grace hosts' SMMUs report 48-bit output addresses (KubeVirt's Grace
+ * defaults, and the host log's "oas 48-bit"), while QEMU defaults to 44.
+ */
+const GRACE_HOST_OAS = '48';
+
+/**
+ * `oas`: what the host SMMU behind this vSMMU reports first, when a snapshot
+ * says; else on an SMMUv3 host the value Grace hosts use; else the catalog order.
+ */
+function oasValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>, a: AttributeInfo): void {
+  if (a.value.kind !== 'enum') return kindValues(c, site, a);
+  const values = a.value.values;
+  const host = c.ctx.host;
+  let first: string | undefined;
+  let why = '';
+  if (host && smmuv3s(host).length > 0) {
+    const iommu = c.model.iommus.find((i) => i.driver === site.element);
+    const bus = iommu ? pciBusOf(iommu) : undefined;
+    const ctrl = bus !== undefined ? c.model.pciControllers.get(bus) : undefined;
+    const smmu = ctrl ? hostSmmusBelow(smmuMappingOf(c.model, host), ctrl)[0] : undefined;
+    const reported = smmu ? smmuv3s(host).find((s) => s.name === smmu)?.oas : undefined;
+    if (reported !== undefined && values.includes(String(reported))) { first = String(reported); why = `reported by ${smmu}`; }
+    else { first = GRACE_HOST_OAS; why = 'what Grace hosts\' SMMUs report'; }
+  }
+  const doc = iommuAttributeMarkdown(a);
+  for (const v of [...values].sort((x, y) => (x === first ? -1 : y === first ? 1 : 0))) {
+    valueItem(c, site, v, { kind: CompletionItemKind.EnumMember, doc, detail: v === first ? why : undefined });
+  }
+}
+
 /** pciBus: the index of each pcie-expander-bus, then 0 for pcie-root. */
 function pciBusValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>): void {
   const m = c.model;
@@ -394,6 +435,11 @@ function guestBusValues(c: Collector, site: Extract<CursorSite, { kind: 'value' 
       occupiedBuses.add(d.address.bus.value);
     }
   }
+  // For an assigned device: the expander bound to its host SMMU, whose free root ports come first.
+  const home = homeExpanderOf(c, owner);
+  // An endpoint (not a controller) cannot plug into an expander (controller-expander-child), and on
+  // pcie-root itself it is an integrated device without a port: both go last.
+  const endpoint = !!owner && owner.name !== 'controller';
   const seen = new Set<number>();
   for (const ctrl of pci) {
     if (seen.has(ctrl.index)) continue;
@@ -403,9 +449,25 @@ function guestBusValues(c: Collector, site: Extract<CursorSite, { kind: 'value' 
     if (isExpander(ctrl) && ctrl.busNr && Number.isFinite(ctrl.busNr.value)) extras.push(`busNr ${ctrl.busNr.value}`);
     const occupied = (model === 'pcie-root-port' || model === 'pcie-switch-downstream-port') && occupiedBuses.has(ctrl.index);
     if (occupied) extras.push('occupied');
+    const onHome = !!home && model === 'pcie-root-port' && isGuestPci(ctrl.address) && ctrl.address.bus.value === home.expander.index;
+    if (onHome && !occupied) extras.push(`behind the expander of ${home!.smmu}`);
+    const refused = endpoint && (isExpander(ctrl) || model === 'pcie-root' || model === 'pci-root');
+    const group = onHome && !occupied ? 'a' : refused ? 'd' : occupied ? 'c' : 'b';
     const label = `${fmt(ctrl.index)} ${model}${extras.length ? ` (${extras.join(', ')})` : ''}`;
-    valueItem(c, site, fmt(ctrl.index), { label, detail: `controller index ${ctrl.index}` }, occupied ? 'c' : 'b');
+    valueItem(c, site, fmt(ctrl.index), { label, detail: `controller index ${ctrl.index}` }, group);
   }
+}
+
+/** The expander with a vSMMU bound to the host SMMU of the hostdev `owner`, when the host tells. */
+function homeExpanderOf(c: Collector, owner: XmlElement | undefined): { expander: Controller; smmu: string } | undefined {
+  const host = c.ctx.host;
+  if (!host || owner?.name !== 'hostdev') return undefined;
+  const mapping = smmuMappingOf(c.model, host);
+  const p = mapping.placements.find((x) => x.hostdev.el === owner);
+  const smmu = p?.hostSmmu;
+  if (!smmu) return undefined;
+  const use = mapping.expanderOfSmmu.get(smmu) ?? mapping.expanders.find((e) => e.iommu && e.hostdevs.length === 0);
+  return use?.iommu ? { expander: use.expander, smmu } : undefined;
 }
 
 // ---------------------------------------------------------------- text

@@ -8,6 +8,7 @@
  *
  * Every result is markdown with the exact range of the hovered word or value.
  */
+import { formatNodeset, GRACE_GI_CELLS_PER_GPU, guestCells, parseNodeset } from '../domain/numa';
 import type { Hover } from 'vscode-languageserver-types';
 import type { FeatureContext } from './context';
 import type { XmlAttribute, XmlElement } from '../xml/nodes';
@@ -200,8 +201,28 @@ function attributeDoc(ctx: FeatureContext, el: XmlElement, a: XmlAttribute): str
   const key = keyOf(el);
   if (key === 'iommu/driver') return iommuDriverAttrDoc(el, a.name);
   if (key === 'hostdev/source/address') return hostDeviceMarkdown(ctx.host, bdfOf(readPciAddress(el)));
-  const extra = key === 'controller/target' && a.name === 'busNr' ? busNrRange(ctx.doc.domain, el.parent) : undefined;
+  const extra = key === 'controller/target' && a.name === 'busNr' ? busNrRange(ctx.doc.domain, el.parent)
+    : key === 'hostdev/acpi' && a.name === 'nodeset' ? genericInitiatorFacts(ctx.doc.domain, a.value)
+    : undefined;
   return tableDoc(ctx, el, key, a, extra);
+}
+
+/**
+ * What `<acpi nodeset>` does (one QEMU acpi-generic-initiator per cell) and
+ * what the named cells are in this domain.
+ */
+function genericInitiatorFacts(m: DomainModel, value: string | undefined): string {
+  const what = `Each cell becomes an ACPI Generic Initiator for this device (QEMU \`acpi-generic-initiator\`): on Grace, memory-less, CPU-less cells that stand for the GPU's memory partitions, ${GRACE_GI_CELLS_PER_GPU} per GPU in QEMU's documentation.`;
+  const nodes = parseNodeset(value);
+  if (!nodes) return what;
+  const cells = new Map(guestCells(m).map((c) => [c.id, c]));
+  const missing = [...nodes].filter((n) => !cells.has(n));
+  const busy = [...nodes].filter((n) => { const c = cells.get(n); return !!c && (c.hasCpus || c.hasMemory); });
+  const facts = [`${nodes.size} cell${nodes.size === 1 ? '' : 's'} (${formatNodeset(nodes)})`];
+  if (missing.length) facts.push(`not in <cpu><numa>: ${formatNodeset(missing)}`);
+  if (busy.length) facts.push(`with vCPUs or memory: ${formatNodeset(busy)}`);
+  if (!missing.length && !busy.length) facts.push('all memory-less and CPU-less');
+  return `${what}\n\nHere: ${facts.join('; ')}.`;
 }
 
 /** Which bus numbers this expander owns and how many it needs, from the other expanders' busNr. */

@@ -69,8 +69,12 @@ export function vsmmuSnippet(m: DomainModel, l: Layout): Snippet {
   };
 }
 
-/** A pcie-expander-bus (pxb-pcie) on a free pcie-root slot, plus one root port on it. */
-export function expanderSnippet(m: DomainModel, l: Layout): Snippet {
+/**
+ * A pcie-expander-bus (pxb-pcie) on a free pcie-root slot, plus one root
+ * port on it. `cell`: the guest NUMA cell to offer first (that of the
+ * assigned device still waiting for an expander, when the host tells).
+ */
+export function expanderSnippet(m: DomainModel, l: Layout, cell?: number): Snippet {
   const q = l.quote;
   const a = (name: string, value: string): string => `${name}=${q}${value}${q}`;
   // The same allocator as the quick fixes, so both lay out expanders alike.
@@ -80,7 +84,8 @@ export function expanderSnippet(m: DomainModel, l: Layout): Snippet {
   const index = alloc.index();
   const port = alloc.index();
   const chassis = alloc.chassisFor(port) ?? port;
-  const cells = m.numaCells.map((c) => c.id);
+  const ids = m.numaCells.map((c) => c.id);
+  const cells = cell !== undefined && ids.includes(cell) ? [cell, ...ids.filter((x) => x !== cell)] : ids;
   const node = cells.length > 1 ? `\${2|${cells.join(',')}|}` : cells.length === 1 ? `\${2:${cells[0]}}` : undefined;
   const busNrText = busNr !== undefined ? `\${1:${busNr}}` : '${1:busNr}';
   const slotText = slot !== undefined ? hex2(slot) : '${3:0x01}';

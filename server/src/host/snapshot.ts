@@ -46,6 +46,7 @@ export function serializeTopology(t: HostTopology): string {
         kind: i.kind,
         platformDevice: i.platformDevice,
         numaNode: i.numaNode,
+        oas: i.oas,
         devices: [...i.devices].sort(),
       })),
     pciDevices: [...t.pciDevices]
@@ -137,6 +138,8 @@ function parseIommu(v: unknown, where: string): HostIommu {
   if (platformDevice !== undefined) iommu.platformDevice = platformDevice;
   const numaNode = optInt(o, 'numaNode', where);
   if (numaNode !== undefined) iommu.numaNode = numaNode;
+  const oas = optInt(o, 'oas', where);
+  if (oas !== undefined) iommu.oas = oas;
   return iommu;
 }
 

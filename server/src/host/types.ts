@@ -35,6 +35,12 @@ export interface HostIommu {
   devices: string[];
   /** NUMA node of the IOMMU's platform device, when the host says. */
   numaNode?: number;
+  /**
+   * Output address size in bits, when known. Mainline sysfs does not expose
+   * the SMMU's IDR registers, so only a snapshot can carry it (written by hand
+   * from the kernel log's "oas N-bit" line, or by a tool using IOMMU_GET_HW_INFO).
+   */
+  oas?: number;
 }
 
 export interface HostPciDevice {

@@ -11,7 +11,7 @@ import { PciAllocator } from '../../domain/allocate';
 import { IOMMU_DRIVER_ATTRIBUTES, LIBVIRT_RELEASE } from '../../domain/catalog';
 import { machineFamily } from '../../domain/machine';
 import { cellForHostNode } from '../../domain/numa';
-import { isAccel, isPcieExpander, pciBusOf } from '../../domain/topology';
+import { expanderOf, expanderWithBusNr, isAccel, isPcieExpander, pciBusOf } from '../../domain/topology';
 import type { HostdevPlacement, SmmuMapping } from '../../domain/smmuMapping';
 import { attr, attrValue } from '../../xml/query';
 import {
@@ -59,6 +59,8 @@ export class VsmmuLayout {
 
   constructor(private readonly ctx: FixContext) {
     this.alloc = new PciAllocator(ctx.model, ctx.feature.settings.spareBusNumbers ?? DEFAULT_SPARE_BUS_NUMBERS);
+    // A new controller must not take an index some vSMMU's pciBus already names.
+    for (const n of this.claimed().indexes) this.alloc.reserveIndex(n);
     this.devices = new DevicesInserter(ctx);
     const model = ctx.model;
     const accel = model.iommus.find((i) => i.model?.value === 'smmuv3' && pciBusOf(i) !== undefined && isAccel(i));
@@ -78,24 +80,46 @@ export class VsmmuLayout {
   /**
    * Whether new vSMMUs may be added: an ARM virt guest, a libvirt that has
    * pluggable SMMUv3, and no other kind of `<iommu>` (only pluggable
-   * SMMUv3s may share a domain). Every existing one must attach to a root
-   * complex: one whose pciBus is wrong was meant for some expander, and
-   * adding another vSMMU there would collide once the user fixes it.
+   * SMMUv3s may share a domain). One whose pciBus is wrong does not stop
+   * it (its own finding and fix say what to do), but the controller it was
+   * probably meant for is kept out of the layout (see claimed).
    */
   canAddVsmmu(): boolean {
     const { model } = this.ctx;
     if (machineFamily(model) !== 'arm-virt' || !versionAllows(this.ctx, PLUGGABLE_SMMU_SINCE)) return false;
-    return model.iommus.every((i) => {
+    return model.iommus.every((i) => i.model?.value === 'smmuv3' && pciBusOf(i) !== undefined);
+  }
+
+  /**
+   * Controller indexes an existing vSMMU has or probably means: its pciBus
+   * when that is a root complex or names nothing (a controller added there
+   * later would get it), the expander whose busNr it holds, the expander
+   * above the root port it names. `anyUnresolved`: some pciBus names
+   * nothing, so any expander without a vSMMU may be the one it means.
+   */
+  private claimed(): { indexes: Set<number>; anyUnresolved: boolean } {
+    const { model } = this.ctx;
+    const indexes = new Set<number>();
+    let anyUnresolved = false;
+    for (const i of model.iommus) {
       const bus = pciBusOf(i);
-      if (i.model?.value !== 'smmuv3' || bus === undefined) return false;
+      if (bus === undefined || !Number.isInteger(bus)) continue;
       const c = model.pciControllers.get(bus);
-      return c ? isPcieExpander(c) || (bus === 0 && c.model?.value === 'pcie-root') : bus === 0;
-    });
+      const byBusNr = expanderWithBusNr(model, bus, true);
+      if (c && (isPcieExpander(c) || bus === 0)) indexes.add(bus);
+      else if (byBusNr) indexes.add(byBusNr.index);
+      else if (c) { const e = expanderOf(model, c.address); if (e) indexes.add(e.index); else anyUnresolved = true; }
+      else { indexes.add(bus); anyUnresolved = true; }
+    }
+    return { indexes, anyUnresolved };
   }
 
   /** An accelerated vSMMU on the controller `index`. */
   addVsmmu(index: number): void {
     if (!this.canAddVsmmu()) { this.fail(); return; }
+    const claimed = this.claimed();
+    const existing = this.ctx.model.pciControllers.has(index);
+    if (claimed.indexes.has(index) || (existing && claimed.anyUnresolved)) { this.fail(); return; }
     this.devices.addIommu({
       name: 'iommu', attrs: [['model', 'smmuv3']],
       children: [{ name: 'driver', attrs: [['pciBus', String(index)], ['accel', 'on'], ...this.accelAttrs] }],
