@@ -224,6 +224,11 @@ const MUTATORS: Record<string, Mutator> = {
     const edits = drv ? [setAttr(drv, name, value)] : insertChild(i, `<driver ${name}='${value}'/>`);
     return { edits, faults: [i], change: `${model} iommu gets ${name}='${value}'` };
   },
+  'iommu-accel-off': (d) => {
+    const smmu = domainParts(d).iommus.find((i) => attrV(kids(i, 'driver')[0], 'accel') === 'on');
+    const drv = kids(smmu, 'driver')[0];
+    return smmu && drv ? { edits: [setAttr(drv, 'accel', 'off')], faults: [smmu], change: "accel='on' -> 'off', the accelerated-only attributes kept" } : undefined;
+  },
   'iommu-attribute-spelling': (d) => {
     const smmu = domainParts(d).iommus.find((i) => attrV(kids(i, 'driver')[0], 'ssidsize') !== undefined);
     const a = smmu && attr(kids(smmu, 'driver')[0], 'ssidsize');
