@@ -84,8 +84,8 @@ function checkGenericInitiators(ctx: RuleContext, out: Finding[]): void {
     const missing = [...gi.nodes].filter((n) => !cells.has(n)).sort((a, b) => a - b);
     if (missing.length) {
       out.push({
-        code: 'numa-gi-cell-missing', severity: 'warning', ...span,
-        message: `Guest NUMA cell${missing.length > 1 ? 's' : ''} ${formatNodeset(missing)} of this nodeset ${missing.length > 1 ? 'are' : 'is'} not in <cpu><numa>: QEMU gets a Generic Initiator for a node the guest does not have (libvirt does not check this). `
+        code: 'numa-gi-cell-missing', severity: 'error', ...span,
+        message: `Guest NUMA cell${missing.length > 1 ? 's' : ''} ${formatNodeset(missing)} of this nodeset ${missing.length > 1 ? 'are' : 'is'} not in <cpu><numa>. \`virsh define\` accepts this (libvirt does not check it), and QEMU stops when the domain starts ("acpi-generic-initiator: Specified node ${missing[0]} is invalid."). `
           + `Add ${missing.length > 1 ? 'them' : 'it'} as memory-less cells (<cell id='N' memory='0' unit='KiB'/>).`,
         data: { hostdev: index, missing },
       });
