@@ -63,3 +63,11 @@ test('domains for other drivers are out of the referee scope', () => {
   assert.match(outOfScope("<domain type='lxc'><name>c</name></domain>") ?? '', /type='lxc'.*not for the QEMU driver/);
   assert.equal(outOfScope("<domain type='kvm'><name>c</name></domain>"), undefined);
 });
+
+test('an interface with an address leaves a virtio-rng there, so the slot stays taken for libvirt', () => {
+  const text = "<domain type='qemu'><devices><interface type='network'><source network='default'/><address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></interface></devices></domain>";
+  assert.deepEqual(rewriteForReferee(text), {
+    text: "<domain type='qemu'><devices><rng model='virtio'><backend model='random'>/dev/urandom</backend><address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></rng></devices></domain>",
+    rewrites: ['1 <interface> removed (type network): libvirt opens /dev/net/tun for them; 1 of them left a virtio-rng at their <address>'],
+  });
+});

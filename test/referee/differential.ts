@@ -64,7 +64,11 @@ export async function ourSchema(): Promise<{ mode?: string; describe: string }> 
     : { describe: `no schema validation (${s.reason})` };
 }
 
-/** Our errors and warnings for each input, as `libvirt-domain-xml check --libvirt-version 12.8.0` reports them. */
+/**
+ * Our errors and warnings for each input, as `libvirt-domain-xml check
+ * --libvirt-version 12.8.0` reports them: the CLI's checker, which asks the
+ * language service's one `verdict` (rules, strict check, libvirt's schema).
+ */
 export async function ourVerdicts(inputs: readonly Input[], schemaMode: string | undefined): Promise<OurFinding[][]> {
   const checker = new Checker({ hosts: [undefined], settings: { libvirtVersion: TARGET_RELEASE }, schema: schemaMode });
   const outcomes = await checker.checkMany(inputs.map((input, index) => ({ index, name: input.name, input: input.text, host: 0, discovered: false })));

@@ -85,7 +85,8 @@ const EMULATOR_BY_ARCH: Record<string, string> = {
  *  - `<domain type='kvm'>` -> `qemu` (no /dev/kvm here; TCG runs the same model);
  *  - `<cpu mode='host-passthrough'|'host-model'>` -> `maximum` (both need KVM);
  *  - `<interface>` removed (libvirt opens /dev/net/tun for them and would
- *    create tap devices on a real one);
+ *    create tap devices on a real one); one with an `<address>` leaves a
+ *    virtio-rng at that address, so the slot stays taken for libvirt's checks;
  *  - an `<emulator>` path this root lacks -> the root's QEMU for the arch.
  * Not rewritten: an aarch64 domain with `<acpi/>` and no UEFI is refused by
  * libvirt on every host ("ACPI requires UEFI on this architecture"), so that
@@ -115,8 +116,17 @@ export function rewriteForReferee(text: string, rootDir?: string): { text: strin
   const arch = kids(os, 'type')[0]?.attributes.find((a) => a.name === 'arch')?.value;
   for (const devices of kids(domain, 'devices')) {
     const ifaces = kids(devices, 'interface');
+    let kept = 0;
     for (const iface of ifaces) {
-      // Remove the whole line when the element stands on lines of its own.
+      // An interface with an address leaves a virtio-rng at that address, so
+      // that libvirt's address checks (a clash, a bus that does not exist)
+      // still see the slot taken; one without is removed, whole lines and all.
+      const address = kids(iface, 'address')[0];
+      if (address) {
+        kept++;
+        edits.push({ start: iface.start, end: iface.end, text: `<rng model='virtio'><backend model='random'>/dev/urandom</backend>${text.slice(address.start, address.end)}</rng>` });
+        continue;
+      }
       let start = iface.start;
       let end = iface.end;
       const lineStart = text.lastIndexOf('\n', start - 1) + 1;
@@ -127,7 +137,8 @@ export function rewriteForReferee(text: string, rootDir?: string): { text: strin
     }
     if (ifaces.length) {
       const kinds = [...new Set(ifaces.map((i) => i.attributes.find((a) => a.name === 'type')?.value ?? '?'))].join(', ');
-      rewrites.push(`${ifaces.length} <interface> removed (type ${kinds}): libvirt opens /dev/net/tun for them`);
+      const stand = kept ? `; ${kept} of them left a virtio-rng at their <address>` : '';
+      rewrites.push(`${ifaces.length} <interface> removed (type ${kinds}): libvirt opens /dev/net/tun for them${stand}`);
     }
     for (const emu of kids(devices, 'emulator')) {
       const path = emu.texts.map((t) => t.value).join('').trim();
