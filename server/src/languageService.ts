@@ -25,6 +25,7 @@ import type { DecodingProblem } from './xml/decode';
 import { mergeFindings, type SchemaValidator } from './schema/validator';
 import type { Finding, RuleFamily } from './rules/types';
 import { DEFAULT_RULE_SETTINGS, type RuleSettings } from './rules/settings';
+import { capFindings, DEFAULT_MAX_FINDINGS } from './rules/cap';
 import { complete } from './features/completion';
 import { hover } from './features/hover';
 import { codeActions } from './features/codeActions';
@@ -187,7 +188,9 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
       const input = opts.expect ? inputFindings(doc.xml, opts.expect, opts.decoding) : [];
       const own = findings(doc);
       const strict = opts.strict ? strictCheck(doc) : [];
-      const assemble = (all: readonly Finding[]) => inDocumentOrder([...[...input, ...all].map((f) => toDiagnostic(doc, f)), ...strict]);
+      // The per-file bound holds for the whole verdict, schema findings included.
+      const limit = settings.maxFindings ?? DEFAULT_MAX_FINDINGS;
+      const assemble = (all: readonly Finding[]) => inDocumentOrder([...capFindings([...input, ...all], limit).map((f) => toDiagnostic(doc, f)), ...strict]);
       return {
         diagnostics: assemble(own),
         withSchema: (schema) => assemble(mergeFindings(own, schema)),

@@ -11,6 +11,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService, type ParsedDocument } from './languageService';
 import { HostTopologyProvider } from './host/provider';
 import { normalizeVersion } from './domain/versions';
+import { DEFAULT_MAX_FINDINGS } from './rules/cap';
 import { DEFAULT_SESSION_SETTINGS } from './session/settings';
 import { DEFAULT_SPARE_BUS_NUMBERS } from './rules/settings';
 import { DocumentAnalysis } from './session/documentAnalysis';
@@ -72,6 +73,7 @@ interface ClientSettings {
   host?: { sysfsRoot?: unknown; snapshot?: unknown };
   libvirtVersion?: unknown;
   maxLiveAnalysisSizeMB?: unknown;
+  maxFindingsPerFile?: unknown;
   topology?: { spareBusNumbers?: unknown };
   schema?: { enable?: unknown; directory?: unknown };
 }
@@ -98,7 +100,9 @@ function applySettings(s: ClientSettings | undefined): void {
   const maxLiveAnalysisSize = typeof mb === 'number' && Number.isFinite(mb) && mb > 0 ? Math.round(mb * 1024 * 1024) : DEFAULT_SESSION_SETTINGS.maxLiveAnalysisSize;
   const spare = s?.topology?.spareBusNumbers;
   const spareBusNumbers = typeof spare === 'number' && Number.isInteger(spare) && spare >= 0 && spare <= 16 ? spare : DEFAULT_SPARE_BUS_NUMBERS;
-  service.configure({ libvirtVersion: explicitVersion ?? detectedVersion, spareBusNumbers });
+  const max = s?.maxFindingsPerFile;
+  const maxFindings = typeof max === 'number' && Number.isInteger(max) && max >= 0 ? max : DEFAULT_MAX_FINDINGS;
+  service.configure({ libvirtVersion: explicitVersion ?? detectedVersion, spareBusNumbers, maxFindings });
   analysis.configure({ maxLiveAnalysisSize });
   schema.configure({
     enable: s?.schema?.enable !== false,

@@ -25,7 +25,7 @@ import { expandInputs } from './files';
 import { loadHostMap, matchHostMap, type HostMap } from './hostMap';
 import { Checker, type CheckJob, type CheckOutcome, type CheckSetup } from './check';
 import { checkInWorkers, isCheckWorker, runWorker, workersAvailable } from './workers';
-import { applySeverity, parseMaxWarnings, parseSeverity, verdict } from './thresholds';
+import { applySeverity, parseMaxFindings, parseMaxWarnings, parseSeverity, verdict } from './thresholds';
 import { formatSarif, type SarifOptions } from './sarif';
 import { parseRulesDoc, rulesMarkdown } from './rulesDoc';
 import { schemaStatus } from './schema';
@@ -50,7 +50,7 @@ const SPECS: Record<string, OptionSpec> = {
   check: {
     valued: [
       '--sysfs-root', '--host', '--host-map', '--format', '--output', '--severity', '--max-warnings',
-      '--jobs', '--schema', '--stdin-filename', '--libvirt-version', '--connect', '--domain', '--timeout',
+      '--jobs', '--schema', '--stdin-filename', '--libvirt-version', '--connect', '--domain', '--timeout', '--max-findings',
     ],
     flags: ['--quiet', '--skip-non-domain', '--all-domains'],
   },
@@ -79,6 +79,8 @@ Commands:
       --severity LEVEL          Report only findings of this severity or worse:
                                 error, warning, information or hint (default hint: all)
       --max-warnings N          Exit 1 when more than N warnings are reported
+      --max-findings N          Report at most N findings per file, then one saying how many
+                                more there are (default 1000; 0: no limit)
       --jobs N                  Check on up to N worker threads (default: CPUs, at most ${MAX_DEFAULT_JOBS});
                                 1 checks on the main thread, as do runs of ${MIN_FILES_PER_WORKER} files or fewer
       --schema auto|off|DIR     Validate against libvirt's RelaxNG schemas too: auto finds
@@ -229,6 +231,7 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
   const output = single(args, '--output');
   const minimum = parseSeverity(single(args, '--severity'));
   const maxWarnings = parseMaxWarnings(single(args, '--max-warnings'));
+  const maxFindings = parseMaxFindings(single(args, '--max-findings'));
   const jobs = parseJobs(single(args, '--jobs'));
   const schemaArg = single(args, '--schema') ?? 'auto';
   const schemaMode = schemaArg === 'auto' || schemaArg === 'off' ? schemaArg : path.resolve(cwd, schemaArg);
@@ -272,7 +275,7 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
 
     const setup: CheckSetup = {
       hosts: hosts.topologies,
-      settings: targetVersion ? { libvirtVersion: targetVersion } : {},
+      settings: { ...(targetVersion ? { libvirtVersion: targetVersion } : {}), ...(maxFindings !== undefined ? { maxFindings } : {}) },
     };
     if (schemaMode !== 'off' && checkJobs.length > 0) {
       const status = await schemaStatus(schemaMode, targetVersion);

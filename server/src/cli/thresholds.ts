@@ -25,6 +25,13 @@ export function parseMaxWarnings(value: string | undefined): number | undefined 
   return Number(value.trim());
 }
 
+/** `--max-findings N`: findings reported per file before one "and N more" entry; 0 means no limit. */
+export function parseMaxFindings(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim())) throw new UsageError(`--max-findings needs a whole number of 0 or more (0: no limit), not '${value}'`);
+  return Number(value.trim());
+}
+
 /** A diagnostic without a severity counts as an error, as LSP clients read it. */
 const severityOf = (d: Diagnostic): number => d.severity ?? 1;
 

@@ -2,6 +2,7 @@
  * The rule families, in the order their findings are listed. A family that
  * throws is logged and skipped; the others still report.
  */
+import { BoundedFindings, capFindings, DEFAULT_MAX_FINDINGS } from './cap';
 import type { Finding, RuleContext, RuleFamily } from './types';
 import { xmlWellFormedRules } from './xmlWellFormed';
 import { iommuRules } from './iommu';
@@ -38,16 +39,19 @@ export function runRules(
   base: Omit<RuleContext, 'report'>,
   log: (message: string) => void,
 ): Finding[] {
-  const findings: Finding[] = [];
-  const ctx: RuleContext = { ...base, report: (f) => findings.push(f) };
+  // Each family collects into its own bounded set, so that a family that fails takes back only its own findings.
+  const limit = base.settings.maxFindings ?? DEFAULT_MAX_FINDINGS;
+  const all = new BoundedFindings(limit);
+  let omitted = 0;
   for (const family of families) {
-    const before = findings.length;
+    const mine = new BoundedFindings(limit);
     try {
-      family.run(ctx);
+      family.run({ ...base, report: (f) => mine.add(f) });
+      all.addAll(mine.kept());
+      omitted += mine.omitted;
     } catch (e) {
-      findings.length = before;
       log(`rule family '${family.name}' failed and was skipped: ${(e as Error)?.stack ?? e}`);
     }
   }
-  return findings;
+  return capFindings(all.kept(), limit, omitted + all.omitted);
 }
