@@ -125,7 +125,7 @@ test('check | head -1: a reader that goes away ends the bundled bin as SIGPIPE w
   const many = path.join(dir, 'many-findings.xml');
   writeFileSync(many, `<domain type='kvm'>\n${'  <x a=b/>\n'.repeat(4000)}</domain>\n`);
   for (const format of ['text', 'json', 'sarif']) {
-    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'cli.js'), 'check', '--schema', 'off', '--host', HOST, '--format', format, many]);
+    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'cli.js'), 'check', '--schema', 'off', '--max-findings', '0', '--host', HOST, '--format', format, many]);
     let err = '';
     child.stderr.on('data', (c: Buffer) => { err += c; });
     // Like `head -1`: read the first chunk, then close the pipe.
