@@ -115,8 +115,8 @@ async function main() {
   try {
     buildFixtureHosts(hostsDir);
     mkdirSync(path.join(tmp, 'libvirt'));
-    copyFileSync(path.join(REPO, 'test', 'fixtures', 'libvirt', 'test-node.xml'), path.join(tmp, 'libvirt', 'test-node.xml'));
-    LIBVIRT_URI = `test://${path.join(tmp, 'libvirt', 'test-node.xml')}`;
+    copyFileSync(path.join(REPO, 'test', 'fixtures', 'libvirt', 'test-node.driver'), path.join(tmp, 'libvirt', 'test-node.driver'));
+    LIBVIRT_URI = `test://${path.join(tmp, 'libvirt', 'test-node.driver')}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update',

@@ -226,7 +226,7 @@ export const steps = [
     session: 'host',
     name: 'a domain opened from the Libvirt Domains view is completed, saved into libvirt, and a save libvirt refuses keeps the buffer',
     async run({ wb, libvirtUri, assert, shot, completionLabels }) {
-      // The connection is virsh's test driver over test/fixtures/libvirt/test-node.xml (run.mjs's settings).
+      // The connection is virsh's test driver over test/fixtures/libvirt/test-node.driver (run.mjs's settings).
       const names = virsh(libvirtUri, ['list', '--all', '--name']).split('\n').filter(Boolean);
       assert.ok(names.includes('apple'), `the test driver lists apple: ${names}`);
       await wb.widenSideBar(520);

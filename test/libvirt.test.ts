@@ -24,7 +24,7 @@ import { locateRefusal, refusalDiagnostic } from '../server/src/libvirt/refusal'
 import { domainName, withoutInterfaces } from '../server/src/libvirt/domainXml';
 import { isLocalUri } from '../server/src/cli/connection';
 
-const NODE = path.join(__dirname, 'fixtures', 'libvirt', 'test-node.xml');
+const NODE = path.join(__dirname, 'fixtures', 'libvirt', 'test-node.driver');
 const NODE_URI = `test://${NODE}`;
 const HOST = path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json');
 const VIRSH = spawnSync('virsh', ['--version'], { encoding: 'utf8' });
