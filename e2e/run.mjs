@@ -168,9 +168,9 @@ async function runSession({ browser, session, steps: mine, tmp, hostsDir, vsix, 
         // expected Problems depend on the machine; the schema layer has its own tests.
         'libvirtDomainXml.schema.enable': false,
         // Without it the server targets the local virsh's release (bookworm's 9.0 where libvirt-clients is
-        // installed, as test-deps does for the Libvirt Domains step) and flags pciBus and the rest as too new,
-        // while the CLI oracle has no target; 12.8 is the referee's release and predates nothing the examples use.
-        'libvirtDomainXml.libvirtVersion': '12.8.0',
+        // installed, as test-deps does for the Libvirt Domains step) and flags pciBus and the rest as too new.
+        // The oracle targets the same release, so both choose the same grammar and version findings.
+        'libvirtDomainXml.libvirtVersion': oracle.E2E_LIBVIRT_VERSION,
         // virsh's test driver over a fixture node: domains to open, complete and save without a daemon.
         'libvirtDomainXml.libvirt.connections': [LIBVIRT_URI],
       },

@@ -15,6 +15,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 let modules;
+/**
+ * The libvirt release the e2e sessions target (run.mjs sets it as libvirtDomainXml.libvirtVersion): the
+ * oracle must use the same one, or it would pick another grammar and other version findings than the editor.
+ */
+export const E2E_LIBVIRT_VERSION = '12.8.0';
 /** The server's TypeScript modules, loaded once (tsx is a devDependency of the repository). */
 async function server() {
   if (!modules) {
@@ -27,7 +32,7 @@ async function server() {
     ]);
     // The grammar the extension's server chooses with default settings: the schemas shipped in the
     // .vsix come from this repository's libvirt-schemas/, else the installed ones.
-    const grammar = (await grammarSource.chooseGrammar({})).grammar;
+    const grammar = (await grammarSource.chooseGrammar({ targetVersion: E2E_LIBVIRT_VERSION })).grammar;
     modules = { ls, sysfs, topology, tree, grammar };
   }
   return modules;
@@ -35,7 +40,7 @@ async function server() {
 
 /** The CLI's findings for `file` against the sysfs tree `root` (LSP ranges, zero-based). Schema validation is off: the editor does not run it. */
 export function cliFindings(file, root) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'check', '--sysfs-root', root, '--schema', 'off', '--format', 'json', '--quiet', file], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'check', '--sysfs-root', root, '--libvirt-version', E2E_LIBVIRT_VERSION, '--schema', 'off', '--format', 'json', '--quiet', file], { encoding: 'utf8', timeout: 60_000 });
   if (r.status === 2 || !r.stdout.trim()) throw new Error(`CLI check failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -76,7 +81,7 @@ export async function textAfterFix(text, root, code, titlePrefix) {
 async function serviceFor(text, root) {
   const { ls, sysfs, grammar } = await server();
   const host = await sysfs.readSysfsTopology(root);
-  const service = ls.getLanguageService({ host: { topology: () => host }, grammar: { current: () => grammar } });
+  const service = ls.getLanguageService({ host: { topology: () => host }, grammar: { current: () => grammar }, settings: { libvirtVersion: E2E_LIBVIRT_VERSION } });
   return { service, host, doc: service.parse(text, 'file:///e2e/domain.xml', 1) };
 }
 
