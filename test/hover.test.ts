@@ -183,7 +183,7 @@ describe('IOMMU docs', () => {
     assert.equal(h?.covers, 'accel');
     assert.deepEqual(missing(h?.value, [
       'nested mode', 'Needs `pciBus` (the pluggable form).', POINTER,
-      "_Since libvirt 11.10.0, as libvirt's release notes read (not tried on that release)._",
+      '_Since libvirt 12.7.0._',
       '[libvirt docs: iommu-devices](https://libvirt.org/formatdomain.html#iommu-devices)',
     ]), []);
     assert.deepEqual(layoutPhrasesIn(h?.value), []);

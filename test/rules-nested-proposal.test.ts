@@ -74,7 +74,7 @@ describe('nested-proposal-syntax', () => {
       start,
       end: start + 'nestedSmmuv3'.length,
       message: "model='nestedSmmuv3' comes from the 2025 RFC that named host SMMUs in the XML; no released libvirt accepts it. "
-        + "Since libvirt 12.1.0 write one <iommu model='smmuv3'><driver pciBus='N' accel='on'/></iommu> per pcie-expander-bus, "
+        + "Since libvirt 12.7.0 write one <iommu model='smmuv3'><driver pciBus='N' accel='on'/></iommu> per pcie-expander-bus, "
         + "N being the expander's controller index, and put each assigned device behind the expander for its host SMMU, with <driver name='vfio' iommufd='yes'/>.",
       tags: ['deprecated'],
       data: { model: 'nestedSmmuv3', replacement: 'smmuv3' },

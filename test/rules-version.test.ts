@@ -37,9 +37,11 @@ test('version-too-new: IOMMU models by their since', () => {
   deepEqual(findingsOf(armDomain(`<iommu model='intel'/>`), at('2.1.0')), []);
 });
 
-test('version-too-new: every accel attribute, but not those the model does not take nor the unreleased cmdqv', () => {
+test('version-too-new: every accel attribute (cmdqv included, 12.7.0), but not those the model does not take', () => {
   const text = armDomain(ROOT + PXB + `<iommu model='smmuv3'><driver pciBus='1' accel='on' ssidSize='20' cmdqv='on'/></iommu>`);
-  deepEqual(findingsOf(text, at('11.9.0')), ['version-too-new @ pciBus', 'version-too-new @ accel', 'version-too-new @ ssidSize']);
+  deepEqual(findingsOf(text, at('11.9.0')), ['version-too-new @ pciBus', 'version-too-new @ accel', 'version-too-new @ ssidSize', 'version-too-new @ cmdqv']);
+  deepEqual(findingsOf(text, at('11.10.0')), ['version-too-new @ accel', 'version-too-new @ ssidSize', 'version-too-new @ cmdqv']);
+  deepEqual(findingsOf(text, at('12.7.0')), []);
   deepEqual(findingsOf(armDomain(`<iommu model='intel'><driver pciBus='1'/></iommu>`), at('11.5.0')), []);
   deepEqual(findingsOf(armDomain(`<iommu model='intel'><driver pasid='8'/></iommu>`), at('12.7.0')), ['version-too-new @ pasid']);
 });

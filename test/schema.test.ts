@@ -542,10 +542,11 @@ const EXPECTED: Record<string, Shown[]> = {
   ],
   'newer-pcibus-accel.xml': [
     { line: 32, text: 'iommufd', code: 'schema-newer-libvirt', message: 'iommufd on <hostdev> <driver> needs libvirt 12.1.0; the schema installed here (libvirt 9.0.0) does not know it.' },
-    // One warning for the six attributes of one <driver> that the same release brought.
+    { line: 39, text: 'pciBus', code: 'schema-newer-libvirt', message: 'pciBus needs libvirt 11.10.0; the schema installed here (libvirt 9.0.0) does not know it.' },
+    // One warning for the five attributes of one <driver> that the same release brought.
     {
-      line: 39, text: "pciBus='1' accel='on' ats='on' ril='off' ssidsize='20' oas", code: 'schema-newer-libvirt',
-      message: 'pciBus, accel, ats, ril, ssidsize and oas need libvirt 11.10.0; the schema installed here (libvirt 9.0.0) does not know them.',
+      line: 39, text: "accel='on' ats='on' ril='off' ssidsize='20' oas", code: 'schema-newer-libvirt',
+      message: 'accel, ats, ril, ssidsize and oas need libvirt 12.7.0; the schema installed here (libvirt 9.0.0) does not know them.',
     },
   ],
   'newer-pcibus-and-typo.xml': [
@@ -554,8 +555,10 @@ const EXPECTED: Record<string, Shown[]> = {
   ],
   'newer-two-vsmmus.xml': [
     { line: 18, text: 'iommufd', code: 'schema-newer-libvirt', message: '<iommufd> needs libvirt 12.2.0; the schema installed here (libvirt 9.0.0) does not know it.' },
-    { line: 58, text: "pciBus='1' accel", code: 'schema-newer-libvirt', message: 'pciBus and accel need libvirt 11.10.0; the schema installed here (libvirt 9.0.0) does not know them.' },
-    { line: 61, text: "pciBus='2' accel", code: 'schema-newer-libvirt', message: 'pciBus and accel need libvirt 11.10.0; the schema installed here (libvirt 9.0.0) does not know them.' },
+    { line: 58, text: 'pciBus', code: 'schema-newer-libvirt', message: 'pciBus needs libvirt 11.10.0; the schema installed here (libvirt 9.0.0) does not know it.' },
+    { line: 58, text: 'accel', code: 'schema-newer-libvirt', message: 'accel needs libvirt 12.7.0; the schema installed here (libvirt 9.0.0) does not know it.' },
+    { line: 61, text: 'pciBus', code: 'schema-newer-libvirt', message: 'pciBus needs libvirt 11.10.0; the schema installed here (libvirt 9.0.0) does not know it.' },
+    { line: 61, text: 'accel', code: 'schema-newer-libvirt', message: 'accel needs libvirt 12.7.0; the schema installed here (libvirt 9.0.0) does not know it.' },
     { line: 60, text: 'iommu', code: 'schema-newer-libvirt', message: 'More than one <iommu> needs libvirt 11.10.0; the schema installed here (libvirt 9.0.0) does not know that.' },
   ],
 };

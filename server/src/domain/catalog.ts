@@ -21,8 +21,11 @@ import { compareVersions } from './versions';
 export const LIBVIRT_RELEASE = {
   /** `<iommu model='smmuv3'>` with `<driver pciBus='N'/>`: the pluggable vSMMU, several per guest. */
   pluggableSmmuv3: '11.10.0',
-  /** `accel` and its tuning attributes (ats, ril, ssidsize, oas) on a pluggable smmuv3; the release is inferred (reference §4.6). */
-  acceleratedSmmuv3: '11.10.0',
+  /**
+   * `accel` and its tuning attributes (ats, ril, ssidsize, oas, cmdqv) on a pluggable smmuv3: "Since 12.7.0"
+   * in the IOMMU section of the formatdomain.html that libvirt 12.8.0 ships (Debian's libvirt-doc).
+   */
+  acceleratedSmmuv3: '12.7.0',
   /** `<hostdev><driver iommufd='yes'/>`: an assigned device on the iommufd backend. */
   hostdevIommufd: '12.1.0',
   /** `<iommufd enabled='yes'/>` in `<domain>`: iommufd for every assigned device. */
@@ -122,14 +125,14 @@ export const IOMMU_DRIVER_ATTRIBUTES: Readonly<Record<string, AttributeInfo>> = 
     doc: 'Makes the SMMUv3 a pluggable device attached to a PCIe root complex. The value is a controller **index** (a `pcie-expander-bus`, or 0 for pcie-root), not the expander\'s `busNr`. Each `pciBus` may carry one vSMMU.',
   },
   accel: {
-    name: 'accel', value: { kind: 'onoff' }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, confirmed: false,
+    name: 'accel', value: { kind: 'onoff' }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true,
     doc: 'Backs the vSMMU with the host SMMUv3 in nested mode: the guest owns stage 1, the host stage 2, through iommufd. QEMU binds the vSMMU to the host SMMU of the first assigned device behind it, so every assigned device behind it must sit behind that same host SMMU, and only VFIO devices with the iommufd backend may sit behind it.',
   },
-  ats: { name: 'ats', value: { kind: 'onoff' }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, accelOnly: true, confirmed: false, doc: 'Advertises Address Translation Services to the guest. QEMU refuses `on` when the host SMMU has no ATS. Left out with `accel=\'on\'`, QEMU copies the host\'s setting.' },
-  ril: { name: 'ril', value: { kind: 'onoff' }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, accelOnly: true, confirmed: false, doc: 'Range invalidation. `off` hides it from the guest; `on` is refused when the host SMMU lacks it. Left out with `accel=\'on\'`, QEMU copies the host\'s setting.' },
-  ssidsize: { name: 'ssidsize', value: { kind: 'int', min: 0, max: 20 }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, accelOnly: true, confirmed: false, rangeCheckedOnlyAtStart: ['smmuv3'], doc: 'SubstreamID (PASID) bits advertised to the guest, 0–20; above 0 the guest can use PASIDs (for example for SVA). Must not exceed the host SMMU\'s SSIDSIZE.' },
-  oas: { name: 'oas', value: { kind: 'enum', values: ['44', '48'] }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, accelOnly: true, confirmed: false, rangeCheckedOnlyAtStart: ['smmuv3'], doc: 'Output address size in bits, 44 (QEMU\'s default) or 48. Must not exceed the host SMMU\'s OAS; Grace Blackwell hosts report 48.' },
-  cmdqv: { name: 'cmdqv', value: { kind: 'onoff' }, needsPciBus: true, accelOnly: true, confirmed: false, doc: 'NVIDIA Tegra241 command-queue virtualisation (vCMDQ). Proposed on the libvirt list, not in a released libvirt.' },
+  ats: { name: 'ats', value: { kind: 'onoff' }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, accelOnly: true, doc: 'Advertises Address Translation Services to the guest. QEMU refuses `on` when the host SMMU has no ATS. Left out with `accel=\'on\'`, QEMU copies the host\'s setting.' },
+  ril: { name: 'ril', value: { kind: 'onoff' }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, accelOnly: true, doc: 'Range invalidation. `off` hides it from the guest; `on` is refused when the host SMMU lacks it. Left out with `accel=\'on\'`, QEMU copies the host\'s setting.' },
+  ssidsize: { name: 'ssidsize', value: { kind: 'int', min: 0, max: 20 }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, accelOnly: true, rangeCheckedOnlyAtStart: ['smmuv3'], doc: 'SubstreamID (PASID) bits advertised to the guest, 0–20; above 0 the guest can use PASIDs (for example for SVA). Must not exceed the host SMMU\'s SSIDSIZE.' },
+  oas: { name: 'oas', value: { kind: 'enum', values: ['44', '48'] }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, accelOnly: true, rangeCheckedOnlyAtStart: ['smmuv3'], doc: 'Output address size in bits, 44 (QEMU\'s default) or 48. Must not exceed the host SMMU\'s OAS; Grace Blackwell hosts report 48.' },
+  cmdqv: { name: 'cmdqv', value: { kind: 'onoff' }, since: LIBVIRT_RELEASE.acceleratedSmmuv3, needsPciBus: true, accelOnly: true, doc: 'NVIDIA Tegra241 command-queue virtualisation (vCMDQ): the guest gets the host\'s command queues directly. Left out with `accel=\'on\'`, QEMU uses its default.' },
 };
 
 export const IOMMU_MODELS: Readonly<Record<string, IommuModelInfo>> = {
@@ -141,7 +144,7 @@ export const IOMMU_MODELS: Readonly<Record<string, IommuModelInfo>> = {
   smmuv3: {
     name: 'smmuv3', since: '5.5.0', machines: 'ARM virt', machineFamilies: ['arm-virt'], allowsAddress: false,
     attributes: ['pciBus', 'accel', 'ats', 'ril', 'ssidsize', 'oas', 'cmdqv'],
-    doc: 'ARM SMMUv3. Without `pciBus` it is the machine-integrated SMMU of the `virt` board (`-machine virt,iommu=smmuv3`), one per guest. With `<driver pciBus=\'N\'/>` (libvirt ' + LIBVIRT_RELEASE.pluggableSmmuv3 + ') it becomes a pluggable device on one PCIe root complex, and a guest may have several. With `accel=\'on\'` it is a nested, hardware-accelerated vSMMU backed by a host SMMUv3; with assigned devices it works from libvirt ' + ACCEL_VSMMU_WITH_VFIO_SINCE + ' on, which brought their iommufd backend.',
+    doc: 'ARM SMMUv3. Without `pciBus` it is the machine-integrated SMMU of the `virt` board (`-machine virt,iommu=smmuv3`), one per guest. With `<driver pciBus=\'N\'/>` (libvirt ' + LIBVIRT_RELEASE.pluggableSmmuv3 + ') it becomes a pluggable device on one PCIe root complex, and a guest may have several. With `accel=\'on\'` it is a nested, hardware-accelerated vSMMU backed by a host SMMUv3; with assigned devices it works from libvirt ' + ACCEL_VSMMU_WITH_VFIO_SINCE + ' on.',
   },
   virtio: {
     name: 'virtio', since: '8.3.0', machines: 'x86 Q35 or ARM virt', machineFamilies: ['q35', 'arm-virt'], needsAcpi: true, allowsAddress: true,
