@@ -84,6 +84,8 @@ export const steps = [
       const text = readFileSync(path.join(folder, name), 'utf8');
       const close = lineOf(text, '</devices>');
       await wb.openFile(name);
+      // The server reads libvirt's grammar after the first diagnostics; the status item names it once read.
+      await wb.until('the status item names the libvirt grammar', () => wb.statusItems(), (items) => items.some((t) => /grammar/.test(t)));
       // A new line above </devices>, as a person adds a device: End, Enter, "<".
       await wb.gotoPosition(close.line - 1, 1);
       await wb.press('End');

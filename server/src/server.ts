@@ -10,6 +10,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService, type ParsedDocument } from './languageService';
 import { HostTopologyProvider } from './host/provider';
+import { firstElement } from './xml/parser';
 import { normalizeVersion } from './domain/versions';
 import { DEFAULT_MAX_FINDINGS } from './rules/cap';
 import { DEFAULT_SESSION_SETTINGS } from './session/settings';
@@ -38,6 +39,8 @@ grammar.onDidLoad((c) => void connection.sendNotification(GRAMMAR_STATUS_NOTIFIC
  * milliseconds), short enough not to be felt when a host is slow to read.
  */
 const HOST_WAIT_MS = 2000;
+/** After a domain's first diagnostics, the pause before the grammar is read, so their sending goes first. */
+const GRAMMAR_LOAD_DELAY_MS = 50;
 const startup = new StartupGate(HOST_WAIT_MS, () => {
   connection.console.info(`The host topology is not read after ${HOST_WAIT_MS / 1000} s: checking without it until it arrives.`);
   sendHostStatus();
@@ -62,7 +65,12 @@ const analysis = new DocumentAnalysis<TextDocument>({
   current: (uri) => documents.get(uri),
   publish: (uri, version, diagnostics) => {
     void connection.sendDiagnostics({ uri, version, diagnostics });
-    idleCollector.analysed(documents.get(uri)?.getText().length ?? 0);
+    const text = documents.get(uri)?.getText() ?? '';
+    idleCollector.analysed(text.length);
+    // The grammar is read once a domain's first diagnostics are out, not on the first
+    // completion: that one would otherwise get the catalog's list only, and an editor
+    // asks again only at the next keystroke. (Schema validation, when on, loads it too.)
+    if (grammar.current === undefined && firstElement(text)?.name === 'domain') setTimeout(() => void grammar.load(), GRAMMAR_LOAD_DELAY_MS);
   },
   onActivity: () => hostProvider.noteActivity(),
   gate: startup,
