@@ -11,13 +11,15 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
+/** The project's own modules, relative to this script (run with tsx, which loads .ts). */
+const own = (rel) => import(new URL(`../server/src/${rel}`, import.meta.url).href);
 const SCHEMAS = process.argv[2], CORPUS = process.argv[3], which = process.argv[4];
 const files = readdirSync(CORPUS).filter((f) => f.endsWith('.xml')).map((f) => readFileSync(path.join(CORPUS, f), 'utf8'));
 const mem = () => { global.gc?.(); return (process.memoryUsage().rss / 1e6).toFixed(0); };
 const rss0 = mem();
 if (which === 'salve') {
   const salve = await import(process.env.SALVE ?? 'salve-annos');
-  const { parseXml } = await import('/work/wt/grammar/server/src/xml/parser.ts');
+  const { parseXml } = await own('xml/parser.ts');
   let t = performance.now();
   // salve-annos 1.2.4 parses included files without their text (TypeError in saxes): give it the text.
   const internal = await import(process.env.SALVE_INTERNAL);
@@ -76,9 +78,9 @@ if (which === 'salve') {
   times.sort((a, b) => a - b);
   console.log(JSON.stringify({ engine: 'libxml2-wasm', compileMs: Math.round(compile), rssBefore: rss0, rssAfter: rss1, files: files.length, valid, medianValidateMs: times[times.length >> 1].toFixed(2), completionApi: 'none' }));
 } else {
-  const { loadSchema } = await import('/work/wt/grammar/server/src/schema/rng.ts');
-  const { elementGrammar, rootGrammar } = await import('/work/wt/grammar/server/src/schema/grammarQuery.ts');
-  const { parseXml } = await import('/work/wt/grammar/server/src/xml/parser.ts');
+  const { loadSchema } = await own('schema/rng.ts');
+  const { elementGrammar, rootGrammar } = await own('schema/grammarQuery.ts');
+  const { parseXml } = await own('xml/parser.ts');
   let t = performance.now();
   const s = await loadSchema(SCHEMAS);
   const compile = performance.now() - t;
