@@ -14,8 +14,9 @@ import { isGuestPci } from '../domain/model';
 import { MAX_PCI_BUS_NUMBER, PCI_CONTROLLER_MODELS, PCI_CONTROLLER_TARGET_RANGES, type ControllerModelInfo } from '../domain/catalog';
 import { definiteMachine } from '../domain/machine';
 import { chainOf, expanderWithBusNr, isExpander, isPcieExpander, isRoot } from '../domain/topology';
-import type { Finding, RelatedSpan, RuleContext, RuleFamily } from './types';
+import type { RuleContext, RuleFamily } from './types';
 import { elementNameSpan, valueSpan, type Span } from './spans';
+import { report } from './report';
 
 type Range = Span;
 
@@ -41,15 +42,6 @@ export const controllerRules: RuleFamily = {
   },
 };
 
-function report(
-  ctx: RuleContext, code: string, severity: Finding['severity'], at: Range, message: string,
-  extra: { related?: RelatedSpan[]; data?: Record<string, unknown> } = {},
-): void {
-  const f: Finding = { code, severity, start: at.start, end: at.end, message };
-  if (extra.related?.length) f.related = extra.related;
-  if (extra.data) f.data = extra.data;
-  ctx.report(f);
-}
 
 const nameSpan = elementNameSpan;
 

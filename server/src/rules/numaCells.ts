@@ -12,8 +12,9 @@
  */
 import type { XmlElement } from '../xml/nodes';
 import { readGuestNuma, type GuestNumaCell } from '../domain/guestNuma';
-import type { Finding, RelatedSpan, RuleContext, RuleFamily } from './types';
+import type { RelatedSpan, RuleContext, RuleFamily } from './types';
 import { elementNameSpan, valueSpan, type Span } from './spans';
+import { report } from './report';
 
 export const numaCellRules: RuleFamily = {
   name: 'numa-cells',
@@ -28,15 +29,6 @@ export const numaCellRules: RuleFamily = {
   },
 };
 
-function report(
-  ctx: RuleContext, code: string, severity: Finding['severity'], at: Span, message: string,
-  extra: { related?: RelatedSpan[]; data?: Record<string, unknown> } = {},
-): void {
-  const f: Finding = { code, severity, start: at.start, end: at.end, message };
-  if (extra.related?.length) f.related = extra.related;
-  if (extra.data) f.data = extra.data;
-  ctx.report(f);
-}
 
 function idSpan(cell: GuestNumaCell): Span {
   return cell.idAttr ? valueSpan(cell.idAttr) : elementNameSpan(cell.el);
