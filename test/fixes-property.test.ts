@@ -288,6 +288,7 @@ describe('every offered fix keeps the document well-formed and the user content 
       'smmu-map-no-iommufd',
       'smmu-map-no-vsmmu',
       'smmu-map-uncovered',
+      'version-too-new',
     ]);
     assert.deepEqual([...titles].sort(), [
       "Add an accelerated vSMMU to expander N (host SMMU X)",
@@ -309,6 +310,7 @@ describe('every offered fix keeps the document well-formed and the user content 
       'Rename ssidSize to ssidsize',
       'Use expander N (its vSMMU serves no device yet) for host SMMU X',
       'Use the iommufd backend for this device',
+      'Remove pasid from <driver> (needs libvirt N.N.N)',
     ].sort());
   });
 });

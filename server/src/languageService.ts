@@ -154,14 +154,15 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
   const families = options.rules ?? RULE_FAMILIES;
   const hostOf = () => options.host?.topology();
 
-  const ctxOf = (doc: ParsedDocument): FeatureContext => ({
-    doc, host: hostOf(), settings, log, grammar: options.grammar?.current(), grammarPending: options.grammar?.pending?.() ?? false,
-  });
-
   const findings = (doc: ParsedDocument): Finding[] => {
     if (!doc.isDomain) return [];
     return runRules(families, { model: doc.domain, host: hostOf(), hostReading: options.host?.reading?.() ?? false, settings }, log);
   };
+
+  const ctxOf = (doc: ParsedDocument): FeatureContext => ({
+    doc, host: hostOf(), settings, log, grammar: options.grammar?.current(), grammarPending: options.grammar?.pending?.() ?? false,
+    recheck: (text) => findings(parseDocument(text, doc.uri)),
+  });
 
   const strictCheck = (doc: ParsedDocument): Diagnostic[] => {
     if (!doc.isDomain || doc.xml.problems.length > 0) return [];

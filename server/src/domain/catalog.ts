@@ -251,4 +251,18 @@ export const FEATURE_SINCE: Readonly<Record<'hostdevIommufd' | 'domainIommufd' |
   iommuGranule: { label: '<iommu><driver><granule>', since: LIBVIRT_RELEASE.virtioIommuGranule, doc: 'Page granule of the virtio-iommu.' },
 };
 
+/**
+ * Older spellings of syntax that the version rule flags: for a feature of
+ * `FEATURE_SINCE` that a targeted release lacks, the feature of an earlier
+ * release that says the same thing. The "too new" quick fix rewrites to it
+ * when the target has it. Only documented equivalences belong here (the
+ * nested-SMMUv3 reference, §4.4: either form satisfies QEMU's iommufd rule);
+ * none of the `<iommu>` driver attributes, models or controller models has
+ * an older spelling in libvirt.
+ */
+export const OLDER_FORMS: Readonly<Partial<Record<keyof typeof FEATURE_SINCE, { readonly older: keyof typeof FEATURE_SINCE; readonly how: string }>>> = {
+  // `<iommufd enabled='yes'/>` turns the iommufd backend on for every assigned PCI device; before it, each device asked for it.
+  domainIommufd: { older: 'hostdevIommufd', how: "iommufd='yes' on each assigned device's <driver>" },
+};
+
 export const CONTROLLER_TYPES = ['pci', 'usb', 'scsi', 'sata', 'virtio-serial', 'ide', 'fdc', 'ccid', 'xenbus', 'isa', 'nvme'] as const;

@@ -21,6 +21,7 @@ import { schemaInvalidFixes } from './fixes/schemaFix';
 import { GENERATE_TOPOLOGY_KIND } from '../protocol';
 import { graceFixes } from './fixes/graceFixes';
 import { emulatedDeviceFixes } from './fixes/emulatedFix';
+import { versionTooNewFixes } from './fixes/versionFix';
 
 type QuickFix = (ctx: FixContext, d: Diagnostic) => CodeAction[];
 
@@ -44,6 +45,7 @@ const QUICK_FIXES: Readonly<Record<string, QuickFix>> = {
   'numa-gi-missing': graceFixes,
   'numa-gi-cell-missing': graceFixes,
   'schema-invalid': schemaInvalidFixes,
+  'version-too-new': versionTooNewFixes,
 };
 
 /** The topology generator offered as the fix of a finding that asks for it. */

@@ -5,6 +5,7 @@
 import type { ParsedDocument } from '../domain/document';
 import type { HostTopology } from '../host/types';
 import type { RuleSettings } from '../rules/settings';
+import type { Finding } from '../rules/types';
 import type { Grammar } from '../schema/grammarSource';
 
 export interface FeatureContext {
@@ -16,4 +17,10 @@ export interface FeatureContext {
   readonly grammar?: Grammar;
   /** True while the grammar is still being chosen and loaded (completion says its list is incomplete). */
   readonly grammarPending?: boolean;
+  /**
+   * The rules' findings for another text of this document (the same rule
+   * families, host and settings as its verdict), so that a fix can show that
+   * its edit adds no error. Absent where no language service runs the rules.
+   */
+  readonly recheck?: (text: string) => readonly Finding[];
 }

@@ -5,10 +5,10 @@
  * - schema-invalid for a missing required attribute or child element: add it
  *   (an attribute with its only possible value when the grammar has one).
  *
- * Removing what the target release lacks (schema-newer-libvirt,
- * version-too-new) is not offered: the rules then ask for it again (a vSMMU
- * without pciBus, a hostdev without iommufd), so it would trade one warning
- * for another.
+ * Removing what the target release lacks is versionFix.ts's job, on the
+ * version rule's finding (it checks each removal with the rules first);
+ * schema-newer-libvirt compares with the grammar in use, not with the
+ * target, and gets no removal.
  *
  * Everything is found again in the current parse at the diagnostic's range
  * and checked against its data, so a stale diagnostic gets no fix.
