@@ -88,6 +88,24 @@ describe('completion from the grammar', () => {
     assert.deepEqual([(disk?.textEdit as TextEdit).newText, disk?.command?.command], ['<disk $1>\n      $0\n    </disk>', 'editor.action.triggerSuggest']);
   });
 
+  test('a child whose children are optional and seldom written is written empty; one that holds children is opened', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    const inDisk = x86("  <devices>\n    <disk type='file' device='disk'>\n      <|\n    </disk>\n  </devices>");
+    assert.deepEqual(['driver', 'source', 'address'].map((l) => (item(inDisk, l)?.textEdit as TextEdit).newText),
+      ['<driver $1/>', '<source $1/>', '<address $1/>']);
+    // No attributes to write (<devices>, <cputune>), or usually holding children (<cpu>): opened.
+    const inDomain = "<domain type='kvm'>\n  <name>g</name>\n  <|\n</domain>\n";
+    assert.deepEqual(['devices', 'cputune', 'cpu'].map((l) => (item(inDomain, l)?.textEdit as TextEdit).newText),
+      ['<devices>\n    $0\n  </devices>', '<cputune>\n    $0\n  </cputune>', '<cpu $1>\n    $0\n  </cpu>']);
+  });
+
+  test('a free-text value the QEMU driver narrows down is offered: a disk <driver name>', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    assert.deepEqual(labels(x86("  <devices>\n    <disk type='file' device='disk'>\n      <driver name='|'/>\n    </disk>\n  </devices>")), ['qemu', 'name']);
+    // Elsewhere a <driver name> keeps the grammar's own choices (a hostdev's: kvm, vfio, xen).
+    assert.ok(!labels(x86("  <devices>\n    <hostdev mode='subsystem' type='pci'>\n      <driver name='|'/>\n    </hostdev>\n  </devices>")).includes('qemu'));
+  });
+
   test('the domain intelligence ranks first: vSMMU and expander snippets before the grammar\'s devices', (t) => {
     if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
     assert.deepEqual(first(armDomain('    <|'), 2), ['vSMMU: accelerated smmuv3 on an expander', 'pxb-pcie expander bus + root port']);

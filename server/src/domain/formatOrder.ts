@@ -51,12 +51,16 @@ export const COMMON_CHILDREN: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
- * Values people write for an attribute, keyed `element@attribute`, when the
- * grammar lists many: offered first, before the rest in the grammar's order.
+ * Values people write for an attribute, keyed `element@attribute` (or
+ * `parent/element@attribute`), when the grammar lists many: offered first,
+ * before the rest in the grammar's order. Where the grammar takes any text,
+ * the values listed here are the only ones offered (before the typed hint).
  */
 export const COMMON_VALUES: Readonly<Record<string, readonly string[]>> = {
   'domain@type': ['kvm', 'qemu'],
   'driver@type': ['raw', 'qcow2'],
+  // Free text in the grammar; libvirt's QEMU driver refuses any other disk driver name.
+  'disk/driver@name': ['qemu'],
   'console@type': ['pty'],
   'serial@type': ['pty'],
   'channel@type': ['unix', 'spicevmc', 'pty'],

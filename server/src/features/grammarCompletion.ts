@@ -166,7 +166,8 @@ export function grammarValueItems(c: Collector, model: RngModel, el: XmlElement,
   const g = elementGrammar(model, el, { ignore: attr });
   const a = g?.attributes.find((x) => x.name === attr.name);
   if (!a) return;
-  const values = a.values.length ? rankByUse(c, el, attr.name, a.values) : a.hint === 'KiB' ? UNITS : [];
+  // A free-text value that one hypervisor driver narrows down (the QEMU driver takes only name='qemu' on a disk's <driver>).
+  const values = a.values.length ? rankByUse(c, el, attr.name, a.values) : a.hint === 'KiB' ? UNITS : commonValues(el, attr.name);
   for (const v of values) {
     if (!c.has(v)) c.add(v, v, start, end, { kind: CompletionItemKind.EnumMember, detail: a.values.length ? undefined : a.kinds.join(' or ') });
   }
@@ -211,9 +212,13 @@ function rankByUse(c: Collector, el: XmlElement, attr: string, values: readonly 
     for (const ch of e.children) visit(ch);
   };
   for (const r of c.ctx.doc.xml.roots) visit(r);
-  const common = COMMON_VALUES[`${el.parent?.name}/${el.name}@${attr}`] ?? COMMON_VALUES[`${el.name}@${attr}`] ?? [];
+  const common = commonValues(el, attr);
   const rank = (v: string) => { const i = common.indexOf(v); return i < 0 ? common.length : i; };
   return [...values].sort((a, b) => (used.get(b) ?? 0) - (used.get(a) ?? 0) || rank(a) - rank(b));
+}
+
+function commonValues(el: XmlElement, attr: string): readonly string[] {
+  return COMMON_VALUES[`${el.parent?.name}/${el.name}@${attr}`] ?? COMMON_VALUES[`${el.name}@${attr}`] ?? [];
 }
 
 function valuesLine(a: AttributeGrammar): string {
@@ -243,7 +248,11 @@ function writeElement(model: RngModel, child: ChildGrammar, l: Layout, indent: s
     const inner = kids.map((k) => `${l.indent}${indent}${l.unit}${writeElement(model, k, l, indent + l.unit, depth + 1, stop)}`).join('\n');
     return `<${n}${attrs}>\n${inner}\n${l.indent}${indent}</${n}>`;
   }
-  if (g.children.length || g.openChildren) {
+  // An element whose children are all optional and seldom written (a disk's <driver>, <source>, <address>) is
+  // written empty, its attributes to fill; one that exists to hold children (<devices>, <cputune>) or usually
+  // holds some (COMMON_CHILDREN) is opened.
+  const usuallyEmpty = depth === 0 && g.attributes.length > 0 && !Object.prototype.hasOwnProperty.call(COMMON_CHILDREN, n);
+  if ((g.children.length || g.openChildren) && !usuallyEmpty) {
     return depth === 0 ? `<${n}${attrs}>\n${l.indent}${indent}${l.unit}$0\n${l.indent}${indent}</${n}>` : `<${n}${attrs}></${n}>`;
   }
   const hasText = g.text.values.length || g.text.kinds.length;
