@@ -48,7 +48,7 @@ if (which === 'salve') {
       for (const ev of poss) if (ev.name === 'enterStartTag' && ev.param.match(uri, local)) ok = true;
       times.push(performance.now() - t0);
       asked++; if (ok) offered++;
-      const r = w.fireEvent('startTagAndAttributes', [uri, local, ...el.attributes.filter((a) => !a.name.startsWith('xmlns')).flatMap((a) => [...qn(el, a.name, true), a.value ?? ''])]);
+      w.fireEvent('startTagAndAttributes', [uri, local, ...el.attributes.filter((a) => !a.name.startsWith('xmlns')).flatMap((a) => [...qn(el, a.name, true), a.value ?? ''])]);
       for (const c of el.children) visit(c);
       const txt = el.texts.map((x) => x.value).join('').trim();
       if (txt && !el.children.length) w.fireEvent('text', [txt]);
@@ -98,5 +98,5 @@ if (which === 'salve') {
     visit(doc.roots[0]);
   }
   times.sort((a, b) => a - b);
-  console.log(JSON.stringify({ engine: 'rng.ts+grammarQuery', compileMs: Math.round(compile), rssBefore: rss0, rssAfter: mem(), elements: asked, offered, medianQueryMs: times[times.length >> 1].toFixed(3), p95: times[Math.floor(times.length * 0.95)].toFixed(3) }));
+  console.log(JSON.stringify({ engine: 'rng.ts+grammarQuery', compileMs: Math.round(compile), rssBefore: rss0, rssAfter: rss1, rssAfterQueries: mem(), elements: asked, offered, medianQueryMs: times[times.length >> 1].toFixed(3), p95: times[Math.floor(times.length * 0.95)].toFixed(3) }));
 }

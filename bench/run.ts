@@ -120,7 +120,7 @@ async function loadBundle(): Promise<Bundle> {
     },
     bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'warning',
   });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle is written at run time, so it is required by its path
   return require(outfile) as Bundle;
 }
 
@@ -326,7 +326,7 @@ async function grammarFigures(b: Bundle, host: HostTopology, g: GeneratedDomain)
   if (!existsSync(path.join(dir, 'domain.rng'))) return undefined;
   (globalThis as { gc?: () => void }).gc?.();
   const heap0 = process.memoryUsage().heapUsed;
-  let t = performance.now();
+  const t = performance.now();
   const choice = await b.chooseGrammar({ shippedDir: dir, defaultDir: path.join(dir, 'none'), pathEnv: '' });
   const firstLoadMs = round(performance.now() - t);
   const grammar = choice.grammar;

@@ -3,13 +3,15 @@
  *  - the layers of server/src, lowest first, and imports only go down;
  *  - xml/, host/ and protocol.ts import nothing of the project;
  *  - rules/ and features/ never import the session or the faces;
- *  - the client imports only the protocol module of the server, and (a
- *    debt, see ARCHITECTURE.md) the virsh access of server/src/libvirt/;
+ *  - the client imports only the protocol module of the server;
  *  - no import cycle between files;
  *  - one verdict path: only the language service merges findings, and the
  *    faces ask it for the verdict instead of assembling one.
- * A new folder under server/src must be given its layer here and in
- * ARCHITECTURE.md: the test names it until it is.
+ * The layer table is server/layers.json, which the linter
+ * (eslint.config.mjs) reads too, so that an upward import is marked in the
+ * editor; the last test checks that it is. A new folder under server/src
+ * must be given its layer there and in ARCHITECTURE.md: the test names it
+ * until it is.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,19 +22,14 @@ const root = path.join(__dirname, '..');
 const SERVER = path.join(root, 'server', 'src');
 const CLIENT = path.join(root, 'client', 'src');
 
-/** Rank of each part of server/src: a file may import its own part and lower ranks only. */
-const LAYERS: Readonly<Record<string, number>> = {
-  xml: 0, host: 0, 'protocol.ts': 0,
-  domain: 1, libvirt: 1,
-  rules: 2,
-  schema: 3,
-  features: 4,
-  'languageService.ts': 5,
-  session: 6,
-  'server.ts': 7, cli: 7,
+/** Rank of each part of server/src (a file may import its own part and lower ranks only), shared with eslint.config.mjs. */
+const TABLE = JSON.parse(readFileSync(path.join(root, 'server', 'layers.json'), 'utf8')) as {
+  layers: Record<string, number>;
+  clientMayImport: string[];
 };
-/** Parts that import nothing of the project outside themselves. */
-const LEAVES = ['xml', 'host', 'protocol.ts'];
+const LAYERS: Readonly<Record<string, number>> = TABLE.layers;
+/** Parts that import nothing of the project outside themselves: the lowest layer. */
+const LEAVES = Object.keys(LAYERS).filter((p) => LAYERS[p] === 0);
 
 function tsFiles(dir: string): string[] {
   const out: string[] = [];
@@ -106,13 +103,13 @@ test('rules/ and features/ never import the session or the faces', () => {
 });
 
 /**
- * The client's own libvirt view runs virsh itself through server/src/libvirt/
- * (a debt: it should ask the server); nothing else of the server may enter
- * the client bundle.
+ * The client reaches the server through LSP requests; of the server's code
+ * only what server/layers.json names (the message names and shapes) may
+ * enter the client bundle.
  */
-const CLIENT_MAY_IMPORT = (t: string) => t === path.join(SERVER, 'protocol.ts') || partOf(t) === 'libvirt';
+const CLIENT_MAY_IMPORT = (t: string) => TABLE.clientMayImport.includes(partOf(t));
 
-test('the client imports only the server\'s protocol module (and its virsh access)', () => {
+test('the client imports only the server\'s protocol module', () => {
   const bad = [...graph].flatMap(([file, targets]) =>
     partOf(file) === 'client' ? targets.filter((t) => partOf(t) !== 'client' && !CLIENT_MAY_IMPORT(t)).map((t) => `${rel(file)} -> ${rel(t)}`) : []);
   assert.deepEqual(bad, []);
@@ -152,4 +149,43 @@ test('one verdict path: only the language service merges findings; the faces ask
   for (const face of ['server/src/session/documentAnalysis.ts', 'server/src/cli/check.ts']) {
     assert.match(readFileSync(path.join(root, face), 'utf8'), /\.verdict\(/, `${face} does not ask the language service for the verdict`);
   }
+});
+
+test('the linter marks an import that runs up a layer, or out of the client, where it is written', async () => {
+  const { ESLint } = await import('eslint');
+  const eslint = new ESLint({ cwd: root });
+  const lint = async (file: string, text: string) => {
+    const [r] = await eslint.lintText(text, { filePath: path.join(root, file) });
+    return r.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => `${m.line}: ${m.message}`);
+  };
+  // Each line: the file, what it imports, and whether the linter must object.
+  const cases: [string, string, boolean][] = [
+    ['server/src/rules/x.ts', '../session/settings', true],
+    ['server/src/rules/x.ts', '../languageService', true],
+    ['server/src/rules/x.ts', '../schema/messages', true],
+    ['server/src/rules/x.ts', '../domain/model', false],
+    ['server/src/rules/x.ts', './spans', false],
+    ['server/src/features/fixes/x.ts', '../../session/settings', true],
+    ['server/src/features/fixes/x.ts', '../../rules/settings', false],
+    ['server/src/features/fixes/x.ts', '../edits', false],
+    ['server/src/xml/x.ts', '../domain/model', true],
+    ['server/src/host/x.ts', '../xml/parser', true],
+    ['server/src/domain/x.ts', '../xml/parser', false],
+    ['server/src/domain/x.ts', '../libvirt/virsh', true],
+    ['server/src/languageService.ts', './session/settings', true],
+    ['server/src/languageService.ts', './features/hover', false],
+    ['server/src/schema/x.ts', '../../client/src/status', true],
+    ['client/src/x.ts', '../../server/src/protocol', false],
+    ['client/src/x.ts', '../../server/src/languageService', true],
+    ['client/src/x.ts', './status', false],
+  ];
+  const wrong: string[] = [];
+  for (const [file, spec, objects] of cases) {
+    const found = await lint(file, `import { x } from '${spec}';\nexport const y = x;\n`);
+    if ((found.length > 0) !== objects) wrong.push(`${file} importing ${spec}: ${objects ? 'not marked' : `marked (${found.join('; ')})`}`);
+  }
+  assert.deepEqual(wrong, []);
+  // The message says which layers are involved.
+  assert.deepEqual(await lint('server/src/rules/x.ts', "import type { S } from '../session/settings';\nexport type T = S;\n"),
+    ['1: \'../session/settings\' import is restricted from being used by a pattern. rules (layer 2) may not import session (layer 6): imports only go down the layers (ARCHITECTURE.md).']);
 });

@@ -21,7 +21,7 @@ import {
 } from '../server/src/libvirt/virsh';
 import { qemuArguments, readableCommandLine, splitShellWords } from '../server/src/libvirt/qemuArgv';
 import { locateRefusal, refusalDiagnostic } from '../server/src/libvirt/refusal';
-import { domainName, withoutInterfaces } from '../server/src/libvirt/domainXml';
+import { withoutInterfaces } from '../server/src/libvirt/domainXml';
 import { isLocalUri } from '../server/src/cli/connection';
 
 const NODE = path.join(__dirname, 'fixtures', 'libvirt', 'test-node.driver');

@@ -65,7 +65,7 @@ class NativeDocuments implements vscode.TextDocumentContentProvider {
 }
 
 export function registerLibvirtCommands(deps: LibvirtDeps): vscode.Disposable[] {
-  const { view, fileSystem, log } = deps;
+  const { view, fileSystem } = deps;
   const checkResults = vscode.languages.createDiagnosticCollection('libvirt-domains');
   const nativeDocs = new NativeDocuments();
   const config = () => vscode.workspace.getConfiguration(SETTINGS_SECTION);

@@ -9,8 +9,8 @@
  * server only decides what makes sense where the cursor is.
  */
 import { cellForHostNode } from '../domain/numa';
-import type { CompletionItem, CompletionList, MarkupContent } from 'vscode-languageserver-types';
-import { CompletionItemKind, InsertTextFormat, InsertTextMode } from 'vscode-languageserver-types';
+import type { CompletionList } from 'vscode-languageserver-types';
+import { CompletionItemKind } from 'vscode-languageserver-types';
 import type { FeatureContext } from './context';
 import type { XmlAttribute, XmlElement } from '../xml/nodes';
 import { attrValue, child } from '../xml/query';
@@ -28,7 +28,7 @@ import { grammarAttributeItems, grammarElementItems, grammarTextItems, grammarVa
 import { ATTRIBUTES, CHILD_INFO, ELEMENTS, TARGET_ATTRIBUTES_BY_MODEL, type AttrDoc, type ElementInfo } from './docs/elements';
 import { describeElement, pathOf } from './docs/docs';
 import {
-  attrDocMarkdown, controllerModelMarkdown, elementMarkdown, iommuAttributeMarkdown, iommuModelMarkdown, markdown,
+  attrDocMarkdown, controllerModelMarkdown, elementMarkdown, iommuAttributeMarkdown, iommuModelMarkdown,
 } from './docs/format';
 import { hostDeviceMarkdown, smmuDevicesMarkdown } from './hostInfo';
 import { expanderNeed, hex2, indexFor, suggestBusNr } from './pciLayout';

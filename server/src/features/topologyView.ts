@@ -33,7 +33,7 @@ import type { Finding } from '../rules/types';
 import type { XmlElement } from '../xml/nodes';
 import { attrValue, child } from '../xml/query';
 import type {
-  DeviceView, ExpanderView, HostDeviceView, ProblemView, Range, SmmuView, TopologyView, UnmatchedView, VsmmuView,
+  DeviceView, ExpanderView, HostDeviceView, ProblemView, Range, SmmuView, TopologyView,
 } from '../protocol';
 
 /** The topology view of a parsed document; null when the document is not a libvirt domain. */

@@ -119,7 +119,6 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
       // The version opened before the host was read is analysed once it is; a newer one has its own run.
       return gate.wait().then(() => (this.o.current(doc.uri)?.version === doc.version ? this.analyse(doc, strict) : undefined));
     }
-    const { service } = this.o;
     const limit = this.sessionSettings.maxLiveAnalysisSize;
     const size = doc.getText().length;
     if (size > limit && !strict) return [livePausedDiagnostic(size, limit)];

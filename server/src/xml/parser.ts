@@ -530,7 +530,7 @@ class Scanner {
     const nameStart = start + 2;
     const nameEnd = this.readName(nameStart);
     const name = keep(text.slice(nameStart, nameEnd));
-    let i = this.skipSpace(nameEnd);
+    const i = this.skipSpace(nameEnd);
     let end: number;
     if (i < len && text.charCodeAt(i) === GT) {
       end = i + 1;
