@@ -245,6 +245,10 @@ describe('iommufd', () => {
  * root port for GPU B's host SMMU after the last controller, GPU B moved
  * behind them with iommufd, and a vSMMU like the existing one.
  */
+/** Root port 4 of mixed-bound-home.xml and mixed-empty-home.xml, on expander 1 and moved to expander 2. */
+const PORT_4_ON_EXPANDER_1 = "<target chassis='4' port='0x8'/>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x01'";
+const PORT_4_ON_EXPANDER_2 = "<target chassis='4' port='0x8'/>\n      <address type='pci' domain='0x0000' bus='0x02' slot='0x01'";
+
 const GPU_B_EXPANDER_EDITS: [string, string][] = [
   after("      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </controller>", newExpander('smmu3.0x0000000036000000', 3, 248, 1, 2)),
   [hostdev('0019:01:00.0'), hostdev('0019:01:00.0', 4, IOMMUFD_DRIVER)],
@@ -271,21 +275,20 @@ describe('expander fixes', () => {
     ]);
   });
 
-  test('smmu-map-mixed with an expander bound to the right SMMU: a new root port there, only the bus changes', () => {
+  test('smmu-map-mixed with an expander bound to the right SMMU: the device\'s root port moves there with it, nothing is left empty', () => {
     const input = fixture('mixed-bound-home.xml');
     const r = fix(input, 'smmu-map-mixed', 'Move this device behind the expander of smmu3.0x0000000036000000 (index 2)');
     assert.deepEqual(r.titles, ['Move this device behind the expander of smmu3.0x0000000036000000 (index 2)']);
-    assert.deepEqual(r.text, edit(input,
-      after("      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>\n    </controller>", `\n${rootPort(6, 2, 1, 8)}`),
-      ["function='0x1'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x04'", "function='0x1'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x06'"],
-    ));
+    // Root port 4 (index above expander 2's) goes to slot 1 of expander 2; the device's own address stays.
+    assert.deepEqual(r.text, edit(input, [PORT_4_ON_EXPANDER_1, PORT_4_ON_EXPANDER_2]));
     assert.deepEqual([r.before, r.after], [['smmu-map-mixed'], []]);
   });
 
-  test('smmu-map-mixed with an expander whose vSMMU has no device yet: its free root port is used', () => {
+  test('smmu-map-mixed with an expander whose vSMMU has no device yet: the device\'s root port moves there, the free one stays a spare', () => {
     const input = fixture('mixed-empty-home.xml');
     const r = fix(input, 'smmu-map-mixed', 'Move this device behind expander 2 (its vSMMU serves no device yet)');
-    assert.deepEqual(r.text, edit(input, ["</source>\n      <address type='pci' domain='0x0000' bus='0x04'", "</source>\n      <address type='pci' domain='0x0000' bus='0x05'"]));
+    // Taking free port 5 would empty port 4, which cannot go without leaving an index gap (libvirt would fill it with an empty port).
+    assert.deepEqual(r.text, edit(input, [PORT_4_ON_EXPANDER_1, PORT_4_ON_EXPANDER_2]));
     assert.deepEqual([r.before, r.after], [['smmu-map-mixed'], []]);
   });
 
@@ -296,20 +299,24 @@ describe('expander fixes', () => {
       'Use expander 2 (its vSMMU serves no device yet) for host SMMU smmu3.0x0000000036000000',
       'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000',
     ]);
-    assert.deepEqual(r.text, edit(input, ["</source>\n      <address type='pci' domain='0x0000' bus='0x04'", "</source>\n      <address type='pci' domain='0x0000' bus='0x05'"]));
+    // The NVMe's root port 4 moves from pcie-root to expander 2 (slot 1, port number after it).
+    assert.deepEqual(r.text, edit(input, [
+      "<target chassis='4' port='0x18'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x03'",
+      "<target chassis='4' port='0x8'/>\n      <address type='pci' domain='0x0000' bus='0x02' slot='0x01'",
+    ]));
     assert.deepEqual([r.before, r.after], [['smmu-map-missing-expander', 'smmu-map-uncovered'], []]);
     const u = fix(input, 'smmu-map-uncovered', 'Move this device behind expander 2 (its vSMMU serves no device yet)');
     assert.deepEqual(u.text, r.text);
   });
 
-  test('smmu-map-mixed without any home for the SMMU: a new expander, the device moved there', () => {
+  test('smmu-map-mixed without any home for the SMMU: a new expander in place of the root port the device leaves', () => {
     const input = fixture('mixed-no-home.xml');
     const r = fix(input, 'smmu-map-mixed', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000');
+    // Root port 3 would be left empty: it goes, the expander takes its index, a new root port 4 on it takes the device.
     assert.deepEqual(r.text, edit(input,
-      after("      <target chassis='3' port='0x8'/>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x01' function='0x0'/>\n    </controller>",
-        newExpander('smmu3.0x0000000036000000', 4, 248, 1, 2)),
-      ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x05'"],
-      after(VSMMU_1_END, `\n${vsmmu(4)}`),
+      [`${rootPort(3, 1, 1, 8)}\n`, `${newExpander('smmu3.0x0000000036000000', 3, 248, 1, 2).slice(1)}\n`],
+      ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x04'"],
+      after(VSMMU_1_END, `\n${vsmmu(3)}`),
     ));
     assert.deepEqual([r.before, r.after], [['smmu-map-mixed'], []]);
   });
@@ -328,10 +335,11 @@ describe('expander fixes', () => {
   test('smmu-map-uncovered on a pcie-root port: the NVMe gets an expander of its own', () => {
     const input = fixture('uncovered-root.xml');
     const r = fix(input, 'smmu-map-uncovered', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000012000000');
+    // The expander takes the index and pcie-root slot of the root port the NVMe leaves.
     assert.deepEqual(r.text, edit(input,
-      after("      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </controller>", newExpander('smmu3.0x0000000012000000', 4, 248, 0, 3)),
-      ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x05'"],
-      after(VSMMU_1_END, `\n${vsmmu(4)}`),
+      [`${rootPort(3, 0, 2, 0x10)}\n`, `${newExpander('smmu3.0x0000000012000000', 3, 248, 0, 2).slice(1)}\n`],
+      ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x04'"],
+      after(VSMMU_1_END, `\n${vsmmu(3)}`),
     ));
     assert.deepEqual([r.before, r.after], [['smmu-map-missing-expander', 'smmu-map-uncovered'], []]);
   });
@@ -428,19 +436,21 @@ describe('source action: generate vSMMU topology', () => {
     const { ls, actions } = sourceActions(input, ['source']);
     assert.deepEqual(actions.map((a) => [a.title, a.kind, a.diagnostics]), [['Generate vSMMU topology for all passed-through devices', KIND, undefined]]);
     const out = applyAction(input, actions[0]);
+    // The two GPUs' root ports on pcie-root would be left empty: each expander takes the index and slot of one,
+    // each with two spare bus numbers beyond its root port (spareBusNumbers); the NVMe had no port, its expander is new.
+    const ports = `${rootPort(1, 0, 1, 8)}\n${rootPort(2, 0, 2, 0x10)}\n`;
+    assert.ok(input.includes(ports));
     assert.deepEqual(out, edit(input,
-      after("      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </controller>",
-        // Each with two spare bus numbers beyond its root port (spareBusNumbers).
-        newExpander('smmu3.0x0000000016000000', 3, 252, 0, 3)
-        + newExpander('smmu3.0x0000000036000000', 5, 248, 1, 4)
-        + newExpander('smmu3.0x0000000012000000', 7, 244, 0, 5)),
+      [ports, newExpander('smmu3.0x0000000016000000', 1, 252, 0, 1).slice(1).replace("index='2'", "index='3'").replace("chassis='2'", "chassis='3'")
+        + newExpander('smmu3.0x0000000036000000', 2, 248, 1, 2).replace("index='3'", "index='4'").replace("chassis='3'", "chassis='4'")
+        + newExpander('smmu3.0x0000000012000000', 5, 244, 0, 3) + '\n'],
       ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x01'",
-        "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x04'"],
+        "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x03'"],
       ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x02'",
-        "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x06'"],
+        "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x04'"],
       ["<driver name='vfio'/>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n",
-        "<driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x08' slot='0x00' function='0x0'/>\n"],
-      ['  </devices>', `${devices(vsmmu(3), vsmmu(5), vsmmu(7))}\n  </devices>`],
+        "<driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x06' slot='0x00' function='0x0'/>\n"],
+      ['  </devices>', `${devices(vsmmu(1), vsmmu(2), vsmmu(5))}\n  </devices>`],
     ));
     assert.deepEqual(problems(ls, out), []);
   });
@@ -486,9 +496,9 @@ describe('source action: generate vSMMU topology', () => {
     const { ls, actions } = sourceActions(input, ['source']);
     assert.deepEqual(actions.map((a) => a.title), ['Generate vSMMU topology for all passed-through devices']);
     const out = applyAction(input, actions[0]);
-    // A new expander (index 3, not 1) with a vSMMU for GPU B; only the busNr mix-up is left.
-    assert.match(out, /<controller type='pci' index='3' model='pcie-expander-bus'>/);
-    assert.match(out, /<driver pciBus='3' accel='on'\/>/);
+    // A new expander with a vSMMU for GPU B, in place of the root port GPU B leaves (index 2, not 1); only the busNr mix-up is left.
+    assert.match(out, /<controller type='pci' index='2' model='pcie-expander-bus'>/);
+    assert.match(out, /<driver pciBus='2' accel='on'\/>/);
     assert.deepEqual(problems(ls, out), ['iommu-pcibus-is-busnr']);
   });
 

@@ -14,6 +14,8 @@
  *   numbers, the iommufd and pciBus knobs, misspelled attribute names, and
  *   the proposal's own elements that the conversion replaces);
  * - keep every comment, in order;
+ * - leave no root port empty that held something before, and add none that
+ *   stays empty (a move reuses or removes the port it leaves);
  * - for a real diagnostic: make it go away and add no warning or error.
  */
 import { describe, test } from 'node:test';
@@ -77,6 +79,8 @@ const MANAGED_ATTRIBUTES: Readonly<Record<string, ReadonlySet<string>>> = {
   address: new Set(['type', 'domain', 'bus', 'slot', 'function']),
   driver: new Set(['iommufd', 'pciBus']),
   iommufd: new Set(['enabled']),
+  // A root port that moves along with its device is renumbered after its new slot.
+  target: new Set(['port']),
 };
 
 /** Elements whose text a fix may rewrite: the MMIO window size, an expander's guest NUMA cell. */
@@ -89,12 +93,19 @@ function isProposal(el: XmlElement): boolean {
   return el.name === 'iommu' && model !== undefined && Object.prototype.hasOwnProperty.call(PROPOSAL_IOMMU_MODELS, model);
 }
 
-/** Element signatures in document order: name, the attributes no fix rewrites (sorted), leaf text. */
-function signatures(text: string): string[] {
+/**
+ * Element signatures in document order: name, the attributes no fix rewrites
+ * (sorted), leaf text. `gone`: indexes of root ports left out, the ones a
+ * move removed (it may remove the root port it empties; that nothing was
+ * left on it is checked by the address checks below).
+ */
+function signatures(text: string, gone: ReadonlySet<number> = new Set()): string[] {
   const out: string[] = [];
   const skip = new Set<XmlElement>();
   walk(parseXml(text), (el) => {
-    if (skip.has(el) || isProposal(el)) {
+    const removedPort = el.name === 'controller' && el.attributes.some((a) => a.name === 'model' && a.value === 'pcie-root-port')
+      && gone.has(Number(el.attributes.find((a) => a.name === 'index')?.value));
+    if (skip.has(el) || isProposal(el) || removedPort) {
       for (const c of el.children) skip.add(c);
       return;
     }
@@ -110,6 +121,18 @@ function signatures(text: string): string[] {
     out.push(`<${el.name} ${attrs.join(' ')}>${leafText}`);
   });
   return out;
+}
+
+/** Indexes of the pcie-root-ports of a document. */
+function rootPortIndexes(ls: LanguageService, text: string): Set<number> {
+  const m = ls.parse(text, URI, 1).domain;
+  return new Set(m.controllers.filter((c) => c.type === 'pci' && c.model?.value === 'pcie-root-port').map((c) => c.index));
+}
+
+/** Guest PCI addresses whose bus names no controller of the document. */
+function danglingBuses(ls: LanguageService, text: string): number {
+  const m = ls.parse(text, URI, 1).domain;
+  return m.pciDevices.filter((d) => d.address?.type === 'pci' && d.address.bus && !m.pciControllers.has(d.address.bus.value)).length;
 }
 
 function comments(text: string): string[] {
@@ -140,6 +163,24 @@ function problemCodes(ls: LanguageService, text: string): string[] {
 /** How often `code` is reported at any severity (informations have fixes too). */
 function countOf(ls: LanguageService, text: string, code: string): number {
   return ls.validate(ls.parse(text, URI, 1)).filter((d) => String(d.code) === code).length;
+}
+
+/**
+ * Indexes of pcie-root-ports that nothing uses: no device or controller names
+ * them as its bus, no vSMMU's pciBus names them (a wrong pciBus has its own
+ * finding and fix, which decides what the port is for).
+ */
+function emptyRootPorts(ls: LanguageService, text: string): Set<number> {
+  const m = ls.parse(text, URI, 1).domain;
+  const used = new Set<number>();
+  for (const d of m.pciDevices) if (d.address?.type === 'pci' && d.address.bus) used.add(d.address.bus.value);
+  for (const i of m.iommus) {
+    const bus = i.driver?.attributes.find((a) => a.name === 'pciBus')?.value;
+    if (bus !== undefined && /^\d+$/.test(bus)) used.add(Number(bus));
+  }
+  const out = new Set<number>();
+  for (const c of m.controllers) if (c.type === 'pci' && c.model?.value === 'pcie-root-port' && !used.has(c.index)) out.add(c.index);
+  return out;
 }
 
 function xmlProblems(text: string): number {
@@ -203,6 +244,7 @@ function checkDocument(text: string, host: HostTopology | undefined, libvirtVers
   const beforeComments = comments(text);
   const beforeXml = xmlProblems(text);
   const strictBefore = beforeXml === 0 ? strictWellFormedness(text) : undefined;
+  const emptyBefore = emptyRootPorts(ls, text);
   const violations: string[] = [];
   const fixedCodes = new Set<string>();
   const titles = new Set<string>();
@@ -225,10 +267,17 @@ function checkDocument(text: string, host: HostTopology | undefined, libvirtVers
       const strict = strictWellFormedness(out);
       if (strict) violations.push(`${label}: not well-formed: ${strict.message}`);
     }
-    const lostEl = missingInOrder(beforeSigs, signatures(out));
+    const afterPorts = rootPortIndexes(ls, out);
+    const removedPorts = new Set([...rootPortIndexes(ls, text)].filter((i) => !afterPorts.has(i)));
+    const lostEl = missingInOrder(removedPorts.size ? signatures(text, removedPorts) : beforeSigs, signatures(out));
     if (lostEl) violations.push(`${label}: element lost or moved: ${lostEl}`);
     const lostComment = missingInOrder(beforeComments, comments(out));
     if (lostComment) violations.push(`${label}: comment lost or moved: ${lostComment}`);
+    if (xmlAfter === 0 && danglingBuses(ls, out) > danglingBuses(ls, text)) violations.push(`${label}: a device names a bus that is gone`);
+    if (xmlAfter === 0) {
+      const left = [...emptyRootPorts(ls, out)].filter((i) => !emptyBefore.has(i));
+      if (left.length) violations.push(`${label}: leaves empty root port(s) ${left.join(', ')}`);
+    }
 
     if (d && real.includes(d)) {
       fixedCodes.add(String(d.code));

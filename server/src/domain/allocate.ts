@@ -170,6 +170,8 @@ export class PciAllocator {
   private readonly ports = new Set<Controller>();
   private readonly extraBuses = new Map<Controller, number>();
   private lowestBusNr: number | undefined;
+  /** Buses whose controller the edit replaces: what the model has on them is moving away. */
+  private readonly fresh = new Set<number>();
 
   /** `spare`: bus numbers each new expander keeps free beyond its root ports. */
   constructor(private readonly model: DomainModel, private readonly spare = 0) {
@@ -187,10 +189,17 @@ export class PciAllocator {
     return i;
   }
 
+  /** The controller `busIndex` is replaced by a new one: slots on it are handed out from the first. */
+  freshBus(busIndex: number): void {
+    this.fresh.add(busIndex);
+  }
+
   slot(busIndex: number): number | undefined {
     let r = this.slots.get(busIndex);
     if (!r) this.slots.set(busIndex, (r = new Set()));
-    const s = freeSlot(this.model, busIndex, r);
+    const s = this.fresh.has(busIndex)
+      ? Array.from({ length: PCI_SLOT_COUNT }, (_, i) => i).find((i) => (busIndex !== 0 || i > 0) && !r!.has(i))
+      : freeSlot(this.model, busIndex, r);
     if (s !== undefined) r.add(s);
     return s;
   }

@@ -278,8 +278,14 @@ export function commentsIn(text: string, start: number, end: number): string[] {
 export class DevicesInserter {
   private readonly controllers: (ElementSpec | CommentSpec)[] = [];
   private readonly iommus: (ElementSpec | CommentSpec)[] = [];
+  /** Elements the same edit removes: never an anchor, or the insertion would land inside the removed text. */
+  private readonly removed = new Set<XmlElement>();
 
   constructor(private readonly ctx: FixContext) {}
+
+  exclude(el: XmlElement): void {
+    this.removed.add(el);
+  }
 
   addController(...specs: (ElementSpec | CommentSpec)[]): void {
     this.controllers.push(...specs);
@@ -295,8 +301,8 @@ export class DevicesInserter {
     const devices = ctx.model.devices;
     if (!devices || !devices.startTagClosed || devices.selfClosing) return false;
     const indent = childIndentOf(ctx, devices);
-    const lastController = [...devices.children].reverse().find((c) => c.name === 'controller');
-    const lastIommu = [...devices.children].reverse().find((c) => c.name === 'iommu');
+    const lastController = [...devices.children].reverse().find((c) => c.name === 'controller' && !this.removed.has(c));
+    const lastIommu = [...devices.children].reverse().find((c) => c.name === 'iommu' && !this.removed.has(c));
     // After an element still being typed, new ones would land inside it.
     if ((this.controllers.length && lastController && !lastController.closed) || (this.iommus.length && lastIommu && !lastIommu.closed)) return false;
     if (this.controllers.length) {
@@ -324,7 +330,7 @@ export class DevicesInserter {
       b.insert(at, this.iommus.map((s) => indent + render(s) + ctx.style.nl).join(''));
       return;
     }
-    const last = devices.children[devices.children.length - 1];
+    const last = [...devices.children].reverse().find((c) => !this.removed.has(c));
     if (last) insertAfter(ctx, b, last, this.iommus, indent);
     else if (devices.endTagStart >= 0) {
       b.insert(devices.endTagStart, this.iommus.map((s) => ctx.style.nl + indent + render(s)).join('') + ctx.style.nl + lineIndentOf(ctx.text, devices.start));

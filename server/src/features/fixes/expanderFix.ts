@@ -75,9 +75,7 @@ function addExpanderAction(ctx: FixContext, host: HostTopology, mapping: SmmuMap
   if (pending.length === 0) return undefined;
   const layout = new VsmmuLayout(ctx);
   const numa = numaNodeOf(pending) ?? smmuNumaNode(host, pending);
-  const ports = layout.addExpander(smmu, pending.length, numa);
-  if (!ports) return undefined;
-  pending.forEach((p, i) => layout.move(p.hostdev, ports[i], true));
+  if (!layout.addExpanderFor(smmu, pending.map((p) => p.hostdev), numa)) return undefined;
   const b = layout.finish();
   return b && makeAction(ctx, `Add a pxb-pcie expander for host SMMU ${smmu}`, CodeActionKind.QuickFix, [d], b);
 }
@@ -90,9 +88,7 @@ function smmuNumaNode(host: HostTopology, pending: readonly HostdevPlacement[]):
 function moveAction(ctx: FixContext, p: HostdevPlacement, homes: readonly ExpanderUse[], d: Diagnostic): CodeAction | undefined {
   for (const t of homes) {
     const layout = new VsmmuLayout(ctx);
-    const port = layout.portOn(t.expander);
-    if (port === undefined) continue;
-    layout.move(p.hostdev, port, t.accel);
+    if (!layout.place(p.hostdev, t.expander, t.accel)) continue;
     const b = layout.finish();
     if (!b) continue;
     const title = t.boundSmmu
@@ -108,11 +104,8 @@ function moveAllAction(ctx: FixContext, mapping: SmmuMapping, smmu: string, home
   const pending = (mapping.bySmmu.get(smmu) ?? []).filter((p) => !isWellPlaced(mapping, p) && p.expander !== home.expander);
   if (pending.length === 0) return undefined;
   const layout = new VsmmuLayout(ctx);
-  for (const p of pending) {
-    const port = layout.portOn(home.expander);
-    if (port === undefined) return undefined;
-    layout.move(p.hostdev, port, home.accel);
-  }
+  const group = pending.map((p) => p.hostdev);
+  for (const h of group) if (!layout.place(h, home.expander, home.accel, group)) return undefined;
   const b = layout.finish();
   return b && makeAction(ctx, `Use expander ${home.expander.index} (its vSMMU serves no device yet) for host SMMU ${smmu}`, CodeActionKind.QuickFix, [d], b);
 }

@@ -36,12 +36,7 @@ export function generateTopologyAction(ctx: FixContext): CodeAction | undefined 
     const targets = targetsFor(mapping, smmu);
     if (targets.length > 0) {
       pending = pending.filter((p) => {
-        for (const t of targets) {
-          const port = layout.tryPortOn(t.expander);
-          if (port === undefined) continue;
-          layout.move(p.hostdev, port, t.accel);
-          return false;
-        }
+        for (const t of targets) if (layout.tryPlace(p.hostdev, t.expander, t.accel)) return false;
         return true;
       });
       if (pending.length === 0) continue;
@@ -50,28 +45,22 @@ export function generateTopologyAction(ctx: FixContext): CodeAction | undefined 
     const reuse = targets.length === 0 ? mapping.expanders.find((e) => e.boundSmmu === smmu && canTakeVsmmu(e, smmu)) : undefined;
     if (reuse) {
       layout.addVsmmu(reuse.expander.index);
+      const group = pending.filter((p) => p.expander !== reuse.expander).map((p) => p.hostdev);
       for (const p of pending) {
         if (p.expander === reuse.expander) { layout.ensureIommufd(p.hostdev); continue; }
-        const port = layout.portOn(reuse.expander);
-        if (port === undefined) return undefined;
-        layout.move(p.hostdev, port, true);
+        if (!layout.place(p.hostdev, reuse.expander, true, group)) return undefined;
       }
       continue;
     }
 
     const empty = targets.length === 0 ? unclaimed.shift() : undefined;
     if (empty) {
-      for (const p of pending) {
-        const port = layout.portOn(empty.expander);
-        if (port === undefined) return undefined;
-        layout.move(p.hostdev, port, empty.accel);
-      }
+      const group = pending.map((p) => p.hostdev);
+      for (const h of group) if (!layout.place(h, empty.expander, empty.accel, group)) return undefined;
       continue;
     }
 
-    const ports = layout.addExpander(smmu, pending.length, numaNodeOf(pending));
-    if (!ports) return undefined;
-    pending.forEach((p, i) => layout.move(p.hostdev, ports[i], true));
+    if (!layout.addExpanderFor(smmu, pending.map((p) => p.hostdev), numaNodeOf(pending))) return undefined;
   }
 
   const b = layout.finish();
