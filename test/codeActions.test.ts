@@ -321,6 +321,17 @@ describe('expander fixes', () => {
     assert.deepEqual([r.before, r.after], [['smmu-map-mixed'], []]);
   });
 
+  test('a root port removed by a move keeps the comment written inside it, where it was', () => {
+    const port = rootPort(3, 1, 1, 8);
+    const commented = port.replace("      <model name='pcie-root-port'/>", "      <!-- slot for GPU B -->\n      <model name='pcie-root-port'/>");
+    const input = fixture('mixed-no-home.xml').replace(port, commented);
+    const r = fix(input, 'smmu-map-mixed', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000');
+    assert.ok(!r.text.includes("model='pcie-root-port'>\n      <!-- slot for GPU B -->"));
+    // At the port's place, which the new controllers (inserted after the last one that stays) come before.
+    assert.ok(r.text.includes("      <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>\n    </controller>\n    <!-- slot for GPU B -->\n    <hostdev"));
+    assert.deepEqual(r.after, []);
+  });
+
   test('smmu-map-uncovered on an expander that only lacks its vSMMU: add one there', () => {
     const input = fixture('uncovered-own-expander.xml');
     const r = fix(input, 'smmu-map-uncovered', 'Add an accelerated vSMMU to expander 2 (host SMMU smmu3.0x0000000036000000)');
