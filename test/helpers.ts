@@ -133,6 +133,7 @@ export function armDomain(devices: string, extra = ''): string {
   return `<domain type='kvm'>
   <name>t</name>
   <memory unit='GiB'>8</memory>
+  <vcpu placement='static'>8</vcpu>
   <os>
     <type arch='aarch64' machine='virt'>hvm</type>
   </os>

@@ -49,15 +49,37 @@ test('numa-cpus-overlap: a vCPU in two cells', () => {
   deepEqual(findingsOf(text, R), ['numa-cpus-overlap @ 2-3']);
 });
 
-test('numa-cpus-beyond-vcpus: ids past <vcpu>, or more CPUs than <vcpu>', () => {
+test('numa-cpus-beyond-vcpus: more vCPUs in the cells than <vcpu> (libvirt counts first), or an id past it', () => {
   const text = domain('4', cell(0, '0-1') + cell(1, '2-5'));
-  const [f] = findingList(text, R);
-  deepEqual([f.code, text.slice(f.start, f.end), f.message, f.data], ['numa-cpus-beyond-vcpus', '2-5',
-    `cpus='2-5' names vCPU 4, but <vcpu> has 4 (ids 0–3); libvirt refuses it ("CPU IDs in <numa> exceed the <vcpu> count"). Raise <vcpu> or use lower ids.`,
-    { cpu: 4, vcpus: 4 }]);
+  const [f, ...rest] = findingList(text, R);
+  deepEqual([f.code, f.severity, text.slice(f.start, f.end), f.message, f.data], ['numa-cpus-beyond-vcpus', 'error', '2-5',
+    `The cells name 6 vCPUs but <vcpu> has 4; libvirt refuses it ("Number of CPUs in <numa> exceeds the <vcpu> count"). Raise <vcpu> to 6, or take vCPUs out of the cells.`,
+    { total: 6, vcpus: 4 }]);
+  deepEqual(rest, []);
+  // As many vCPUs as <vcpu>, but one id past it: libvirt's second check.
+  const ids = domain('4', cell(0, '0-1') + cell(1, '2,7'));
+  const [g] = findingList(ids, R);
+  deepEqual([g.code, ids.slice(g.start, g.end), g.message, g.data], ['numa-cpus-beyond-vcpus', '2,7',
+    `cpus='2,7' names vCPU 7, but <vcpu> has 4 (ids 0–3); libvirt refuses it ("CPU IDs in <numa> exceed the <vcpu> count"). Raise <vcpu> to 8 or use lower ids.`,
+    { cpu: 7, vcpus: 4 }]);
   deepEqual(findingsOf(domain('8', cell(0, '0-3') + cell(1, '4-7')), R), []);
-  // Unknown vCPU count while <vcpu> is not written: nothing to compare with.
-  deepEqual(findingsOf(domain(undefined, cell(0, '0-3') + cell(1, '4-7')), R), []);
+});
+
+test('numa-cpus-beyond-vcpus: without <vcpu> libvirt counts one vCPU', () => {
+  const text = domain(undefined, cell(0, '0-3') + cell(1, '4-7'));
+  const [f, ...rest] = findingList(text, R);
+  deepEqual([f.code, f.severity, text.slice(f.start, f.end), f.message, f.data], ['numa-cpus-beyond-vcpus', 'error', '0-3',
+    `The cells name 8 vCPUs but <vcpu> is not written, so libvirt counts 1 vCPU; libvirt refuses it ("Number of CPUs in <numa> exceeds the <vcpu> count"). Write <vcpu placement='static'>8</vcpu>, or take vCPUs out of the cells.`,
+    { total: 8, vcpus: 1 }]);
+  deepEqual(rest, []);
+  // One cell with vCPU 0 only is what libvirt's default allows.
+  deepEqual(findingsOf(domain(undefined, cell(0, '0') + cell(1)), R), []);
+  // One vCPU, but not vCPU 0 (which is then in no cell as well).
+  const one = domain(undefined, cell(0, '1'));
+  deepEqual(findingList(one, R).map((x) => x.message), [
+    `cpus='1' names vCPU 1, but <vcpu> is not written, so libvirt counts 1 vCPU (id 0); libvirt refuses it ("CPU IDs in <numa> exceed the <vcpu> count"). Write <vcpu placement='static'>2</vcpu> or use lower ids.`,
+    `vCPU 0 is in no NUMA cell: libvirt accepts it, but QEMU puts it on a cell of its own choosing (a deprecated fallback), so the guest topology is not the one written. Add it to a cell's cpus.`,
+  ]);
 });
 
 test('numa-cpus-uncovered: vCPUs in no cell are a warning; memory-only cells are fine', () => {

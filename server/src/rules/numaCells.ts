@@ -2,7 +2,8 @@
  * Rule family `numa-cells`: the guest NUMA cells under `<cpu><numa>` as libvirt
  * checks them on define. Cell ids are 0..n-1, one cell each (in any order);
  * the cells' `cpus` together name no vCPU twice, none beyond `<vcpu>`, and
- * no more vCPUs than `<vcpu>` has. vCPUs left out of every cell are
+ * no more vCPUs than `<vcpu>` has (one when `<vcpu>` is absent, as libvirt
+ * counts). vCPUs left out of every cell are
  * accepted by libvirt, and QEMU starts, but places them on a cell of its own
  * choosing: a warning.
  *
@@ -22,9 +23,10 @@ export const numaCellRules: RuleFamily = {
     const numa = readGuestNuma(ctx.model);
     if (!numa.cells.length) return;
     checkCellIds(ctx, numa.cells);
-    const max = numa.maxVcpus;
-    // Without <vcpu> (a document still being written) the vCPU count is unknown; so is it when malformed.
-    const vcpus = max !== undefined && Number.isFinite(max) ? max : undefined;
+    // Without <vcpu> libvirt gives the domain one vCPU and checks the cells against that;
+    // a malformed count is the schema's finding, and nothing to compare with here.
+    const max = numa.maxVcpus ?? DEFAULT_VCPUS;
+    const vcpus = Number.isFinite(max) ? max : undefined;
     checkCpus(ctx, numa.cells, vcpus, numa.vcpuEl);
   },
 };
@@ -61,6 +63,14 @@ function checkCellIds(ctx: RuleContext, cells: readonly GuestNumaCell[]): void {
   }
 }
 
+/** What libvirt counts when `<vcpu>` is not written. */
+const DEFAULT_VCPUS = 1;
+
+/** How the vCPU count reads in a message: `<vcpu> has 4`, or libvirt's default when it is absent. */
+function vcpuCount(vcpus: number, vcpuEl: XmlElement | undefined): string {
+  return vcpuEl ? `<vcpu> has ${vcpus}` : `<vcpu> is not written, so libvirt counts ${vcpus} vCPU`;
+}
+
 function vcpuRelated(vcpuEl: XmlElement | undefined): RelatedSpan[] | undefined {
   return vcpuEl ? [{ ...elementNameSpan(vcpuEl), message: 'the vCPU count' }] : undefined;
 }
@@ -81,21 +91,25 @@ function checkCpus(ctx: RuleContext, cells: readonly GuestNumaCell[], vcpus: num
         { related: other.cpusAttr ? [{ ...valueSpan(other.cpusAttr), message: 'the cell that has them first' }] : undefined, data: { cpus: clash } });
     }
     for (const c of cell.cpus) if (!owner.has(c)) owner.set(c, cell);
-    if (vcpus === undefined) continue;
-    const beyond = cell.cpus.filter((c) => c >= vcpus);
-    if (beyond.length) {
-      report(ctx, 'numa-cpus-beyond-vcpus', 'error', valueSpan(cell.cpusAttr),
-        `cpus='${cell.cpusAttr.value}' names vCPU ${beyond[0]}, but <vcpu> has ${vcpus} (ids 0–${vcpus - 1}); libvirt refuses it ("CPU IDs in <numa> exceed the <vcpu> count"). Raise <vcpu> or use lower ids.`,
-        { related: vcpuRelated(vcpuEl), data: { cpu: beyond[0], vcpus } });
-    }
   }
   if (vcpus === undefined) return;
-  // Shared vCPUs are counted twice; the overlap is the finding then.
-  if (total > vcpus && !overlap && !cells.some((c) => c.cpus?.some((x) => x >= vcpus))) {
-    const at = cells.find((c) => c.cpusAttr)!;
+  const howMany = vcpuCount(vcpus, vcpuEl);
+  const beyondIn = (c: GuestNumaCell) => c.cpus?.filter((x) => x >= vcpus) ?? [];
+  // libvirt compares the count first, then the highest id. Shared vCPUs are
+  // counted twice in the total; the overlap is the finding then.
+  if (total > vcpus && !overlap) {
+    const at = cells.find((c) => beyondIn(c).length) ?? cells.find((c) => c.cpusAttr)!;
     report(ctx, 'numa-cpus-beyond-vcpus', 'error', valueSpan(at.cpusAttr!),
-      `The cells name ${total} vCPUs but <vcpu> has ${vcpus}; libvirt refuses it ("Number of CPUs in <numa> exceeds the <vcpu> count"). Raise <vcpu> to ${total}, or take vCPUs out of the cells.`,
+      `The cells name ${total} vCPUs but ${howMany}; libvirt refuses it ("Number of CPUs in <numa> exceeds the <vcpu> count"). ${vcpuEl ? `Raise <vcpu> to ${Math.max(total, maxId(cells) + 1)}` : `Write <vcpu placement='static'>${Math.max(total, maxId(cells) + 1)}</vcpu>`}, or take vCPUs out of the cells.`,
       { related: vcpuRelated(vcpuEl), data: { total, vcpus } });
+  } else {
+    for (const cell of cells) {
+      const beyond = beyondIn(cell);
+      if (!beyond.length) continue;
+      report(ctx, 'numa-cpus-beyond-vcpus', 'error', valueSpan(cell.cpusAttr!),
+        `cpus='${cell.cpusAttr!.value}' names vCPU ${beyond[0]}, but ${howMany} (${vcpus > 1 ? `ids 0–${vcpus - 1}` : 'id 0'}); libvirt refuses it ("CPU IDs in <numa> exceed the <vcpu> count"). ${vcpuEl ? `Raise <vcpu> to ${maxId(cells) + 1}` : `Write <vcpu placement='static'>${maxId(cells) + 1}</vcpu>`} or use lower ids.`,
+        { related: vcpuRelated(vcpuEl), data: { cpu: beyond[0], vcpus } });
+    }
   }
   // A cell whose cpus do not parse is reported by the schema; counting the rest would then mislead.
   if (cells.some((c) => c.cpusAttr && !c.cpus)) return;
@@ -106,6 +120,11 @@ function checkCpus(ctx: RuleContext, cells: readonly GuestNumaCell[], vcpus: num
   report(ctx, 'numa-cpus-uncovered', 'warning', numaEl ? elementNameSpan(numaEl) : elementNameSpan(cells[0].el),
     `vCPU ${compress(left)} ${left.length > 1 ? 'are' : 'is'} in no NUMA cell: libvirt accepts it, but QEMU puts ${left.length > 1 ? 'them' : 'it'} on a cell of its own choosing (a deprecated fallback), so the guest topology is not the one written. Add ${left.length > 1 ? 'them' : 'it'} to a cell's cpus.`,
     { related: vcpuRelated(vcpuEl), data: { cpus: left } });
+}
+
+/** The highest vCPU id the cells name (-1 when none). */
+function maxId(cells: readonly GuestNumaCell[]): number {
+  return Math.max(-1, ...cells.flatMap((c) => c.cpus ?? []));
 }
 
 /** "0-3,6" for a sorted list of ids. */
