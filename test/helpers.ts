@@ -128,13 +128,13 @@ export function locationOf(text: string, needle: string, inner: string, nth = 0)
 
 // ---- documents ----------------------------------------------------------------------------
 
-/** A minimal aarch64 virt domain around the given `<devices>` content and extra domain-level XML. */
+/** A minimal aarch64 virt domain (UEFI, ACPI, 8 vCPUs in two NUMA cells), as libvirt accepts it, around the given `<devices>` content and extra domain-level XML. */
 export function armDomain(devices: string, extra = ''): string {
   return `<domain type='kvm'>
   <name>t</name>
   <memory unit='GiB'>8</memory>
   <vcpu placement='static'>8</vcpu>
-  <os>
+  <os firmware='efi'>
     <type arch='aarch64' machine='virt'>hvm</type>
   </os>
   <features>
