@@ -19,6 +19,7 @@ import { chooseGrammar, forgetLoadedGrammars, GrammarSource, type GrammarChoice 
 import type { SchemaEngine, SchemaSet } from './engine';
 import { createEngine, type EngineChoice } from './engines';
 import { CoalescingEngine, type CoalescingOptions } from './coalesce';
+import { MemoizingEngine } from './engineMemo';
 import { localize, PatternsOf } from './localize';
 import { passedOverFinding, renderIssues, SCHEMA_INVALID, SCHEMA_NEWER_LIBVIRT, unavailableFinding, type Blank } from './messages';
 
@@ -311,12 +312,14 @@ export class SchemaValidator {
         .then((choice) => {
           this.setupFrom = choice;
           const s = setupFor(choice, settings, this.options.engine);
-          if ('unavailable' in s) this.log(`schema validation off: ${s.unavailable}`);
-          else {
-            for (const n of s.notes) this.log(`schema: ${n}; passed over`);
-            this.log(`schema validation: ${describeLocation(s.location)} (${s.location.dir}), engine ${s.engine.name}`);
+          if ('unavailable' in s) {
+            this.log(`schema validation off: ${s.unavailable}`);
+            return s;
           }
-          return s;
+          for (const n of s.notes) this.log(`schema: ${n}; passed over`);
+          this.log(`schema validation: ${describeLocation(s.location)} (${s.location.dir}), engine ${s.engine.name}`);
+          // An editor session asks libxml2 mostly the same questions from one keystroke to the next (engineMemo.ts).
+          return { ...s, engine: new MemoizingEngine(s.engine) };
         })
         .catch((e: unknown) => ({ unavailable: `the schemas could not be prepared (${(e as Error)?.message ?? e}).` }));
     }
