@@ -50,9 +50,17 @@ const smmu = (base, n, numa) => ({
 const dmar = (n) => ({ name: `dmar${n}`, dir: '/devices/virtual/iommu' });
 
 /**
+ * Host NUMA nodes as /sys/devices/system/node/node<N>/cpulist lists them: the
+ * Grace CPUs' nodes with 72 cores each, then CPU-less nodes (an empty
+ * cpulist) such as a Grace GPU's memory shows as. Counts made up, not measured.
+ */
+const nodes = (...cpulists) => cpulists.map((cpus, id) => ({ id, cpus }));
+
+/**
  * Host descriptions. Device fields: bdf, ids, numa (-1 = none), iommu (name),
  * group, driver, via (upstream port, default `<domain>:00:00.0`; null = on the
- * root bus itself).
+ * root bus itself). `nodes`: the host NUMA nodes and their CPUs (none: the
+ * tree has no devices/system/node).
  */
 export const HOSTS = {
   'grace-hopper': {
@@ -62,6 +70,7 @@ export const HOSTS = {
       smmu(0x13000000, 5),
       smmu(0x16000000, 8),
     ],
+    nodes: nodes('0-71', ''),
     devices: [
       { bdf: '0001:01:00.0', ...NVME, numa: 0, iommu: 'smmu3.0x0000000012000000', group: 3, driver: 'nvme' },
       { bdf: '0002:01:00.0', ...CX7, numa: 0, iommu: 'smmu3.0x0000000013000000', group: 5, driver: 'mlx5_core' },
@@ -88,6 +97,7 @@ export const HOSTS = {
   },
   'grace-3smmu': {
     iommus: [smmu(0x12000000, 4), smmu(0x16000000, 8), smmu(0x36000000, 9)],
+    nodes: nodes('0-71', '72-143'),
     devices: [
       { bdf: '0001:01:00.0', ...NVME, numa: 0, iommu: 'smmu3.0x0000000012000000', group: 3, driver: 'nvme' },
       { bdf: '0009:01:00.0', ...GPU_H100, numa: 0, iommu: 'smmu3.0x0000000016000000', group: 19, driver: 'vfio-pci' },
@@ -101,6 +111,7 @@ export const HOSTS = {
       smmu(0x13000000, 5), smmu(0x15000000, 7), smmu(0x16000000, 8), smmu(0x17000000, 9),
       smmu(0x33000000, 16), smmu(0x35000000, 18), smmu(0x36000000, 19), smmu(0x37000000, 20),
     ],
+    nodes: nodes('0-71', '72-143', '', '', '', ''),
     devices: [
       { bdf: '0006:01:00.0', ...CX7_BARS, numa: 0, iommu: 'smmu3.0x0000000013000000', group: 6, driver: 'mlx5_core' },
       { bdf: '0008:01:00.0', ...B200_BARS, numa: 0, iommu: 'smmu3.0x0000000015000000', group: 12, driver: 'vfio-pci' },
@@ -186,6 +197,8 @@ export function buildHost(dir, host) {
   mkdir('/kernel/iommu_groups');
   mkdir('/bus/pci/devices');
   mkdir('/bus/pci/drivers');
+
+  for (const n of host.nodes ?? []) file(`/devices/system/node/node${n.id}/cpulist`, `${n.cpus}\n`);
 
   const classDev = new Map();
   if (host.iommus) {

@@ -107,8 +107,9 @@ test('host: writes a snapshot of a fixture sysfs tree that check can load', asyn
   const out = path.join(dir, 'gh.json');
   const r = await run(['host', '--sysfs-root', path.join(fixtures, 'grace-hopper'), '--output', out]);
   assert.equal(r.code, 0);
-  const snap = JSON.parse(readFileSync(out, 'utf8')) as { version: number; iommus: { name: string; devices: string[] }[] };
-  assert.equal(snap.version, 2);
+  const snap = JSON.parse(readFileSync(out, 'utf8')) as { version: number; iommus: { name: string; devices: string[] }[]; numaNodes: unknown };
+  assert.equal(snap.version, 3);
+  assert.deepEqual(snap.numaNodes, [{ id: 0, cpus: '0-71' }, { id: 1, cpus: '' }]);
   assert.deepEqual(snap.iommus.find((i) => i.devices.includes('0009:01:00.0'))?.name, 'smmu3.0x0000000016000000');
   const check = await run(['check', '--host', out, cleanFile]);
   assert.equal(check.code, 0);

@@ -104,7 +104,7 @@ describe('failures', () => {
 
     writeFileSync(file, good.replace(/"version": \d+/, '"version": 7'));
     assert.equal(await p.refresh(), first);
-    const error = `Host snapshot ${file} is not usable: it has version 7 (written by a newer version?); this extension reads versions 1 and 2.`;
+    const error = `Host snapshot ${file} is not usable: it has version 7 (written by a newer version?); this extension reads versions 1, 2 and 3.`;
     assert.equal(p.lastError, error);
     assert.deepEqual(p.notes, [`${error} Still using the copy loaded earlier (read at 2026-01-01T00:00:00.000Z).`]);
 

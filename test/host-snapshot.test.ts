@@ -57,12 +57,13 @@ describe('serializeTopology', () => {
       readAt: '2026-01-01T00:00:00.000Z',
       source: { root: '/sys', kind: 'sysfs' },
       version: 1,
+      numaNodes: [{ id: 1, cpus: '72-143' }, { id: 0, cpus: '0-71' }],
     };
     // Written in the current format whatever version it was read as.
     assert.equal(
       serializeTopology(t),
       `{
-  "version": 2,
+  "version": 3,
   "source": {
     "kind": "sysfs",
     "root": "/sys"
@@ -94,6 +95,16 @@ describe('serializeTopology', () => {
       "bdf": "0019:01:00.0",
       "numaNode": 1,
       "iommu": "smmu3.0x0000000036000000"
+    }
+  ],
+  "numaNodes": [
+    {
+      "id": 0,
+      "cpus": "0-71"
+    },
+    {
+      "id": 1,
+      "cpus": "72-143"
     }
   ],
   "notes": [
@@ -186,12 +197,12 @@ describe('parseSnapshot', () => {
 
   test('version: missing, other, newer, wrong type', () => {
     assert.deepEqual(
-      [bad({ iommus: [], pciDevices: [] }), bad({ ...MINIMAL, version: 0 }), bad({ ...MINIMAL, version: 3 }), bad({ ...MINIMAL, version: '1' })],
+      [bad({ iommus: [], pciDevices: [] }), bad({ ...MINIMAL, version: 0 }), bad({ ...MINIMAL, version: 4 }), bad({ ...MINIMAL, version: '1' })],
       [
-        'Host snapshot h.json is not usable: it has no "version" field; this extension reads versions 1 and 2.',
-        'Host snapshot h.json is not usable: it has version 0; this extension reads versions 1 and 2.',
-        'Host snapshot h.json is not usable: it has version 3 (written by a newer version?); this extension reads versions 1 and 2.',
-        'Host snapshot h.json is not usable: it has version "1"; this extension reads versions 1 and 2.',
+        'Host snapshot h.json is not usable: it has no "version" field; this extension reads versions 1, 2 and 3.',
+        'Host snapshot h.json is not usable: it has version 0; this extension reads versions 1, 2 and 3.',
+        'Host snapshot h.json is not usable: it has version 4 (written by a newer version?); this extension reads versions 1, 2 and 3.',
+        'Host snapshot h.json is not usable: it has version "1"; this extension reads versions 1, 2 and 3.',
       ],
     );
   });

@@ -80,13 +80,15 @@ describe('grace-hopper (GH200)', () => {
     const root = path.join(tmp(), 'grace-hopper');
     const t = await read(root);
     assert.deepEqual(
-      { version: t.version, source: t.source, hostname: t.hostname, iommus: t.iommus, pciDevices: t.pciDevices, notes: t.notes },
+      { version: t.version, source: t.source, hostname: t.hostname, iommus: t.iommus, pciDevices: t.pciDevices, numaNodes: t.numaNodes, notes: t.notes },
       {
-        version: 2,
+        version: 3,
         source: { kind: 'sysfs', root },
         hostname: undefined,
         iommus: GRACE_HOPPER_IOMMUS,
         pciDevices: GRACE_HOPPER_DEVICES,
+        // The Grace CPU's node, and a CPU-less one (the GPU's memory) with an empty cpulist.
+        numaNodes: [{ id: 0, cpus: '0-71' }, { id: 1, cpus: '' }],
         notes: [],
       },
     );

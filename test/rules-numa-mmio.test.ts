@@ -12,8 +12,10 @@ import { mmioRules } from '../server/src/rules/mmio';
 import { parsePciResource } from '../server/src/host/pciResource';
 import { readSysfsTopology } from '../server/src/host/sysfs';
 import { parseSnapshot, serializeTopology } from '../server/src/host/snapshot';
-import { findDevice } from '../server/src/host/queries';
-import { formatNodeset, parseNodeset } from '../server/src/domain/numa';
+import { cpuNodeMap, findDevice } from '../server/src/host/queries';
+import { cellForHostNode, formatNodeset, parseNodeset } from '../server/src/domain/numa';
+import { formatCpuList, parseCpuList } from '../server/src/host/cpuList';
+import { parseDocument } from '../server/src/domain/document';
 
 const GiB = 2 ** 30;
 const tray = loadHost('gb200-tray');
@@ -64,16 +66,16 @@ describe('host: BAR sizes', () => {
       [0, 64 * 2 ** 20, 'mem64', false], [2, 256 * GiB, 'mem64', true], [4, 32 * 2 ** 20, 'mem64', true],
     ]);
     const again = parseSnapshot(serializeTopology(t), 'x.json').topology!;
-    assert.equal(again.version, 2);
+    assert.equal(again.version, 3);
     assert.deepEqual(again.pciDevices, t.pciDevices);
   });
 
   test('a version 1 snapshot still loads (without BARs); unknown versions and bad BARs are refused with the field named', () => {
     const v1 = parseSnapshot(JSON.stringify({ version: 1, iommus: [], pciDevices: [{ bdf: '0009:01:00.0', numaNode: 0 }] }), 'old.json');
     assert.deepEqual(v1.topology?.pciDevices, [{ bdf: '0009:01:00.0', numaNode: 0 }]);
-    assert.match(serializeTopology(v1.topology!), /^\{\n {2}"version": 2,/);
-    assert.equal(parseSnapshot(JSON.stringify({ version: 3, iommus: [], pciDevices: [] }), 'new.json').error,
-      'Host snapshot new.json is not usable: it has version 3 (written by a newer version?); this extension reads versions 1 and 2.');
+    assert.match(serializeTopology(v1.topology!), /^\{\n {2}"version": 3,/);
+    assert.equal(parseSnapshot(JSON.stringify({ version: 4, iommus: [], pciDevices: [] }), 'new.json').error,
+      'Host snapshot new.json is not usable: it has version 4 (written by a newer version?); this extension reads versions 1, 2 and 3.');
     const bad = { version: 2, iommus: [], pciDevices: [{ bdf: '0009:01:00.0', bars: [{ index: 2, size: 0, kind: 'mem64' }] }] };
     assert.equal(parseSnapshot(JSON.stringify(bad), 'b.json').error, 'Host snapshot b.json is not usable: pciDevices[0].bars[0].size must be a positive number of bytes.');
   });
@@ -92,6 +94,101 @@ describe('numa-device-cell-mismatch', () => {
     assert.deepEqual(findingsOf(armDomain([pxb(1, 252, 1, 1), rootPort(2, 1, 0), hostdev('0x0016', '0x02')].join('\n'), NUMATUNE), { host: tray, rules }), []);
     assert.deepEqual(findingsOf(armDomain([pxb(1, 252, 1, 0), rootPort(2, 1, 0), hostdev('0x0016', '0x02')].join('\n')), { host: tray, rules }), []);
     assert.deepEqual(findingsOf(armDomain([pxb(1, 252, 1, 0), rootPort(2, 1, 0), hostdev('0x0016', '0x02')].join('\n'), NUMATUNE), { rules }), []);
+  });
+});
+
+describe('numa-device-cell-cpus-remote: vCPU pinning against the host CPUs of each node', () => {
+  // The tray's host nodes: 0 runs CPUs 0-71, 1 runs 72-143 (sysfs node/nodeN/cpulist).
+  const pins = (cell0: string, cell1: string): string => `
+  <vcpu placement='static'>8</vcpu>
+  <cputune>
+${[0, 1, 2, 3].map((v) => `    <vcpupin vcpu='${v}' cpuset='${cell0}'/>`).join('\n')}
+${[4, 5, 6, 7].map((v) => `    <vcpupin vcpu='${v}' cpuset='${cell1}'/>`).join('\n')}
+  </cputune>`;
+  const nicOnNode1 = (cell: number) => [pxb(1, 252, 1, cell), rootPort(2, 1, 0), hostdev('0x0016', '0x02')].join('\n');
+
+  test('a NIC on host node 1 behind an expander in a cell whose vCPUs all run on host node 0: a warning, the cell that runs on node 1 in the data', () => {
+    const text = armDomain(nicOnNode1(0), pins('0-3', '72-75'));
+    const fs = findingList(text, { host: tray, rules });
+    assert.deepEqual(fs.map((f) => `${f.code} @ ${text.slice(f.start, f.end)}`), ['numa-device-cell-cpus-remote @ 0']);
+    assert.equal(fs[0].severity, 'warning');
+    assert.deepEqual(fs[0].data, { expanderIndex: 1, hostdev: 0, hostNode: 1, cell: 1 });
+    assert.equal(fs[0].message, '0016:01:00.0 sits on host NUMA node 1, but the vCPUs of guest cell 0 (the <node> of its expander, index 1) are pinned only to host CPUs 0-3, on host node 0: '
+      + "QEMU starts, but the guest runs the device's driver and interrupts on the other socket. Set the expander's <node> to 1, whose vCPUs run on host node 1.");
+  });
+
+  test('<vcpu cpuset> pins the vCPUs without a <vcpupin> of their own', () => {
+    const text = armDomain(nicOnNode1(0), "\n  <vcpu placement='static' cpuset='0-7'>8</vcpu>");
+    assert.deepEqual(findingsOf(text, { host: tray, rules }), ['numa-device-cell-cpus-remote @ 0']);
+    // No cell runs on node 1: the advice is to pin, and no cell is offered.
+    assert.match(findingList(text, { host: tray, rules })[0].message, /Pin the vCPUs of cell 0 to CPUs of host node 1 \(72-143\)/);
+    assert.equal(findingList(text, { host: tray, rules })[0].data && 'cell' in (findingList(text, { host: tray, rules })[0].data as object), false);
+  });
+
+  test('silent when the cell runs on the device\'s node too, when a vCPU of the cell is unpinned, without the host\'s CPU map, and when <numatune> already says the cell is wrong', () => {
+    assert.deepEqual(findingsOf(armDomain(nicOnNode1(1), pins('0-3', '72-75')), { host: tray, rules }), []);
+    assert.deepEqual(findingsOf(armDomain(nicOnNode1(0), pins('0-3,72', '72-75')), { host: tray, rules }), []);
+    const oneUnpinned = armDomain(nicOnNode1(0), pins('0-3', '72-75')).replace("    <vcpupin vcpu='3' cpuset='0-3'/>\n", '');
+    assert.deepEqual(findingsOf(oneUnpinned, { host: tray, rules }), []);
+    const withoutMap = { ...tray, numaNodes: undefined };
+    assert.deepEqual(findingsOf(armDomain(nicOnNode1(0), pins('0-3', '72-75')), { host: withoutMap, rules }), []);
+    // One finding per expander: the memory one.
+    assert.deepEqual(findingsOf(armDomain(nicOnNode1(0), pins('0-3', '72-75') + NUMATUNE), { host: tray, rules }), ['numa-device-cell-mismatch @ 0']);
+  });
+
+  test('the cell for a device on a node: pinning decides where <numatune> does not', () => {
+    const model = (extra: string) => parseDocument(armDomain('', extra)).domain;
+    const map = cpuNodeMap(tray)!;
+    assert.equal(cellForHostNode(model(pins('72-75', '0-3')), 1, map), 0);
+    assert.equal(cellForHostNode(model(pins('72-75', '0-3')), 0, map), 1);
+    // Unpinned: the cell with the node's number.
+    assert.equal(cellForHostNode(model(''), 1, map), 1);
+    // <numatune> says where memory is; of two cells backed by node 1, the one that also runs there.
+    const both1 = "\n  <numatune><memnode cellid='0' mode='strict' nodeset='1'/><memnode cellid='1' mode='strict' nodeset='1'/></numatune>";
+    assert.equal(cellForHostNode(model(pins('0-3', '72-75') + both1), 1, map), 1);
+    assert.equal(cellForHostNode(model(pins('72-75', '0-3') + both1), 1, map), 0);
+  });
+});
+
+describe('host: NUMA nodes and their CPUs', () => {
+  const dir = useTempDir('ldx-nodes-', (d) => buildSysfsFixtures(d, 'gb200-tray'));
+
+  test('sysfs node/nodeN/cpulist, CPU-less nodes included, into the topology and through a snapshot', async () => {
+    const t = await readSysfsTopology(`${dir()}/gb200-tray`, { pciIdsPaths: [] });
+    assert.deepEqual(t.numaNodes, [
+      { id: 0, cpus: '0-71' }, { id: 1, cpus: '72-143' }, { id: 2, cpus: '' }, { id: 3, cpus: '' }, { id: 4, cpus: '' }, { id: 5, cpus: '' },
+    ]);
+    assert.deepEqual(parseSnapshot(serializeTopology(t), 'x.json').topology!.numaNodes, t.numaNodes);
+    assert.equal(cpuNodeMap(t)!.get(72), 1);
+    assert.equal(cpuNodeMap(t)!.get(144), undefined);
+  });
+
+  test('CPU lists read the kernel\'s way; a bad one is refused with the field named, a version 2 snapshot has no map', () => {
+    assert.deepEqual(parseCpuList('0-2,8,10-11\n'), [0, 1, 2, 8, 10, 11]);
+    assert.deepEqual(parseCpuList(''), []);
+    assert.equal(parseCpuList('0-'), undefined);
+    assert.equal(parseCpuList('3-1'), undefined);
+    assert.equal(formatCpuList([11, 0, 1, 2, 8, 10]), '0-2,8,10-11');
+    const bad = { version: 3, iommus: [], pciDevices: [], numaNodes: [{ id: 0, cpus: 'all' }] };
+    assert.equal(parseSnapshot(JSON.stringify(bad), 'b.json').error, 'Host snapshot b.json is not usable: numaNodes[0].cpus is not a CPU list such as "0-71,144-215": "all".');
+    const twice = { version: 3, iommus: [], pciDevices: [], numaNodes: [{ id: 0, cpus: '0' }, { id: 0, cpus: '1' }] };
+    assert.equal(parseSnapshot(JSON.stringify(twice), 't.json').error, 'Host snapshot t.json is not usable: numaNodes[1] repeats node 0.');
+    const v2 = parseSnapshot(JSON.stringify({ version: 2, iommus: [], pciDevices: [] }), 'v2.json').topology!;
+    assert.equal(v2.numaNodes, undefined);
+    assert.equal(cpuNodeMap(v2), undefined);
+  });
+
+  test('a node whose cpulist cannot be read is named in a note; the others are kept', async () => {
+    const root = `${dir()}/gb200-tray`;
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${root}/devices/system/node/node1/cpulist`, 'garbage\n');
+    try {
+      const t = await readSysfsTopology(root, { pciIdsPaths: [] });
+      assert.deepEqual(t.numaNodes?.map((n) => n.id), [0, 2, 3, 4, 5]);
+      assert.deepEqual(t.notes.filter((n) => n.includes('NUMA')), [`NUMA nodes in ${root}/devices/system/node: cannot read node1/cpulist (not a CPU list: "garbage").`]);
+    } finally {
+      writeFileSync(`${root}/devices/system/node/node1/cpulist`, '72-143\n');
+    }
   });
 });
 

@@ -4,9 +4,13 @@
  * nodes back each cell (`<numatune>`), and the ACPI Generic Initiator cells
  * a hostdev names with `<acpi nodeset>`.
  *
- * Host CPU pinning (`<cputune><vcpupin>`) is not read: the host topology
- * knows each PCI device's node but not which host CPUs belong to which node,
- * so only `<numatune>` can say which host node stands behind a guest cell.
+ * A cell's vCPUs run on host CPUs: `<cputune><vcpupin cpuset>` per vCPU,
+ * else `<vcpu cpuset>` for all of them. With the host's CPU-to-node map
+ * (sysfs node/nodeN/cpulist, in the host topology) that says which host
+ * nodes run a cell, where `<numatune>` says only where its memory lives.
+ * `<emulatorpin>` is not used: the emulator threads serve the whole domain,
+ * no cell in particular, and an assigned device's interrupts reach the
+ * vCPUs without them (KVM irqfd).
  */
 import type { DomainModel, Hostdev } from './model';
 import { parseLibvirtInt } from './model';
@@ -99,26 +103,83 @@ export function hasNumatune(m: DomainModel): boolean {
   return !!numatune && (children(numatune, 'memnode').length > 0 || !!attr(child(numatune, 'memory'), 'nodeset'));
 }
 
+/** The vCPUs of guest cell `cellId` (its `cpus`); undefined when the cell or its list is missing or malformed. */
+export function vcpusOfCell(m: DomainModel, cellId: number): Set<number> | undefined {
+  const cell = m.numaCells.find((c) => c.id === cellId);
+  return cell ? parseNodeset(attr(cell.el, 'cpus')?.value) : undefined;
+}
+
 /**
- * The guest cell a device on host node `hostNode` belongs to: among the
- * cells with CPUs or memory, the one backed by exactly that host node, else
- * one whose backing includes it; without `<numatune>`, the cell with the
- * same number (the usual one-to-one layout). Undefined when none fits.
+ * The host CPUs the vCPUs of guest cell `cellId` may run on: the union of
+ * each vCPU's `<vcpupin cpuset>`, or `<vcpu cpuset>` for a vCPU without one.
+ * Undefined unless every vCPU of the cell is pinned (an unpinned vCPU may
+ * run anywhere) and the cell has vCPUs.
  */
-export function cellForHostNode(m: DomainModel, hostNode: number | undefined): number | undefined {
+export function hostCpusOfCell(m: DomainModel, cellId: number): Set<number> | undefined {
+  const vcpus = vcpusOfCell(m, cellId);
+  if (!vcpus || vcpus.size === 0) return undefined;
+  const pins = new Map<number, Set<number> | undefined>();
+  for (const pin of children(child(m.root, 'cputune'), 'vcpupin')) {
+    const v = parseLibvirtInt(attr(pin, 'vcpu')?.value);
+    if (Number.isInteger(v)) pins.set(v, parseNodeset(attr(pin, 'cpuset')?.value));
+  }
+  const vcpuEl = child(m.root, 'vcpu');
+  const all = vcpuEl ? parseNodeset(attr(vcpuEl, 'cpuset')?.value) : undefined;
+  const out = new Set<number>();
+  for (const v of vcpus) {
+    const set = pins.has(v) ? pins.get(v) : all;
+    if (!set || set.size === 0) return undefined;
+    for (const c of set) out.add(c);
+  }
+  return out;
+}
+
+/**
+ * The host NUMA nodes that run guest cell `cellId`: the nodes of the host
+ * CPUs its vCPUs are pinned to, by `cpuNode` (host CPU -> node). Undefined
+ * when the cell is not wholly pinned or a pinned CPU is not in the map.
+ */
+export function hostNodesOfCellCpus(m: DomainModel, cellId: number, cpuNode: ReadonlyMap<number, number>): Set<number> | undefined {
+  const cpus = hostCpusOfCell(m, cellId);
+  if (!cpus) return undefined;
+  const out = new Set<number>();
+  for (const c of cpus) {
+    const n = cpuNode.get(c);
+    if (n === undefined) return undefined;
+    out.add(n);
+  }
+  return out;
+}
+
+/**
+ * The guest cell a device on host node `hostNode` belongs to, among the
+ * cells with CPUs or memory: the one `<numatune>` backs with exactly that
+ * host node, else one whose backing includes it; without `<numatune>`, the
+ * one whose vCPUs are all pinned to CPUs of that node (`cpuNode`, host CPU
+ * -> node, given), else the cell with the same number (the usual one-to-one
+ * layout). A cell whose vCPUs are pinned to another node is passed over
+ * while another fits. Undefined when none fits.
+ */
+export function cellForHostNode(m: DomainModel, hostNode: number | undefined, cpuNode?: ReadonlyMap<number, number>): number | undefined {
   if (hostNode === undefined) return undefined;
   const cells = guestCells(m).filter((c) => c.hasCpus || c.hasMemory);
+  /** true: its vCPUs run on `hostNode` only; false: elsewhere too; undefined: not known. */
+  const cpusHere = (id: number): boolean | undefined => {
+    const nodes = cpuNode ? hostNodesOfCellCpus(m, id, cpuNode) : undefined;
+    return nodes ? nodes.size === 1 && nodes.has(hostNode) : undefined;
+  };
   if (hasNumatune(m)) {
-    let loose: number | undefined;
+    const ranked: [number, number][] = [];
     for (const c of cells) {
       const nodes = hostNodesOfCell(m, c.id);
       if (!nodes?.has(hostNode)) continue;
-      if (nodes.size === 1) return c.id;
-      loose ??= c.id;
+      ranked.push([(nodes.size === 1 ? 0 : 2) + (cpusHere(c.id) === false ? 1 : 0) * 4, c.id]);
     }
-    return loose;
+    return ranked.sort((a, b) => a[0] - b[0])[0]?.[1];
   }
-  return cells.find((c) => c.id === hostNode)?.id;
+  const pinnedHere = cells.find((c) => cpusHere(c.id) === true);
+  if (pinnedHere) return pinnedHere.id;
+  return cells.find((c) => c.id === hostNode && cpusHere(c.id) !== false)?.id;
 }
 
 /** A hostdev's `<acpi nodeset>`: the attribute and the cells it names (undefined when malformed). */

@@ -42,6 +42,7 @@ const QUICK_FIXES: Readonly<Record<string, QuickFix>> = {
   'mmio-window-too-small': graceFixes,
   'mmio-pcihole64-invalid': graceFixes,
   'numa-device-cell-mismatch': graceFixes,
+  'numa-device-cell-cpus-remote': graceFixes,
   'numa-gi-missing': graceFixes,
   'numa-gi-cell-missing': graceFixes,
   'schema-invalid': schemaInvalidFixes,

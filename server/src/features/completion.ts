@@ -9,6 +9,7 @@
  * server only decides what makes sense where the cursor is.
  */
 import { cellForHostNode } from '../domain/numa';
+import { cpuNodeMap } from '../host/queries';
 import type { CompletionList } from 'vscode-languageserver-types';
 import { CompletionItemKind } from 'vscode-languageserver-types';
 import type { FeatureContext } from './context';
@@ -121,7 +122,7 @@ function cellForWaitingDevice(c: Collector): number | undefined {
   const host = c.ctx.host;
   if (!host) return undefined;
   const waiting = smmuMappingOf(c.model, host).placements.find((p) => !p.expander && p.hostDevice?.numaNode !== undefined);
-  return cellForHostNode(c.model, waiting?.hostDevice?.numaNode);
+  return cellForHostNode(c.model, waiting?.hostDevice?.numaNode, cpuNodeMap(host));
 }
 
 // ---------------------------------------------------------------- attributes

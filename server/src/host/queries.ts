@@ -9,6 +9,7 @@
  * than edits them.
  */
 import type { HostIommu, HostPciDevice, HostTopology, IommuKind } from './types';
+import { parseCpuList } from './cpuList';
 
 interface TopologyIndex {
   deviceByBdf: Map<string, HostPciDevice>;
@@ -161,4 +162,12 @@ export function iommuKindOf(name: string): IommuKind {
   if (name.startsWith('dmar')) return 'intel-dmar';
   if (name.startsWith('ivhd')) return 'amd-ivhd';
   return 'other';
+}
+
+/** Host CPU -> host NUMA node, from the topology's node list; undefined when the host did not say. */
+export function cpuNodeMap(t: HostTopology): Map<number, number> | undefined {
+  if (!t.numaNodes) return undefined;
+  const out = new Map<number, number>();
+  for (const n of t.numaNodes) for (const cpu of parseCpuList(n.cpus) ?? []) out.set(cpu, n.id);
+  return out;
 }

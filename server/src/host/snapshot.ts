@@ -12,12 +12,14 @@ import {
   HOST_SNAPSHOT_VERSION,
   READABLE_SNAPSHOT_VERSIONS,
   type HostIommu,
+  type HostNumaNode,
   type HostPciBar,
   type HostPciDevice,
   type HostSource,
   type HostTopology,
   type IommuKind,
 } from './types';
+import { formatCpuList, parseCpuList } from './cpuList';
 
 export interface SnapshotResult {
   topology?: HostTopology;
@@ -64,6 +66,9 @@ export function serializeTopology(t: HostTopology): string {
         iommu: d.iommu,
         bars: d.bars?.map((b) => ({ index: b.index, size: b.size, kind: b.kind, prefetchable: b.prefetchable })),
       })),
+    numaNodes: t.numaNodes && [...t.numaNodes]
+      .sort((a, b) => a.id - b.id)
+      .map((n) => ({ id: n.id, cpus: n.cpus })),
     notes: [...t.notes],
   };
   // JSON.stringify drops undefined members, so optional fields simply vanish.
@@ -72,6 +77,12 @@ export function serializeTopology(t: HostTopology): string {
 
 const IOMMU_KINDS: readonly IommuKind[] = ['smmuv3', 'intel-dmar', 'amd-ivhd', 'other'];
 const BDF_RE = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
+
+/** "1, 2 and 3". */
+function readableVersions(): string {
+  const v = READABLE_SNAPSHOT_VERSIONS.map(String);
+  return v.length > 1 ? `${v.slice(0, -1).join(', ')} and ${v[v.length - 1]}` : v.join('');
+}
 
 /** Thrown inside the validator only; turned into the `error` string at its edge. */
 class Invalid extends Error {}
@@ -158,6 +169,16 @@ function parseBar(v: unknown, where: string): HostPciBar {
   return { index, size, kind: kind as HostPciBar['kind'], prefetchable: pf === true };
 }
 
+function parseNumaNode(v: unknown, where: string): HostNumaNode {
+  const o = obj(v, where);
+  const id = optInt(o, 'id', where);
+  if (id === undefined) throw new Invalid(`${where}.id is missing (expected the node number)`);
+  const cpus = reqStr(o, 'cpus', where);
+  const list = parseCpuList(cpus);
+  if (!list) throw new Invalid(`${where}.cpus is not a CPU list such as "0-71,144-215": ${JSON.stringify(cpus)}`);
+  return { id, cpus: formatCpuList(list) };
+}
+
 function parseDevice(v: unknown, where: string): HostPciDevice {
   const o = obj(v, where);
   const d: HostPciDevice = { bdf: bdf(reqStr(o, 'bdf', where), `${where}.bdf`) };
@@ -192,17 +213,23 @@ export function parseSnapshot(text: string, file: string): SnapshotResult {
   try {
     const o = obj(data, 'the top level');
     if (o.version === undefined) {
-      throw new Invalid(`it has no "version" field; this extension reads versions ${READABLE_SNAPSHOT_VERSIONS.join(' and ')}`);
+      throw new Invalid(`it has no "version" field; this extension reads versions ${readableVersions()}`);
     }
     // Older versions lack fields, which stay unknown; their data is read the same way.
     if (typeof o.version !== 'number' || !READABLE_SNAPSHOT_VERSIONS.includes(o.version)) {
       const newer = typeof o.version === 'number' && o.version > HOST_SNAPSHOT_VERSION ? ' (written by a newer version?)' : '';
       throw new Invalid(
-        `it has version ${JSON.stringify(o.version)}${newer}; this extension reads versions ${READABLE_SNAPSHOT_VERSIONS.join(' and ')}`,
+        `it has version ${JSON.stringify(o.version)}${newer}; this extension reads versions ${readableVersions()}`,
       );
     }
     const iommus = arr(o.iommus, '"iommus"').map((v, i) => parseIommu(v, `iommus[${i}]`));
     const pciDevices = arr(o.pciDevices, '"pciDevices"').map((v, i) => parseDevice(v, `pciDevices[${i}]`));
+    const numaNodes = o.numaNodes === undefined ? undefined : arr(o.numaNodes, '"numaNodes"').map((v, i) => parseNumaNode(v, `numaNodes[${i}]`));
+    const seen = new Set<number>();
+    for (const [i, n] of (numaNodes ?? []).entries()) {
+      if (seen.has(n.id)) throw new Invalid(`numaNodes[${i}] repeats node ${n.id}`);
+      seen.add(n.id);
+    }
     const hostname = optStr(o, 'hostname', 'the top level');
     const readAt = optStr(o, 'readAt', 'the top level') ?? '';
     const notes =
@@ -220,6 +247,7 @@ export function parseSnapshot(text: string, file: string): SnapshotResult {
       pciDevices,
       notes,
     };
+    if (numaNodes) topology.numaNodes = numaNodes;
     if (hostname !== undefined) topology.hostname = hostname;
     return { topology };
   } catch (e) {

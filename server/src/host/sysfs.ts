@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import {
   HOST_SNAPSHOT_VERSION,
   type HostIommu,
+  type HostNumaNode,
   type HostPciBar,
   type HostPciDevice,
   type HostTopology,
@@ -25,6 +26,7 @@ import {
 import { iommuKindOf } from './queries';
 import { addPciNames, DEFAULT_PCI_IDS_PATHS } from './pciIds';
 import { parsePciResource } from './pciResource';
+import { formatCpuList, parseCpuList } from './cpuList';
 
 const posix = path.posix;
 
@@ -313,6 +315,8 @@ export async function readSysfsHost(root = '/sys', opts: ReadSysfsOptions = {}):
   const iommuClass = await reader.readIommus();
   topology.iommus = iommuClass.iommus;
   topology.pciDevices = await reader.readPciDevices();
+  const numaNodes = await reader.readNumaNodes();
+  if (numaNodes) topology.numaNodes = numaNodes;
   linkIommuViews(topology);
   const pciIdsNote = await addPciNames(topology.pciDevices, opts.pciIdsPaths ?? DEFAULT_PCI_IDS_PATHS);
   if (pciIdsNote) reader.notes.add(pciIdsNote);
@@ -421,6 +425,34 @@ class SysfsReader {
     }
     if (problems.length > 0) this.fail(sink, problemNote(`IOMMU ${name}`, problems));
     return { iommu, sink };
+  }
+
+  /**
+   * /devices/system/node/node<N>/cpulist: which host CPUs belong to which
+   * NUMA node, so that a vCPU pinned to host CPUs (`<vcpupin>`) can be
+   * placed on a node. Undefined when the tree has no node directory (a
+   * kernel without NUMA, or a copied tree without it): nothing is known then.
+   */
+  async readNumaNodes(): Promise<HostNumaNode[] | undefined> {
+    const sink: string[] = [];
+    const dir = await this.listDir('/devices/system/node', sink);
+    if (!dir || dir === 'missing') {
+      sink.forEach((n) => this.notes.add(n));
+      return undefined;
+    }
+    const ids = dir.entries.map((e) => /^node(\d+)$/.exec(e.name)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
+    const problems: Problems = [];
+    const out: HostNumaNode[] = [];
+    for (const id of ids) {
+      const text = await this.readAttr(posix.join(dir.dir, `node${id}`), 'cpulist', problems);
+      if (text === undefined) continue;
+      const cpus = parseCpuList(text);
+      if (cpus) out.push({ id, cpus: formatCpuList(cpus) });
+      else problems.push(`node${id}/cpulist (not a CPU list: ${JSON.stringify(text.slice(0, 40))})`);
+    }
+    if (problems.length > 0) this.fail(sink, problemNote(`NUMA nodes in ${this.shown('/devices/system/node')}`, problems));
+    sink.forEach((n) => this.notes.add(n));
+    return out;
   }
 
   /** /bus/pci/devices/<bdf>: its identity attributes and the iommu_group, driver and iommu links. */

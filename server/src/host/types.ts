@@ -6,12 +6,20 @@
 
 /**
  * Snapshot format version; bump when the format changes. Version 2 added
- * `bars` to PCI devices; version 1 snapshots still load (without BARs).
+ * `bars` to PCI devices, version 3 `numaNodes` (the host CPUs of each NUMA
+ * node); older snapshots still load, without what they lack.
  */
-export const HOST_SNAPSHOT_VERSION = 2;
+export const HOST_SNAPSHOT_VERSION = 3;
 
 /** Snapshot versions this reader accepts. */
-export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2];
+export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [1, 2, 3];
+
+/** One host NUMA node, from /sys/devices/system/node/nodeN. */
+export interface HostNumaNode {
+  id: number;
+  /** Its CPUs in the kernel's list format (`cpulist`, "0-71"); empty for a node without CPUs. */
+  cpus: string;
+}
 
 /** One memory or I/O BAR of a PCI function, from sysfs `resource`. */
 export interface HostPciBar {
@@ -73,6 +81,11 @@ export interface HostTopology {
   readAt: string;
   iommus: HostIommu[];
   pciDevices: HostPciDevice[];
+  /**
+   * The host's NUMA nodes and their CPUs, when known (sysfs; snapshots from
+   * version 3): which node a pinned vCPU runs on.
+   */
+  numaNodes?: HostNumaNode[];
   /** Human-readable notes about partial reads (missing class/iommu, unreadable entries, ...). */
   notes: string[];
 }

@@ -2,9 +2,10 @@
  * Rule family `numa`: assigned devices and the guest's NUMA layout.
  *
  * - Affinity: a device on host node N behind an expander whose guest cell
- *   (`<target><node>`) is backed by other host nodes (`<numatune>`) looks
- *   local to the wrong cell; the guest places its DMA buffers and threads
- *   badly. libvirt accepts it, so these are warnings.
+ *   (`<target><node>`) is backed by other host nodes (`<numatune>`), or
+ *   whose vCPUs are pinned only to CPUs of other host nodes (`<vcpupin>`,
+ *   `<vcpu cpuset>`), looks local to the wrong cell; the guest places its
+ *   DMA buffers and threads badly. libvirt accepts it, so these are warnings.
  * - ACPI Generic Initiators (`<hostdev><acpi nodeset>`, libvirt 11.8.0): each
  *   named cell becomes a QEMU acpi-generic-initiator for the device. They are
  *   meant to be memory-less, CPU-less cells that only this device uses (on
@@ -18,9 +19,10 @@
 import type { DomainModel } from '../domain/model';
 import { smmuMappingOf } from '../domain/smmuMapping';
 import {
-  acpiNodesetOf, cellForHostNode, guestCells, hasNumatune, hostNodesOfCell, formatNodeset, GRACE_GI_CELLS_PER_GPU, isNvidiaGpu,
+  acpiNodesetOf, cellForHostNode, guestCells, hasNumatune, hostCpusOfCell, hostNodesOfCell, hostNodesOfCellCpus, formatNodeset,
+  GRACE_GI_CELLS_PER_GPU, isNvidiaGpu,
 } from '../domain/numa';
-import { isArmSmmuHost } from '../host/queries';
+import { cpuNodeMap, isArmSmmuHost } from '../host/queries';
 import { textRange } from '../xml/query';
 import type { Finding, RuleContext, RuleFamily } from './types';
 import { elementNameSpan, valueSpan } from './spans';
@@ -36,28 +38,57 @@ export const numaRules: RuleFamily = {
   },
 };
 
+/**
+ * Per expander with an assigned device of known host node: the guest cell
+ * (`<target><node>`) must be local to that node. Memory first (`<numatune>`,
+ * numa-device-cell-mismatch); where its memory is local or not said, the
+ * cell's vCPUs (numa-device-cell-cpus-remote: all pinned, by `<vcpupin>` or
+ * `<vcpu cpuset>`, to host CPUs of other nodes, by the host's CPU-to-node
+ * map). One finding per expander.
+ */
 function checkAffinity(ctx: RuleContext, out: Finding[]): void {
   const { model, host } = ctx;
-  if (!host || !hasNumatune(model)) return;
+  if (!host) return;
+  const numatune = hasNumatune(model);
+  const cpuNode = cpuNodeMap(host);
+  if (!numatune && !cpuNode) return;
   const mapping = smmuMappingOf(model, host);
   const reported = new Set<unknown>();
   for (const p of mapping.placements) {
     const hostNode = p.hostDevice?.numaNode;
     const node = p.expander?.numaNode;
     if (hostNode === undefined || !p.expander || !node || !Number.isFinite(node.value) || reported.has(p.expander)) continue;
-    const backing = hostNodesOfCell(model, node.value);
-    if (!backing || backing.size === 0 || backing.has(hostNode)) continue;
+    const cell = cellForHostNode(model, hostNode, cpuNode);
+    const span = textRange(node.el) ?? elementNameSpan(node.el);
+    const related = [{ ...elementNameSpan(p.hostdev.el), message: `${p.bdf}, host NUMA node ${hostNode}` }];
+    const data = { expanderIndex: p.expander.index, hostdev: p.index, hostNode, ...(cell !== undefined ? { cell } : {}) };
+    const backing = numatune ? hostNodesOfCell(model, node.value) : undefined;
+    if (backing && backing.size > 0 && !backing.has(hostNode)) {
+      reported.add(p.expander);
+      const advice = cell !== undefined
+        ? `Set the expander's <node> to ${cell}, the cell backed by host node ${hostNode}.`
+        : `No guest cell is backed by host node ${hostNode}: add one (with a <memnode cellid=… nodeset='${hostNode}'/>) and use it as the expander's <node>.`;
+      out.push({
+        code: 'numa-device-cell-mismatch', severity: 'warning', ...span,
+        message: `${p.bdf} sits on host NUMA node ${hostNode}, but its expander (index ${p.expander.index}) is in guest cell ${node.value}, which <numatune> backs with host node${backing.size > 1 ? 's' : ''} ${formatNodeset(backing)}: `
+          + `the guest treats the device as local to memory on another socket. ${advice}`,
+        related, data,
+      });
+      continue;
+    }
+    const runOn = cpuNode ? hostNodesOfCellCpus(model, node.value, cpuNode) : undefined;
+    if (!runOn || runOn.has(hostNode)) continue;
     reported.add(p.expander);
-    const cell = cellForHostNode(model, hostNode);
-    const advice = cell !== undefined
-      ? `Set the expander's <node> to ${cell}, the cell backed by host node ${hostNode}.`
-      : `No guest cell is backed by host node ${hostNode}: add one (with a <memnode cellid=… nodeset='${hostNode}'/>) and use it as the expander's <node>.`;
+    const cpus = hostCpusOfCell(model, node.value)!;
+    const here = host.numaNodes?.find((n) => n.id === hostNode)?.cpus;
+    const advice = cell !== undefined && cell !== node.value
+      ? `Set the expander's <node> to ${cell}, whose vCPUs run on host node ${hostNode}.`
+      : `Pin the vCPUs of cell ${node.value} to CPUs of host node ${hostNode}${here ? ` (${here})` : ''}, or put the expander in a cell that runs there.`;
     out.push({
-      code: 'numa-device-cell-mismatch', severity: 'warning', ...(textRange(node.el) ?? elementNameSpan(node.el)),
-      message: `${p.bdf} sits on host NUMA node ${hostNode}, but its expander (index ${p.expander.index}) is in guest cell ${node.value}, which <numatune> backs with host node${backing.size > 1 ? 's' : ''} ${formatNodeset(backing)}: `
-        + `the guest treats the device as local to memory on another socket. ${advice}`,
-      related: [{ ...elementNameSpan(p.hostdev.el), message: `${p.bdf}, host NUMA node ${hostNode}` }],
-      data: { expanderIndex: p.expander.index, hostdev: p.index, hostNode, ...(cell !== undefined ? { cell } : {}) },
+      code: 'numa-device-cell-cpus-remote', severity: 'warning', ...span,
+      message: `${p.bdf} sits on host NUMA node ${hostNode}, but the vCPUs of guest cell ${node.value} (the <node> of its expander, index ${p.expander.index}) are pinned only to host CPUs ${formatNodeset(cpus)}, on host node${runOn.size > 1 ? 's' : ''} ${formatNodeset(runOn)}: `
+        + `QEMU starts, but the guest runs the device's driver and interrupts on the other socket. ${advice}`,
+      related, data,
     });
   }
 }

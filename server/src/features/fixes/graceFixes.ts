@@ -4,8 +4,9 @@
  * - mmio-window-too-small / mmio-pcihole64-invalid: set `<pcihole64
  *   unit='KiB'>` on pcie-root to the size the finding computed (adding the
  *   pcie-root controller when the document leaves it implicit);
- * - numa-device-cell-mismatch: set the expander's `<node>` to the guest cell
- *   backed by the device's host node;
+ * - numa-device-cell-mismatch, numa-device-cell-cpus-remote: set the
+ *   expander's `<node>` to the guest cell backed by (and run on) the
+ *   device's host node;
  * - numa-gi-missing / numa-gi-cell-missing: add memory-less cells to
  *   `<cpu><numa>` and (for a GPU without any) name them in `<acpi nodeset>`.
  */
@@ -13,6 +14,7 @@ import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languag
 import { mmioWindowOf, pcieRootOf, pcihole64Of, prefetchable64Need, windowFor, formatBytes } from '../../domain/mmio';
 import { acpiNodesetOf, cellForHostNode, formatNodeset, GRACE_GI_CELLS_PER_GPU, guestCells } from '../../domain/numa';
 import { smmuMappingOf } from '../../domain/smmuMapping';
+import { cpuNodeMap } from '../../host/queries';
 import type { HostPciDevice } from '../../host/types';
 import type { XmlElement } from '../../xml/nodes';
 import { child, textRange } from '../../xml/query';
@@ -24,7 +26,8 @@ export function graceFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
     switch (codeOf(d)) {
       case 'mmio-window-too-small':
       case 'mmio-pcihole64-invalid': return pcihole64Action(ctx, d);
-      case 'numa-device-cell-mismatch': return numaNodeAction(ctx, d);
+      case 'numa-device-cell-mismatch':
+      case 'numa-device-cell-cpus-remote': return numaNodeAction(ctx, d);
       case 'numa-gi-missing': return giAction(ctx, d, true);
       case 'numa-gi-cell-missing': return giAction(ctx, d, false);
       default: return undefined;
@@ -79,12 +82,14 @@ function numaNodeAction(ctx: FixContext, d: Diagnostic): CodeAction | undefined 
   if (index === undefined || hostNode === undefined) return undefined;
   const expander = ctx.model.pciControllers.get(index);
   const node = expander?.numaNode;
-  const cell = cellForHostNode(ctx.model, hostNode);
+  const host = ctx.feature.host;
+  const cell = cellForHostNode(ctx.model, hostNode, host && cpuNodeMap(host));
   if (!node || cell === undefined || node.value === cell) return undefined;
   const r = textRange(node.el);
   if (!r) return undefined;
   const b = new EditBuilder().replace(r.start, r.end, String(cell));
-  return makeAction(ctx, `Put expander ${index} in guest cell ${cell} (backed by host node ${hostNode})`, CodeActionKind.QuickFix, [d], b, true);
+  const why = codeOf(d) === 'numa-device-cell-cpus-remote' ? `its vCPUs run on host node ${hostNode}` : `backed by host node ${hostNode}`;
+  return makeAction(ctx, `Put expander ${index} in guest cell ${cell} (${why})`, CodeActionKind.QuickFix, [d], b, true);
 }
 
 /**

@@ -11,6 +11,7 @@ import { PciAllocator } from '../../domain/allocate';
 import { IOMMU_DRIVER_ATTRIBUTES, LIBVIRT_RELEASE } from '../../domain/catalog';
 import { machineFamily } from '../../domain/machine';
 import { cellForHostNode } from '../../domain/numa';
+import { cpuNodeMap } from '../../host/queries';
 import { isGuestPci } from '../../domain/model';
 import { controllerOfAddress, expanderOf, expanderWithBusNr, isAccel, isPcieExpander, pciBusOf, pluggedInto } from '../../domain/topology';
 import type { XmlElement } from '../../xml/nodes';
@@ -169,7 +170,8 @@ export class VsmmuLayout {
     for (const p of freed) this.alloc.freshBus(p.index);
     const pool = freed.slice(1);
     // The guest cell backed by the devices' host node (numatune), or the cell of that number.
-    const node = cellForHostNode(model, numaNode);
+    const host = this.ctx.feature.host;
+    const node = cellForHostNode(model, numaNode, host && cpuNodeMap(host));
     this.devices.addController(
       { comment: `expander for host SMMU ${smmu}` },
       {
