@@ -43,7 +43,7 @@ test('collection is bounded: at most twice the limit is ever held, and the first
   const b = new BoundedFindings(10);
   let held = 0;
   for (let i = 100_000; i > 0; i--) {
-    b.add({ code: 'x', severity: 'error', start: i, end: i + 1, message: String(i) });
+    b.add({ code: 'xml-bad-entity', severity: 'error', start: i, end: i + 1, message: String(i) });
     held = Math.max(held, (b as unknown as { seen: unknown[] }).seen.length);
   }
   assert.ok(held <= 20, `held ${held}`);
@@ -52,12 +52,12 @@ test('collection is bounded: at most twice the limit is ever held, and the first
 });
 
 test('capping again folds an earlier "and N more" into the new count (schema findings merged later)', () => {
-  const f = (start: number): Finding => ({ code: 'x', severity: 'warning', start, end: start + 1, message: 'x' });
+  const f = (start: number): Finding => ({ code: 'xml-bad-entity', severity: 'error', start, end: start + 1, message: 'x' });
   const first = capFindings([f(1), f(2), f(3)], 2);
-  assert.deepEqual(first.map((x) => x.code), ['x', 'x', CAPPED_CODE]);
+  assert.deepEqual(first.map((x) => x.code), ['xml-bad-entity', 'xml-bad-entity', CAPPED_CODE]);
   const again = capFindings([...first, f(0)], 2);
-  assert.deepEqual(again.map((x) => `${x.code}@${x.start}`).sort(), ['x@0', 'x@1', `${CAPPED_CODE}@2`].sort());
-  assert.equal(again[2].data?.omitted, 2);
+  assert.deepEqual(again.map((x) => `${x.code}@${x.start}`).sort(), ['xml-bad-entity@0', 'xml-bad-entity@1', `${CAPPED_CODE}@2`].sort());
+  assert.equal((again[2] as Finding<typeof CAPPED_CODE>).data?.omitted, 2);
 });
 
 test('CLI: --max-findings bounds each file, and a bad value is a usage error', async () => {

@@ -222,7 +222,7 @@ function madeUpDiagnostics(doc: ParsedDocument, host: HostTopology | undefined):
       mk('iommu-attribute-spelling', at(a.nameStart, a.nameEnd), { from: a.name, to: 'bad name' });
     }
   }
-  for (const code of ['nested-proposal-syntax', 'iommu-model-proposal']) mk(code, ZERO, {});
+  mk('nested-proposal-syntax', ZERO, {});
   for (const code of FIXABLE_CODES) {
     mk(code, ZERO, undefined);
     mk(code, ZERO, null);

@@ -15,6 +15,7 @@ import { analyseSmmuMapping } from '../server/src/domain/smmuMapping';
 import { readDomain } from '../server/src/domain/model';
 import { parseXml } from '../server/src/xml/parser';
 import type { HostTopology } from '../server/src/host/types';
+import type { Finding } from '../server/src/rules/types';
 
 const grace = loadHost('grace-3smmu');
 const GRACE_FILE = path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json');
@@ -239,7 +240,7 @@ describe('smmu-map-mixed', () => {
     ));
     assert.deepEqual(check(text), ['smmu-map-mixed @ 0x02']);
     const [f] = findingList(text, { host: grace, rules });
-    assert.equal(f.data?.expanderIndex, 0);
+    assert.equal((f as Finding<'smmu-map-mixed'>).data?.expanderIndex, 0);
   });
 
   test('without a host the check is off', () => {

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { parseXml } from '../server/src/xml/parser';
 import { LineIndex } from '../server/src/xml/lineIndex';
 import { ancestors, elementAt } from '../server/src/xml/query';
-import type { Finding } from '../server/src/rules/types';
+import type { Finding, RuleCode } from '../server/src/rules/types';
 import { parseXmllintOutput, asUtf8Document, type EngineResult, type SchemaEngine, type SchemaSet } from '../server/src/schema/engine';
 import { DEFAULT_SCHEMA_DIR, hasDomainSchema, locateSchemas } from '../server/src/schema/locate';
 import { versionFromLibraryName } from '../server/src/domain/versions';
@@ -389,7 +389,7 @@ describe('validator scheduling (scripted engine, stand-in grammar)', () => {
   });
 
   test('merging: a newer-libvirt warning on text the version rule flags is dropped, others kept', () => {
-    const f = (code: string, start: number, end: number): Finding => ({ code, severity: 'warning', start, end, message: code });
+    const f = (code: RuleCode, start: number, end: number): Finding => ({ code, severity: 'warning', start, end, message: code }) as Finding;
     const rules = [f('version-too-new', 10, 16), f('iommu-accel-only', 20, 25)];
     const schema = [f('schema-newer-libvirt', 10, 16), f('schema-newer-libvirt', 30, 35), f('schema-invalid', 10, 16)];
     assert.deepEqual(mergeFindings(rules, schema).map((x) => `${x.code}@${x.start}`), [

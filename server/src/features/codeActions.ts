@@ -10,7 +10,8 @@
 import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver-types';
 import type { FeatureContext } from './context';
 import { fixContextOf, type FixContext } from './fixes/edits';
-import { codeOf } from './fixes/lookup';
+import { codeOf, type CodeDiagnostic } from './fixes/lookup';
+import { isRuleCode, type FixableCode } from '../rules/codes';
 import { pciBusFixes } from './fixes/pciBusFix';
 import { spellingFixes } from './fixes/spellingFix';
 import { iommufdFixes } from './fixes/iommufdFix';
@@ -23,9 +24,10 @@ import { graceFixes } from './fixes/graceFixes';
 import { emulatedDeviceFixes } from './fixes/emulatedFix';
 import { versionTooNewFixes } from './fixes/versionFix';
 
-type QuickFix = (ctx: FixContext, d: Diagnostic) => CodeAction[];
+type QuickFix<C extends FixableCode> = (ctx: FixContext, d: CodeDiagnostic<C>) => CodeAction[];
 
-const QUICK_FIXES: Readonly<Record<string, QuickFix>> = {
+/** The quick fix of every code the registry (rules/codes.ts) marks fixable: one missing or extra does not compile. */
+const QUICK_FIXES: { readonly [C in FixableCode]: QuickFix<C> } = {
   'iommu-pcibus-is-busnr': pciBusFixes,
   'iommu-pcibus-missing': pciBusFixes,
   'iommu-pcibus-not-expander': pciBusFixes,
@@ -38,7 +40,6 @@ const QUICK_FIXES: Readonly<Record<string, QuickFix>> = {
   'smmu-map-emulated-device': emulatedDeviceFixes,
   'smmu-map-no-vsmmu': generatorFix,
   'nested-proposal-syntax': convertProposalFixes,
-  'iommu-model-proposal': convertProposalFixes,
   'mmio-window-too-small': graceFixes,
   'mmio-pcihole64-invalid': graceFixes,
   'numa-device-cell-mismatch': graceFixes,
@@ -56,7 +57,13 @@ function generatorFix(ctx: FixContext, d: Diagnostic): CodeAction[] {
 }
 
 /** Codes that have a quick fix (for docs and tests). */
-export const FIXABLE_CODES: readonly string[] = Object.keys(QUICK_FIXES);
+export const FIXABLE_CODES: readonly FixableCode[] = Object.keys(QUICK_FIXES) as FixableCode[];
+
+function quickFixOf(code: string | undefined): ((ctx: FixContext, d: Diagnostic) => CodeAction[]) | undefined {
+  if (!isRuleCode(code) || !Object.prototype.hasOwnProperty.call(QUICK_FIXES, code)) return undefined;
+  const fix = QUICK_FIXES[code as FixableCode] as QuickFix<FixableCode>;
+  return (ctx, d) => fix(ctx, d as CodeDiagnostic<FixableCode>);
+}
 
 export function codeActions(ctx: FeatureContext, _start: number, _end: number, diagnostics: readonly Diagnostic[], only?: readonly string[]): CodeAction[] {
   const wantQuickFix = wants(only, 'quickfix');
@@ -68,7 +75,7 @@ export function codeActions(ctx: FeatureContext, _start: number, _end: number, d
   if (wantQuickFix) {
     for (const d of diagnostics) {
       const code = codeOf(d);
-      const fix = code === undefined ? undefined : QUICK_FIXES[code];
+      const fix = quickFixOf(code);
       if (!fix) continue;
       try {
         out.push(...fix(fc, d));

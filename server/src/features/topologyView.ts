@@ -36,6 +36,15 @@ import type {
   DeviceView, ExpanderView, HostDeviceView, ProblemView, Range, SmmuView, TopologyView,
 } from '../protocol';
 
+/**
+ * The data keys that findings of several codes share (`smmu`, `hostdev`,
+ * `hostdevs`: rules/codes.ts), read whatever the code, to hang a problem on
+ * the SMMU or device it is about.
+ */
+function sharedData(f: Finding): { smmu?: unknown; hostdev?: unknown; hostdevs?: unknown } {
+  return (f.data ?? {}) as { smmu?: unknown; hostdev?: unknown; hostdevs?: unknown };
+}
+
 /** The topology view of a parsed document; null when the document is not a libvirt domain. */
 export function topologyView(doc: ParsedDocument, host: HostTopology | undefined, findings: readonly Finding[]): TopologyView | null {
   if (!doc.isDomain || !doc.domain.root) return null;
@@ -82,7 +91,7 @@ class ViewBuilder {
         devices: mine.filter((p) => !inside.has(p)).map((p) => this.hostdevView(p)),
         unused: mine.length === 0,
         unassigned: devicesOfIommu(host, s.name).filter((d) => !assigned.has(d.bdf)).map((d) => this.hostDeviceView(d)),
-        problems: this.problems((f) => f.data?.smmu === s.name && f.data?.hostdev === undefined),
+        problems: this.problems((f) => sharedData(f).smmu === s.name && sharedData(f).hostdev === undefined),
       };
       if (s.platformDevice !== undefined) view.platformDevice = s.platformDevice;
       if (s.numaNode !== undefined) view.numaNode = s.numaNode;
@@ -167,7 +176,7 @@ class ViewBuilder {
       label: p.bdf ?? 'hostdev (incomplete source address)',
       where: this.whereOf(p.hostdev.address, p.placement === 'unplaced'),
       range: this.rangeOf(p.hostdev.el),
-      problems: this.problems((f) => this.inside(f, p.hostdev.el) || (Array.isArray(f.data?.hostdevs) && f.data.hostdevs.includes(p.index))),
+      problems: this.problems((f) => { const hs = sharedData(f).hostdevs; return this.inside(f, p.hostdev.el) || (Array.isArray(hs) && hs.includes(p.index)); }),
     };
     if (p.bdf) view.bdf = p.bdf;
     if (p.hostDevice) view.name = describeDevice(p.hostDevice);

@@ -9,7 +9,7 @@
 import type { Finding } from './types';
 
 export { DEFAULT_MAX_FINDINGS } from './settings';
-export const CAPPED_CODE = 'findings-capped';
+export const CAPPED_CODE = 'findings-capped' as const;
 
 /** A finding and the order it was reported in, so that ties on position keep that order. */
 interface Seen { finding: Finding; seq: number }

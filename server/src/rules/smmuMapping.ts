@@ -24,6 +24,7 @@ import { describeDevice, iommuOfDevice, isArmSmmuHost } from '../host/queries';
 import type { XmlAttribute, XmlElement } from '../xml/nodes';
 import { attrValue, child } from '../xml/query';
 import type { Finding, RelatedHost, RelatedSpan, RuleContext, RuleFamily } from './types';
+import type { HostdevRef } from './codes';
 
 interface Range { start: number; end: number }
 
@@ -146,7 +147,7 @@ function checkNoHost(ctx: RuleContext, mapping: SmmuMapping, out: Finding[]): vo
 function checkUncovered(mapping: SmmuMapping, out: Finding[]): void {
   const withVsmmu = mapping.expanders.filter((e) => e.iommu);
   for (const p of mapping.placements) {
-    const data: Record<string, unknown> = { hostdev: p.index, bdf: p.bdf };
+    const data: HostdevRef & { smmu?: string } = { hostdev: p.index, bdf: p.bdf };
     if (p.hostSmmu) data.smmu = p.hostSmmu;
     const home = homeOf(mapping, p.hostSmmu);
     if (p.placement === 'expander' && p.expander && !p.iommu) {

@@ -4,6 +4,7 @@
  * same way.
  */
 import type { XmlAttribute, XmlElement } from '../xml/nodes';
+import { textRange } from '../xml/query';
 
 export interface Span {
   start: number;
@@ -18,4 +19,15 @@ export function valueSpan(a: XmlAttribute): Span {
 /** An element's name in its start tag. */
 export function elementNameSpan(el: XmlElement): Span {
   return { start: el.nameStart, end: el.nameEnd };
+}
+
+/** An attribute's name. */
+export function attributeNameSpan(a: XmlAttribute): Span {
+  return { start: a.nameStart, end: a.nameEnd };
+}
+
+/** An element's text (trimmed), or its name while it has none (no text, or only white space). */
+export function elementTextSpan(el: XmlElement): Span {
+  const r = textRange(el);
+  return r && r.end > r.start ? r : elementNameSpan(el);
 }

@@ -5,8 +5,9 @@
 import type { DomainModel } from '../domain/model';
 import type { HostTopology } from '../host/types';
 import type { RuleSettings } from './settings';
+import type { DataOf, RuleCode, Severity } from './codes';
 
-export type Severity = 'error' | 'warning' | 'information' | 'hint';
+export type { RuleCode, Severity } from './codes';
 
 export interface RelatedSpan {
   start: number;
@@ -21,9 +22,9 @@ export interface RelatedHost {
   message: string;
 }
 
-export interface Finding {
-  /** Stable code, documented in docs/rules.md. */
-  code: string;
+interface FindingOf<C extends RuleCode> {
+  /** Stable code from the registry (rules/codes.ts), documented in docs/rules.md. */
+  code: C;
   severity: Severity;
   start: number;
   end: number;
@@ -32,9 +33,12 @@ export interface Finding {
   relatedHost?: RelatedHost[];
   /** Marks text that is deprecated or unnecessary, for the editor's rendering. */
   tags?: ('deprecated' | 'unnecessary')[];
-  /** Machine-readable facts a quick fix needs (JSON-serialisable). */
-  data?: Record<string, unknown>;
+  /** Machine-readable facts a quick fix needs (JSON-serialisable), of the type the registry gives the code. */
+  data?: DataOf<C>;
 }
+
+/** A finding: one of the registry's codes, with the data of that code (make one with rules/report.ts). */
+export type Finding<C extends RuleCode = RuleCode> = { [K in C]: FindingOf<K> }[C];
 
 export interface RuleContext {
   readonly model: DomainModel;

@@ -10,14 +10,17 @@ import type { XmlElement } from '../xml/nodes';
 import { closest } from '../xml/closestName';
 import { textOf, textRange } from '../xml/query';
 import type { Finding } from '../rules/types';
+import type { SchemaInvalidData, SchemaNewerData } from '../rules/codes';
+import { finding } from '../rules/report';
+import { attributeNameSpan, elementNameSpan, valueSpan, type Span } from '../rules/spans';
 import { IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, LIBVIRT_RELEASE } from '../domain/catalog';
 import { compareVersions } from '../domain/versions';
 import { localName, type RngModel, type ValueSpace } from './rng';
 import type { Issue, PatternsOf } from './localize';
 
-export const SCHEMA_INVALID = 'schema-invalid';
-export const SCHEMA_NEWER_LIBVIRT = 'schema-newer-libvirt';
-export const SCHEMA_UNAVAILABLE = 'schema-unavailable';
+export const SCHEMA_INVALID = 'schema-invalid' as const;
+export const SCHEMA_NEWER_LIBVIRT = 'schema-newer-libvirt' as const;
+export const SCHEMA_UNAVAILABLE = 'schema-unavailable' as const;
 
 export interface MessageContext {
   readonly pats: PatternsOf;
@@ -74,46 +77,44 @@ function groupNewerAttributes(findings: Finding[], ctx: MessageContext): Finding
   const groups = new Map<string, Finding[]>();
   const out: Finding[] = [];
   for (const f of findings) {
-    const d = f.data as { element?: number; attribute?: string; since?: string } | undefined;
-    if (f.code !== SCHEMA_NEWER_LIBVIRT || d?.element === undefined || !d.attribute) { out.push(f); continue; }
+    const d = f.code === SCHEMA_NEWER_LIBVIRT ? f.data : undefined;
+    if (d?.element === undefined || !d.attribute) { out.push(f); continue; }
     const key = `${d.element}@${d.since}`;
     const list = groups.get(key);
     if (list) list.push(f);
     else { groups.set(key, [f]); out.push(f); }
   }
   const installed = ctx.schemaVersion ? `the schema installed here (libvirt ${ctx.schemaVersion})` : 'the schema installed here';
-  return out.map((f) => {
-    const d = f.data as { element?: number; attribute?: string; since?: string } | undefined;
-    const list = d?.element !== undefined ? groups.get(`${d.element}@${d.since}`) : undefined;
+  return out.map((f): Finding => {
+    if (f.code !== SCHEMA_NEWER_LIBVIRT || !f.data) return f;
+    const d = f.data;
+    const list = d.element !== undefined ? groups.get(`${d.element}@${d.since}`) : undefined;
     if (!list || list.length < 2) return f;
-    const names = list.map((x) => (x.data as { attribute: string }).attribute);
+    const names = list.map((x) => (x.code === SCHEMA_NEWER_LIBVIRT && x.data?.attribute) || '?');
     const joined = `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
     return {
       ...f,
       start: Math.min(...list.map((x) => x.start)),
       end: Math.max(...list.map((x) => x.end)),
-      message: `${joined} need libvirt ${d!.since}; ${installed} does not know them.`,
-      data: { ...f.data, attributes: names },
+      message: `${joined} need libvirt ${d.since}; ${installed} does not know them.`,
+      data: { ...d, attributes: names },
     };
   });
 }
 
 /** The information finding for "no schemas here", on the root element's name. */
 export function unavailableFinding(root: XmlElement | undefined, reason: string): Finding {
-  return {
-    code: SCHEMA_UNAVAILABLE, severity: 'information',
-    start: root?.nameStart ?? 0, end: root?.nameEnd ?? 0,
-    message: `Schema validation is off: ${reason}`,
-  };
+  return finding(SCHEMA_UNAVAILABLE, rootSpan(root), `Schema validation is off: ${reason}`);
+}
+
+/** The root element's name, or the start of a document that has none. */
+export function rootSpan(root: XmlElement | undefined): Span {
+  return root ? elementNameSpan(root) : { start: 0, end: 0 };
 }
 
 /** The one note that a schema source was passed over, and which grammar is used instead. */
 export function passedOverFinding(root: XmlElement | undefined, notes: readonly string[], using: string): Finding {
-  return {
-    code: SCHEMA_UNAVAILABLE, severity: 'information',
-    start: root?.nameStart ?? 0, end: root?.nameEnd ?? 0,
-    message: `Schema source passed over: ${notes.join('; ')}. Using ${using} instead.`,
-  };
+  return finding(SCHEMA_UNAVAILABLE, rootSpan(root), `Schema source passed over: ${notes.join('; ')}. Using ${using} instead.`);
 }
 
 function tag(name: string): string {
@@ -144,27 +145,23 @@ function withPrefixOf(like: string, name: string): string {
   return i < 0 || name.includes(':') ? name : `${like.slice(0, i + 1)}${name}`;
 }
 
-function nameRange(el: XmlElement): { start: number; end: number } {
-  return { start: el.nameStart, end: el.nameEnd };
-}
-
 function invalid(issue: Issue, ctx: MessageContext): Finding {
   const { el, attr } = issue;
   // Names as written (with their prefix), so that the message matches the text.
   const name = el.name;
   const local = localName(el.name);
   const parent = el.parent?.name;
-  const data: Record<string, unknown> = { libxml2: issue.raw.message };
+  const data: SchemaInvalidData = { libxml2: issue.raw.message };
   if (issue.raw.line !== undefined) data.line = issue.raw.line;
-  const make = (range: { start: number; end: number }, message: string, extra: Record<string, unknown> = {}): Finding =>
-    ({ code: SCHEMA_INVALID, severity: 'error', start: range.start, end: range.end, message, data: { ...data, ...extra } });
+  const make = (range: Span, message: string, extra: Omit<SchemaInvalidData, 'libxml2'> = {}): Finding =>
+    finding(SCHEMA_INVALID, range, message, { data: { ...data, ...extra } });
 
   switch (issue.kind) {
     case 'attribute-value': {
       if (!attr) break;
       const space = ctx.pats.attributeSpace(el, attr.name) ?? { values: [], kinds: [], checks: [] };
       const value = attr.value ?? '';
-      const range = attr.valueStart >= 0 ? { start: attr.valueStart, end: attr.valueEnd } : { start: attr.nameStart, end: attr.nameEnd };
+      const range = valueSpan(attr);
       if (space.values.includes(value)) {
         return make(range, `${attr.name}='${value}' does not fit the rest of this ${tag(name)}: the libvirt schema accepts it only with other attributes or child elements than these.`, { attribute: attr.name });
       }
@@ -178,14 +175,14 @@ function invalid(issue: Issue, ctx: MessageContext): Finding {
       const names = ctx.pats.attributeNames(el);
       const guess = closest(attr.name, names);
       const allowed = names.length ? ` It allows ${quoteList(names)}.` : ' It allows no attributes here.';
-      return make({ start: attr.nameStart, end: attr.nameEnd },
+      return make(attributeNameSpan(attr),
         `${tag(name)} has no attribute '${attr.name}' in the libvirt schema.${guess ? ` Did you mean '${guess}'?` : ''}${allowed}`,
         { attribute: attr.name, ...(guess ? { suggestion: guess } : {}) });
     }
     case 'attribute-missing':
-      return make(nameRange(el), `${tag(name)} needs the attribute '${issue.name}'.`, { attribute: issue.name, missing: true });
+      return make(elementNameSpan(el), `${tag(name)} needs the attribute '${issue.name}'.`, { attribute: issue.name, missing: true });
     case 'text-value': {
-      const range = textRange(el) ?? nameRange(el);
+      const range = textRange(el) ?? elementNameSpan(el);
       const text = textOf(el);
       const space = ctx.pats.textSpace(el);
       const expected = space.values.length || space.kinds.length ? describeSpace(space) : issue.name ? `a value of type ${issue.name}` : 'another value';
@@ -194,7 +191,7 @@ function invalid(issue: Issue, ctx: MessageContext): Finding {
         // another reason (say, a relative <loader> path beside <type>hvm</type>): point at the
         // enclosing element instead of contradicting ourselves.
         const outer = localName(el.parent.name);
-        return make(nameRange(el.parent),
+        return make(elementNameSpan(el.parent),
           `The libvirt schema does not accept this ${tag(outer)} as written: '${text}' in ${tag(name)} is fine, so another attribute or child of ${tag(outer)} does not fit (libxml2 reports it at ${tag(name)}).`);
       }
       const guess = closest(text, space.values);
@@ -207,33 +204,33 @@ function invalid(issue: Issue, ctx: MessageContext): Finding {
       const guess = closest(name, siblings);
       const where = parent ? ` in ${tag(parent)}` : '';
       const hint = guess ? ` Did you mean ${tag(guess)}?` : siblings.length && siblings.length <= 12 ? ` It allows ${elementList(siblings)}.` : '';
-      return make(nameRange(el), `${tag(name)} is not allowed${where} by the libvirt schema.${hint}`, { element: local, ...(guess ? { suggestion: localName(guess) } : {}) });
+      return make(elementNameSpan(el), `${tag(name)} is not allowed${where} by the libvirt schema.${hint}`, { element: local, ...(guess ? { suggestion: localName(guess) } : {}) });
     }
     case 'child-extra': {
       const same = el.parent ? el.parent.children.filter((c) => localName(c.name) === local) : [el];
       if (same.length > 1 && parent) {
-        return make(nameRange(el), `${tag(parent)} may contain only one ${tag(name)} in the libvirt schema; this is another one.`, { element: local });
+        return make(elementNameSpan(el), `${tag(parent)} may contain only one ${tag(name)} in the libvirt schema; this is another one.`, { element: local });
       }
-      return make(nameRange(el), `${tag(name)} is not accepted at this place${parent ? ` in ${tag(parent)}` : ''}: the libvirt schema allows it only in another position or combination.`, { element: local });
+      return make(elementNameSpan(el), `${tag(name)} is not accepted at this place${parent ? ` in ${tag(parent)}` : ''}: the libvirt schema allows it only in another position or combination.`, { element: local });
     }
     case 'child-missing':
-      return make(nameRange(el), `${tag(name)} is missing the required ${tag(withPrefixOf(name, issue.name ?? '?'))} element.`, { element: issue.name, missing: true });
+      return make(elementNameSpan(el), `${tag(name)} is missing the required ${tag(withPrefixOf(name, issue.name ?? '?'))} element.`, { element: issue.name, missing: true });
     case 'child-unexpected':
-      return make(nameRange(el), `${parent ? `${tag(parent)} expects` : 'The libvirt schema expects'} ${tag(withPrefixOf(name, issue.name ?? '?'))} here, not ${tag(name)}.`, { element: issue.name });
+      return make(elementNameSpan(el), `${parent ? `${tag(parent)} expects` : 'The libvirt schema expects'} ${tag(withPrefixOf(name, issue.name ?? '?'))} here, not ${tag(name)}.`, { element: issue.name });
     case 'not-empty':
-      return make(nameRange(el), `${tag(name)} must be empty in the libvirt schema.`);
+      return make(elementNameSpan(el), `${tag(name)} must be empty in the libvirt schema.`);
     case 'text-unexpected':
-      return make(textRange(el) ?? nameRange(el), `${tag(name)} may not contain text in the libvirt schema.`);
+      return make(textRange(el) ?? elementNameSpan(el), `${tag(name)} may not contain text in the libvirt schema.`);
     case 'namespace-undeclared': {
       const prefix = issue.name ?? name.slice(0, Math.max(0, name.indexOf(':')));
       const uris = ctx.model.namespacesOf(local).filter((u) => u.includes(`/${prefix}/`));
       const hint = uris.length === 1 ? ` (libvirt's ${prefix} namespace is ${uris[0]})` : '';
-      return make(nameRange(el), `The namespace prefix '${prefix}' of ${tag(name)} is not declared: add xmlns:${prefix}='…' to the root element${hint}.`);
+      return make(elementNameSpan(el), `The namespace prefix '${prefix}' of ${tag(name)} is not declared: add xmlns:${prefix}='…' to the root element${hint}.`);
     }
     case 'content':
       break;
   }
-  return make(nameRange(el), contentMessage(name, issue.raw.message));
+  return make(elementNameSpan(el), contentMessage(name, issue.raw.message));
 }
 
 /** The last resort: libxml2 gave no detail we can place; say so plainly, with its words for reference. */
@@ -258,12 +255,10 @@ function newerSyntax(issue: Issue, ctx: MessageContext): NewerView | undefined {
   };
   const installed = ctx.schemaVersion ? `the schema installed here (libvirt ${ctx.schemaVersion})` : 'the schema installed here';
   const attrBlank = (a: NonNullable<typeof attr>): Blank => ({ start: a.nameStart, end: a.valueStart >= 0 ? a.valueEnd + (a.valueClosed ? 1 : 0) : a.nameEnd });
-  const view = (range: { start: number; end: number }, blank: Blank, label: string, since: string, what: string): NewerView => ({
-    finding: {
-      code: SCHEMA_NEWER_LIBVIRT, severity: 'warning', start: range.start, end: range.end,
-      message: `${label} needs libvirt ${since}; ${installed} does not know ${what}.`,
-      data: { since, ...(ctx.schemaVersion ? { schemaVersion: ctx.schemaVersion } : {}), libxml2: issue.raw.message },
-    },
+  const view = (range: Span, blank: Blank, label: string, since: string, what: string, more: Partial<SchemaNewerData> = {}): NewerView => ({
+    finding: finding(SCHEMA_NEWER_LIBVIRT, range, `${label} needs libvirt ${since}; ${installed} does not know ${what}.`, {
+      data: { since, ...(ctx.schemaVersion ? { schemaVersion: ctx.schemaVersion } : {}), libxml2: issue.raw.message, ...more },
+    }),
     blank,
   });
 
@@ -273,21 +268,19 @@ function newerSyntax(issue: Issue, ctx: MessageContext): NewerView | undefined {
     const cat = name === 'driver' && parent === 'iommu' ? IOMMU_DRIVER_ATTRIBUTES[an] : undefined;
     const known = () => ctx.pats.knowsAttribute(el, an);
     if (cat?.since && issue.kind === 'attribute-unknown' && isNewer(cat.since, known)) {
-      const v = view({ start: attr.nameStart, end: attr.nameEnd }, attrBlank(attr), an, cat.since, 'it');
       // Attributes of one <driver> that share a version are told in one message: see groupNewerAttributes.
-      v.finding.data = { ...v.finding.data, element: el.start, attribute: an };
-      return v;
+      return view(attributeNameSpan(attr), attrBlank(attr), an, cat.since, 'it', { element: el.start, attribute: an });
     }
     const extra = NEWER_ATTRIBUTES[`${parent}/${name}@${an}`];
     if (extra && issue.kind === 'attribute-unknown' && isNewer(extra.since, known)) {
-      return view({ start: attr.nameStart, end: attr.nameEnd }, attrBlank(attr), `${an} on ${tag(parent ?? '')} ${tag(name)}`, extra.since, 'it');
+      return view(attributeNameSpan(attr), attrBlank(attr), `${an} on ${tag(parent ?? '')} ${tag(name)}`, extra.since, 'it');
     }
     // <iommu model='amd'>: a model newer than the schema.
     if (name === 'iommu' && an === 'model' && attr.value !== undefined) {
       const model = IOMMU_MODELS[attr.value];
       const listed = () => (ctx.pats.attributeSpace(el, 'model')?.values ?? []).includes(attr.value!);
       if (model && isNewer(model.since, listed)) {
-        const range = attr.valueStart >= 0 ? { start: attr.valueStart, end: attr.valueEnd } : { start: attr.nameStart, end: attr.nameEnd };
+        const range = valueSpan(attr);
         // The model attribute is required: blank the whole element so the rest can be checked.
         return view(range, { start: el.start, end: el.end }, `IOMMU model '${attr.value}'`, model.since, 'it');
       }
@@ -296,12 +289,12 @@ function newerSyntax(issue: Issue, ctx: MessageContext): NewerView | undefined {
   if (issue.kind === 'child-unknown' || issue.kind === 'child-extra') {
     const extra = NEWER_ELEMENTS[name];
     if (extra && extra.parent === parent && isNewer(extra.since, () => (el.parent ? ctx.pats.allowsChild(el.parent, name) : false))) {
-      return view(nameRange(el), { start: el.start, end: el.end }, tag(name), extra.since, 'it');
+      return view(elementNameSpan(el), { start: el.start, end: el.end }, tag(name), extra.since, 'it');
     }
     if (name === 'iommu' && parent === 'devices' && issue.kind === 'child-extra') {
       const several = (el.parent?.children ?? []).filter((c) => localName(c.name) === 'iommu').length > 1;
       if (several && isNewer(MULTIPLE_IOMMU_SINCE, () => ctx.model.knowsAttribute('pciBus'))) {
-        return view(nameRange(el), { start: el.start, end: el.end }, `More than one ${tag('iommu')}`, MULTIPLE_IOMMU_SINCE, 'that');
+        return view(elementNameSpan(el), { start: el.start, end: el.end }, `More than one ${tag('iommu')}`, MULTIPLE_IOMMU_SINCE, 'that');
       }
     }
   }

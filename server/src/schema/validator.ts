@@ -21,7 +21,8 @@ import { createEngine, type EngineChoice } from './engines';
 import { CoalescingEngine, type CoalescingOptions } from './coalesce';
 import { MemoizingEngine } from './engineMemo';
 import { localize, PatternsOf } from './localize';
-import { passedOverFinding, renderIssues, SCHEMA_INVALID, SCHEMA_NEWER_LIBVIRT, unavailableFinding, type Blank } from './messages';
+import { passedOverFinding, renderIssues, rootSpan, SCHEMA_INVALID, SCHEMA_NEWER_LIBVIRT, unavailableFinding, type Blank } from './messages';
+import { finding } from '../rules/report';
 
 export interface SchemaSettings {
   /** `libvirtDomainXml.schema.enable`. */
@@ -147,10 +148,7 @@ export function blank(text: string, ranges: readonly Blank[]): string {
 }
 
 function fallbackFinding(root: XmlElement | undefined, messages: string[]): Finding {
-  return {
-    code: SCHEMA_INVALID, severity: 'error', start: root?.nameStart ?? 0, end: root?.nameEnd ?? 0,
-    message: `The libvirt schema rejects this document: ${messages.join('; ') || 'libxml2 gave no reason'}.`,
-  };
+  return finding(SCHEMA_INVALID, rootSpan(root), `The libvirt schema rejects this document: ${messages.join('; ') || 'libxml2 gave no reason'}.`);
 }
 
 interface Pending {

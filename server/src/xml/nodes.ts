@@ -61,7 +61,6 @@ export type XmlProblemCode =
   | 'xml-attribute-without-value'
   | 'xml-unquoted-attribute-value'
   | 'xml-unterminated-attribute-value'
-  | 'xml-lt-in-attribute-value'
   | 'xml-bad-entity'
   | 'xml-unterminated-comment'
   | 'xml-multiple-roots'

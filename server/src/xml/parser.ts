@@ -98,7 +98,7 @@ export interface ScannedContent {
  */
 export const LOCAL_PROBLEMS: ReadonlySet<XmlProblemCode> = new Set<XmlProblemCode>([
   'xml-duplicate-attribute', 'xml-attribute-without-value', 'xml-unquoted-attribute-value',
-  'xml-unterminated-attribute-value', 'xml-lt-in-attribute-value', 'xml-bad-entity', 'xml-invalid-name',
+  'xml-unterminated-attribute-value', 'xml-bad-entity', 'xml-invalid-name',
   'xml-unterminated-start-tag',
 ]);
 

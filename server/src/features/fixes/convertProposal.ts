@@ -12,6 +12,7 @@
  * (`parentIdx` becomes `pciBus`).
  */
 import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver-types';
+import type { CodeDiagnostic } from './lookup';
 import type { Iommu, NestedSmmuRef } from '../../domain/model';
 import { iommuForIndex, isPcieExpander } from '../../domain/topology';
 import { smmuMappingOf } from '../../domain/smmuMapping';
@@ -37,7 +38,7 @@ interface Expander {
   readonly usable: boolean;
 }
 
-export function convertProposalFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
+export function convertProposalFixes(ctx: FixContext, d: CodeDiagnostic<'nested-proposal-syntax'>): CodeAction[] {
   const a = convertProposalAction(ctx, [d]);
   return a ? [a] : [];
 }

@@ -12,18 +12,18 @@
  * Either way pcie-root takes one more bus number, so the fix is offered only
  * while pcie-root's bus range has room below the lowest expander.
  */
-import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver-types';
+import { CodeActionKind, type CodeAction } from 'vscode-languageserver-types';
 import { isGuestPci, type PciDevice } from '../../domain/model';
 import { expandersByBusNr, PciAllocator, rootBusNumbers } from '../../domain/allocate';
 import { smmuMappingOf } from '../../domain/smmuMapping';
 import { controllerOfAddress, isAccel, iommuForIndex, pluggedInto } from '../../domain/topology';
 import { attr } from '../../xml/query';
 import { DevicesInserter, EditBuilder, makeAction, setAttribute, type FixContext } from './edits';
-import { intData, offsetsOf } from './lookup';
+import { intData, offsetsOf, type CodeDiagnostic } from './lookup';
 
 const hex = (n: number, width: number): string => '0x' + n.toString(16).padStart(width, '0');
 
-export function emulatedDeviceFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
+export function emulatedDeviceFixes(ctx: FixContext, d: CodeDiagnostic<'smmu-map-emulated-device'>): CodeAction[] {
   const model = ctx.model;
   const dev = deviceOf(ctx, d);
   if (!dev || !isGuestPci(dev.address)) return [];
@@ -81,7 +81,7 @@ export function emulatedDeviceFixes(ctx: FixContext, d: Diagnostic): CodeAction[
 }
 
 /** The device the diagnostic names by `data.device`, unless its range lies in another device's address. */
-function deviceOf(ctx: FixContext, d: Diagnostic): PciDevice | undefined {
+function deviceOf(ctx: FixContext, d: CodeDiagnostic<'smmu-map-emulated-device'>): PciDevice | undefined {
   const r = offsetsOf(ctx, d);
   const devices = ctx.model.pciDevices;
   const under = devices.find((x) => x.address && r.start >= x.address.el.start && r.start < x.address.el.end);

@@ -18,15 +18,15 @@ import { smmuMappingOf, unusedVsmmuExpanders, type ExpanderUse, type HostdevPlac
 import type { HostTopology } from '../../host/types';
 import { iommuOfDevice } from '../../host/queries';
 import { makeAction, type FixContext } from './edits';
-import { codeOf, hostdevOf, stringData } from './lookup';
+import { hostdevOf, stringData, type CodeDiagnostic } from './lookup';
 import { isWellPlaced, numaNodeOf, VsmmuLayout } from './vsmmuLayout';
 
-export function expanderFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
+export function expanderFixes(ctx: FixContext, d: CodeDiagnostic<'smmu-map-missing-expander' | 'smmu-map-uncovered' | 'smmu-map-mixed'>): CodeAction[] {
   const host = ctx.feature.host;
   if (!host) return [];
   const mapping = smmuMappingOf(ctx.model, host);
 
-  if (codeOf(d) === 'smmu-map-missing-expander') {
+  if (d.code === 'smmu-map-missing-expander') {
     const smmu = stringData(d, 'smmu');
     if (!smmu || targetsFor(mapping, smmu).length > 0) return [];
     const out: CodeAction[] = [];

@@ -19,11 +19,11 @@ import type { HostPciDevice } from '../../host/types';
 import type { XmlElement } from '../../xml/nodes';
 import { child, textRange } from '../../xml/query';
 import { appendChild, DevicesInserter, EditBuilder, insertAfter, makeAction, childIndentOf, type FixContext } from './edits';
-import { codeOf, hostdevOf, intData } from './lookup';
+import { hostdevOf, intData, type CodeDiagnostic } from './lookup';
 
-export function graceFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
+export function graceFixes(ctx: FixContext, d: CodeDiagnostic<'mmio-window-too-small' | 'mmio-pcihole64-invalid' | 'numa-device-cell-mismatch' | 'numa-gi-missing' | 'numa-gi-cell-missing'>): CodeAction[] {
   const a = (() => {
-    switch (codeOf(d)) {
+    switch (d.code) {
       case 'mmio-window-too-small':
       case 'mmio-pcihole64-invalid': return pcihole64Action(ctx, d);
       case 'numa-device-cell-mismatch':
@@ -76,7 +76,7 @@ function pcihole64Action(ctx: FixContext, d: Diagnostic): CodeAction | undefined
   return makeAction(ctx, `Set the 64-bit MMIO window to ${formatBytes(bytes)} (<pcihole64> on pcie-root)`, CodeActionKind.QuickFix, [d], b, true);
 }
 
-function numaNodeAction(ctx: FixContext, d: Diagnostic): CodeAction | undefined {
+function numaNodeAction(ctx: FixContext, d: CodeDiagnostic<'numa-device-cell-mismatch'>): CodeAction | undefined {
   const index = intData(d, 'expanderIndex');
   const hostNode = intData(d, 'hostNode');
   if (index === undefined || hostNode === undefined) return undefined;
@@ -98,7 +98,7 @@ function numaNodeAction(ctx: FixContext, d: Diagnostic): CodeAction | undefined 
  * existing ones, so cell numbering stays contiguous), or eight new ones for
  * a GPU without any, named in a new `<acpi nodeset>`.
  */
-function giAction(ctx: FixContext, d: Diagnostic, addNodeset: boolean): CodeAction | undefined {
+function giAction(ctx: FixContext, d: CodeDiagnostic<'numa-gi-missing' | 'numa-gi-cell-missing'>, addNodeset: boolean): CodeAction | undefined {
   const found = hostdevOf(ctx, d);
   if (!found) return undefined;
   const cells = guestCells(ctx.model);

@@ -6,7 +6,7 @@
  * `ensureIommufd` is also used by the fixes that move devices behind an
  * accelerated vSMMU, so that a move never trades one warning for another.
  */
-import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver-types';
+import { CodeActionKind, type CodeAction } from 'vscode-languageserver-types';
 import type { Hostdev } from '../../domain/model';
 import { FEATURE_SINCE } from '../../domain/catalog';
 import { hostdevUsesIommufd } from '../../domain/smmuMapping';
@@ -15,7 +15,7 @@ import {
   EditBuilder, attrText, insertFirstChild, makeAction, setAttribute, versionAllows, type FixContext,
 } from './edits';
 import { indentBefore } from '../documentStyle';
-import { hostdevOf } from './lookup';
+import { hostdevOf, type CodeDiagnostic } from './lookup';
 
 /** `<driver iommufd='yes'/>` on a hostdev. */
 export const IOMMUFD_HOSTDEV_SINCE = FEATURE_SINCE.hostdevIommufd.since;
@@ -30,7 +30,7 @@ export function ensureIommufd(ctx: FixContext, b: EditBuilder, hostdev: Hostdev)
   return insertFirstChild(ctx, b, hostdev.el, { name: 'driver', attrs: [['name', 'vfio'], ['iommufd', 'yes']] });
 }
 
-export function iommufdFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
+export function iommufdFixes(ctx: FixContext, d: CodeDiagnostic<'smmu-map-no-iommufd'>): CodeAction[] {
   const found = hostdevOf(ctx, d);
   if (!found) return [];
   const { hostdev } = found;

@@ -5,6 +5,7 @@
  * checked against the diagnostic's range before anything is edited.
  */
 import type { Diagnostic } from 'vscode-languageserver-types';
+import type { DataOf, RuleCode } from '../../rules/codes';
 import type { Hostdev, Iommu } from '../../domain/model';
 import type { XmlAttribute, XmlElement } from '../../xml/nodes';
 import type { FixContext } from './edits';
@@ -24,13 +25,26 @@ export function dataOf(d: Diagnostic): Record<string, unknown> {
   return data && typeof data === 'object' && !Array.isArray(data) ? data as Record<string, unknown> : {};
 }
 
-export function stringData(d: Diagnostic, key: string): string | undefined {
+/**
+ * A published diagnostic of a registry code `C` (one of a union: narrow it on
+ * `d.code`). Its data came back from the client, so it is read field by field
+ * and checked, but only fields the registry gives the code can be asked for.
+ */
+export type CodeDiagnostic<C extends RuleCode> = C extends RuleCode ? Diagnostic & { code: C } : never;
+
+type KeysOfEach<T> = T extends object ? keyof T : never;
+/** The data fields the registry (rules/codes.ts) declares for code `C`. */
+export type DataKey<C extends RuleCode> = Extract<KeysOfEach<DataOf<C>>, string>;
+/** The codes whose data has the field `K`. */
+export type CodeWithData<K extends string> = { [C in RuleCode]: K extends DataKey<C> ? C : never }[RuleCode];
+
+export function stringData<C extends RuleCode>(d: CodeDiagnostic<C>, key: DataKey<C>): string | undefined {
   const v = dataOf(d)[key];
   return typeof v === 'string' ? v : undefined;
 }
 
 /** A non-negative integer from the data (numbers, or digit strings as JSON round trips may give). */
-export function intData(d: Diagnostic, key: string): number | undefined {
+export function intData<C extends RuleCode>(d: CodeDiagnostic<C>, key: DataKey<C>): number | undefined {
   const v = dataOf(d)[key];
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
   return Number.isInteger(n) && n >= 0 ? n : undefined;
@@ -53,7 +67,7 @@ function overlaps(start: number, end: number, r: OffsetRange): boolean {
  * model), unless the diagnostic's range lies inside another hostdev: then
  * the data is stale and the one under the range wins.
  */
-export function hostdevOf(ctx: FixContext, d: Diagnostic): { hostdev: Hostdev; index: number } | undefined {
+export function hostdevOf(ctx: FixContext, d: CodeDiagnostic<CodeWithData<'hostdev'>>): { hostdev: Hostdev; index: number } | undefined {
   const r = offsetsOf(ctx, d);
   const hostdevs = ctx.model.hostdevs;
   const under = hostdevs.findIndex((h) => contains(h.el, r.start));

@@ -12,9 +12,9 @@ import type { Iommu } from '../../domain/model';
 import { parseLibvirtInt } from '../../domain/model';
 import { isPcieExpander, pciBusOf } from '../../domain/topology';
 import { EditBuilder, makeAction, setAttribute, type FixContext } from './edits';
-import { codeOf, intData, iommuWithPciBusAt, offsetsOf } from './lookup';
+import { intData, iommuWithPciBusAt, offsetsOf, type CodeDiagnostic } from './lookup';
 
-export function pciBusFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
+export function pciBusFixes(ctx: FixContext, d: CodeDiagnostic<'iommu-pcibus-is-busnr' | 'iommu-pcibus-missing' | 'iommu-pcibus-not-expander' | 'iommu-needs-pcibus'>): CodeAction[] {
   const suggested = intData(d, 'suggestedIndex');
   if (suggested === undefined) return [];
   const { model } = ctx;
@@ -26,7 +26,7 @@ export function pciBusFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
   const rootComplex = target ? isPcieExpander(target) || (suggested === 0 && target.model?.value === 'pcie-root') : suggested === 0;
   if (!rootComplex) return [];
 
-  const iommu = codeOf(d) === 'iommu-needs-pcibus' ? iommuAt(ctx, d) : iommuWithPciBus(ctx, d);
+  const iommu = d.code === 'iommu-needs-pcibus' ? iommuAt(ctx, d) : iommuWithPciBus(ctx, d);
   if (!iommu?.driver) return [];
   const current = iommu.driver.attributes.find((a) => a.name === 'pciBus');
   if (current && parseLibvirtInt(current.value) === suggested) return [];
@@ -40,7 +40,7 @@ export function pciBusFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
 }
 
 /** The vSMMU whose pciBus the diagnostic is on; by `data.pciBus` when the range no longer finds it. */
-function iommuWithPciBus(ctx: FixContext, d: Diagnostic): Iommu | undefined {
+function iommuWithPciBus(ctx: FixContext, d: CodeDiagnostic<'iommu-pcibus-is-busnr' | 'iommu-pcibus-missing' | 'iommu-pcibus-not-expander'>): Iommu | undefined {
   const found = iommuWithPciBusAt(ctx, d);
   if (found) return found.iommu;
   const wanted = intData(d, 'pciBus');

@@ -18,7 +18,7 @@ import type { XmlElement } from '../../xml/nodes';
 import { elementGrammar } from '../../schema/grammarQuery';
 import { lineIndentOf } from '../documentStyle';
 import { EditBuilder, makeAction, setAttribute, type FixContext } from './edits';
-import { attributeAt, dataOf, offsetsOf, stringData } from './lookup';
+import { attributeAt, dataOf, offsetsOf, stringData, type CodeDiagnostic } from './lookup';
 
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 
@@ -37,7 +37,7 @@ function elementNamedAt(ctx: FixContext, d: Diagnostic): XmlElement | undefined 
 
 const localOf = (n: string) => n.slice(n.indexOf(':') + 1);
 
-export function schemaInvalidFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
+export function schemaInvalidFixes(ctx: FixContext, d: CodeDiagnostic<'schema-invalid'>): CodeAction[] {
   const data = dataOf(d);
   const suggestion = stringData(d, 'suggestion');
   const attrName = stringData(d, 'attribute');

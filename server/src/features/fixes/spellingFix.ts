@@ -3,14 +3,14 @@
  * management tool spells it (`ssidSize`, `parentIdx`, …). The fix renames
  * the attribute and leaves its value alone.
  */
-import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver-types';
+import { CodeActionKind, type CodeAction } from 'vscode-languageserver-types';
 import { ATTRIBUTE_MISSPELLINGS } from '../../domain/catalog';
 import { EditBuilder, makeAction, type FixContext } from './edits';
-import { attributeAt, stringData } from './lookup';
+import { attributeAt, stringData, type CodeDiagnostic } from './lookup';
 
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-export function spellingFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
+export function spellingFixes(ctx: FixContext, d: CodeDiagnostic<'iommu-attribute-spelling'>): CodeAction[] {
   const from = stringData(d, 'from');
   if (!from) return [];
   const to = stringData(d, 'to') ?? ATTRIBUTE_MISSPELLINGS[from]?.canonical;
