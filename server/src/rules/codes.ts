@@ -172,7 +172,7 @@ const NUMA_CELLS = family('numa-cells', {
 });
 
 const VERSION = family('version', {
-  'version-too-new': warning<{ feature: string; since: string; target: string }>(),
+  'version-too-new': fixable(warning<{ feature: string; since: string; target: string }>()),
 });
 
 const SMMU_MAP = family('smmu-map', {

@@ -27,12 +27,12 @@ import {
 } from '../../domain/catalog';
 import { compareVersions, normalizeVersion } from '../../domain/versions';
 import { EditBuilder, attrEnd, commentsIn, insertFirstChild, makeAction, setAttribute, wholeLinesOf, type FixContext } from './edits';
-import { offsetsOf, stringData } from './lookup';
+import { offsetsOf, stringData, type CodeDiagnostic } from './lookup';
 
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
 const canonical = (name: string) => (has(ATTRIBUTE_MISSPELLINGS, name) ? ATTRIBUTE_MISSPELLINGS[name].canonical : name);
 
-export function versionTooNewFixes(ctx: FixContext, d: Diagnostic): CodeAction[] {
+export function versionTooNewFixes(ctx: FixContext, d: CodeDiagnostic<'version-too-new'>): CodeAction[] {
   const feature = stringData(d, 'feature');
   const since = normalizeVersion(stringData(d, 'since'));
   const target = normalizeVersion(ctx.feature.settings.libvirtVersion);
