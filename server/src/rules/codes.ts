@@ -66,6 +66,8 @@ function family<F extends string, T extends Record<string, CodeSpec<never>>>(nam
 export interface HostdevRef { hostdev: number; bdf?: string }
 interface PciBusData { pciBus: number; suggestedIndex?: number }
 interface Rename { from: string; to: string }
+/** A device on host node `hostNode` below expander `expanderIndex`, and the guest cell that fits it, when one does. */
+interface DeviceCellData { expanderIndex: number; hostdev: number; hostNode: number; cell?: number }
 
 const XML = family('xml', {
   'xml-unclosed-element': error(),
@@ -188,7 +190,8 @@ const SMMU_MAP = family('smmu-map', {
 });
 
 const NUMA = family('numa', {
-  'numa-device-cell-mismatch': fixable(warning<{ expanderIndex: number; hostdev: number; hostNode: number; cell?: number }>()),
+  'numa-device-cell-mismatch': fixable(warning<DeviceCellData>()),
+  'numa-device-cell-cpus-remote': fixable(warning<DeviceCellData>()),
   'numa-gi-nodeset-invalid': error<{ hostdev: number }>(),
   'numa-gi-cell-missing': fixable(error<{ hostdev: number; missing: number[] }>()),
   'numa-gi-cell-not-empty': warning<{ hostdev: number; cell: number }>(),

@@ -21,7 +21,7 @@ import { child, textRange } from '../../xml/query';
 import { appendChild, DevicesInserter, EditBuilder, insertAfter, makeAction, childIndentOf, type FixContext } from './edits';
 import { hostdevOf, intData, type CodeDiagnostic } from './lookup';
 
-export function graceFixes(ctx: FixContext, d: CodeDiagnostic<'mmio-window-too-small' | 'mmio-pcihole64-invalid' | 'numa-device-cell-mismatch' | 'numa-gi-missing' | 'numa-gi-cell-missing'>): CodeAction[] {
+export function graceFixes(ctx: FixContext, d: CodeDiagnostic<'mmio-window-too-small' | 'mmio-pcihole64-invalid' | 'numa-device-cell-mismatch' | 'numa-device-cell-cpus-remote' | 'numa-gi-missing' | 'numa-gi-cell-missing'>): CodeAction[] {
   const a = (() => {
     switch (d.code) {
       case 'mmio-window-too-small':
@@ -76,7 +76,7 @@ function pcihole64Action(ctx: FixContext, d: Diagnostic): CodeAction | undefined
   return makeAction(ctx, `Set the 64-bit MMIO window to ${formatBytes(bytes)} (<pcihole64> on pcie-root)`, CodeActionKind.QuickFix, [d], b, true);
 }
 
-function numaNodeAction(ctx: FixContext, d: CodeDiagnostic<'numa-device-cell-mismatch'>): CodeAction | undefined {
+function numaNodeAction(ctx: FixContext, d: CodeDiagnostic<'numa-device-cell-mismatch' | 'numa-device-cell-cpus-remote'>): CodeAction | undefined {
   const index = intData(d, 'expanderIndex');
   const hostNode = intData(d, 'hostNode');
   if (index === undefined || hostNode === undefined) return undefined;
@@ -88,7 +88,7 @@ function numaNodeAction(ctx: FixContext, d: CodeDiagnostic<'numa-device-cell-mis
   const r = textRange(node.el);
   if (!r) return undefined;
   const b = new EditBuilder().replace(r.start, r.end, String(cell));
-  const why = codeOf(d) === 'numa-device-cell-cpus-remote' ? `its vCPUs run on host node ${hostNode}` : `backed by host node ${hostNode}`;
+  const why = d.code === 'numa-device-cell-cpus-remote' ? `its vCPUs run on host node ${hostNode}` : `backed by host node ${hostNode}`;
   return makeAction(ctx, `Put expander ${index} in guest cell ${cell} (${why})`, CodeActionKind.QuickFix, [d], b, true);
 }
 
