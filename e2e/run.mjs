@@ -46,6 +46,7 @@ const README_IMAGES = {
   'host-04-complete-smmu-names': 'e2e-complete-smmu-names.png',
   'host-05-hover-smmuv3': 'e2e-hover-smmuv3.png',
   'host-05b-hover-memory': 'e2e-hover-memory.png',
+  'host-05c-complete-disk-source': 'e2e-complete-disk.png',
   'host-06-quick-fix-menu': 'e2e-quick-fix.png',
   'host-08-topology-view': 'e2e-topology-view.png',
   'host-09a-libvirt-domain-open': 'e2e-libvirt-domains.png',

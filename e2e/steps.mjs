@@ -12,7 +12,7 @@
  * markdownAsText, textAfterFix, topologyRows).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HOSTS } from '../scripts/make-host-fixtures.mjs';
 import { byPosition } from './lib/oracle.mjs';
@@ -183,6 +183,109 @@ export const steps = [
       assert.deepEqual(links, [{ text: 'libvirt docs: memory-allocation', href: 'https://libvirt.org/formatdomain.html#memory-allocation' }]);
       await shot('host-05b-hover-memory');
       await wb.closeWidgets();
+    },
+  },
+  {
+    session: 'host',
+    name: 'a <disk> is typed from nothing with completion alone, each step offering what libvirt\'s grammar allows there',
+    async run({ wb, folder, root, assert, shot, cliFindings, cliProblems }) {
+      // grace-1gpu.xml without its disk; completion must give the disk back (less its guest
+      // address, which libvirt assigns). Only the file path and the device name are typed: they are the person's own.
+      const example = readFileSync(path.join(folder, 'grace-1gpu.xml'), 'utf8');
+      const diskStart = example.indexOf("    <disk type='file' device='disk'>\n");
+      const diskEnd = example.indexOf('    </disk>\n', diskStart) + '    </disk>\n'.length;
+      assert.ok(diskStart > 0 && diskEnd > diskStart, 'the example has a disk');
+      // Written over the example itself (no later step of this session opens it): Quick Open lists a file
+      // created during the session only once its file index catches up.
+      const name = 'grace-1gpu.xml';
+      const file = path.join(folder, name);
+      writeFileSync(file, example.slice(0, diskStart) + example.slice(diskEnd));
+      const expected = example.slice(0, diskStart) + example.slice(diskStart, diskEnd).replace(/ *<address [^\n]*\n/, '') + example.slice(diskEnd);
+      const imagePath = /<source file='([^']+)'/.exec(example.slice(diskStart, diskEnd))[1];
+
+      await wb.openFile(name);
+      await wb.until('the status item names the libvirt grammar', () => wb.statusItems(), (items) => items.some((t) => /grammar/.test(t)));
+      // After the last root port, where the example's disk was: a new line, "<".
+      const port = lineOf(readFileSync(file, 'utf8'), "<controller type='pci' index='4'");
+      const portEnd = lineOf(readFileSync(file, 'utf8'), '</controller>', port.line);
+      await wb.gotoPosition(portEnd.line, 1);
+      await wb.press('End');
+      await wb.press('Enter');
+      await wb.type('<');
+      await wb.suggestionsIncluding('devices offered', ['disk']);
+      await wb.acceptSuggestion('disk');
+      // The element's attributes open at once (the item re-triggers completion), the usual two first.
+      const diskAttributes = await wb.suggestionsIncluding('disk attributes offered', ['type', 'device']);
+      assert.deepEqual(diskAttributes.slice(0, 2), ['type', 'device']);
+      await wb.acceptSuggestion('type');
+      const types = await wb.suggestionsIncluding('disk types offered', ['file', 'block', 'network', 'volume']);
+      await wb.acceptSuggestion('file');
+      await nextAttribute(wb);
+      // type is written: only device is left of the two, and it is offered first.
+      const rest = await wb.suggestionsIncluding('the rest of the disk attributes', ['device']);
+      assert.equal(rest[0], 'device');
+      assert.ok(!rest.includes('type'), `type is not offered twice: ${rest}`);
+      await wb.acceptSuggestion('device');
+      const deviceValues = await wb.suggestionsIncluding('device values offered', ['disk', 'cdrom']);
+      await wb.acceptSuggestion('disk');
+
+      // Into the body the snippet left open.
+      await wb.press('Escape');
+      await wb.press('End');
+      await wb.press('ArrowDown');
+      await wb.press('End');
+      await wb.type('<');
+      const children = await wb.suggestionsIncluding('disk children offered', ['driver', 'source', 'target']);
+      await wb.acceptSuggestion('driver');
+      await wb.suggestionsIncluding('driver attributes offered', ['name', 'type']);
+      await wb.acceptSuggestion('name');
+      // The grammar takes any text here; libvirt's QEMU driver takes only qemu, and that is what is offered.
+      await wb.suggestionsIncluding('driver names offered', ['qemu']);
+      await wb.acceptSuggestion('qemu');
+      await nextAttribute(wb);
+      await wb.suggestionsIncluding('the other driver attributes', ['type']);
+      await wb.acceptSuggestion('type');
+      const formats = await wb.suggestionsIncluding('image formats offered', ['raw', 'qcow2']);
+      await wb.acceptSuggestion('qcow2');
+
+      await newChildLine(wb);
+      await wb.suggestionsIncluding('source offered', ['source']);
+      await wb.acceptSuggestion('source');
+      // type='file' decides what <source> takes: file=, not dev= (block) or network= (network).
+      const sourceAttributes = await wb.suggestionsIncluding('source attributes for a file disk', ['file']);
+      assert.equal(sourceAttributes[0], 'file');
+      assert.ok(!sourceAttributes.includes('dev') && !sourceAttributes.includes('network') && !sourceAttributes.includes('pool'), `source of a file disk: ${sourceAttributes}`);
+      await shot('host-05c-complete-disk-source');
+      await wb.acceptSuggestion('file');
+      await wb.closeWidgets();
+      await wb.type(imagePath);
+
+      await newChildLine(wb);
+      await wb.suggestionsIncluding('target offered', ['target']);
+      await wb.acceptSuggestion('target');
+      // <target dev='…'/> with its required dev as a placeholder: the device name is typed over it.
+      await wb.type('vda');
+      await nextAttribute(wb);
+      await wb.suggestionsIncluding('target attributes', ['bus']);
+      await wb.acceptSuggestion('bus');
+      const buses = await wb.suggestionsIncluding('buses offered', ['virtio', 'sata', 'scsi']);
+      await wb.acceptSuggestion('virtio');
+      await wb.closeWidgets();
+      await wb.save();
+
+      assert.equal(readFileSync(file, 'utf8'), expected);
+      // What the grammar allows at each step, the usual choices among the first.
+      assert.ok(types.includes('file') && deviceValues.includes('cdrom') && children[0] === 'driver' && formats.slice(0, 2).includes('qcow2') && buses[0] === 'virtio',
+        `offered: ${JSON.stringify({ types, deviceValues, children, formats, buses })}`);
+      // No error, from the rules nor from libvirt's grammar; the Problems panel agrees with the checker.
+      const findings = cliFindings(file, root, { schema: true });
+      assert.deepEqual(findings.filter((f) => f.severity === 'error' || f.code.startsWith('schema-')).map((f) => f.code), []);
+      const problems = cliProblems(file, root);
+      await wb.showProblems();
+      await wb.until('Problems panel matches the checker', () => wb.problems(name).then((l) => l.slice().sort(byPosition)), (l) => JSON.stringify(l) === JSON.stringify(problems));
+      await shot('host-05d-disk-typed');
+      await wb.closeAllEditors();
+      writeFileSync(file, example);
     },
   },
   {
@@ -376,6 +479,22 @@ async function showTopology(wb, count) {
   await wb.collapseView('examples');
   const pane = await wb.expandView('vSMMU Topology');
   return wb.until('topology rows', () => wb.treeRows(pane), (r) => r.length >= count);
+}
+
+/** Leaves the attribute value just completed (past its closing quote) and asks for the next attribute name. */
+async function nextAttribute(wb) {
+  await wb.closeWidgets();
+  await wb.press('ArrowRight');
+  await wb.type(' ');
+  await wb.triggerSuggest();
+}
+
+/** A new line after the current one (the editor keeps its indentation), and "<" on it. */
+async function newChildLine(wb) {
+  await wb.closeWidgets();
+  await wb.press('End');
+  await wb.press('Enter');
+  await wb.type('<');
 }
 
 /** What virsh prints for these arguments on the connection; throws with its message when it fails. */

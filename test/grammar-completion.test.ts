@@ -99,6 +99,15 @@ describe('completion from the grammar', () => {
       ['<devices>\n    $0\n  </devices>', '<cputune>\n    $0\n  </cputune>', '<cpu $1>\n    $0\n  </cpu>']);
   });
 
+  test('attribute names: the usual ones right after the required ones, whatever the grammar\'s order', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    const disk = (attrs: string) => x86(`  <devices>\n    <disk ${attrs}>\n    </disk>\n  </devices>`);
+    assert.deepEqual(first(disk('|'), 2), ['type', 'device']);
+    // The grammar lists device before type: without the table, device would come last here.
+    assert.deepEqual(first(disk("type='file' |"), 1), ['device']);
+    assert.deepEqual(first(x86("  <devices>\n    <disk type='file' device='disk'>\n      <target dev='vda' |/>\n    </disk>\n  </devices>"), 1), ['bus']);
+  });
+
   test('a free-text value the QEMU driver narrows down is offered: a disk <driver name>', (t) => {
     if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
     assert.deepEqual(labels(x86("  <devices>\n    <disk type='file' device='disk'>\n      <driver name='|'/>\n    </disk>\n  </devices>")), ['qemu', 'name']);

@@ -38,9 +38,13 @@ async function server() {
   return modules;
 }
 
-/** The CLI's findings for `file` against the sysfs tree `root` (LSP ranges, zero-based). Schema validation is off: the editor does not run it. */
-export function cliFindings(file, root) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'check', '--sysfs-root', root, '--libvirt-version', E2E_LIBVIRT_VERSION, '--schema', 'off', '--format', 'json', '--quiet', file], { encoding: 'utf8', timeout: 60_000 });
+/**
+ * The CLI's findings for `file` against the sysfs tree `root` (LSP ranges, zero-based). Schema validation is
+ * off, as in the editor sessions, unless `schema`: then libvirt's grammar shipped beside the sources judges too.
+ */
+export function cliFindings(file, root, { schema = false } = {}) {
+  const schemaArgs = ['--schema', schema ? path.join(REPO, 'libvirt-schemas') : 'off'];
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'check', '--sysfs-root', root, '--libvirt-version', E2E_LIBVIRT_VERSION, ...schemaArgs, '--format', 'json', '--quiet', file], { encoding: 'utf8', timeout: 60_000 });
   if (r.status === 2 || !r.stdout.trim()) throw new Error(`CLI check failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 }

@@ -183,6 +183,35 @@ export class Workbench {
     return widget.locator('.monaco-list-row .label-name').allInnerTexts().then((l) => l.map((s) => s.trim()));
   }
 
+  /**
+   * Waits until the suggest widget lists every label of `wanted` (it may be
+   * re-opened by the item just accepted), and returns all its labels.
+   */
+  async suggestionsIncluding(what, wanted) {
+    return this.until(what, () => this.visibleSuggestions(), (l) => wanted.every((w) => l.includes(w)));
+  }
+
+  /** The labels of the suggest widget if it is showing, else []. */
+  async visibleSuggestions() {
+    const widget = this.page.locator('.editor-widget.suggest-widget.visible');
+    if (!(await widget.count())) return [];
+    return widget.locator('.monaco-list-row .label-name').allInnerTexts().then((l) => l.map((s) => s.trim()));
+  }
+
+  /** Accepts the suggestion labelled `label` the way a person does: arrow keys down to it, then Enter. */
+  async acceptSuggestion(label) {
+    const focused = this.page.locator('.editor-widget.suggest-widget.visible .monaco-list-row.focused .label-name');
+    const count = await this.suggestCount();
+    for (let i = 0; i <= count; i++) {
+      if ((await focused.innerText({ timeout: this.timeoutMs })).trim() === label) {
+        await this.page.keyboard.press('Enter');
+        return;
+      }
+      await this.page.keyboard.press('ArrowDown');
+    }
+    throw new Error(`no suggestion labelled "${label}" could be focused`);
+  }
+
   async suggestCount() {
     const first = this.page.locator('.editor-widget.suggest-widget.visible .monaco-list-row').first();
     return Number(await first.getAttribute('aria-setsize'));

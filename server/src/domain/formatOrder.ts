@@ -51,6 +51,29 @@ export const COMMON_CHILDREN: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
+ * The attributes `virsh dumpxml` writes on an element, in its order, keyed
+ * `element` or `parent/element`: after the required ones, the ones not yet
+ * written are offered first, whatever the grammar's order (it lists a disk's
+ * `device` before `type`, so after `type` it would come last).
+ */
+export const COMMON_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  disk: ['type', 'device'],
+  'disk/driver': ['name', 'type', 'cache', 'discard'],
+  'disk/target': ['dev', 'bus'],
+  interface: ['type'],
+  controller: ['type', 'index', 'model'],
+  hostdev: ['mode', 'type', 'managed'],
+  graphics: ['type', 'port', 'autoport'],
+  console: ['type'],
+  serial: ['type'],
+  channel: ['type'],
+  input: ['type', 'bus'],
+  memballoon: ['model'],
+  rng: ['model'],
+  tpm: ['model'],
+};
+
+/**
  * Values people write for an attribute, keyed `element@attribute` (or
  * `parent/element@attribute`), when the grammar lists many: offered first,
  * before the rest in the grammar's order. Where the grammar takes any text,

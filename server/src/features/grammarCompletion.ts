@@ -16,7 +16,7 @@ import type { RngModel } from '../schema/rng';
 import {
   childGrammar, elementGrammar, rootGrammar, type AttributeGrammar, type ChildGrammar, type ElementGrammar,
 } from '../schema/grammarQuery';
-import { COMMON_CHILDREN, COMMON_VALUES, FORMAT_ORDER } from '../domain/formatOrder';
+import { COMMON_ATTRIBUTES, COMMON_CHILDREN, COMMON_VALUES, FORMAT_ORDER } from '../domain/formatOrder';
 import { isArmArch } from '../domain/machine';
 import type { DomainModel } from '../domain/model';
 import { describeAttribute, describeElement, pathOf } from './docs/docs';
@@ -126,7 +126,7 @@ function elementTypes(model: RngModel, root: ChildGrammar): string[] {
   return childGrammar(model, root).attributes.find((a) => a.name === 'type')?.values.slice() ?? [];
 }
 
-/** Attribute names the grammar allows on `el` and that are not written yet: required first. */
+/** Attribute names the grammar allows on `el` and that are not written yet: required first, then the usual ones. */
 export function grammarAttributeItems(
   c: Collector, model: RngModel, el: XmlElement, editing: XmlAttribute | undefined, start: number, end: number, hasValue: boolean, q: string,
 ): void {
@@ -142,8 +142,13 @@ export function grammarAttributeItems(
   const lo = prev ? order.indexOf(prev.name) : -1;
   const hi = next && order.includes(next.name) ? order.indexOf(next.name) : order.length;
   const between = (a: AttributeGrammar) => order.indexOf(a.name) > lo && order.indexOf(a.name) < hi;
+  // The usual ones (COMMON_ATTRIBUTES) come right after the required ones.
+  const usual = COMMON_ATTRIBUTES[`${el.parent?.name}/${el.name}`] ?? COMMON_ATTRIBUTES[el.name] ?? [];
+  const isUsual = (a: AttributeGrammar) => usual.includes(a.name);
   const ordered = [
-    ...list.filter((a) => a.required), ...list.filter((a) => !a.required && between(a)), ...list.filter((a) => !a.required && !between(a)),
+    ...list.filter((a) => a.required),
+    ...usual.flatMap((n) => list.filter((a) => !a.required && a.name === n)),
+    ...list.filter((a) => !a.required && !isUsual(a) && between(a)), ...list.filter((a) => !a.required && !isUsual(a) && !between(a)),
   ];
   const anchor = describeElement(pathOf(el))?.anchor;
   for (const a of ordered) {
