@@ -1,14 +1,15 @@
 /**
  * The editor side of libvirt that runs without VS Code: where a domain lives
- * as a document (libvirt: URIs), which connections the view lists, and the
- * manifest entries of the Libvirt Domains view.
+ * as a document (libvirt: URIs), which connections the view lists (decided
+ * by the server, server/src/libvirt/settings.ts), and the manifest entries of
+ * the Libvirt Domains view. The requests themselves: test/lsp-libvirt.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { domainOf, domainUriParts, LIBVIRT_SCHEME } from '../client/src/libvirt/domainUri';
-import { connectionsFrom, timeoutMsFrom, DEFAULT_CONNECTION } from '../client/src/libvirt/connections';
+import { connectionsFrom, timeoutMsFrom, DEFAULT_CONNECTION } from '../server/src/libvirt/settings';
 import { COMMANDS, DOMAINS_VIEW_ID } from '../client/src/contributions';
 import { isCandidateDocument } from '../client/src/documents';
 import { domainName } from '../server/src/libvirt/domainXml';

@@ -34,8 +34,8 @@ export interface TestClient {
   stderr: () => string;
 }
 
-export async function startClient(opts: { settings?: Record<string, unknown>; initializationOptions?: Record<string, unknown> } = {}): Promise<TestClient> {
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function startClient(opts: { settings?: Record<string, unknown>; initializationOptions?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {}): Promise<TestClient> {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
   let stderr = '';
   child.stderr!.on('data', (d) => { stderr += String(d); });
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));

@@ -24,8 +24,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   client = createLanguageClient(context, output);
   const topology = new TopologyViewProvider(client, output);
   context.subscriptions.push(topology, ...registerCommands({ client, status, output, topology }));
-  // Before the server starts: a libvirt: document restored with the window needs its file system at once.
-  await activateLibvirt(context, output);
+  // Before the server starts: a libvirt: document restored with the window needs its file system at once
+  // (its first request waits for the server).
+  activateLibvirt(context, output, client);
 
   await client.start();
   context.subscriptions.push(client.onNotification(HOST_STATUS_NOTIFICATION, (s: HostStatus) => {

@@ -130,3 +130,100 @@ export interface HostStatus {
   kind: 'sysfs' | 'snapshot' | 'none' | 'error';
   smmuCount: number;
 }
+
+// libvirt. The Libvirt Domains view, the libvirt: file system and "Show QEMU
+// command line" ask the server, which runs virsh (server/src/libvirt/): the
+// editor holds no libvirt logic of its own.
+
+/** What every libvirt request carries: the connection, and the time limit setting as the editor has it. */
+export interface LibvirtParams {
+  /** A libvirt URI, as for `virsh -c`: `qemu:///system`, `qemu+ssh://root@grace7/system`. */
+  connection: string;
+  /** `libvirtDomainXml.libvirt.timeoutSeconds`: the limit of each virsh run; absent or unusable, 10 s. */
+  timeoutSeconds?: unknown;
+}
+
+/** Request: the connections the view lists, from the setting's raw value (`{ setting }` → LibvirtConnectionList). */
+export const LIBVIRT_CONNECTIONS_REQUEST = 'libvirtDomainXml/libvirt/connections';
+
+export interface LibvirtConnectionsParams {
+  /** `libvirtDomainXml.libvirt.connections` as written; unset, qemu:///system where virsh is installed. */
+  setting: unknown;
+}
+
+export interface LibvirtConnectionList {
+  connections: string[];
+  /** Why the list is empty or shorter than written. */
+  note?: string;
+}
+
+/** Request: every domain of a connection with its state (LibvirtParams → LibvirtDomainEntry[]). */
+export const LIBVIRT_DOMAINS_REQUEST = 'libvirtDomainXml/libvirt/domains';
+
+export interface LibvirtDomainEntry {
+  name: string;
+  /** As virsh prints it: 'running', 'shut off', … */
+  state: string;
+}
+
+/** Request: a domain's persistent definition, `virsh dumpxml --inactive` (LibvirtDomainParams → string). */
+export const LIBVIRT_READ_REQUEST = 'libvirtDomainXml/libvirt/read';
+
+export interface LibvirtDomainParams extends LibvirtParams {
+  name: string;
+}
+
+/**
+ * Request: define a domain from the editor's text with `virsh define
+ * --validate`, after checking that the text names the same domain
+ * (LibvirtDefineParams → LibvirtDefineResult). Nothing is started.
+ */
+export const LIBVIRT_DEFINE_REQUEST = 'libvirtDomainXml/libvirt/define';
+
+export interface LibvirtDefineParams extends LibvirtDomainParams {
+  text: string;
+}
+
+/** libvirt's refusal of a domain as an error on the element its message names (else the root). */
+export interface LibvirtRefusal {
+  range: Range;
+  code: string;
+  source: string;
+  message: string;
+  /** libvirt's own words. */
+  detail: string;
+}
+
+export type LibvirtDefineResult =
+  | { defined: true }
+  /** Not saved: `message` says why; `refusal` is set when libvirt refused the XML (not when the name differs). */
+  | { defined: false; message: string; refusal?: LibvirtRefusal };
+
+/**
+ * Request: the QEMU command line libvirt would run for the text (`virsh
+ * domxml-to-native`; nothing defined or started), as the document to show
+ * (LibvirtNativeParams → LibvirtNativeResult).
+ */
+export const LIBVIRT_NATIVE_REQUEST = 'libvirtDomainXml/libvirt/native';
+
+export interface LibvirtNativeParams extends LibvirtParams {
+  text: string;
+  /** How the text is named in the result and in libvirt's messages (the domain's name, the file's path). */
+  label: string;
+}
+
+export type LibvirtNativeResult =
+  | { accepted: true; text: string }
+  | { accepted: false; message: string; refusal: LibvirtRefusal };
+
+/**
+ * The error code of a libvirt request that could not be answered (virsh
+ * missing, connection refused or not answering, credentials wanted, no such
+ * domain…); the error's message says what happened and what to do, its data
+ * is a LibvirtFailure.
+ */
+export const LIBVIRT_FAILURE_CODE = 4100;
+
+export interface LibvirtFailure {
+  kind: 'missing' | 'refused' | 'auth' | 'timeout' | 'read-only' | 'not-found' | 'rejected' | 'unsupported' | 'failed' | 'bad-request';
+}

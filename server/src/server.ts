@@ -5,7 +5,7 @@
  */
 import {
   createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind,
-  type InitializeParams, type InitializeResult, CodeActionKind, MessageType, ShowMessageNotification,
+  type InitializeParams, type InitializeResult, CodeActionKind, MessageType, ShowMessageNotification, ResponseError,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService, type ParsedDocument } from './languageService';
@@ -24,7 +24,10 @@ import { StartupGate } from './session/startupGate';
 import { topologyView } from './features/topologyView';
 import {
   GRAMMAR_STATUS_NOTIFICATION, HOST_STATUS_NOTIFICATION, HOST_TOPOLOGY_REQUEST, REFRESH_HOST_REQUEST, TOPOLOGY_REQUEST, type TopologyParams,
+  LIBVIRT_CONNECTIONS_REQUEST, LIBVIRT_DEFINE_REQUEST, LIBVIRT_DOMAINS_REQUEST, LIBVIRT_FAILURE_CODE, LIBVIRT_NATIVE_REQUEST, LIBVIRT_READ_REQUEST,
+  type LibvirtFailure,
 } from './protocol';
+import { LibvirtRequestError, LibvirtRequests } from './libvirt/requests';
 import { IdleCollector, exposedGc } from './session/idleCollector';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -231,6 +234,26 @@ connection.onRequest(REFRESH_HOST_REQUEST, async () => {
 });
 connection.onRequest(HOST_TOPOLOGY_REQUEST, async () => hostProvider.current ?? null);
 connection.onRequest(TOPOLOGY_REQUEST, (p: TopologyParams) => withDoc(p.uri, null, (d) => topologyView(d, hostProvider.current, service.findings(d))));
+
+/** The editor's libvirt requests: virsh runs here, in the server, for the Libvirt Domains view and the libvirt: file system. */
+const libvirt = new LibvirtRequests();
+function onLibvirtRequest<P, R>(method: string, answer: (p: P) => Promise<R>): void {
+  connection.onRequest(method, async (p: P) => {
+    try {
+      return await answer(p);
+    } catch (e) {
+      // What went wrong with libvirt is said to the user as it is; anything else is a fault of ours, logged whole.
+      if (e instanceof LibvirtRequestError) return new ResponseError<LibvirtFailure>(LIBVIRT_FAILURE_CODE, e.message, { kind: e.kind });
+      connection.console.error(`${method} failed: ${(e as Error)?.stack ?? e}`);
+      throw e;
+    }
+  });
+}
+onLibvirtRequest(LIBVIRT_CONNECTIONS_REQUEST, libvirt.connections.bind(libvirt));
+onLibvirtRequest(LIBVIRT_DOMAINS_REQUEST, libvirt.domains.bind(libvirt));
+onLibvirtRequest(LIBVIRT_READ_REQUEST, libvirt.read.bind(libvirt));
+onLibvirtRequest(LIBVIRT_DEFINE_REQUEST, libvirt.define.bind(libvirt));
+onLibvirtRequest(LIBVIRT_NATIVE_REQUEST, libvirt.native.bind(libvirt));
 
 documents.listen(connection);
 connection.listen();

@@ -1,46 +1,34 @@
 /**
  * Wires libvirt into the editor: the libvirt: file system, the Libvirt
- * Domains view and its commands, from the settings of this machine. virsh
- * runs where the extension host runs (the remote host under Remote-SSH).
+ * Domains view and its commands. They ask the language server, which runs
+ * virsh where it runs (the remote host under Remote-SSH), with this
+ * machine's settings.
  */
-import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
-import { VirshConnection } from '../../../server/src/libvirt/virsh';
+import type { LanguageClient } from 'vscode-languageclient/node';
 import { SETTINGS_SECTION } from '../contributions';
-import { connectionsFrom, timeoutMsFrom } from './connections';
 import { LIBVIRT_SCHEME } from './domainUri';
 import { DomainsViewProvider } from './domainsView';
 import { LibvirtFileSystem } from './fileSystem';
 import { registerLibvirtCommands } from './commands';
+import { LibvirtServer } from './server';
 
-/** True when `virsh --version` runs here; asked once per window. */
-function virshPresent(): Promise<boolean> {
-  return new Promise((resolve) => {
-    try {
-      execFile('virsh', ['--version'], { timeout: 5000 }, (err) => resolve(!err));
-    } catch {
-      resolve(false);
-    }
-  });
-}
-
-export async function activateLibvirt(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
+export function activateLibvirt(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, client: LanguageClient): void {
   const config = () => vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  const hasVirsh = await virshPresent();
-  const connections = () => {
-    const list = connectionsFrom(config().get('libvirt.connections'), hasVirsh);
+  const libvirt = new LibvirtServer((method, params) => client.sendRequest(method, params), (key) => config().get(key));
+  const connections = async () => {
+    const list = await libvirt.connections();
     if (list.note) log.info(list.note);
     return list.connections;
   };
-  const connection = (uri: string) => new VirshConnection(uri, { timeoutMs: timeoutMsFrom(config().get('libvirt.timeoutSeconds')) });
 
-  const fileSystem = new LibvirtFileSystem(connection, log);
-  const view = new DomainsViewProvider(connections, connection, log);
+  const fileSystem = new LibvirtFileSystem(libvirt, log);
+  const view = new DomainsViewProvider(connections, libvirt, log);
   context.subscriptions.push(
     fileSystem,
     view,
     vscode.workspace.registerFileSystemProvider(LIBVIRT_SCHEME, fileSystem, { isCaseSensitive: true }),
-    ...registerLibvirtCommands({ context, view, fileSystem, connections, connection, log }),
+    ...registerLibvirtCommands({ context, view, fileSystem, connections, libvirt, log }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration(`${SETTINGS_SECTION}.libvirt`)) view.refresh();
     }),

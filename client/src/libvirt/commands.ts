@@ -6,18 +6,17 @@
  * "Check all domains" runs the bundled command-line checker (`check
  * --connect URI --all-domains --format json`) on the extension host's own
  * Node: the same language service verdict as the editor and the CLI, with
- * the host and schema settings of this window.
+ * the host and schema settings of this window. Everything else asks the
+ * language server, which runs virsh (LibvirtServer).
  */
 import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
-import { VirshError, type VirshConnection } from '../../../server/src/libvirt/virsh';
-import { nativeCommandLine, interfacesNote } from '../../../server/src/libvirt/native';
-import { commandLineText } from '../../../server/src/libvirt/qemuArgv';
 import { COMMANDS, SETTINGS_SECTION } from '../contributions';
 import { domainOf } from './domainUri';
 import { domainUri, type DomainsNode, type DomainsViewProvider } from './domainsView';
 import type { LibvirtFileSystem } from './fileSystem';
-import { toVscodeDiagnostic } from './diagnostics';
+import { refusalDiagnostic } from './diagnostics';
+import type { LibvirtServer } from './server';
 import { isCandidateDocument } from '../documents';
 
 export const NATIVE_SCHEME = 'libvirt-native';
@@ -26,8 +25,8 @@ export interface LibvirtDeps {
   context: vscode.ExtensionContext;
   view: DomainsViewProvider;
   fileSystem: LibvirtFileSystem;
-  connections: () => string[];
-  connection: (uri: string) => VirshConnection;
+  connections: () => Promise<string[]>;
+  libvirt: LibvirtServer;
   log: vscode.LogOutputChannel;
 }
 
@@ -95,12 +94,12 @@ export function registerLibvirtCommands(deps: LibvirtDeps): vscode.Disposable[] 
         validateInput: (v) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(v.trim()) ? undefined : 'A URI such as qemu:///system or qemu+ssh://user@host/system'),
       });
       if (!uri) return;
-      const current = deps.connections();
+      const current = await deps.connections().catch(() => [] as string[]);
       await config().update('libvirt.connections', [...new Set([...current, uri.trim()])], vscode.ConfigurationTarget.Global);
     }),
 
     vscode.commands.registerCommand(COMMANDS.checkConnection, async (node?: DomainsNode) => {
-      const uri = node?.kind === 'connection' ? node.uri : await pickConnection(deps.connections());
+      const uri = node?.kind === 'connection' ? node.uri : await pickConnection(deps);
       if (!uri) return;
       await checkConnection(deps, uri, checkResults);
     }),
@@ -113,7 +112,7 @@ export function registerLibvirtCommands(deps: LibvirtDeps): vscode.Disposable[] 
       }
       const doc = editor.document;
       const ref = domainOf(doc.uri);
-      const uri = ref?.connection ?? await pickConnection(deps.connections());
+      const uri = ref?.connection ?? await pickConnection(deps);
       if (!uri) return;
       const label = ref?.name ?? vscode.workspace.asRelativePath(doc.uri);
       await showNative(deps, uri, doc, label, nativeDocs, fileSystem);
@@ -121,7 +120,14 @@ export function registerLibvirtCommands(deps: LibvirtDeps): vscode.Disposable[] 
   ];
 }
 
-async function pickConnection(connections: string[]): Promise<string | undefined> {
+async function pickConnection(deps: LibvirtDeps): Promise<string | undefined> {
+  let connections: string[];
+  try {
+    connections = await deps.connections();
+  } catch (e) {
+    void vscode.window.showErrorMessage((e as Error)?.message ?? String(e));
+    return undefined;
+  }
   if (connections.length === 1) return connections[0];
   if (!connections.length) {
     void vscode.window.showWarningMessage('No libvirt connection is configured: add one in the Libvirt Domains view (setting libvirtDomainXml.libvirt.connections).');
@@ -138,22 +144,21 @@ async function showNative(
   try {
     result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: `Asking libvirt on ${uri} for the QEMU command line` },
-      () => nativeCommandLine(deps.connection(uri), text, label),
+      () => deps.libvirt.native(uri, text, label),
     );
   } catch (e) {
-    const message = e instanceof VirshError ? e.message : (e as Error)?.message ?? String(e);
+    const message = (e as Error)?.message ?? String(e);
     deps.log.warn(message);
     void vscode.window.showErrorMessage(message);
     return;
   }
   if (!result.accepted) {
-    fileSystem.refusals.set(doc.uri, [toVscodeDiagnostic(result.diagnostic)]);
-    void vscode.window.showErrorMessage(`libvirt on ${uri} refuses ${label}: ${result.detail}`);
+    fileSystem.refusals.set(doc.uri, [refusalDiagnostic(result.refusal)]);
+    void vscode.window.showErrorMessage(result.message);
     return;
   }
   fileSystem.refusals.delete(doc.uri);
-  const note = result.interfacesLeftOut ? `# ${interfacesNote(result.interfacesLeftOut)}\n` : '';
-  const shown = nativeDocs.show(label, `# QEMU command line libvirt on ${uri} would run for ${label} (virsh domxml-to-native; nothing defined or started)\n${note}${commandLineText(result.parts, result.rest)}`);
+  const shown = nativeDocs.show(label, result.text);
   const opened = await vscode.workspace.openTextDocument(shown);
   await vscode.window.showTextDocument(opened, { preview: false, viewColumn: vscode.ViewColumn.Beside });
 }

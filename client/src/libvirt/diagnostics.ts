@@ -1,26 +1,15 @@
 /**
- * LSP diagnostics (what the CLI and the libvirt helpers produce) as VS Code
- * diagnostics, for the collections the extension fills itself: libvirt's
- * refusals, and "Check all domains on this connection".
+ * libvirt's refusals (from the server's define and native requests) as VS
+ * Code diagnostics, for the collection the extension fills itself: an error
+ * on the element libvirt's message names, until the next good save.
  */
 import * as vscode from 'vscode';
-import type { Diagnostic } from 'vscode-languageserver-types';
+import type { LibvirtRefusal } from '../protocol';
 
-const SEVERITY: Record<number, vscode.DiagnosticSeverity> = {
-  1: vscode.DiagnosticSeverity.Error,
-  2: vscode.DiagnosticSeverity.Warning,
-  3: vscode.DiagnosticSeverity.Information,
-  4: vscode.DiagnosticSeverity.Hint,
-};
-
-export function toVscodeDiagnostic(d: Diagnostic): vscode.Diagnostic {
-  const r = d.range;
-  const out = new vscode.Diagnostic(
-    new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character),
-    typeof d.message === 'string' ? d.message : String(d.message),
-    SEVERITY[d.severity ?? 1] ?? vscode.DiagnosticSeverity.Error,
-  );
-  if (d.code !== undefined) out.code = d.code;
-  if (d.source) out.source = d.source;
+export function refusalDiagnostic(r: LibvirtRefusal): vscode.Diagnostic {
+  const { start, end } = r.range;
+  const out = new vscode.Diagnostic(new vscode.Range(start.line, start.character, end.line, end.character), r.message, vscode.DiagnosticSeverity.Error);
+  out.code = r.code;
+  out.source = r.source;
   return out;
 }

@@ -3,16 +3,17 @@
  * their state; selecting a domain opens its XML through the libvirt: file
  * system. A connection that cannot be listed shows why as its only child
  * (virsh missing, refused, credentials wanted, timeout), once, without a
- * popup per refresh.
+ * popup per refresh. The server lists them (LibvirtServer).
  */
 import * as vscode from 'vscode';
-import type { DomainEntry, VirshConnection } from '../../../server/src/libvirt/virsh';
+import type { LibvirtDomainEntry } from '../protocol';
 import { domainUriParts } from './domainUri';
+import type { LibvirtServer } from './server';
 import { COMMANDS, DOMAINS_VIEW_ID } from '../contributions';
 
 export type DomainsNode =
   | { kind: 'connection'; uri: string }
-  | { kind: 'domain'; connection: string; entry: DomainEntry }
+  | { kind: 'domain'; connection: string; entry: LibvirtDomainEntry }
   | { kind: 'problem'; connection: string; message: string };
 
 const STATE_ICONS: Record<string, string> = {
@@ -33,8 +34,8 @@ export class DomainsViewProvider implements vscode.TreeDataProvider<DomainsNode>
   private readonly view: vscode.TreeView<DomainsNode>;
 
   constructor(
-    private readonly connections: () => string[],
-    private readonly connection: (uri: string) => VirshConnection,
+    private readonly connections: () => Promise<string[]>,
+    private readonly libvirt: LibvirtServer,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.view = vscode.window.createTreeView(DOMAINS_VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
@@ -79,10 +80,18 @@ export class DomainsViewProvider implements vscode.TreeDataProvider<DomainsNode>
   }
 
   async getChildren(node?: DomainsNode): Promise<DomainsNode[]> {
-    if (!node) return this.connections().map((uri) => ({ kind: 'connection', uri }));
+    if (!node) {
+      try {
+        return (await this.connections()).map((uri) => ({ kind: 'connection', uri }));
+      } catch (e) {
+        // The server could not say which connections to list; the view's welcome text offers to add one.
+        this.log.warn((e as Error)?.message ?? String(e));
+        return [];
+      }
+    }
     if (node.kind !== 'connection') return [];
     try {
-      const domains = await this.connection(node.uri).domains();
+      const domains = await this.libvirt.domains(node.uri);
       return domains.map((entry) => ({ kind: 'domain', connection: node.uri, entry }));
     } catch (e) {
       const message = (e as Error)?.message ?? String(e);

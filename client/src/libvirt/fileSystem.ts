@@ -1,9 +1,9 @@
 /**
  * The `libvirt:` file system: a domain libvirt holds opened as a document
  * (its persistent definition, `virsh dumpxml --inactive`), and saved with
- * `virsh define --validate` from a private temporary copy. The language
- * client sends these documents to the server like files, so every check
- * runs on them.
+ * `virsh define --validate` from a private temporary copy. virsh runs in
+ * the language server (LibvirtServer's requests). The language client sends
+ * these documents to the server like files, so every check runs on them.
  *
  * Saving is the only thing that changes libvirt, and only on an explicit
  * save; nothing is ever started, undefined or destroyed. When libvirt refuses
@@ -12,11 +12,9 @@
  * is also a diagnostic on the element it names, until the next good save.
  */
 import * as vscode from 'vscode';
-import { VirshConnection, VirshError } from '../../../server/src/libvirt/virsh';
-import { refusalDiagnostic } from '../../../server/src/libvirt/refusal';
-import { domainName } from '../../../server/src/libvirt/domainXml';
 import { domainOf, type DomainRef } from './domainUri';
-import { toVscodeDiagnostic } from './diagnostics';
+import { refusalDiagnostic } from './diagnostics';
+import { LibvirtError, type LibvirtServer } from './server';
 
 interface Known {
   mtime: number;
@@ -32,7 +30,7 @@ export class LibvirtFileSystem implements vscode.FileSystemProvider, vscode.Disp
   readonly refusals = vscode.languages.createDiagnosticCollection('libvirt');
   private readonly known = new Map<string, Known>();
 
-  constructor(private readonly connection: (uri: string) => VirshConnection, private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly libvirt: LibvirtServer, private readonly log: vscode.LogOutputChannel) {}
 
   dispose(): void {
     this.emitter.dispose();
@@ -45,9 +43,9 @@ export class LibvirtFileSystem implements vscode.FileSystemProvider, vscode.Disp
     return ref;
   }
 
-  /** A VirshError as the FileSystemError VS Code shows; libvirt's words are kept. */
+  /** A LibvirtError as the FileSystemError VS Code shows; the server's words are kept. */
   private failure(e: unknown, uri: vscode.Uri): Error {
-    if (e instanceof VirshError) {
+    if (e instanceof LibvirtError) {
       this.log.warn(e.message);
       if (e.kind === 'not-found') return vscode.FileSystemError.FileNotFound(`${e.message}`);
       if (e.kind === 'read-only') return vscode.FileSystemError.NoPermissions(e.message);
@@ -59,7 +57,7 @@ export class LibvirtFileSystem implements vscode.FileSystemProvider, vscode.Disp
   private async read(uri: vscode.Uri): Promise<string> {
     const { connection, name } = this.ref(uri);
     try {
-      return await this.connection(connection).dumpXml(name);
+      return await this.libvirt.read(connection, name);
     } catch (e) {
       throw this.failure(e, uri);
     }
@@ -94,22 +92,19 @@ export class LibvirtFileSystem implements vscode.FileSystemProvider, vscode.Disp
   async writeFile(uri: vscode.Uri, content: Uint8Array): Promise<void> {
     const { connection, name } = this.ref(uri);
     const text = Buffer.from(content).toString('utf8');
-    const written = domainName(text);
-    if (written !== name) {
-      const why = written === undefined
-        ? `it has no <domain><name>: write <name>${name}</name>`
-        : `its <name> is '${written}', and this editor holds domain '${name}'; saving would define a second domain. Rename with 'virsh domrename', or keep the name`;
-      throw vscode.FileSystemError.NoPermissions(`Not saved to libvirt: ${why}.`);
-    }
+    let result;
     try {
-      await this.connection(connection).define(text, name);
+      result = await this.libvirt.define(connection, name, text);
     } catch (e) {
-      if (e instanceof VirshError && e.kind === 'rejected') {
-        this.refusals.set(uri, [toVscodeDiagnostic(refusalDiagnostic(text, e.detail))]);
-        this.log.warn(`libvirt refused ${name} on ${connection}: ${e.detail}`);
-        throw vscode.FileSystemError.NoPermissions(`libvirt refused the domain, nothing was changed: ${e.detail}`);
-      }
       throw this.failure(e, uri);
+    }
+    // Not defined: the save fails, so VS Code keeps the buffer dirty and nothing typed is lost.
+    if (!result.defined) {
+      if (result.refusal) {
+        this.refusals.set(uri, [refusalDiagnostic(result.refusal)]);
+        this.log.warn(`libvirt refused ${name} on ${connection}: ${result.refusal.detail}`);
+      }
+      throw vscode.FileSystemError.NoPermissions(result.message);
     }
     this.refusals.delete(uri);
     this.known.set(uri.toString(), { mtime: Date.now(), size: content.byteLength });

@@ -1,8 +1,9 @@
 /**
  * Talking to libvirt through `virsh`, which every libvirt host has and which
  * reaches local and remote daemons alike (qemu:///system, qemu+ssh://host/system).
- * Used by the command line (check --connect, native) and by the VS Code
- * extension (the Libvirt Domains view, the libvirt: file system).
+ * Used by the command line (check --connect, native) and by the language
+ * server's libvirt requests (requests.ts), which the VS Code extension's
+ * Libvirt Domains view and libvirt: file system send.
  *
  * virsh is always started with an argument array, never through a shell, so a
  * domain name with spaces, quotes or non-ASCII characters reaches libvirt as

@@ -1,10 +1,14 @@
 /**
- * The libvirt connections the Libvirt Domains view shows, from the
- * machine-scoped setting `libvirtDomainXml.libvirt.connections`. Unset, it is
- * qemu:///system where virsh is installed and nothing elsewhere, so a laptop
- * without libvirt gets an empty view with a hint rather than an error per
- * window. No runtime `vscode` import, so this is tested on its own.
+ * The editor's libvirt settings as the server reads them: the connections
+ * the Libvirt Domains view shows, from the machine-scoped setting
+ * `libvirtDomainXml.libvirt.connections` (unset: qemu:///system where virsh
+ * is installed and nothing elsewhere, so a laptop without libvirt gets an
+ * empty view with a hint rather than an error per window), and the time
+ * limit of each virsh run.
  */
+import { execFile } from 'node:child_process';
+import { DEFAULT_TIMEOUT_MS } from './virsh';
+
 export const DEFAULT_CONNECTION = 'qemu:///system';
 
 export interface ConnectionList {
@@ -28,5 +32,16 @@ export function connectionsFrom(setting: unknown, virshPresent: boolean): Connec
 
 /** The time limit of each virsh run from `libvirtDomainXml.libvirt.timeoutSeconds`; 10 s when unset or unusable. */
 export function timeoutMsFrom(setting: unknown): number {
-  return typeof setting === 'number' && Number.isFinite(setting) && setting > 0 ? Math.round(Math.min(setting, 3600) * 1000) : 10_000;
+  return typeof setting === 'number' && Number.isFinite(setting) && setting > 0 ? Math.round(Math.min(setting, 3600) * 1000) : DEFAULT_TIMEOUT_MS;
+}
+
+/** True when `virsh --version` runs here (where the server runs: the remote host under Remote-SSH). */
+export function virshInstalled(program = 'virsh'): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      execFile(program, ['--version'], { timeout: 5000 }, (err) => resolve(!err));
+    } catch {
+      resolve(false);
+    }
+  });
 }
