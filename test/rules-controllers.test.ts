@@ -203,11 +203,21 @@ test('controller-bridge-index-order: a pci-bridge below a higher index; ports ma
   const list = findingList(text, R);
   deepEqual(list.map((f) => [f.code, f.severity, text.slice(f.start, f.end)]), [['controller-bridge-index-order', 'error', '1']]);
   deepEqual(list[0].message, `The pci-bridge with index 1 plugs into bus 2, but a pci-bridge's index must be larger than the index of the bus it plugs into. Give it an index above 2, or plug it into a lower bus.`);
-  // libvirt 12.8 accepts a root port numbered below its expander.
-  deepEqual(findingsOf(armDomain(ROOT + pxb(3, 252, 1) + rootPort(2, 3)), R), []);
+  // libvirt 12.8 accepts a root port numbered below its expander (QEMU does not: controller-index-below-bus).
+  deepEqual(findingsOf(armDomain(ROOT + pxb(3, 252, 1) + rootPort(2, 3)), R), ['controller-index-below-bus @ 2']);
   deepEqual(findingsOf(armDomain(ROOT + pxb(1, 252, 1) + rootPort(2, 1)), R), []);
   // Without a written index there is nothing of the author's to point at.
   deepEqual(findingsOf(armDomain(ROOT + pxb(3, 252, 1) + `<controller type='pci' model='pcie-root-port'>${addr(3)}</controller>`), R), []);
+});
+
+test('controller-index-below-bus: a root port numbered below the expander it plugs into does not start', () => {
+  const text = armDomain(ROOT + pxb(3, 252, 1) + rootPort(2, 3));
+  const list = findingList(text, R);
+  deepEqual(list.map((f) => [f.code, f.severity, text.slice(f.start, f.end), f.data]), [['controller-index-below-bus', 'error', '2', { index: 2, bus: 3 }]]);
+  deepEqual(list[0].message, `The pcie-root-port with index 2 plugs into the pcie-expander-bus with index 3, which has a higher index: \`virsh define\` accepts this, but libvirt puts the controllers on QEMU's command line in index order, and QEMU refuses a controller whose bus does not exist yet ("Bus 'pci.3' not found"), so the domain does not start. Give it an index above 3.`);
+  // Above its bus, or on a bus that does not exist (address-bus-missing says so): silent.
+  deepEqual(findingsOf(armDomain(ROOT + pxb(1, 252, 1) + rootPort(2, 1) + rootPort(3, 1, 1)), R), []);
+  deepEqual(findingsOf(armDomain(ROOT + rootPort(2, 7)), R).filter((f) => f.startsWith('controller-index-below-bus')), []);
 });
 
 test('address-bus-missing: a guest bus that names no controller index', () => {

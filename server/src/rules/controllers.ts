@@ -35,6 +35,7 @@ export const controllerRules: RuleFamily = {
       checkNuma(ctx, c);
       checkChassis(ctx, c, firstChassis);
       checkBridgeIndexOrder(ctx, c);
+      checkIndexBelowBus(ctx, c);
       checkBusNrDuplicate(ctx, c, firstBusNr);
     }
     checkBusNrOverlap(ctx);
@@ -179,7 +180,7 @@ const CHASSIS_PORT_MODELS = ['pcie-root-port', 'pcie-switch-downstream-port'];
 /**
  * libvirt requires a pci-bridge's index to be larger than the index of the
  * bus it plugs into (L13). Ports, switches and other bridges may have any
- * index: libvirt 12.8 accepts a root port numbered below its expander.
+ * index as far as libvirt 12.8 goes (checkIndexBelowBus: QEMU does not start).
  */
 function checkBridgeIndexOrder(ctx: RuleContext, c: Controller): void {
   if (c.model?.value !== 'pci-bridge') return;
@@ -191,6 +192,24 @@ function checkBridgeIndexOrder(ctx: RuleContext, c: Controller): void {
   report(ctx, 'controller-bridge-index-order', indexSpan(c),
     `The pci-bridge with index ${c.index} plugs into bus ${a.bus.value}, but a pci-bridge's index must be larger than the index of the bus it plugs into. Give it an index above ${a.bus.value}, or plug it into a lower bus.`,
     { related: on && on !== c ? [{ ...nameSpan(on.el), message: describe(on) }] : undefined, data: { index: c.index, bus: a.bus.value } });
+}
+
+/**
+ * Any other PCI controller plugged into a controller of higher index:
+ * libvirt 12.8 accepts it, but it writes the controllers onto QEMU's command
+ * line in index order, and QEMU 11.1 refuses a device whose bus it has not
+ * created yet ("Bus 'pci.3' not found"), so the domain does not start (both
+ * seen: domxml-to-native's argv, and QEMU run with it).
+ */
+function checkIndexBelowBus(ctx: RuleContext, c: Controller): void {
+  if (c.type !== 'pci' || c.model?.value === 'pci-bridge' || !c.indexAttr) return;
+  const a = c.address;
+  if (!isGuestPci(a) || a.bus.value <= c.index) return;
+  const on = ctx.model.pciControllers.get(a.bus.value);
+  if (!on) return;
+  report(ctx, 'controller-index-below-bus', 'error', indexSpan(c),
+    `${cap(describe(c))} plugs into ${describe(on)}, which has a higher index: \`virsh define\` accepts this, but libvirt puts the controllers on QEMU's command line in index order, and QEMU refuses a controller whose bus does not exist yet ("Bus 'pci.${on.index}' not found"), so the domain does not start. Give it an index above ${on.index}.`,
+    { related: [{ ...nameSpan(on.el), message: describe(on) }], data: { index: c.index, bus: on.index } });
 }
 
 function checkBusNrDuplicate(ctx: RuleContext, c: Controller, first: Map<number, Controller>): void {
