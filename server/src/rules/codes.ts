@@ -129,6 +129,7 @@ const CONTROLLERS = family('controllers', {
   'controller-root-numa': error<{ index: number }>(),
   'controller-chassis-duplicate': error<{ chassis: number; otherIndex: number }>(),
   'controller-bridge-index-order': error<{ index: number; bus: number }>(),
+  'controller-index-below-bus': error<{ index: number; bus: number }>(),
   'address-bus-missing': information<{ bus: number; expanderIndex?: number }>(),
 });
 

@@ -207,7 +207,7 @@ function checkIndexBelowBus(ctx: RuleContext, c: Controller): void {
   if (!isGuestPci(a) || a.bus.value <= c.index) return;
   const on = ctx.model.pciControllers.get(a.bus.value);
   if (!on) return;
-  report(ctx, 'controller-index-below-bus', 'error', indexSpan(c),
+  report(ctx, 'controller-index-below-bus', indexSpan(c),
     `${cap(describe(c))} plugs into ${describe(on)}, which has a higher index: \`virsh define\` accepts this, but libvirt puts the controllers on QEMU's command line in index order, and QEMU refuses a controller whose bus does not exist yet ("Bus 'pci.${on.index}' not found"), so the domain does not start. Give it an index above ${on.index}.`,
     { related: [{ ...nameSpan(on.el), message: describe(on) }], data: { index: c.index, bus: on.index } });
 }
