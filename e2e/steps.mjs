@@ -275,7 +275,7 @@ export const steps = [
 
       assert.equal(readFileSync(file, 'utf8'), expected);
       // What the grammar allows at each step, the usual choices among the first.
-      assert.ok(types.includes('file') && deviceValues.includes('cdrom') && children[0] === 'driver' && formats.slice(0, 2).includes('qcow2') && buses[0] === 'virtio',
+      assert.ok(types[0] === 'file' && deviceValues.includes('cdrom') && children[0] === 'driver' && formats.slice(0, 2).includes('qcow2') && buses[0] === 'virtio',
         `offered: ${JSON.stringify({ types, deviceValues, children, formats, buses })}`);
       // No error, from the rules nor from libvirt's grammar; the Problems panel agrees with the checker.
       const findings = cliFindings(file, root, { schema: true });

@@ -108,6 +108,15 @@ describe('completion from the grammar', () => {
     assert.deepEqual(first(x86("  <devices>\n    <disk type='file' device='disk'>\n      <target dev='vda' |/>\n    </disk>\n  </devices>"), 1), ['bus']);
   });
 
+  test('values used in the document rank first, on another element only where the attribute means the same there', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    const devs = (disk: string) => x86(`  <devices>\n    <interface type='network'>\n      <source network='default'/>\n    </interface>\n${disk}\n  </devices>`);
+    // An interface's type='network' says nothing about a disk's type.
+    assert.deepEqual(first(devs("    <disk type='|'>\n    </disk>"), 1), ['file']);
+    // Another disk's does.
+    assert.deepEqual(first(devs("    <disk type='block'/>\n    <disk type='|'>\n    </disk>"), 1), ['block']);
+  });
+
   test('a free-text value the QEMU driver narrows down is offered: a disk <driver name>', (t) => {
     if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
     assert.deepEqual(labels(x86("  <devices>\n    <disk type='file' device='disk'>\n      <driver name='|'/>\n    </disk>\n  </devices>")), ['qemu', 'name']);

@@ -203,7 +203,8 @@ function hintItem(c: Collector, a: AttributeGrammar, start: number, end: number)
 
 /**
  * Values already used for this attribute come first (documents repeat
- * themselves: on elements of the same name most, on any element a little),
+ * themselves: on elements of the same name most, on any element a little
+ * where the attribute means the same everywhere),
  * then the values people usually write (domain/formatOrder.ts), then the rest.
  */
 function rankByUse(c: Collector, el: XmlElement, attr: string, values: readonly string[]): string[] {
@@ -212,7 +213,8 @@ function rankByUse(c: Collector, el: XmlElement, attr: string, values: readonly 
   const visit = (e: XmlElement) => {
     if (e !== el) {
       const v = e.attributes.find((x) => x.name === attr)?.value;
-      if (v !== undefined) used.set(v, (used.get(v) ?? 0) + (e.name === el.name ? 10 : 1));
+      // On another element only where the attribute means the same everywhere (unit='GiB'): a disk's type is not an interface's.
+      if (v !== undefined && (e.name === el.name || !PER_ELEMENT_MEANING.has(attr))) used.set(v, (used.get(v) ?? 0) + (e.name === el.name ? 10 : 1));
     }
     for (const ch of e.children) visit(ch);
   };
@@ -221,6 +223,9 @@ function rankByUse(c: Collector, el: XmlElement, attr: string, values: readonly 
   const rank = (v: string) => { const i = common.indexOf(v); return i < 0 ? common.length : i; };
   return [...values].sort((a, b) => (used.get(b) ?? 0) - (used.get(a) ?? 0) || rank(a) - rank(b));
 }
+
+/** Attributes whose values mean something different on each element that has them. */
+const PER_ELEMENT_MEANING: ReadonlySet<string> = new Set(['type', 'model', 'mode', 'name', 'device']);
 
 function commonValues(el: XmlElement, attr: string): readonly string[] {
   return COMMON_VALUES[`${el.parent?.name}/${el.name}@${attr}`] ?? COMMON_VALUES[`${el.name}@${attr}`] ?? [];
