@@ -26,6 +26,7 @@ import { mergeFindings, type SchemaValidator } from './schema/validator';
 import type { Finding, RuleFamily } from './rules/types';
 import { DEFAULT_RULE_SETTINGS, type RuleSettings } from './rules/settings';
 import { capFindings, DEFAULT_MAX_FINDINGS } from './rules/cap';
+import { finding } from './rules/report';
 import { complete } from './features/completion';
 import { hover } from './features/hover';
 import { codeActions } from './features/codeActions';
@@ -170,7 +171,7 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
     if (!err) return [];
     const start = doc.lines.offsetAt({ line: err.line, character: err.character });
     const end = Math.min(doc.text.length, start + 1);
-    return [toDiagnostic(doc, { code: 'xml-not-well-formed', severity: 'error', start, end, message: `Not well-formed XML: ${err.message}.` })];
+    return [toDiagnostic(doc, finding('xml-not-well-formed', { start, end }, `Not well-formed XML: ${err.message}.`))];
   };
 
   return {

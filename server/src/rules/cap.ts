@@ -7,6 +7,7 @@
  * findings furthest down the document) is counted and dropped.
  */
 import type { Finding } from './types';
+import { finding } from './report';
 
 export { DEFAULT_MAX_FINDINGS } from './settings';
 export const CAPPED_CODE = 'findings-capped' as const;
@@ -68,10 +69,8 @@ export function capFindings(findings: readonly Finding[], limit: number, omitted
   more += bounded.omitted;
   if (more === 0) return kept;
   const end = kept.reduce((m, f) => Math.max(m, f.end), 0);
-  return [...kept, {
-    code: CAPPED_CODE, severity: 'information', start: end, end,
-    message: `…and ${more} more finding${more === 1 ? '' : 's'} in this file, not shown: at most ${limit} are reported per file `
+  return [...kept, finding(CAPPED_CODE, { start: end, end },
+    `…and ${more} more finding${more === 1 ? '' : 's'} in this file, not shown: at most ${limit} are reported per file `
       + '(setting libvirtDomainXml.maxFindingsPerFile, CLI --max-findings). Fix the first ones and check again.',
-    data: { omitted: more, limit },
-  }];
+    { data: { omitted: more, limit } })];
 }

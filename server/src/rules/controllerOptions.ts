@@ -16,7 +16,7 @@ import { parseLibvirtInt } from '../domain/model';
 import { IOTHREAD_CONTROLLER_MODELS, PCI_CONTROLLER_MODELS, PCI_CONTROLLER_OPTIONS } from '../domain/catalog';
 import { isX86Arch } from '../domain/machine';
 import type { RuleContext, RuleFamily } from './types';
-import { elementNameSpan, valueSpan, type Span } from './spans';
+import { attributeNameSpan, elementNameSpan, valueSpan, type Span } from './spans';
 import { report } from './report';
 
 const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
@@ -63,7 +63,7 @@ function checkOptions(ctx: RuleContext, c: Controller): void {
   if (!model || !has(PCI_CONTROLLER_MODELS, model)) return;
   const found: Array<{ key: string; at: Span }> = [];
   for (const a of c.target?.attributes ?? []) {
-    if (has(PCI_CONTROLLER_OPTIONS, a.name) && a.name !== 'node') found.push({ key: a.name, at: { start: a.nameStart, end: a.nameEnd } });
+    if (has(PCI_CONTROLLER_OPTIONS, a.name) && a.name !== 'node') found.push({ key: a.name, at: attributeNameSpan(a) });
   }
   // <node> on index 0 is controller-root-numa's.
   if (c.numaNode && c.index !== 0) found.push({ key: 'node', at: elementNameSpan(c.numaNode.el) });
@@ -94,7 +94,7 @@ function definedIothreads(m: DomainModel): Set<number> {
 
 function checkIothread(ctx: RuleContext, c: Controller, iothread: XmlAttribute, defined: Set<number>): void {
   const model = c.model?.value;
-  const at = { start: iothread.nameStart, end: iothread.nameEnd };
+  const at = attributeNameSpan(iothread);
   const what = `<controller type='${c.type ?? ''}'${model ? ` model='${model}'` : ''}>`;
   const refuse = (why: string) => report(ctx, 'controller-iothread-model', at,
     `iothread is only for virtio-scsi controllers; ${why} (libvirt: "'iothread' attribute only supported for virtio scsi controllers"). Remove iothread, or use <controller type='scsi' model='virtio-scsi'>.`,

@@ -8,17 +8,15 @@
  * guest-visible bus number. Most mistakes here come from mixing the two, so
  * messages say which one a value is.
  */
-import { textRange } from '../xml/query';
 import type { Controller, DomainModel } from '../domain/model';
 import { isGuestPci } from '../domain/model';
 import { MAX_PCI_BUS_NUMBER, PCI_CONTROLLER_MODELS, PCI_CONTROLLER_TARGET_RANGES, type ControllerModelInfo } from '../domain/catalog';
 import { definiteMachine } from '../domain/machine';
 import { chainOf, expanderWithBusNr, isExpander, isPcieExpander, isRoot } from '../domain/topology';
 import type { RuleCode, RuleContext, RuleFamily } from './types';
-import { elementNameSpan, valueSpan, type Span } from './spans';
+import { elementNameSpan, elementTextSpan, valueSpan, type Span } from './spans';
 import { report } from './report';
 
-type Range = Span;
 
 export const controllerRules: RuleFamily = {
   name: 'controllers',
@@ -44,7 +42,6 @@ export const controllerRules: RuleFamily = {
 };
 
 
-const nameSpan = elementNameSpan;
 
 function infoOf(c: Controller | undefined): ControllerModelInfo | undefined {
   const model = c?.model?.value;
@@ -56,8 +53,8 @@ function describe(c: Controller): string {
 }
 
 /** Where a finding about a controller's index goes: its written index, else its name. */
-function indexSpan(c: Controller): Range {
-  return c.indexAttr ? valueSpan(c.indexAttr.attr) : nameSpan(c.el);
+function indexSpan(c: Controller): Span {
+  return c.indexAttr ? valueSpan(c.indexAttr.attr) : elementNameSpan(c.el);
 }
 
 
@@ -116,7 +113,7 @@ function checkExpander(ctx: RuleContext, c: Controller): void {
     const on = m.pciControllers.get(a.bus.value);
     report(ctx, 'controller-expander-placement', valueSpan(a.bus.attr),
       `A ${model} must plug into the root bus (bus='0x00'); this one sits on bus='${a.bus.attr.value}'${on ? `, ${describe(on)}` : ''}. Set bus='0x00'.`,
-      { related: on ? [{ ...nameSpan(on.el), message: describe(on) }] : undefined, data: { index: c.index } });
+      { related: on ? [{ ...elementNameSpan(on.el), message: describe(on) }] : undefined, data: { index: c.index } });
   }
 
   const family = definiteMachine(m);
@@ -135,7 +132,7 @@ function checkNuma(ctx: RuleContext, c: Controller): void {
   if (!node) return;
   const m = ctx.model;
   if (c.index === 0) {
-    report(ctx, 'controller-root-numa', nameSpan(node.el),
+    report(ctx, 'controller-root-numa', elementNameSpan(node.el),
       `The root bus (controller index 0) cannot have a NUMA <node>: only expander buses are placed on a NUMA cell. Remove <node>.`,
       { data: { index: c.index } });
     return;
@@ -144,9 +141,9 @@ function checkNuma(ctx: RuleContext, c: Controller): void {
   const cells = m.numaCells.map((cell) => cell.id);
   const have = cells.length ? `this domain defines cells ${cells.join(', ')}` : 'this domain defines no <cpu><numa> cells';
   const raw = node.el.texts.map((t) => t.value).join('').trim();
-  report(ctx, 'controller-numa-node', textRange(node.el) ?? nameSpan(node.el),
+  report(ctx, 'controller-numa-node', elementTextSpan(node.el),
     `<node>${raw}</node> names no guest NUMA cell: ${have}. Use one of them, or add the cell under <cpu><numa>.`,
-    { related: cells.length ? [{ ...nameSpan(m.numaCells[0].el.parent ?? m.numaCells[0].el), message: 'the guest NUMA cells' }] : undefined, data: { node: Number.isFinite(node.value) ? node.value : raw, cells } });
+    { related: cells.length ? [{ ...elementNameSpan(m.numaCells[0].el.parent ?? m.numaCells[0].el), message: 'the guest NUMA cells' }] : undefined, data: { node: Number.isFinite(node.value) ? node.value : raw, cells } });
 }
 
 /**
@@ -191,7 +188,7 @@ function checkBridgeIndexOrder(ctx: RuleContext, c: Controller): void {
   const on = ctx.model.pciControllers.get(a.bus.value);
   report(ctx, 'controller-bridge-index-order', indexSpan(c),
     `The pci-bridge with index ${c.index} plugs into bus ${a.bus.value}, but a pci-bridge's index must be larger than the index of the bus it plugs into. Give it an index above ${a.bus.value}, or plug it into a lower bus.`,
-    { related: on && on !== c ? [{ ...nameSpan(on.el), message: describe(on) }] : undefined, data: { index: c.index, bus: a.bus.value } });
+    { related: on && on !== c ? [{ ...elementNameSpan(on.el), message: describe(on) }] : undefined, data: { index: c.index, bus: a.bus.value } });
 }
 
 /**
@@ -209,7 +206,7 @@ function checkIndexBelowBus(ctx: RuleContext, c: Controller): void {
   if (!on) return;
   report(ctx, 'controller-index-below-bus', indexSpan(c),
     `${cap(describe(c))} plugs into ${describe(on)}, which has a higher index: \`virsh define\` accepts this, but libvirt puts the controllers on QEMU's command line in index order, and QEMU refuses a controller whose bus does not exist yet ("Bus 'pci.${on.index}' not found"), so the domain does not start. Give it an index above ${on.index}.`,
-    { related: [{ ...nameSpan(on.el), message: describe(on) }], data: { index: c.index, bus: on.index } });
+    { related: [{ ...elementNameSpan(on.el), message: describe(on) }], data: { index: c.index, bus: on.index } });
 }
 
 function checkBusNrDuplicate(ctx: RuleContext, c: Controller, first: Map<number, Controller>): void {
@@ -279,7 +276,7 @@ function checkBusNrOverlap(ctx: RuleContext): void {
   report(ctx, 'controller-busnr-overlap', valueSpan(lowest.busNr!.attr),
     `The root bus${rootName ? ` (${rootName})` : ''} needs bus numbers 0–${onRoot} for itself and the ${onRoot} ports and bridges below it, which reaches busNr ${busNrOf(lowest)} of ${describe(lowest)}. libvirt and QEMU accept this, but the guest firmware runs out of bus numbers and devices may stay invisible to the guest. Give the expanders busNr values above ${onRoot}, counting down from 254.`,
     {
-      related: root && rootName ? [{ ...nameSpan(root.el), message: `${rootName}, index 0` }] : undefined,
+      related: root && rootName ? [{ ...elementNameSpan(root.el), message: `${rootName}, index 0` }] : undefined,
       data: { index: lowest.index, busNr: busNrOf(lowest), needed: onRoot + 1, limit: busNrOf(lowest) - 1 },
     });
 }
@@ -342,7 +339,7 @@ function checkDeviceBuses(ctx: RuleContext): void {
       const what = self ? `<controller type='${self.type ?? ''}'${self.model?.value ? ` model='${self.model.value}'` : ''}>` : `<${d.kind}>`;
       report(ctx, 'controller-expander-child', valueSpan(a.bus.attr),
         `${what} plugs straight into ${describe(target)}, which accepts only ${accepts.join(' and ')} controllers. Add a pcie-root-port on the expander and set this bus to the port's index.`,
-        { related: [{ ...nameSpan(target.el), message: describe(target) }], data: { expanderIndex: target.index } });
+        { related: [{ ...elementNameSpan(target.el), message: describe(target) }], data: { expanderIndex: target.index } });
       continue;
     }
     if (bus === 0) continue; // libvirt adds the root bus (index 0) itself

@@ -17,25 +17,16 @@ import { ACCEL_VSMMU_WITH_VFIO_SINCE, PROPOSAL_IOMMU_MODELS } from '../domain/ca
 import { smmuMappingOf } from '../domain/smmuMapping';
 import { expanderOf, isExpander } from '../domain/topology';
 import { isArmSmmuHost, smmuv3s } from '../host/queries';
-import type { XmlAttribute, XmlElement } from '../xml/nodes';
-import { textRange } from '../xml/query';
 import type { Finding, RuleFamily } from './types';
+import { finding } from './report';
+import { elementNameSpan, elementTextSpan, valueSpan, type Span } from './spans';
 
 /** How arm-smmu-v3 names its instances: `smmu3.` + the MMIO base as 0x and 16 lower-case hex digits. */
 export const SMMU_NAME_RE = /^smmu3\.0x[0-9a-f]{16}$/;
 
-interface Range { start: number; end: number }
-
-const nameRange = (el: XmlElement): Range => ({ start: el.nameStart, end: el.nameEnd });
-
-function valueRange(a: XmlAttribute): Range {
-  return a.valueStart >= 0 && a.valueEnd > a.valueStart ? { start: a.valueStart, end: a.valueEnd } : { start: a.nameStart, end: a.nameEnd };
-}
-
 /** The SMMU name's text, or the element holding it while it is empty. */
-function refNameRange(ref: NestedSmmuRef): Range {
-  const r = ref.name ? textRange(ref.nameEl) : undefined;
-  return r && r.end > r.start ? r : nameRange(ref.nameEl);
+function refNameRange(ref: NestedSmmuRef): Span {
+  return elementTextSpan(ref.nameEl);
 }
 
 /**
@@ -61,13 +52,10 @@ export const nestedProposalRules: RuleFamily = {
       if (!iommu.model || m === undefined || !Object.prototype.hasOwnProperty.call(PROPOSAL_IOMMU_MODELS, m)) continue;
       const from = PROPOSAL_IOMMU_MODELS[m];
       const extra = m === 'smmuv3Dev' ? " (its parentIdx became pciBus)" : '';
-      out.push({
-        code: 'nested-proposal-syntax', severity: 'warning', ...valueRange(iommu.model),
-        message: `model='${m}' comes from ${from}; no released libvirt accepts it. Since libvirt ${ACCEL_VSMMU_WITH_VFIO_SINCE} write one ${UPSTREAM_FORM} per pcie-expander-bus${extra}, `
+      out.push(finding('nested-proposal-syntax', valueSpan(iommu.model),
+        `model='${m}' comes from ${from}; no released libvirt accepts it. Since libvirt ${ACCEL_VSMMU_WITH_VFIO_SINCE} write one ${UPSTREAM_FORM} per pcie-expander-bus${extra}, `
           + "N being the expander's controller index, and put each assigned device behind the expander for its host SMMU, with <driver name='vfio' iommufd='yes'/>.",
-        tags: ['deprecated'],
-        data: { model: m, replacement: 'smmuv3' },
-      });
+        { tags: ['deprecated'], data: { model: m, replacement: 'smmuv3' } }));
     }
 
     const hostKnown = !!host && isArmSmmuHost(host);
@@ -78,29 +66,22 @@ export const nestedProposalRules: RuleFamily = {
       expanders.set(ref, exp);
       const where = exp ? `expander index ${exp.index}` : 'each expander';
       const pciBus = exp ? String(exp.index) : 'N';
-      out.push({
-        code: 'nested-proposal-syntax', severity: 'warning', ...nameRange(ref.el),
-        message: `<nestedSmmuv3> is from the 2025 RFC that named host SMMUs in the XML; released libvirt does not accept it and never names host SMMUs. `
+      out.push(finding('nested-proposal-syntax', elementNameSpan(ref.el),
+        `<nestedSmmuv3> is from the 2025 RFC that named host SMMUs in the XML; released libvirt does not accept it and never names host SMMUs. `
           + `Remove it and give ${where} its own <iommu model='smmuv3'><driver pciBus='${pciBus}' accel='on'/></iommu> (libvirt ${ACCEL_VSMMU_WITH_VFIO_SINCE} or newer, with the devices on iommufd): `
           + 'the vSMMU then binds to the host SMMU of the first assigned device behind the expander.',
-        tags: ['deprecated'],
-        data: { name: ref.name, expanderIndex: exp?.index },
-      });
+        { tags: ['deprecated'], data: { name: ref.name, expanderIndex: exp?.index } }));
 
       if (ref.name === '' || !SMMU_NAME_RE.test(ref.name)) {
-        out.push({
-          code: 'nested-smmu-name-malformed', severity: 'error', ...refNameRange(ref),
-          message: ref.name === ''
+        out.push(finding('nested-smmu-name-malformed', refNameRange(ref),
+          ref.name === ''
             ? '<nestedSmmuv3> names no host SMMU: expected a name like smmu3.0x0000000016000000.'
             : `'${ref.name}' is not a host SMMUv3 name: those are smmu3.0x followed by 16 lower-case hex digits, like smmu3.0x0000000016000000.`,
-          data: { name: ref.name },
-        });
+          { data: { name: ref.name } }));
       } else if (hostKnown && !hostNames.includes(ref.name)) {
-        out.push({
-          code: 'nested-smmu-name-unknown', severity: 'error', ...refNameRange(ref),
-          message: `The host has no SMMU ${ref.name}; its SMMUv3 instances are ${hostNames.join(', ')}.`,
-          data: { name: ref.name, known: hostNames },
-        });
+        out.push(finding('nested-smmu-name-unknown', refNameRange(ref),
+          `The host has no SMMU ${ref.name}; its SMMUv3 instances are ${hostNames.join(', ')}.`,
+          { data: { name: ref.name, known: hostNames } }));
       }
     }
 
@@ -113,12 +94,12 @@ export const nestedProposalRules: RuleFamily = {
       if (!first) { firstByName.set(ref.name, ref); continue; }
       const firstExp = expanders.get(first)!;
       if (firstExp === exp) continue;
-      out.push({
-        code: 'nested-smmu-duplicate', severity: 'error', ...refNameRange(ref),
-        message: `${ref.name} is already named for expander index ${firstExp.index}; each host SMMU gets one expander, so expander index ${exp.index} must name another.`,
-        related: [{ ...refNameRange(first), message: `${ref.name}, named for expander index ${firstExp.index}` }],
-        data: { name: ref.name, expanderIndex: exp.index, firstExpanderIndex: firstExp.index },
-      });
+      out.push(finding('nested-smmu-duplicate', refNameRange(ref),
+        `${ref.name} is already named for expander index ${firstExp.index}; each host SMMU gets one expander, so expander index ${exp.index} must name another.`,
+        {
+          related: [{ ...refNameRange(first), message: `${ref.name}, named for expander index ${firstExp.index}` }],
+          data: { name: ref.name, expanderIndex: exp.index, firstExpanderIndex: firstExp.index },
+        }));
     }
 
     // Devices below an expander whose name is another host SMMU than theirs.
@@ -129,13 +110,13 @@ export const nestedProposalRules: RuleFamily = {
         if (refs.length === 0 || refs.some((r) => r.name === p.hostSmmu)) continue;
         const named = refs[0];
         const bus = p.hostdev.address?.bus;
-        const range = bus ? valueRange(bus.attr) : nameRange(p.hostdev.el);
-        out.push({
-          code: 'nested-smmu-device-mismatch', severity: 'error', ...range,
-          message: `${p.bdf} is behind host SMMU ${p.hostSmmu}, but expander index ${p.expander.index} names ${named.name}: move the device below the expander that names ${p.hostSmmu}, or name ${p.hostSmmu} here.`,
-          related: [{ ...refNameRange(named), message: `expander index ${p.expander.index} names ${named.name}` }],
-          data: { hostdev: p.index, bdf: p.bdf, smmu: p.hostSmmu, named: named.name, expanderIndex: p.expander.index },
-        });
+        const range = bus ? valueSpan(bus.attr) : elementNameSpan(p.hostdev.el);
+        out.push(finding('nested-smmu-device-mismatch', range,
+          `${p.bdf} is behind host SMMU ${p.hostSmmu}, but expander index ${p.expander.index} names ${named.name}: move the device below the expander that names ${p.hostSmmu}, or name ${p.hostSmmu} here.`,
+          {
+            related: [{ ...refNameRange(named), message: `expander index ${p.expander.index} names ${named.name}` }],
+            data: { hostdev: p.index, bdf: p.bdf, smmu: p.hostSmmu, named: named.name, expanderIndex: p.expander.index },
+          }));
       }
     }
 

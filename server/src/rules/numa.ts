@@ -23,9 +23,9 @@ import {
   GRACE_GI_CELLS_PER_GPU, isNvidiaGpu,
 } from '../domain/numa';
 import { cpuNodeMap, isArmSmmuHost } from '../host/queries';
-import { textRange } from '../xml/query';
 import type { Finding, RuleContext, RuleFamily } from './types';
-import { elementNameSpan, valueSpan } from './spans';
+import { elementNameSpan, elementTextSpan, valueSpan } from './spans';
+import { finding } from './report';
 
 export const numaRules: RuleFamily = {
   name: 'numa',
@@ -59,7 +59,7 @@ function checkAffinity(ctx: RuleContext, out: Finding[]): void {
     const node = p.expander?.numaNode;
     if (hostNode === undefined || !p.expander || !node || !Number.isFinite(node.value) || reported.has(p.expander)) continue;
     const cell = cellForHostNode(model, hostNode, cpuNode);
-    const span = textRange(node.el) ?? elementNameSpan(node.el);
+    const span = elementTextSpan(node.el);
     const related = [{ ...elementNameSpan(p.hostdev.el), message: `${p.bdf}, host NUMA node ${hostNode}` }];
     const data = { expanderIndex: p.expander.index, hostdev: p.index, hostNode, ...(cell !== undefined ? { cell } : {}) };
     const backing = numatune ? hostNodesOfCell(model, node.value) : undefined;
@@ -68,12 +68,12 @@ function checkAffinity(ctx: RuleContext, out: Finding[]): void {
       const advice = cell !== undefined
         ? `Set the expander's <node> to ${cell}, the cell backed by host node ${hostNode}.`
         : `No guest cell is backed by host node ${hostNode}: add one (with a <memnode cellid=… nodeset='${hostNode}'/>) and use it as the expander's <node>.`;
-      out.push({
-        code: 'numa-device-cell-mismatch', severity: 'warning', ...span,
-        message: `${p.bdf} sits on host NUMA node ${hostNode}, but its expander (index ${p.expander.index}) is in guest cell ${node.value}, which <numatune> backs with host node${backing.size > 1 ? 's' : ''} ${formatNodeset(backing)}: `
+      out.push(finding('numa-device-cell-mismatch', span,
+        `${p.bdf} sits on host NUMA node ${hostNode}, but its expander (index ${p.expander.index}) is in guest cell ${node.value}, which <numatune> backs with host node${backing.size > 1 ? 's' : ''} ${formatNodeset(backing)}: `
           + `the guest treats the device as local to memory on another socket. ${advice}`,
-        related, data,
-      });
+        {
+          related, data,
+        }));
       continue;
     }
     const runOn = cpuNode ? hostNodesOfCellCpus(model, node.value, cpuNode) : undefined;
@@ -84,12 +84,12 @@ function checkAffinity(ctx: RuleContext, out: Finding[]): void {
     const advice = cell !== undefined && cell !== node.value
       ? `Set the expander's <node> to ${cell}, whose vCPUs run on host node ${hostNode}.`
       : `Pin the vCPUs of cell ${node.value} to CPUs of host node ${hostNode}${here ? ` (${here})` : ''}, or put the expander in a cell that runs there.`;
-    out.push({
-      code: 'numa-device-cell-cpus-remote', severity: 'warning', ...span,
-      message: `${p.bdf} sits on host NUMA node ${hostNode}, but the vCPUs of guest cell ${node.value} (the <node> of its expander, index ${p.expander.index}) are pinned only to host CPUs ${formatNodeset(cpus)}, on host node${runOn.size > 1 ? 's' : ''} ${formatNodeset(runOn)}: `
+    out.push(finding('numa-device-cell-cpus-remote', span,
+      `${p.bdf} sits on host NUMA node ${hostNode}, but the vCPUs of guest cell ${node.value} (the <node> of its expander, index ${p.expander.index}) are pinned only to host CPUs ${formatNodeset(cpus)}, on host node${runOn.size > 1 ? 's' : ''} ${formatNodeset(runOn)}: `
         + `QEMU starts, but the guest runs the device's driver and interrupts on the other socket. ${advice}`,
-      related, data,
-    });
+      {
+        related, data,
+      }));
   }
 }
 
@@ -105,43 +105,43 @@ function checkGenericInitiators(ctx: RuleContext, out: Finding[]): void {
     }
     const span = valueSpan(gi.attr);
     if (!gi.nodes) {
-      out.push({
-        code: 'numa-gi-nodeset-invalid', severity: 'error', ...span,
-        message: `nodeset='${gi.attr.value}' is not a list of NUMA cells: write numbers and ranges separated by commas, such as '2-9'.`,
-        data: { hostdev: index },
-      });
+      out.push(finding('numa-gi-nodeset-invalid', span,
+        `nodeset='${gi.attr.value}' is not a list of NUMA cells: write numbers and ranges separated by commas, such as '2-9'.`,
+        {
+          data: { hostdev: index },
+        }));
       return;
     }
     const missing = [...gi.nodes].filter((n) => !cells.has(n)).sort((a, b) => a - b);
     if (missing.length) {
-      out.push({
-        code: 'numa-gi-cell-missing', severity: 'error', ...span,
-        message: `Guest NUMA cell${missing.length > 1 ? 's' : ''} ${formatNodeset(missing)} of this nodeset ${missing.length > 1 ? 'are' : 'is'} not in <cpu><numa>. \`virsh define\` accepts this (libvirt does not check it), and QEMU stops when the domain starts ("acpi-generic-initiator: Specified node ${missing[0]} is invalid."). `
+      out.push(finding('numa-gi-cell-missing', span,
+        `Guest NUMA cell${missing.length > 1 ? 's' : ''} ${formatNodeset(missing)} of this nodeset ${missing.length > 1 ? 'are' : 'is'} not in <cpu><numa>. \`virsh define\` accepts this (libvirt does not check it), and QEMU stops when the domain starts ("acpi-generic-initiator: Specified node ${missing[0]} is invalid."). `
           + `Add ${missing.length > 1 ? 'them' : 'it'} as memory-less cells (<cell id='N' memory='0' unit='KiB'/>).`,
-        data: { hostdev: index, missing },
-      });
+        {
+          data: { hostdev: index, missing },
+        }));
     }
     const busy = [...gi.nodes].map((n) => cells.get(n)).filter((c) => c && (c.hasCpus || c.hasMemory));
     for (const c of busy) {
       const what = [c!.hasCpus ? 'vCPUs' : '', c!.hasMemory ? 'memory' : ''].filter(Boolean).join(' and ');
-      out.push({
-        code: 'numa-gi-cell-not-empty', severity: 'warning', ...span,
-        message: `Guest cell ${c!.id} has ${what}, but a Generic Initiator cell stands for the device's own memory and should have neither: the guest would count this cell's CPUs or RAM as the GPU's. `
+      out.push(finding('numa-gi-cell-not-empty', span,
+        `Guest cell ${c!.id} has ${what}, but a Generic Initiator cell stands for the device's own memory and should have neither: the guest would count this cell's CPUs or RAM as the GPU's. `
           + `Use memory-less, CPU-less cells (memory='0', no cpus) for the nodeset.`,
-        related: [{ ...elementNameSpan(c!.el), message: `cell ${c!.id}` }],
-        data: { hostdev: index, cell: c!.id },
-      });
+        {
+          related: [{ ...elementNameSpan(c!.el), message: `cell ${c!.id}` }],
+          data: { hostdev: index, cell: c!.id },
+        }));
     }
     for (const n of gi.nodes) {
       const prev = owner.get(n);
       if (prev === undefined) { owner.set(n, index); continue; }
       const other = model.hostdevs[prev];
-      out.push({
-        code: 'numa-gi-cell-shared', severity: 'warning', ...span,
-        message: `Guest cell ${n} is already a Generic Initiator cell of another hostdev: each device needs cells of its own, or the guest sees one device's memory partitions as the other's.`,
-        related: [{ ...elementNameSpan(other.el), message: 'the hostdev that names this cell first' }],
-        data: { hostdev: index, cell: n },
-      });
+      out.push(finding('numa-gi-cell-shared', span,
+        `Guest cell ${n} is already a Generic Initiator cell of another hostdev: each device needs cells of its own, or the guest sees one device's memory partitions as the other's.`,
+        {
+          related: [{ ...elementNameSpan(other.el), message: 'the hostdev that names this cell first' }],
+          data: { hostdev: index, cell: n },
+        }));
     }
   });
 }
@@ -154,10 +154,10 @@ function offerGenericInitiators(ctx: RuleContext, model: DomainModel, index: num
   const h = model.hostdevs[index];
   const p = smmuMappingOf(model, host).placements.find((x) => x.index === index);
   if (!p || !isNvidiaGpu(p.hostDevice)) return;
-  out.push({
-    code: 'numa-gi-missing', severity: 'information', ...elementNameSpan(h.el),
-    message: `${p.bdf} is an NVIDIA GPU on a Grace host, assigned without ACPI Generic Initiator cells: the guest driver finds no NUMA nodes for the GPU's memory partitions (MIG). `
+  out.push(finding('numa-gi-missing', elementNameSpan(h.el),
+    `${p.bdf} is an NVIDIA GPU on a Grace host, assigned without ACPI Generic Initiator cells: the guest driver finds no NUMA nodes for the GPU's memory partitions (MIG). `
       + `Add ${GRACE_GI_CELLS_PER_GPU} memory-less cells to <cpu><numa> and name them in <acpi nodeset='…'/> on this hostdev (${GRACE_GI_CELLS_PER_GPU} per GPU is what QEMU's documentation of acpi-generic-initiator gives for Grace).`,
-    data: { hostdev: index, bdf: p.bdf },
-  });
+    {
+      data: { hostdev: index, bdf: p.bdf },
+    }));
 }

@@ -4,6 +4,7 @@
  * reasoning about a recovered tree.
  */
 import type { RuleFamily } from './types';
+import { report } from './report';
 
 export const xmlWellFormedRules: RuleFamily = {
   name: 'xml',
@@ -11,7 +12,7 @@ export const xmlWellFormedRules: RuleFamily = {
     const { doc } = ctx.model;
     for (const p of doc.problems) {
       if (p.code === 'xml-no-root' && doc.text.trim() === '') continue;
-      ctx.report({ code: p.code, severity: 'error', start: p.start, end: p.end, message: p.message });
+      report(ctx, p.code, p, p.message);
     }
   },
 };

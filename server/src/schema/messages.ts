@@ -8,11 +8,11 @@
  */
 import type { XmlElement } from '../xml/nodes';
 import { closest } from '../xml/closestName';
-import { textOf, textRange } from '../xml/query';
+import { textOf } from '../xml/query';
 import type { Finding } from '../rules/types';
 import type { SchemaInvalidData, SchemaNewerData } from '../rules/codes';
 import { finding } from '../rules/report';
-import { attributeNameSpan, elementNameSpan, valueSpan, type Span } from '../rules/spans';
+import { attributeNameSpan, elementNameSpan, elementTextSpan, valueSpan, type Span } from '../rules/spans';
 import { IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, LIBVIRT_RELEASE } from '../domain/catalog';
 import { compareVersions } from '../domain/versions';
 import { localName, type RngModel, type ValueSpace } from './rng';
@@ -182,7 +182,7 @@ function invalid(issue: Issue, ctx: MessageContext): Finding {
     case 'attribute-missing':
       return make(elementNameSpan(el), `${tag(name)} needs the attribute '${issue.name}'.`, { attribute: issue.name, missing: true });
     case 'text-value': {
-      const range = textRange(el) ?? elementNameSpan(el);
+      const range = elementTextSpan(el);
       const text = textOf(el);
       const space = ctx.pats.textSpace(el);
       const expected = space.values.length || space.kinds.length ? describeSpace(space) : issue.name ? `a value of type ${issue.name}` : 'another value';
@@ -220,7 +220,7 @@ function invalid(issue: Issue, ctx: MessageContext): Finding {
     case 'not-empty':
       return make(elementNameSpan(el), `${tag(name)} must be empty in the libvirt schema.`);
     case 'text-unexpected':
-      return make(textRange(el) ?? elementNameSpan(el), `${tag(name)} may not contain text in the libvirt schema.`);
+      return make(elementTextSpan(el), `${tag(name)} may not contain text in the libvirt schema.`);
     case 'namespace-undeclared': {
       const prefix = issue.name ?? name.slice(0, Math.max(0, name.indexOf(':')));
       const uris = ctx.model.namespacesOf(local).filter((u) => u.includes(`/${prefix}/`));
