@@ -5,7 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { MemoizingEngine } from '../server/src/schema/engineMemo';
+import { SchemaValidator } from '../server/src/schema/validator';
+import type { Finding } from '../server/src/rules/types';
 import type { EngineResult, SchemaEngine, SchemaSet } from '../server/src/schema/engine';
 
 const SET: SchemaSet = { dir: '/schemas', main: 'domain.rng', files: new Map() };
@@ -73,4 +76,31 @@ test('beyond its size the least recently used answers are forgotten first', asyn
   assert.equal(inner.asked.length, 2, '<a/> still known');
   await memo.validateMany(['<b/>'], SET);
   assert.deepEqual(inner.asked.at(-1)?.texts, ['<b/>']);
+});
+
+test('the editor validator asks libxml2 only about what a keystroke changed (stand-in grammar and engine)', async () => {
+  const asked: string[][] = [];
+  // A text is invalid when it holds "BAD", with the message libxml2 gives for a rejected attribute, on the line of "BAD".
+  const engine: SchemaEngine = {
+    name: 'xmllint',
+    validate: () => Promise.resolve([]),
+    validateMany(texts) {
+      asked.push([...texts]);
+      return Promise.resolve(texts.map((t) => (t.includes('BAD')
+        ? { valid: false, errors: [{ line: t.slice(0, t.indexOf('BAD')).split('\n').length, element: 'target', message: 'Invalid attribute dev for element target' }] }
+        : { valid: true, errors: [] })));
+    },
+  };
+  const v = new SchemaValidator({ settings: { directory: path.join(__dirname, 'fixtures', 'schema', 'mini') }, engine });
+  const domain = (memory: number) => `<domain type='kvm'>\n  <name>t</name>\n  <memory>${memory}</memory>\n  <devices>\n    <disk><target dev='vda'/></disk>\n    <disk><target dev='BAD'/></disk>\n  </devices>\n</domain>\n`;
+  const first = await v.validate('file:///a.xml', 1, domain(1));
+  const firstRuns = asked.length;
+  // The document, then the root's children on their own (<devices> holds the explained fault and is not asked).
+  assert.deepEqual(asked, [[domain(1)], ['<name>t</name>\n', '<memory>1</memory>\n']]);
+  const second = await v.validate('file:///a.xml', 2, domain(12));
+  // The same finding, one character further on (the memory value grew by a digit before it).
+  const moved = (r: Finding[] | 'superseded') => (r === 'superseded' ? r : r.map((f) => ({ ...f, start: f.start + 1, end: f.end + 1 })));
+  assert.equal((first as unknown[]).length, 1);
+  assert.deepEqual(second, moved(first));
+  assert.deepEqual(asked.slice(firstRuns), [[domain(12)], ['<memory>12</memory>\n']], 'only the document and the edited element');
 });
