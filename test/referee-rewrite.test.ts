@@ -57,6 +57,8 @@ test('rejections that judge the machine are told apart from those that judge the
   assert.equal(hostReasonOf('Cannot check QEMU binary /usr/bin/qemu-system-riscv64: No such file or directory'), 'no emulator for this architecture in the referee root');
   assert.equal(hostReasonOf("unsupported configuration: PCI controller busNr '255' out of range - must be 1-254"), undefined);
   assert.equal(hostReasonOf('internal error: Could not find a suitable controller for smmuv3'), undefined);
+  // A USB device named by vendor and product is looked up on the host when the command line is built.
+  assert.match(hostReasonOf('internal error: USB host device is missing bus/device information') ?? '', /looked up on the host/);
 });
 
 test('domains for other drivers are out of the referee scope', () => {

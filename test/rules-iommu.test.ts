@@ -148,7 +148,7 @@ test('iommu-needs-pcibus: accel attributes on the machine-wide smmuv3', () => {
   deepEqual(findingsOf(text, R), ['iommu-needs-pcibus @ accel', 'iommu-needs-pcibus @ ats']);
   const [f] = findingList(text, R);
   deepEqual([f.severity, f.message, f.data], ['error',
-    `accel only works on a pluggable SMMUv3: add pciBus='N' to this <driver>, N being the index of the pcie-expander-bus the vSMMU serves, or 0 for pcie-root (here probably pciBus='1', the pcie-expander-bus with index 1).`,
+    `accel only works on a pluggable SMMUv3, and this one has no pciBus: \`virsh define\` accepts it but drops accel without a word, and the guest gets QEMU's machine-wide emulated SMMUv3 (-machine iommu=smmuv3), with no nested translation for its VFIO devices. Add pciBus='N' to this <driver>, N being the index of the pcie-expander-bus the vSMMU serves, or 0 for pcie-root (here probably pciBus='1', the pcie-expander-bus with index 1).`,
     { attribute: 'accel', suggestedIndex: 1 }]);
   deepEqual(findingsOf(armDomain(smmu(`cmdqv='on'`)), R), ['iommu-needs-pcibus @ cmdqv']);
   deepEqual(findingsOf(armDomain(TREE + smmu(`pciBus='1' accel='on' ats='on'`)), R), []);

@@ -306,6 +306,45 @@ const MUTATORS: Record<string, Mutator> = {
     const edit = emu && setText(emu, x86 ? '/usr/bin/qemu-system-aarch64' : '/usr/bin/qemu-system-x86_64');
     return emu && edit && textOf(emu) ? { edits: [edit], faults: [emu], change: `emulator for the wrong arch: ${textOf(emu)} -> ${edit.text}` } : undefined;
   },
+  'acpi-without-uefi': (d) => {
+    const { domain, os, arch } = domainParts(d);
+    const acpi = kids(kids(domain, 'features')[0], 'acpi')[0];
+    const fw = os && attr(os, 'firmware');
+    if (arch !== 'aarch64' || !acpi || fw?.value !== 'efi' || kids(os, 'loader').length) return undefined;
+    return { edits: [{ start: fw.nameStart - 1, end: fw.valueEnd + 1, text: '' }], faults: [acpi, os], change: "aarch64 with <acpi/>: firmware='efi' removed" };
+  },
+  'uefi-without-acpi': (d) => {
+    const { domain, os, x86 } = domainParts(d);
+    const acpi = kids(kids(domain, 'features')[0], 'acpi')[0];
+    if (!x86 || !acpi || !os || attrV(os, 'firmware') !== 'efi') return undefined;
+    return { edits: [{ start: acpi.start, end: acpi.end, text: '' }], faults: [os], change: "x86 with firmware='efi': <acpi/> removed" };
+  },
+  'disk-bus-ide': (d) => {
+    const { q35, arch } = domainParts(d);
+    if (!q35 && arch !== 'aarch64') return undefined;
+    const disks = named(d, 'disk').flatMap((disk) => kids(disk, 'target').filter((t) => ['sata', 'scsi', 'virtio'].includes(attrV(t, 'bus') ?? '')).map((t) => ({ disk, t })));
+    if (!disks.length) return undefined;
+    const { disk, t } = d.rng.pick(disks);
+    return { edits: [setAttr(t, 'bus', 'ide'), setAttr(t, 'dev', 'hdz')], faults: [disk], change: `disk target bus ${attrV(t, 'bus')} -> 'ide' on ${q35 ? 'Q35' : 'ARM virt'}` };
+  },
+  'disk-sgio-unfiltered': (d) => {
+    const luns = named(d, 'disk').filter((disk) => attrV(disk, 'device') === 'lun');
+    if (!luns.length) return undefined;
+    const disk = d.rng.pick(luns);
+    return { edits: [setAttr(disk, 'sgio', 'unfiltered')], faults: [disk], change: "lun disk sgio -> 'unfiltered'" };
+  },
+  'hyperv-dependency': (d) => {
+    const { domain } = domainParts(d);
+    const hyperv = kids(kids(domain, 'features')[0], 'hyperv')[0];
+    if (!hyperv || attrV(hyperv, 'mode') === 'passthrough') return undefined;
+    const vpindex = kids(hyperv, 'vpindex')[0];
+    const needy = ['tlbflush', 'ipi'].map((n) => kids(hyperv, n)[0]).filter((e) => e && attrV(e, 'state') === 'on');
+    if (vpindex && attrV(vpindex, 'state') === 'on' && needy.length) {
+      return { edits: [setAttr(vpindex, 'state', 'off')], faults: [hyperv], change: `hyperv vpindex -> off, ${needy[0].name} on` };
+    }
+    if (needy.length) return undefined;
+    return { edits: insertChild(hyperv, "<ipi state='on'/>"), faults: [hyperv], change: "hyperv <ipi state='on'/> added without vpindex" };
+  },
 };
 
 export const MUTATION_KINDS: readonly string[] = Object.keys(MUTATORS);

@@ -179,6 +179,7 @@ const HOST_MESSAGES: readonly { pattern: RegExp; reason: string }[] = [
   { pattern: /TPM version '[^']*' is not supported|swtpm.*(?:not found|No such file)/i, reason: 'no swtpm in the referee root' },
   { pattern: /CPU is incompatible with host CPU|Host CPU does not provide required features/i, reason: "CPU features the referee machine's CPU (under TCG) does not provide" },
   { pattern: /no connection driver available for storage:/i, reason: "a storage volume, and the referee runs no storage driver" },
+  { pattern: /USB host device is missing bus\/device information/i, reason: 'a USB host device named by vendor and product, looked up on the host when the command line is built (virsh define does not look)' },
   { pattern: /does not support machine type '[^']*-rhel[^']*'/i, reason: "a distribution's machine type the referee's upstream QEMU does not have" },
 ];
 

@@ -39,3 +39,13 @@ export function definiteMachine(m: DomainModel): MachineFamily | undefined {
   const f = machineFamily(m);
   return f === 'unknown' ? undefined : f;
 }
+
+/**
+ * The domain is for libvirt's QEMU driver (`<domain type='kvm'|'qemu'>`):
+ * the driver whose start-time refusals the QEMU-specific rules mirror. Other
+ * drivers (bhyve, xen, lxc…) judge firmware and devices by their own rules.
+ */
+export function forQemuDriver(m: DomainModel): boolean {
+  const type = m.root?.attributes.find((a) => a.name === 'type')?.value;
+  return type === 'kvm' || type === 'qemu';
+}

@@ -174,6 +174,17 @@ const NUMA_CELLS = family('numa-cells', {
   'numa-cpus-uncovered': warning<{ cpus: number[] }>(),
 });
 
+const FEATURES = family('features', {
+  'features-acpi-without-uefi': error<{ arch: string | undefined }>(),
+  'features-uefi-without-acpi': error<{ arch: string | undefined }>(),
+  'features-hyperv-dependency': error<{ feature: string; needs: string }>(),
+});
+
+const DISKS = family('disks', {
+  'disk-bus-ide': error<{ machine: string | undefined; family: string }>(),
+  'disk-sgio-unfiltered': error<{ sgio: string }>(),
+});
+
 const VERSION = family('version', {
   'version-too-new': fixable(warning<{ feature: string; since: string; target: string }>()),
 });
@@ -252,7 +263,7 @@ const LIBVIRT = family('libvirt', {
 /** Every code, in the order of docs/rules.md's sections. */
 export const RULE_CODES = {
   ...XML, ...IOMMU, ...CONTROLLERS, ...MACHINE, ...CONTROLLER_OPTIONS, ...PCI_ADDRESSES, ...HOSTDEVS,
-  ...NUMA_CELLS, ...VERSION, ...SMMU_MAP, ...NUMA, ...MMIO, ...NESTED_PROPOSAL, ...SCHEMA, ...LIBVIRT,
+  ...NUMA_CELLS, ...FEATURES, ...DISKS, ...VERSION, ...SMMU_MAP, ...NUMA, ...MMIO, ...NESTED_PROPOSAL, ...SCHEMA, ...LIBVIRT,
 };
 
 export type RuleCode = keyof typeof RULE_CODES;

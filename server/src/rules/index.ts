@@ -17,6 +17,8 @@ import { controllerOptionRules } from './controllerOptions';
 import { pciAddressRules } from './pciAddresses';
 import { hostdevRules } from './hostdevs';
 import { numaCellRules } from './numaCells';
+import { featureRules } from './features';
+import { diskRules } from './disks';
 
 export const RULE_FAMILIES: readonly RuleFamily[] = [
   xmlWellFormedRules,
@@ -27,6 +29,8 @@ export const RULE_FAMILIES: readonly RuleFamily[] = [
   pciAddressRules,
   hostdevRules,
   numaCellRules,
+  featureRules,
+  diskRules,
   versionRules,
   smmuMappingRules,
   numaRules,

@@ -209,7 +209,7 @@ function checkDriver(ctx: RuleContext, f: IommuFacts): void {
       const suggested = unclaimedExpander(ctx.model);
       const example = suggested !== undefined ? ` (here probably pciBus='${suggested.index}', the pcie-expander-bus with index ${suggested.index})` : '';
       report(ctx, 'iommu-needs-pcibus', attributeNameSpan(a),
-        `${name} only works on a pluggable SMMUv3: add pciBus='N' to this <driver>, N being the index of the pcie-expander-bus the vSMMU serves, or 0 for pcie-root${example}.`,
+        `${name} only works on a pluggable SMMUv3, and this one has no pciBus: \`virsh define\` accepts it but drops ${name} without a word, and the guest gets QEMU's machine-wide emulated SMMUv3 (-machine iommu=smmuv3), with no nested translation for its VFIO devices. Add pciBus='N' to this <driver>, N being the index of the pcie-expander-bus the vSMMU serves, or 0 for pcie-root${example}.`,
         { data: suggested !== undefined ? { attribute: name, suggestedIndex: suggested.index } : { attribute: name } });
     } else if (spec.accelOnly && !accelOn && !accelMalformed) {
       report(ctx, 'iommu-accel-only', attributeNameSpan(a),

@@ -27,7 +27,7 @@ export const mmioRules: RuleFamily = {
       if (Number.isFinite(hole.bytes) && hole.bytes > 0 && (!isPowerOfTwo(hole.bytes) || hole.bytes < ARM_VIRT_DEFAULT_HIGH_MMIO)) {
         const fit = windowFor(hole.bytes);
         ctx.report(finding('mmio-pcihole64-invalid', at,
-          `On ARM virt, <pcihole64> becomes QEMU's highmem-mmio-size, which must be a power of two and at least ${formatBytes(ARM_VIRT_DEFAULT_HIGH_MMIO)}; ${formatBytes(hole.bytes)} is ${isPowerOfTwo(hole.bytes) ? 'below that' : 'not a power of two'} and QEMU refuses to start. Use ${fit / 1024} KiB (${formatBytes(fit)}).`,
+          `On ARM virt, <pcihole64> becomes QEMU's highmem-mmio-size, which must be a power of two and at least ${formatBytes(ARM_VIRT_DEFAULT_HIGH_MMIO)}; ${formatBytes(hole.bytes)} is ${isPowerOfTwo(hole.bytes) ? 'below that' : 'not a power of two'}. \`virsh define\` accepts it, and QEMU refuses to start ("${isPowerOfTwo(hole.bytes) ? `highmem-mmio-size cannot be set to a lower value than the default (${formatBytes(ARM_VIRT_DEFAULT_HIGH_MMIO)})` : 'highmem-mmio-size is not a power of 2'}"). Use ${fit / 1024} KiB (${formatBytes(fit)}).`,
           {
             data: { bytes: hole.bytes, suggestedKiB: fit / 1024 },
           }));

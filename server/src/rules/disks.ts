@@ -1,0 +1,44 @@
+/**
+ * Rule family `disks`: what libvirt's QEMU driver refuses about a `<disk>`
+ * before start, whatever the host: an IDE bus on a machine without an IDE
+ * controller, and unfiltered SCSI pass-through. The facts are
+ * domain/diskFacts.ts's.
+ */
+import { attr, child, children } from '../xml/query';
+import { definiteMachine, forQemuDriver } from '../domain/machine';
+import { MACHINES_WITHOUT_IDE, REFUSED_SGIO } from '../domain/diskFacts';
+import type { RelatedSpan, RuleContext, RuleFamily } from './types';
+import { valueSpan } from './spans';
+import { report } from './report';
+
+export const diskRules: RuleFamily = {
+  name: 'disks',
+  run(ctx) {
+    if (!forQemuDriver(ctx.model)) return;
+    const disks = children(ctx.model.devices, 'disk');
+    checkIdeBus(ctx, disks);
+    for (const disk of disks) {
+      const sgio = attr(disk, 'sgio');
+      if (sgio?.value === undefined || !REFUSED_SGIO.includes(sgio.value)) continue;
+      report(ctx, 'disk-sgio-unfiltered', valueSpan(sgio),
+        `sgio='${sgio.value}' lets the guest send any SCSI command to the host's device, and libvirt no longer supports it: it refuses the domain ("unfiltered sgio is no longer supported"). Remove sgio, or write sgio='filtered'.`,
+        { data: { sgio: sgio.value } });
+    }
+  },
+};
+
+function checkIdeBus(ctx: RuleContext, disks: ReturnType<typeof children>): void {
+  const family = definiteMachine(ctx.model);
+  if (!family || !MACHINES_WITHOUT_IDE.includes(family)) return;
+  const machine = ctx.model.machine;
+  const related: RelatedSpan[] | undefined = machine ? [{ ...valueSpan(machine), message: 'the guest machine' }] : undefined;
+  const label = family === 'q35' ? 'Q35' : 'ARM virt';
+  const instead = family === 'q35' ? "bus='sata' (Q35's AHCI controller)" : "bus='virtio', or bus='scsi' for a CD-ROM";
+  for (const disk of disks) {
+    const bus = attr(child(disk, 'target'), 'bus');
+    if (bus?.value !== 'ide') continue;
+    report(ctx, 'disk-bus-ide', valueSpan(bus),
+      `The ${label} machine has no IDE controller: libvirt refuses this disk ("IDE controllers are unsupported for this QEMU binary or machine type"). Use ${instead}, with a target dev to match (sda for sata or scsi, vda for virtio).`,
+      { related, data: { machine: machine?.value, family } });
+  }
+}
