@@ -218,8 +218,10 @@ describe('libvirt schemas: a batch gives each file what it gets alone', () => {
       const here = await new Checker(setup).checkMany(jobs);
       const there = await checkInWorkers(jobs, setup, 2);
       assert.deepEqual(there, here);
-      // Every copy of a file got the same findings, whichever batch it fell in.
-      const diagnostics = (copy: number) => here.slice(copy * n, (copy + 1) * n).map((o) => o.diagnostics);
+      // Every copy of a file got the same findings, whichever batch it fell in
+      // (related places name their own copy's file: that part is set aside).
+      const diagnostics = (copy: number) => JSON.parse(JSON.stringify(here.slice(copy * n, (copy + 1) * n).map((o) => o.diagnostics))
+        .replaceAll(`"copy${copy}/`, '"copy/'));
       for (let c = 1; c < copies.length; c++) assert.deepEqual(diagnostics(c), diagnostics(0), copies[c]);
       assert.deepEqual(here.map((o) => [o.index, o.status]), jobs.map((j) => [j.index, 'checked']));
     } finally {

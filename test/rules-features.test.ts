@@ -4,6 +4,8 @@
  * and the findings.
  */
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { deepEqual } from 'node:assert/strict';
 import { findingList, findingsOf } from './helpers';
 import { featureRules } from '../server/src/rules/features';
@@ -78,4 +80,9 @@ test('features-hyperv-dependency: an enlightenment without the one it needs', ()
 test('features: only domains for the QEMU driver are judged', () => {
   deepEqual(findingsOf(domain('x86_64', 'q35', " firmware='efi'", '').replace("type='kvm'", "type='bhyve'"), R), []);
   deepEqual(findingsOf(domain('x86_64', 'q35', " firmware='efi'", '').replace("type='kvm'", "type='qemu'"), R), ['features-uefi-without-acpi @ efi']);
+});
+
+test('a Windows guest with its Hyper-V enlightenments complete gets no finding from any rule', () => {
+  const text = readFileSync(path.join(__dirname, 'fixtures', 'referee', 'x86-q35-windows-hyperv.xml'), 'utf8');
+  deepEqual(findingsOf(text), []);
 });

@@ -32,6 +32,9 @@ const REPO_DIRS: readonly [string, string][] = [
   ['test/fixtures/fixes', 'fixture'],
   ['test/fixtures/schema', 'fixture'],
   ['test/regressions', 'fixture'],
+  // Domains written for the differential suite alone (kept out of test/corpus,
+  // whose file list seeds the robustness test's edit stream).
+  ['test/fixtures/referee', 'fixture'],
 ];
 
 function xmlFiles(dir: string): string[] {
