@@ -119,6 +119,25 @@ test('an element left open before the edit makes it a full parse; problems after
   assert.deepEqual(doc.problems.map((p) => `${p.code} ${after.slice(p.start, p.end)}`), ['xml-bad-entity &bad;', 'xml-duplicate-attribute pciBus']);
 });
 
+test('closing an element the old parse left open re-reads the end tags after it that name the open element', () => {
+  // Old: <a> stays open until </domain>, so the stray </c> "does not match the open element <a>".
+  // New: <a/> is closed, and the same </c> names <domain>: that message must not be carried over.
+  const marked = `<domain>
+  <name>vm</name>
+  <a|>
+  <b/>
+  </c>
+</domain>
+`;
+  const { before, after } = typing(marked, '/');
+  const { outcome, doc } = reparse(before, after);
+  assert.equal(outcome, 'full');
+  assert.deepEqual(doc.problems.map((p) => p.message), ['End tag </c> does not match the open element <domain>.']);
+  // With only local problems after the region, the same edit stays incremental.
+  const local = typing(marked.replace('</c>', "<d x='1' x='2'/>"), '/');
+  assert.equal(reparse(local.before, local.after).outcome, 'incremental');
+});
+
 /**
  * Types `typed` into `base` at `at` one character at a time, re-parsing each
  * version from the last; each must equal the full parse. Returns how each went.

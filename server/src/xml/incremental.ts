@@ -97,9 +97,15 @@ function reparseRegion(previous: XmlDocument, text: string, change: TextChange):
   const scanned = scanContent(text, from, to + delta, parent.name, outerNames);
   if (!scanned) return undefined;
   const pj = firstIndex(problems, (p) => p.start >= to);
-  // An element closed at the region's end (a start tag typed before its end tag) would instead be closed
-  // by a later end tag of its name that matches nothing: the old parse reported those, so none may be there.
-  if (scanned.closedAtEnd) for (let k = pj; k < problems.length; k++) if (!LOCAL_PROBLEMS.has(problems[k].code)) return undefined;
+  // Problems after the region are kept only if the scanner read them in the same state both times.
+  // Two ways it may not have: an element closed at the region's end now (a start tag typed before its end
+  // tag) would instead be closed by a later end tag of its name that matches nothing; and an element the
+  // old region left open stayed on the old scanner's stack until an outer end tag, so the old messages of
+  // later mismatched end tags name it ("does not match the open element <…>") where the new parse names
+  // the parent. Local problems read no stack, so only they may follow in either case.
+  let oldLeftOpen = false;
+  for (let k = pi; k < pj && !oldLeftOpen; k++) oldLeftOpen = !leavesNothingOpen(problems[k].code);
+  if (scanned.closedAtEnd || oldLeftOpen) for (let k = pj; k < problems.length; k++) if (!LOCAL_PROBLEMS.has(problems[k].code)) return undefined;
 
   let removed = 0;
   for (let k = i; k < j; k++) removed += countElements(kids[k]);
