@@ -490,9 +490,18 @@ function positionIn(text: string, offset: number): { line: number; character: nu
   return { line, character: offset - lineStart };
 }
 
-/** Diagnostics that carry libvirt's schema verdict (schema-invalid, schema-newer-libvirt, ...). */
+/**
+ * Whether published diagnostics carry libvirt's schema verdict (schema-invalid, schema-newer-libvirt), or only
+ * the note that no grammar could be used (schema-unavailable: then there is no schema figure to measure).
+ */
+function schemaSpoke(p: { diagnostics: Diagnostic[] }): 'verdict' | 'unavailable' | undefined {
+  const codes = p.diagnostics.map((d) => d.code);
+  if (codes.some((c) => typeof c === 'string' && c.startsWith('schema-') && c !== 'schema-unavailable')) return 'verdict';
+  return codes.includes('schema-unavailable') ? 'unavailable' : undefined;
+}
+
 function hasSchemaFindings(p: { diagnostics: Diagnostic[] }): boolean {
-  return p.diagnostics.some((d) => typeof d.code === 'string' && d.code.startsWith('schema-'));
+  return schemaSpoke(p) !== undefined;
 }
 
 /** Rejects when `p` takes longer than `ms`: a figure that never comes must not hang the benchmark. */
@@ -550,6 +559,7 @@ async function overLsp(settings: SessionSettings, g: GeneratedDomain, size: (typ
     if (size.bytes <= 64 * 1024) {
       const after: number[] = [];
       let typed = 0;
+      let noGrammar = false;
       schemaEditToPublish = await timeAsync(QUICK ? 2 : 8, async (i) => {
         const v = ++version;
         const digit = String(typed++ % 10);
@@ -559,10 +569,15 @@ async function overLsp(settings: SessionSettings, g: GeneratedDomain, size: (typ
         });
         await client.diagnostics(uri, v);
         const t = performance.now();
-        await within(client.diagnostics(uri, v, hasSchemaFindings), 30_000, `schema findings for version ${v}`);
+        const p = await within(client.diagnostics(uri, v, hasSchemaFindings), 30_000, `schema findings for version ${v}`);
+        if (schemaSpoke(p) === 'unavailable') noGrammar = true;
         if (i >= 0) after.push(performance.now() - t);
       }, 1);
       schemaAfterRules = stat(after);
+      if (noGrammar) {
+        log(`LSP ${size.label}: the server had no usable grammar (schema-unavailable): no schema figure`);
+        schemaEditToPublish = schemaAfterRules = undefined;
+      }
       text = g.text;
       await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
         textDocument: { uri, version: ++version }, contentChanges: [{ range: { start: pos.edit, end: { line: pos.edit.line, character: pos.edit.character + typed } }, text: '' }],
@@ -640,6 +655,7 @@ interface ColdStart {
 async function coldStart(settings: SessionSettings, text: string, runs: number): Promise<ColdStart> {
   const first: number[] = [], schema: number[] = [], grammarAt: number[] = [], rss: number[] = [];
   let grammar: string | undefined;
+  let noGrammar = false;
   const uri = 'file:///bench/cold.xml';
   for (let i = -1; i < runs; i++) {
     const t0 = performance.now();
@@ -650,8 +666,9 @@ async function coldStart(settings: SessionSettings, text: string, runs: number):
       await client.open(uri, text, 1);
       await client.diagnostics(uri, 1);
       const t1 = performance.now();
-      await within(client.diagnostics(uri, 1, hasSchemaFindings), 30_000, 'schema findings at cold start');
+      const p = await within(client.diagnostics(uri, 1, hasSchemaFindings), 30_000, 'schema findings at cold start');
       const t2 = performance.now();
+      if (schemaSpoke(p) === 'unavailable') noGrammar = true;
       for (let w = 0; loaded === undefined && w < 300; w++) await sleep(10);
       await sleep(1000);
       if (i < 0) continue; // the first start warms the file cache
@@ -663,8 +680,9 @@ async function coldStart(settings: SessionSettings, text: string, runs: number):
       await client.stop();
     }
   }
+  if (noGrammar) log('cold start: the server had no usable grammar (schema-unavailable): no schema figure');
   return {
-    firstDiagnostics: stat(first), firstSchemaDiagnostics: stat(schema),
+    firstDiagnostics: stat(first), firstSchemaDiagnostics: noGrammar ? undefined : stat(schema),
     grammarLoaded: grammarAt.length ? stat(grammarAt) : undefined, idleRssMB: stat(rss), grammar,
   };
 }
