@@ -166,6 +166,27 @@ describe('pciBus fixes', () => {
   });
 });
 
+describe('disk target names', () => {
+  test('disk-target-duplicate: the second disk takes the first free name; nothing else changes', () => {
+    const input = fixture('disk-target-duplicate.xml');
+    const r = fix(input, 'disk-target-duplicate', 'Rename target vda to vdb');
+    assert.deepEqual(r.text, edit(input, ["data.img'/>\n      <target dev='vda'", "data.img'/>\n      <target dev='vdb'"]));
+    assert.deepEqual([r.before, r.after], [['disk-target-duplicate'], []]);
+  });
+
+  test('the free name is chosen again in the current text, not taken from the diagnostic', () => {
+    const input = fixture('disk-target-duplicate.xml');
+    const ls = lsFor({ rules: [] });
+    const doc = parse(input, ls);
+    const at = input.lastIndexOf("'vda'") + 1;
+    const range = doc.lines.range(at, at + 3);
+    const d: Diagnostic = { range, message: 'x', code: 'disk-target-duplicate', data: { dev: 'vda', suggested: 'vdq' } };
+    assert.deepEqual(ls.codeActions(doc, range, [d], ['quickfix']).map((a) => a.title), ['Rename target vda to vdb']);
+    // A diagnostic whose name no longer matches the text gets no fix.
+    assert.deepEqual(ls.codeActions(doc, range, [{ ...d, data: { dev: 'vdc' } }], ['quickfix']), []);
+  });
+});
+
 describe('attribute spelling', () => {
   test('iommu-attribute-spelling: only the attribute name changes', () => {
     const input = fixture('attribute-spelling.xml');

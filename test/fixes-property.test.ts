@@ -79,8 +79,9 @@ const MANAGED_ATTRIBUTES: Readonly<Record<string, ReadonlySet<string>>> = {
   address: new Set(['type', 'domain', 'bus', 'slot', 'function']),
   driver: new Set(['iommufd', 'pciBus']),
   iommufd: new Set(['enabled']),
-  // A root port that moves along with its device is renumbered after its new slot.
-  target: new Set(['port']),
+  // A root port that moves along with its device is renumbered after its new slot;
+  // a disk whose target name another disk has takes a free one.
+  target: new Set(['port', 'dev']),
 };
 
 /** Elements whose text a fix may rewrite: the MMIO window size, an expander's guest NUMA cell. */
@@ -320,6 +321,7 @@ describe('every offered fix keeps the document well-formed and the user content 
 
   test('the documents exercise every fix: each code on a real diagnostic, each kind of action', () => {
     assert.deepEqual([...fixedCodes].sort(), [
+      'disk-target-duplicate',
       'iommu-attribute-spelling',
       'iommu-needs-pcibus',
       'iommu-pcibus-is-busnr',
@@ -359,6 +361,7 @@ describe('every offered fix keeps the document well-formed and the user content 
       'Move this device behind the expander of X (index N)',
       'Rename parentIdx to pciBus',
       'Rename ssidSize to ssidsize',
+      'Rename target vda to vdb',
       'Use expander N (its vSMMU serves no device yet) for host SMMU X',
       'Use the iommufd backend for this device',
       'Remove pasid from <driver> (needs libvirt N.N.N)',

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { deepEqual } from 'node:assert/strict';
 import { findingList, findingsOf } from './helpers';
 import { diskRules } from '../server/src/rules/disks';
+import { formatDiskName, freeDiskName, parseDiskName } from '../server/src/domain/diskFacts';
 
 const R = { rules: [diskRules] };
 
@@ -37,4 +38,29 @@ test('disk-sgio-unfiltered: libvirt no longer supports unfiltered SCSI pass-thro
     `sgio='unfiltered' lets the guest send any SCSI command to the host's device, and libvirt no longer supports it: it refuses the domain ("unfiltered sgio is no longer supported"). Remove sgio, or write sgio='filtered'.`);
   deepEqual(findingsOf(domain('x86_64', 'q35', lun(" sgio='filtered'")), R), []);
   deepEqual(findingsOf(domain('x86_64', 'q35', lun('')), R), []);
+});
+
+test('disk-target-duplicate: two disks with one target name, whatever the bus or driver; the fix takes the first free name', () => {
+  const disk = (file: string, dev: string, bus: string) => `<disk type='file' device='disk'><source file='${file}'/><target dev='${dev}' bus='${bus}'/></disk>`;
+  const text = domain('aarch64', 'virt', disk('/a.img', 'vda', 'virtio') + disk('/b.img', 'vdb', 'virtio') + disk('/c.img', 'vda', 'virtio'));
+  const [f, ...rest] = findingList(text, R);
+  deepEqual([f.code, f.severity, text.slice(f.start, f.end), f.start > text.indexOf('/c.img'), f.message, f.data, f.related?.map((r) => r.start)],
+    ['disk-target-duplicate', 'error', 'vda', true,
+      `Another disk already has target dev='vda': libvirt refuses the domain ("target 'vda' duplicated for disk sources …"). Give each disk its own target name, e.g. dev='vdc'.`,
+      { dev: 'vda', suggested: 'vdc' }, [text.indexOf("'vda'") + 1]]);
+  deepEqual(rest, []);
+  // The bus does not matter to libvirt, nor does the driver (an LXC domain is refused the same way).
+  deepEqual(findingsOf(domain('x86_64', 'q35', disk('/a.iso', 'sda', 'sata') + disk('/b.iso', 'sda', 'scsi')), R), ['disk-target-duplicate @ sda']);
+  deepEqual(findingsOf(domain('x86_64', 'q35', disk('/a.img', 'vda', 'virtio') + disk('/b.img', 'vdb', 'virtio')), R), []);
+  // A third disk with the same name gets its own suggestion.
+  const three = findingList(domain('x86_64', 'q35', disk('/a', 'vda', 'virtio') + disk('/b', 'vda', 'virtio') + disk('/c', 'vda', 'virtio')), R);
+  deepEqual(three.map((x) => x.data), [{ dev: 'vda', suggested: 'vdb' }, { dev: 'vda', suggested: 'vdc' }]);
+});
+
+test('disk target names: libvirt counts the suffix in base 26 the spreadsheet way', () => {
+  deepEqual(['vda', 'sdz', 'hdaa', 'xvdab', 'vd', 'vd1', 'nvme0n1'].map((n) => parseDiskName(n)),
+    [{ prefix: 'vd', index: 0 }, { prefix: 'sd', index: 25 }, { prefix: 'hd', index: 26 }, { prefix: 'xvd', index: 27 }, undefined, undefined, undefined]);
+  deepEqual([0, 25, 26, 27, 701, 702].map((index) => formatDiskName({ prefix: 'vd', index })), ['vda', 'vdz', 'vdaa', 'vdab', 'vdzz', 'vdaaa']);
+  deepEqual(freeDiskName('sda', new Set(['sda', 'sdb', 'sdd'])), 'sdc');
+  deepEqual(freeDiskName('disk0', new Set()), undefined);
 });

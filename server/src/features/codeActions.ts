@@ -23,6 +23,7 @@ import { GENERATE_TOPOLOGY_KIND } from '../protocol';
 import { graceFixes } from './fixes/graceFixes';
 import { emulatedDeviceFixes } from './fixes/emulatedFix';
 import { versionTooNewFixes } from './fixes/versionFix';
+import { diskTargetFixes } from './fixes/diskFix';
 
 type QuickFix<C extends FixableCode> = (ctx: FixContext, d: CodeDiagnostic<C>) => CodeAction[];
 
@@ -48,6 +49,7 @@ const QUICK_FIXES: { readonly [C in FixableCode]: QuickFix<C> } = {
   'numa-gi-cell-missing': graceFixes,
   'schema-invalid': schemaInvalidFixes,
   'version-too-new': versionTooNewFixes,
+  'disk-target-duplicate': diskTargetFixes,
 };
 
 /** The topology generator offered as the fix of a finding that asks for it. */

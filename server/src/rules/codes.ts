@@ -181,6 +181,7 @@ const FEATURES = family('features', {
 });
 
 const DISKS = family('disks', {
+  'disk-target-duplicate': fixable(error<{ dev: string; suggested?: string }>()),
   'disk-bus-ide': error<{ machine: string | undefined; family: string }>(),
   'disk-sgio-unfiltered': error<{ sgio: string }>(),
 });

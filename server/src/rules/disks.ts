@@ -1,12 +1,12 @@
 /**
- * Rule family `disks`: what libvirt's QEMU driver refuses about a `<disk>`
- * before start, whatever the host: an IDE bus on a machine without an IDE
- * controller, and unfiltered SCSI pass-through. The facts are
- * domain/diskFacts.ts's.
+ * Rule family `disks`: what libvirt refuses about a `<disk>` before start,
+ * whatever the host: two disks with one target name (any driver), and for
+ * the QEMU driver an IDE bus on a machine without an IDE controller and
+ * unfiltered SCSI pass-through. The facts are domain/diskFacts.ts's.
  */
 import { attr, child, children } from '../xml/query';
 import { definiteMachine, forQemuDriver } from '../domain/machine';
-import { MACHINES_WITHOUT_IDE, REFUSED_SGIO } from '../domain/diskFacts';
+import { MACHINES_WITHOUT_IDE, REFUSED_SGIO, freeDiskName } from '../domain/diskFacts';
 import type { RelatedSpan, RuleContext, RuleFamily } from './types';
 import { valueSpan } from './spans';
 import { report } from './report';
@@ -14,8 +14,9 @@ import { report } from './report';
 export const diskRules: RuleFamily = {
   name: 'disks',
   run(ctx) {
-    if (!forQemuDriver(ctx.model)) return;
     const disks = children(ctx.model.devices, 'disk');
+    checkDuplicateTargets(ctx, disks);
+    if (!forQemuDriver(ctx.model)) return;
     checkIdeBus(ctx, disks);
     for (const disk of disks) {
       const sgio = attr(disk, 'sgio');
@@ -40,5 +41,31 @@ function checkIdeBus(ctx: RuleContext, disks: ReturnType<typeof children>): void
     report(ctx, 'disk-bus-ide', valueSpan(bus),
       `The ${label} machine has no IDE controller: libvirt refuses this disk ("IDE controllers are unsupported for this QEMU binary or machine type"). Use ${instead}, with a target dev to match (sda for sata or scsi, vda for virtio).`,
       { related, data: { machine: machine?.value, family } });
+  }
+}
+
+/**
+ * libvirt's domain parser refuses two disks with one target name, whatever
+ * their bus ("target 'vda' duplicated for disk sources …"): the name is the
+ * disk's identity for hotplug, block jobs and the guest's device order.
+ */
+function checkDuplicateTargets(ctx: RuleContext, disks: ReturnType<typeof children>): void {
+  const first = new Map<string, ReturnType<typeof attr>>();
+  const used = new Set<string>();
+  const devs = disks.map((disk) => attr(child(disk, 'target'), 'dev'));
+  for (const dev of devs) if (dev?.value) used.add(dev.value);
+  for (const dev of devs) {
+    const name = dev?.value;
+    if (!dev || !name) continue;
+    const earlier = first.get(name);
+    if (!earlier) {
+      first.set(name, dev);
+      continue;
+    }
+    const suggested = freeDiskName(name, used);
+    if (suggested) used.add(suggested);
+    report(ctx, 'disk-target-duplicate', valueSpan(dev),
+      `Another disk already has target dev='${name}': libvirt refuses the domain ("target '${name}' duplicated for disk sources …"). Give each disk its own target name${suggested ? `, e.g. dev='${suggested}'` : ''}.`,
+      { related: [{ ...valueSpan(earlier!), message: `the first disk with dev='${name}'` }], data: { dev: name, suggested } });
   }
 }
