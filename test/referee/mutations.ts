@@ -333,6 +333,16 @@ const MUTATORS: Record<string, Mutator> = {
     const disk = d.rng.pick(luns);
     return { edits: [setAttr(disk, 'sgio', 'unfiltered')], faults: [disk], change: "lun disk sgio -> 'unfiltered'" };
   },
+  'disk-target-duplicate': (d) => {
+    const targets = named(d, 'disk').flatMap((disk) => kids(disk, 'target').filter((t) => attrV(t, 'dev')).map((t) => ({ disk, t })));
+    if (targets.length < 2) return undefined;
+    // Our finding sits on whichever of the two comes second in the document.
+    const first = d.rng.pick(targets);
+    const others = targets.filter((x) => x.disk !== first.disk && attrV(x.t, 'dev') !== attrV(first.t, 'dev'));
+    if (!others.length) return undefined;
+    const { disk, t } = d.rng.pick(others);
+    return { edits: [setAttr(t, 'dev', attrV(first.t, 'dev')!)], faults: [disk, first.disk], change: `disk target dev ${attrV(t, 'dev')} -> '${attrV(first.t, 'dev')}' (another disk's)` };
+  },
   'hyperv-dependency': (d) => {
     const { domain } = domainParts(d);
     const hyperv = kids(kids(domain, 'features')[0], 'hyperv')[0];
