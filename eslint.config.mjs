@@ -56,12 +56,17 @@ const clientConfigs = Array.from({ length: MAX_DEPTH }, (_, i) => i + 1).map((de
   return {
     files: [`client/src/${'*/'.repeat(depth - 1)}*.ts`],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{
-          regex: `^(\\.\\./){${depth + 1}}(?!${allowed})`,
-          message: `the client imports only ${clientMayImport.map((f) => `server/src/${f}`).join(', ')} from the server; ask the server through an LSP request instead (ARCHITECTURE.md).`,
-        }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: `^(\\.\\./){${depth + 1}}(?!${allowed})`,
+              message: `the client imports only ${clientMayImport.map((f) => `server/src/${f}`).join(', ')} from the server; ask the server through an LSP request instead (ARCHITECTURE.md).`,
+            },
+          ],
+        },
+      ],
     },
   };
 });
@@ -69,8 +74,17 @@ const clientConfigs = Array.from({ length: MAX_DEPTH }, (_, i) => i + 1).map((de
 export default tseslint.config(
   {
     ignores: [
-      'dist/', 'out/', 'node_modules/', 'e2e/node_modules/', 'libvirt-schemas/', '.referee/', '.bench/',
-      'test/fixtures/', 'test/corpus/', 'test/regressions/', 'test-results/',
+      'dist/',
+      'out/',
+      'node_modules/',
+      'e2e/node_modules/',
+      'libvirt-schemas/',
+      '.referee/',
+      '.bench/',
+      'test/fixtures/',
+      'test/corpus/',
+      'test/regressions/',
+      'test-results/',
     ],
   },
   js.configs.recommended,

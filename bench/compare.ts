@@ -45,7 +45,11 @@ export interface Noise {
 }
 
 export const NOISE: Readonly<Record<FigureKind, Noise>> = {
-  cpu: { relative: 0.5, floor: 0.05, why: 'in-process work and request round trips: medians moved up to 1.9× between quiet runs of the same code, fastest runs up to 1.8×, never both beyond 1.5× above 0.05 ms' },
+  cpu: {
+    relative: 0.5,
+    floor: 0.05,
+    why: 'in-process work and request round trips: medians moved up to 1.9× between quiet runs of the same code, fastest runs up to 1.8×, never both beyond 1.5× above 0.05 ms',
+  },
   wait: { relative: 0.25, floor: 5, why: 'figures that include a fixed wait (typing delay, schema pause): moved at most 3 % (fastest runs: 3 %) between quiet runs' },
   process: { relative: 0.25, floor: 10, why: 'a process started per sample (cold start, xmllint, a fresh grammar load): the cold start moved 10–11 % between quiet runs' },
   io: { relative: 1, floor: 10, why: 'file-system reads: the sysfs read moved 1.5–1.7× between quiet runs' },
@@ -89,10 +93,21 @@ export interface Comparison {
 
 /** The parts of a results.json this module reads (older files lack some; every field is optional). */
 export interface BenchMachine {
-  cpus?: number; cpuModel?: string; node?: string; platform?: string; commit?: string; date?: string;
-  loadBefore?: number; loadAfter?: number; loadMax?: number; mode?: 'full' | 'quick';
+  cpus?: number;
+  cpuModel?: string;
+  node?: string;
+  platform?: string;
+  commit?: string;
+  date?: string;
+  loadBefore?: number;
+  loadAfter?: number;
+  loadMax?: number;
+  mode?: 'full' | 'quick';
 }
-export interface BenchResults { machine?: BenchMachine; [section: string]: unknown }
+export interface BenchResults {
+  machine?: BenchMachine;
+  [section: string]: unknown;
+}
 
 // Figures left out: the machine, the targets (they repeat figures), ratios (derived from two medians)
 // and the benchmark's own pacing (the largest gap between its sends).
@@ -166,7 +181,10 @@ export function timingMismatch(a: BenchMachine | undefined, b: BenchMachine | un
   if (a.platform !== b.platform) return `different platforms (${a.platform} and ${b.platform})`;
   if (major(a.node) !== major(b.node)) return `different Node releases (${a.node} and ${b.node})`;
   if ((a.mode ?? 'full') !== (b.mode ?? 'full')) return `a ${a.mode ?? 'full'} run and a ${b.mode ?? 'full'} run (different numbers of runs)`;
-  for (const [which, m] of [['the earlier', a], ['this', b]] as const) {
+  for (const [which, m] of [
+    ['the earlier', a],
+    ['this', b],
+  ] as const) {
     const load = loadOf(m);
     if (load === undefined) return `${which} run recorded no load average`;
     if (m.cpus !== undefined && load > m.cpus) return `${which} run saw a load average of ${load} on ${m.cpus} cores: other work inflated its timings`;
@@ -190,7 +208,8 @@ export function judge(before: Figure, after: Figure): { verdict: Verdict; note?:
   // Timings need the fastest run to agree; memory and sizes have one value.
   const minsKnown = before.min !== undefined && after.min !== undefined;
   if (grew(before.median, after.median) && delta > noise.floor) {
-    if (minsKnown && !grew(before.min!, after.min!)) return { verdict: 'same', note: `median ×${ratio(before.median, after.median)} but the fastest run only ×${ratio(before.min!, after.min!)}: noise` };
+    if (minsKnown && !grew(before.min!, after.min!))
+      return { verdict: 'same', note: `median ×${ratio(before.median, after.median)} but the fastest run only ×${ratio(before.min!, after.min!)}: noise` };
     return { verdict: 'regression' };
   }
   if (shrank(before.median, after.median) && -delta > noise.floor && (!minsKnown || shrank(before.min!, after.min!))) return { verdict: 'improvement' };
@@ -205,14 +224,21 @@ function ratio(a: number, b: number): number {
 export function compareResults(before: BenchResults, after: BenchResults): Comparison {
   const timingsNotCompared = timingMismatch(before.machine, after.machine);
   const memoryNotCompared = memoryMismatch(before.machine, after.machine);
-  const a = figuresOf(before), b = figuresOf(after);
+  const a = figuresOf(before),
+    b = figuresOf(after);
   const rows: Row[] = [];
   for (const [key, f] of b) {
     const old = a.get(key);
-    if (!old) { rows.push({ key, kind: f.kind, after: f.median, unit: f.unit, verdict: 'new' }); continue; }
+    if (!old) {
+      rows.push({ key, kind: f.kind, after: f.median, unit: f.unit, verdict: 'new' });
+      continue;
+    }
     const base = { key, kind: f.kind, before: old.median, after: f.median, ratio: ratio(old.median, f.median), unit: f.unit };
     const blocked = f.kind.startsWith('memory') ? memoryNotCompared : f.kind === 'size' || f.kind === 'count' ? undefined : timingsNotCompared;
-    if (blocked) { rows.push({ ...base, verdict: 'not compared' }); continue; }
+    if (blocked) {
+      rows.push({ ...base, verdict: 'not compared' });
+      continue;
+    }
     rows.push({ ...base, ...judge(old, f) });
   }
   for (const [key, f] of a) if (!b.has(key)) rows.push({ key, kind: f.kind, before: f.median, unit: f.unit, verdict: 'gone' });
@@ -227,21 +253,30 @@ export function formatComparison(c: Comparison, before: BenchResults, after: Ben
   if (c.timingsNotCompared) L.push(`Timings not compared: ${c.timingsNotCompared}.`);
   if (c.memoryNotCompared) L.push(`Memory not compared: ${c.memoryNotCompared}.`);
   const fmt = (r: Row) => {
-    const change = r.before !== undefined && r.after !== undefined ? `${r.before} → ${r.after} ${r.unit}`.trim() + (r.ratio !== undefined && r.kind !== 'count' ? ` (×${r.ratio})` : '') : r.after !== undefined ? `${r.after} ${r.unit}`.trim() : `${r.before} ${r.unit}`.trim();
+    const change =
+      r.before !== undefined && r.after !== undefined
+        ? `${r.before} → ${r.after} ${r.unit}`.trim() + (r.ratio !== undefined && r.kind !== 'count' ? ` (×${r.ratio})` : '')
+        : r.after !== undefined
+          ? `${r.after} ${r.unit}`.trim()
+          : `${r.before} ${r.unit}`.trim();
     return `  ${r.verdict.toUpperCase().padEnd(12)} ${r.key}: ${change}${r.note ? ` — ${r.note}` : ''}`;
   };
-  const order: Verdict[] = ['regression', 'improvement', 'changed', 'new', 'gone', ...(all ? ['same', 'not compared'] as Verdict[] : [])];
+  const order: Verdict[] = ['regression', 'improvement', 'changed', 'new', 'gone', ...(all ? (['same', 'not compared'] as Verdict[]) : [])];
   for (const v of order) for (const r of c.rows) if (r.verdict === v) L.push(fmt(r));
   const counts = new Map<Verdict, number>();
   for (const r of c.rows) counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
-  L.push(`${c.regressions.length ? `${c.regressions.length} REGRESSION${c.regressions.length > 1 ? 'S' : ''}` : 'No regression'} beyond the noise thresholds (${[...counts].map(([v, n]) => `${n} ${v}`).join(', ')}).`);
+  L.push(
+    `${c.regressions.length ? `${c.regressions.length} REGRESSION${c.regressions.length > 1 ? 'S' : ''}` : 'No regression'} beyond the noise thresholds (${[...counts].map(([v, n]) => `${n} ${v}`).join(', ')}).`,
+  );
   return L.join('\n');
 }
 
 function main(argv: string[]): number {
   const files = argv.filter((a) => !a.startsWith('--'));
   if (files.length < 1 || files.length > 2 || argv.includes('--help')) {
-    process.stderr.write('usage: node --import tsx bench/compare.ts OLD.json [NEW.json] [--all]\n  NEW defaults to bench/results.json; exit 1 when a figure regressed beyond its noise threshold.\n');
+    process.stderr.write(
+      'usage: node --import tsx bench/compare.ts OLD.json [NEW.json] [--all]\n  NEW defaults to bench/results.json; exit 1 when a figure regressed beyond its noise threshold.\n',
+    );
     return argv.includes('--help') ? 0 : 2;
   }
   const read = (f: string): BenchResults => {

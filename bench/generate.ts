@@ -59,8 +59,11 @@ export function generateHost(opts: HostOptions = {}): HostTopology {
       let bdf: string;
       let kind: typeof GPU;
       let driver: string;
-      if (j === 0) { bdf = `${seg}:01:00.0`; kind = GPU; driver = 'vfio-pci'; }
-      else {
+      if (j === 0) {
+        bdf = `${seg}:01:00.0`;
+        kind = GPU;
+        driver = 'vfio-pci';
+      } else {
         const v = j - 1;
         bdf = `${seg}:${hex(2 + Math.floor(v / 256), 2)}:${hex(Math.floor((v % 256) / 8), 2)}.${v % 8}`;
         kind = j % 5 === 0 ? NVME : NIC_VF;
@@ -77,7 +80,9 @@ export function generateHost(opts: HostOptions = {}): HostTopology {
     source: { kind: 'snapshot', file: 'generated-host.json', hostname: 'grace-bench' },
     hostname: 'grace-bench',
     readAt: '2026-01-01T00:00:00.000Z',
-    iommus, pciDevices, notes: [],
+    iommus,
+    pciDevices,
+    notes: [],
   };
 }
 
@@ -230,13 +235,25 @@ export function generateDomain(opts: DomainOptions): GeneratedDomain {
   }
 
   // Emulated devices on pcie-root's root ports (never behind an accelerated vSMMU).
-  w.write(`    <disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2' cache='none' io='native' discard='unmap'/>\n      <source file='/var/lib/libvirt/images/grace-root.qcow2'/>\n      <target dev='vda' bus='virtio'/>\n      <boot order='1'/>\n      <address type='pci' domain='0x0000' bus='${hexAttr(rootPortsOnRoot[0])}' slot='0x00' function='0x0'/>\n    </disk>\n`);
-  w.write(`    <interface type='bridge'>\n      <mac address='52:54:00:6b:3c:01'/>\n      <source bridge='br0'/>\n      <model type='virtio'/>\n      <address type='pci' domain='0x0000' bus='${hexAttr(rootPortsOnRoot[1])}' slot='0x00' function='0x0'/>\n    </interface>\n`);
-  w.write(`    <controller type='scsi' index='0' model='virtio-scsi'>\n      <driver queues='8'/>\n      <address type='pci' domain='0x0000' bus='${hexAttr(rootPortsOnRoot[2])}' slot='0x00' function='0x0'/>\n    </controller>\n`);
-  w.write(`    <controller type='usb' index='0' model='qemu-xhci' ports='15'>\n      <address type='pci' domain='0x0000' bus='${hexAttr(rootPortsOnRoot[3])}' slot='0x00' function='0x0'/>\n    </controller>\n`);
+  w.write(
+    `    <disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2' cache='none' io='native' discard='unmap'/>\n      <source file='/var/lib/libvirt/images/grace-root.qcow2'/>\n      <target dev='vda' bus='virtio'/>\n      <boot order='1'/>\n      <address type='pci' domain='0x0000' bus='${hexAttr(rootPortsOnRoot[0])}' slot='0x00' function='0x0'/>\n    </disk>\n`,
+  );
+  w.write(
+    `    <interface type='bridge'>\n      <mac address='52:54:00:6b:3c:01'/>\n      <source bridge='br0'/>\n      <model type='virtio'/>\n      <address type='pci' domain='0x0000' bus='${hexAttr(rootPortsOnRoot[1])}' slot='0x00' function='0x0'/>\n    </interface>\n`,
+  );
+  w.write(
+    `    <controller type='scsi' index='0' model='virtio-scsi'>\n      <driver queues='8'/>\n      <address type='pci' domain='0x0000' bus='${hexAttr(rootPortsOnRoot[2])}' slot='0x00' function='0x0'/>\n    </controller>\n`,
+  );
+  w.write(
+    `    <controller type='usb' index='0' model='qemu-xhci' ports='15'>\n      <address type='pci' domain='0x0000' bus='${hexAttr(rootPortsOnRoot[3])}' slot='0x00' function='0x0'/>\n    </controller>\n`,
+  );
   w.write(`    <memballoon model='virtio'>\n      <address type='pci' domain='0x0000' bus='${hexAttr(rootPortsOnRoot[4])}' slot='0x00' function='0x0'/>\n    </memballoon>\n`);
-  w.write(`    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n      <address type='pci' domain='0x0000' bus='${hexAttr(rootPortsOnRoot[5])}' slot='0x00' function='0x0'/>\n    </rng>\n`);
-  w.write("    <serial type='pty'>\n      <target type='system-serial' port='0'>\n        <model name='pl011'/>\n      </target>\n    </serial>\n    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n");
+  w.write(
+    `    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n      <address type='pci' domain='0x0000' bus='${hexAttr(rootPortsOnRoot[5])}' slot='0x00' function='0x0'/>\n    </rng>\n`,
+  );
+  w.write(
+    "    <serial type='pty'>\n      <target type='system-serial' port='0'>\n        <model name='pl011'/>\n      </target>\n    </serial>\n    <console type='pty'>\n      <target type='serial' port='0'/>\n    </console>\n",
+  );
   w.write("    <channel type='unix'>\n      <target type='virtio' name='org.qemu.guest_agent.0'/>\n    </channel>\n");
 
   // One accelerated vSMMU per expander.
@@ -244,7 +261,10 @@ export function generateDomain(opts: DomainOptions): GeneratedDomain {
     const misspelt = mistakes && e === expanderCount - 1;
     const pciBusAt = w.mark("    <iommu model='smmuv3'>\n      <driver pciBus='", `${expanderIndex[e]}'`);
     const accelAt = w.mark(' ', "accel='on' ats='on' ril='off' ");
-    if (marks.pciBusValue < 0) { marks.pciBusValue = pciBusAt; marks.hoverAttr = accelAt + 2; }
+    if (marks.pciBusValue < 0) {
+      marks.pciBusValue = pciBusAt;
+      marks.hoverAttr = accelAt + 2;
+    }
     if (misspelt) {
       marks.fixStart = w.mark('', 'ssidSize');
       marks.fixEnd = marks.fixStart + 'ssidSize'.length;
@@ -255,7 +275,10 @@ export function generateDomain(opts: DomainOptions): GeneratedDomain {
   }
 
   // Filler up to the target size: SCSI disks and NICs, as long domains have.
-  let disks = 1, nics = 1, scsi = 1, block = 0;
+  let disks = 1,
+    nics = 1,
+    scsi = 1,
+    block = 0;
   while (w.length + TAIL.length < target) {
     block++;
     if (block % 40 === 0) w.write(`    <!-- tenant ${block / 40}: Mandant Müller · 租户 📦 storage and network -->\n`);
@@ -265,13 +288,18 @@ export function generateDomain(opts: DomainOptions): GeneratedDomain {
         w.write(`    <controller type='scsi' index='${scsi}' model='virtio-scsi'>\n      <driver queues='4'/>\n    </controller>\n`);
         scsi++;
       }
-      const serialAt = w.mark(`    <disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2' cache='none' io='native' discard='unmap'/>\n      <source file='/var/lib/libvirt/images/data-${disks}.qcow2'/>\n      <target dev='${scsiName(disks - 1)}' bus='scsi'/>\n      <serial>`, `${100000 + disks}</serial>\n`);
+      const serialAt = w.mark(
+        `    <disk type='file' device='disk'>\n      <driver name='qemu' type='qcow2' cache='none' io='native' discard='unmap'/>\n      <source file='/var/lib/libvirt/images/data-${disks}.qcow2'/>\n      <target dev='${scsiName(disks - 1)}' bus='scsi'/>\n      <serial>`,
+        `${100000 + disks}</serial>\n`,
+      );
       digits.push(serialAt + 5);
       w.write(`      <address type='drive' controller='${Math.floor((disks - 1) / 1000)}' bus='0' target='0' unit='${unit}'/>\n    </disk>\n`);
       disks++;
     } else {
       const mac = `52:54:00:${hex((nics >> 16) & 0xff, 2)}:${hex((nics >> 8) & 0xff, 2)}:${hex(nics & 0xff, 2)}`;
-      w.write(`    <interface type='network'>\n      <mac address='${mac}'/>\n      <source network='tenant-${rng.int(1, 64)}'/>\n      <model type='virtio'/>\n      <driver name='vhost' queues='4'/>\n    </interface>\n`);
+      w.write(
+        `    <interface type='network'>\n      <mac address='${mac}'/>\n      <source network='tenant-${rng.int(1, 64)}'/>\n      <model type='virtio'/>\n      <driver name='vhost' queues='4'/>\n    </interface>\n`,
+      );
       nics++;
     }
   }
@@ -285,8 +313,13 @@ export function generateDomain(opts: DomainOptions): GeneratedDomain {
     text: w.text(),
     marks,
     counts: {
-      expanders: expanderCount, rootPorts: hostdevPorts.length + rootPortsOnRoot.length, hostdevs,
-      iommus: expanderCount, disks, nics, elements: w.elements,
+      expanders: expanderCount,
+      rootPorts: hostdevPorts.length + rootPortsOnRoot.length,
+      hostdevs,
+      iommus: expanderCount,
+      disks,
+      nics,
+      elements: w.elements,
     },
   };
 }
@@ -299,8 +332,10 @@ function header(w: Writer, rng: Rng, digits: number[]): void {
   w.write("  <vcpu placement='static'>32</vcpu>\n");
   w.write("  <os firmware='efi'>\n    <type arch='aarch64' machine='virt'>hvm</type>\n  </os>\n");
   w.write("  <features>\n    <acpi/>\n    <gic version='3'/>\n  </features>\n");
-  w.write("  <cpu mode='host-passthrough'>\n    <numa>\n      <cell id='0' cpus='0-15' memory='64' unit='GiB'/>\n      <cell id='1' cpus='16-31' memory='64' unit='GiB'/>\n    </numa>\n  </cpu>\n");
-  w.write("  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n");
+  w.write(
+    "  <cpu mode='host-passthrough'>\n    <numa>\n      <cell id='0' cpus='0-15' memory='64' unit='GiB'/>\n      <cell id='1' cpus='16-31' memory='64' unit='GiB'/>\n    </numa>\n  </cpu>\n",
+  );
+  w.write('  <on_poweroff>destroy</on_poweroff>\n  <on_reboot>restart</on_reboot>\n  <on_crash>destroy</on_crash>\n');
 }
 
 function rootPort(w: Writer, index: number, bus: number, port: number, slot = port): void {

@@ -24,9 +24,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import {
-  CodeActionRequest, CompletionRequest, DidChangeTextDocumentNotification, HoverRequest,
-} from 'vscode-languageserver-protocol/node';
+import { CodeActionRequest, CompletionRequest, DidChangeTextDocumentNotification, HoverRequest } from 'vscode-languageserver-protocol/node';
 import type { Diagnostic } from 'vscode-languageserver-types';
 import { generateDomain, generateHost, type GeneratedDomain } from './generate';
 import { startClient, type TestClient } from '../test/lspClient';
@@ -50,11 +48,23 @@ const SIZES: { label: string; bytes: number; runs: number; lspRuns: number }[] =
   { label: '500 KB', bytes: 500 * 1024, runs: 40, lspRuns: 8 },
   { label: '5 MB', bytes: 5 * 1024 * 1024, runs: 12, lspRuns: 5 },
   // --sizes=50k or --sizes=50kb: the label without its space, with or without the B.
-].filter((s) => !sizeArg || sizeArg.slice(8).split(',').some((x) => [s.label.replace(' ', '').toLowerCase(), s.label.replace(' ', '').toLowerCase().replace(/b$/, '')].includes(x.trim().toLowerCase())));
+].filter(
+  (s) =>
+    !sizeArg ||
+    sizeArg
+      .slice(8)
+      .split(',')
+      .some((x) => [s.label.replace(' ', '').toLowerCase(), s.label.replace(' ', '').toLowerCase().replace(/b$/, '')].includes(x.trim().toLowerCase())),
+);
 
 // ---------------------------------------------------------------- statistics
 
-interface Stat { median: number; p95: number; min: number; runs: number }
+interface Stat {
+  median: number;
+  p95: number;
+  min: number;
+  runs: number;
+}
 
 function stat(samples: number[]): Stat {
   const s = [...samples].sort((a, b) => a - b);
@@ -134,9 +144,16 @@ async function loadBundle(): Promise<Bundle> {
         "export { chooseGrammar, GrammarSource } from './server/src/schema/grammarSource';",
         "export { SchemaValidator } from './server/src/schema/validator';",
       ].join('\n'),
-      resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-entry.ts',
+      resolveDir: ROOT,
+      loader: 'ts',
+      sourcefile: 'bench-entry.ts',
     },
-    bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'warning',
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile,
+    logLevel: 'warning',
   });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle is written at run time, so it is required by its path
   return require(outfile) as Bundle;
@@ -145,8 +162,15 @@ async function loadBundle(): Promise<Bundle> {
 /** Bytes of the release build of the server (minified, as `npm run build:release` makes it), built aside so dist/ is left alone. */
 async function releaseServerSize(): Promise<{ bytes: number; gzip: number }> {
   const r = await build({
-    entryPoints: [path.join(ROOT, 'server/src/server.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs',
-    minify: true, legalComments: 'none', write: false, logLevel: 'warning',
+    entryPoints: [path.join(ROOT, 'server/src/server.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    write: false,
+    logLevel: 'warning',
   });
   const code = r.outputFiles[0].contents;
   return { bytes: code.length, gzip: gzipSync(code).length };
@@ -275,29 +299,49 @@ function inProcess(b: Bundle, host: HostTopology, g: GeneratedDomain, size: (typ
   });
   // Back to the generated text, so that the marks after the edit point are right again.
   if (keys % 2 === 1) text = keystroke(text, g.marks.editOffset, keys++).text;
-  const fullAnalysis = timeSync(Math.max(3, Math.ceil(runs / 2)), () => { ls.validate(ls.parse(text, uri, ++version)); });
+  const fullAnalysis = timeSync(Math.max(3, Math.ceil(runs / 2)), () => {
+    ls.validate(ls.parse(text, uri, ++version));
+  });
   const typingElement = typeElement(ls, text, g.marks.editOffset, b.reparseOutcome);
-  const parseXmlOnly = timeSync(runs, () => { b.parseXml(text); });
+  const parseXmlOnly = timeSync(runs, () => {
+    b.parseXml(text);
+  });
   const xml = b.parseXml(text);
-  const readDomainOnly = timeSync(runs, () => { b.readDomain(xml); });
-  const xmldom = timeSync(runs, () => { new b.DOMParser({ onError: () => undefined }).parseFromString(text, 'text/xml'); });
+  const readDomainOnly = timeSync(runs, () => {
+    b.readDomain(xml);
+  });
+  const xmldom = timeSync(runs, () => {
+    new b.DOMParser({ onError: () => undefined }).parseFromString(text, 'text/xml');
+  });
   const doc = ls.parse(text, uri, ++version);
-  const strictCheck = timeSync(Math.max(3, Math.ceil(runs / 4)), () => { ls.strictCheck(doc); });
+  const strictCheck = timeSync(Math.max(3, Math.ceil(runs / 4)), () => {
+    ls.strictCheck(doc);
+  });
 
   const reqRuns = QUICK ? 50 : 500;
   const at = (offset: number) => doc.lines.positionAt(offset);
   let items = 0;
-  const cHost = timeSync(reqRuns, () => { items = ls.complete(doc, at(g.marks.hostdevSourceAddress)).items.length; });
+  const cHost = timeSync(reqRuns, () => {
+    items = ls.complete(doc, at(g.marks.hostdevSourceAddress)).items.length;
+  });
   const hostItems = items;
-  const cBus = timeSync(reqRuns, () => { items = ls.complete(doc, at(g.marks.pciBusValue)).items.length; });
+  const cBus = timeSync(reqRuns, () => {
+    items = ls.complete(doc, at(g.marks.pciBusValue)).items.length;
+  });
   let found = false;
-  const hover = timeSync(reqRuns, () => { found = ls.hover(doc, at(g.marks.hoverAttr)) !== null; });
+  const hover = timeSync(reqRuns, () => {
+    found = ls.hover(doc, at(g.marks.hoverAttr)) !== null;
+  });
   const all = ls.validate(doc);
   const fixRange = doc.lines.range(g.marks.fixStart, g.marks.fixEnd);
   const onLine = all.filter((d: Diagnostic) => d.range.start.line <= fixRange.start.line && d.range.end.line >= fixRange.start.line);
   let actions = 0;
-  const quickFix = timeSync(reqRuns, () => { actions = ls.codeActions(doc, fixRange, onLine).length; });
-  const symbols = timeSync(Math.max(5, Math.ceil(runs / 2)), () => { ls.symbols(doc); });
+  const quickFix = timeSync(reqRuns, () => {
+    actions = ls.codeActions(doc, fixRange, onLine).length;
+  });
+  const symbols = timeSync(Math.max(5, Math.ceil(runs / 2)), () => {
+    ls.symbols(doc);
+  });
 
   let xmllintParse: Stat | undefined;
   let xmllintRelaxng: (Stat & { valid: boolean }) | undefined;
@@ -313,11 +357,27 @@ function inProcess(b: Bundle, host: HostTopology, g: GeneratedDomain, size: (typ
     }
   }
   return {
-    label: size.label, chars: text.length, elements: g.counts.elements, diagnostics,
-    editToDiagnostics: edit, reparse, fullAnalysis, typingElement, parse: stat(parseT), validate: stat(validateT), parseXmlOnly, readDomainOnly, xmldom, strictCheck,
-    completionHostdevSource: { ...cHost, items: hostItems }, completionPciBus: { ...cBus, items },
-    hover: { ...hover, found }, quickFix: { ...quickFix, actions, diagnostics: onLine.length }, symbols,
-    xmllintParse, xmllintRelaxng,
+    label: size.label,
+    chars: text.length,
+    elements: g.counts.elements,
+    diagnostics,
+    editToDiagnostics: edit,
+    reparse,
+    fullAnalysis,
+    typingElement,
+    parse: stat(parseT),
+    validate: stat(validateT),
+    parseXmlOnly,
+    readDomainOnly,
+    xmldom,
+    strictCheck,
+    completionHostdevSource: { ...cHost, items: hostItems },
+    completionPciBus: { ...cBus, items },
+    hover: { ...hover, found },
+    quickFix: { ...quickFix, actions, diagnostics: onLine.length },
+    symbols,
+    xmllintParse,
+    xmllintRelaxng,
     ratioToXmldom: round(fullAnalysis.median / xmldom.median),
   };
 }
@@ -366,7 +426,10 @@ b.chooseGrammar(${opts}).then((c) => process.stdout.write(JSON.stringify({ ms: p
   for (let i = 0; i < runs; i++) {
     const r = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, '-e', script], { encoding: 'utf8' });
     const got = r.status === 0 ? (JSON.parse(r.stdout) as { ms: number; ok: boolean }) : undefined;
-    if (!got?.ok) { log(`grammar: a fresh load failed (${r.stderr.trim().split('\n').at(-1) ?? r.status})`); return undefined; }
+    if (!got?.ok) {
+      log(`grammar: a fresh load failed (${r.stderr.trim().split('\n').at(-1) ?? r.status})`);
+      return undefined;
+    }
     t.push(got.ms);
   }
   return stat(t);
@@ -378,7 +441,10 @@ async function schemaKeystroke(b: Bundle, host: HostTopology, g: GeneratedDomain
   grammar.configure({ targetVersion: release });
   const schema = new b.SchemaValidator({ grammar, settings: { targetVersion: release }, log: (m) => log(`schema: ${m}`) });
   const status = await schema.status();
-  if (!status.available) { log(`schema keystroke: not measured (${status.reason})`); return undefined; }
+  if (!status.available) {
+    log(`schema keystroke: not measured (${status.reason})`);
+    return undefined;
+  }
   const ls = b.getLanguageService({ host: { topology: () => host }, schema, grammar: { current: () => grammar.current?.grammar } });
   const uri = 'file:///bench/schema.xml';
   let text = g.text;
@@ -389,22 +455,29 @@ async function schemaKeystroke(b: Bundle, host: HostTopology, g: GeneratedDomain
   // session remembers (schema/engineMemo.ts), and measure a cache.
   let typed = 0;
   let findings: string[] = [];
-  const s = await timeAsync(runs, async () => {
-    text = `${text.slice(0, g.marks.editOffset)}${typed++ % 10}${text.slice(g.marks.editOffset)}`;
-    last = ls.parse(text, uri, ++version, last);
-    const verdict = ls.verdict(last, { strict: false });
-    const got = await ls.schemaFindings(last, { delayMs: 0 });
-    if (got === 'superseded') throw new Error('schema run superseded in the benchmark: nothing else asks');
-    verdict.withSchema(got);
-    findings = got.map((f) => f.code);
-  }, 1);
+  const s = await timeAsync(
+    runs,
+    async () => {
+      text = `${text.slice(0, g.marks.editOffset)}${typed++ % 10}${text.slice(g.marks.editOffset)}`;
+      last = ls.parse(text, uri, ++version, last);
+      const verdict = ls.verdict(last, { strict: false });
+      const got = await ls.schemaFindings(last, { delayMs: 0 });
+      if (got === 'superseded') throw new Error('schema run superseded in the benchmark: nothing else asks');
+      verdict.withSchema(got);
+      findings = got.map((f) => f.code);
+    },
+    1,
+  );
   return { ...s, engine: status.engine, findings: findings.length, codes: [...new Set(findings)] };
 }
 
 /** Grammar load and grammar completion figures, with the schemas the extension ships. */
 async function grammarFigures(b: Bundle, host: HostTopology, g: GeneratedDomain): Promise<GrammarFigures | undefined> {
   const dir = SHIPPED_SCHEMAS;
-  if (!existsSync(path.join(dir, 'domain.rng'))) { log('grammar: libvirt-schemas/ is missing (npm run build fetches it): grammar figures not measured'); return undefined; }
+  if (!existsSync(path.join(dir, 'domain.rng'))) {
+    log('grammar: libvirt-schemas/ is missing (npm run build fetches it): grammar figures not measured');
+    return undefined;
+  }
   const firstLoad = firstGrammarLoads(QUICK ? 3 : 10);
   if (!firstLoad) return undefined;
   (globalThis as { gc?: () => void }).gc?.();
@@ -414,13 +487,22 @@ async function grammarFigures(b: Bundle, host: HostTopology, g: GeneratedDomain)
   if (!grammar) return undefined;
   (globalThis as { gc?: () => void }).gc?.();
   const heapMB = round((process.memoryUsage().heapUsed - heap0) / 1e6);
-  const reload = await timeAsync(QUICK ? 2 : 5, async () => { await b.loadSchema(dir); }, 1);
+  const reload = await timeAsync(
+    QUICK ? 2 : 5,
+    async () => {
+      await b.loadSchema(dir);
+    },
+    1,
+  );
   const ls = b.getLanguageService({ host: { topology: () => host }, grammar: { current: () => grammar } });
   const positionsOf = (text: string): number[] => {
     const out: number[] = [];
     const visit = (el: import('../server/src/xml/nodes').XmlElement) => {
       out.push(el.nameStart + 1);
-      for (const a of el.attributes) { out.push(a.nameStart); if (a.valueStart >= 0) out.push(a.valueStart); }
+      for (const a of el.attributes) {
+        out.push(a.nameStart);
+        if (a.valueStart >= 0) out.push(a.valueStart);
+      }
       if (el.startTagClosed && !el.children.length && el.endTagStart > el.startTagEnd) out.push(el.startTagEnd);
       el.children.forEach(visit);
     };
@@ -431,18 +513,31 @@ async function grammarFigures(b: Bundle, host: HostTopology, g: GeneratedDomain)
   const positions = positionsOf(g.text);
   const step = Math.max(1, Math.floor(positions.length / 600));
   const picked = positions.filter((_, i) => i % step === 0);
-  const completion = timeSync(picked.length, (i) => { ls.complete(doc, doc.lines.positionAt(picked[i % picked.length])); }, 0);
+  const completion = timeSync(
+    picked.length,
+    (i) => {
+      ls.complete(doc, doc.lines.positionAt(picked[i % picked.length]));
+    },
+    0,
+  );
   // Thousands of siblings: 5000 disks, completion of a new device among them.
   const disks = Array.from({ length: 5000 }, (_, i) => `    <disk type='file' device='disk'><source file='/v/${i}.qcow2'/><target dev='vd${i}' bus='virtio'/></disk>`).join('\n');
   const big = `<domain type='kvm'>\n  <name>many</name>\n  <devices>\n${disks}\n    <\n  </devices>\n</domain>\n`;
   const bigDoc = ls.parse(big, 'file:///bench/siblings.xml', 1);
   const lt = big.lastIndexOf('<\n') + 1;
-  const completionManySiblings = timeSync(QUICK ? 10 : 50, () => { ls.complete(bigDoc, bigDoc.lines.positionAt(lt)); });
+  const completionManySiblings = timeSync(QUICK ? 10 : 50, () => {
+    ls.complete(bigDoc, bigDoc.lines.positionAt(lt));
+  });
   const release = grammar.location.libvirtVersion;
   log('grammar: schema findings after a keystroke');
   const schemaK = release ? await schemaKeystroke(b, host, g, release, QUICK ? 4 : 30) : undefined;
   return {
-    release: grammar.description, firstLoad, reload, heapMB, completion: { ...completion, positions: picked.length }, completionManySiblings,
+    release: grammar.description,
+    firstLoad,
+    reload,
+    heapMB,
+    completion: { ...completion, positions: picked.length },
+    completionManySiblings,
     schemaKeystroke: schemaK,
   };
 }
@@ -485,8 +580,12 @@ function rssOf(pid: number): { rss: number; hwm: number } {
 
 function positionIn(text: string, offset: number): { line: number; character: number } {
   // Bench documents use \n line ends only, so this is the LSP position.
-  let line = 0, lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) { line++; lineStart = i + 1; }
+  let line = 0,
+    lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
   return { line, character: offset - lineStart };
 }
 
@@ -507,8 +606,12 @@ function hasSchemaFindings(p: { diagnostics: Diagnostic[] }): boolean {
 /** Rejects when `p` takes longer than `ms`: a figure that never comes must not hang the benchmark. */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms / 1000} s`)), ms); })])
-    .finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms / 1000} s`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** What every LSP session of the benchmark is started with: the generated host, and the shipped grammar's release as target. */
@@ -560,19 +663,24 @@ async function overLsp(settings: SessionSettings, g: GeneratedDomain, size: (typ
       const after: number[] = [];
       let typed = 0;
       let noGrammar = false;
-      schemaEditToPublish = await timeAsync(QUICK ? 2 : 8, async (i) => {
-        const v = ++version;
-        const digit = String(typed++ % 10);
-        text = `${text.slice(0, g.marks.editOffset)}${digit}${text.slice(g.marks.editOffset)}`;
-        await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
-          textDocument: { uri, version: v }, contentChanges: [{ range: { start: pos.edit, end: pos.edit }, text: digit }],
-        });
-        await client.diagnostics(uri, v);
-        const t = performance.now();
-        const p = await within(client.diagnostics(uri, v, hasSchemaFindings), 30_000, `schema findings for version ${v}`);
-        if (schemaSpoke(p) === 'unavailable') noGrammar = true;
-        if (i >= 0) after.push(performance.now() - t);
-      }, 1);
+      schemaEditToPublish = await timeAsync(
+        QUICK ? 2 : 8,
+        async (i) => {
+          const v = ++version;
+          const digit = String(typed++ % 10);
+          text = `${text.slice(0, g.marks.editOffset)}${digit}${text.slice(g.marks.editOffset)}`;
+          await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+            textDocument: { uri, version: v },
+            contentChanges: [{ range: { start: pos.edit, end: pos.edit }, text: digit }],
+          });
+          await client.diagnostics(uri, v);
+          const t = performance.now();
+          const p = await within(client.diagnostics(uri, v, hasSchemaFindings), 30_000, `schema findings for version ${v}`);
+          if (schemaSpoke(p) === 'unavailable') noGrammar = true;
+          if (i >= 0) after.push(performance.now() - t);
+        },
+        1,
+      );
       schemaAfterRules = stat(after);
       if (noGrammar) {
         log(`LSP ${size.label}: the server had no usable grammar (schema-unavailable): no schema figure`);
@@ -580,24 +688,37 @@ async function overLsp(settings: SessionSettings, g: GeneratedDomain, size: (typ
       }
       text = g.text;
       await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
-        textDocument: { uri, version: ++version }, contentChanges: [{ range: { start: pos.edit, end: { line: pos.edit.line, character: pos.edit.character + typed } }, text: '' }],
+        textDocument: { uri, version: ++version },
+        contentChanges: [{ range: { start: pos.edit, end: { line: pos.edit.line, character: pos.edit.character + typed } }, text: '' }],
       });
       await client.diagnostics(uri, version);
     }
     const td = { uri };
     const reqRuns = QUICK ? 10 : size.bytes > 1e6 ? 30 : 100;
-    const completion = await timeAsync(reqRuns, async () => { await client.connection.sendRequest(CompletionRequest.type, { textDocument: td, position: pos.source }); });
-    const hover = await timeAsync(reqRuns, async () => { await client.connection.sendRequest(HoverRequest.type, { textDocument: td, position: pos.hover }); });
+    const completion = await timeAsync(reqRuns, async () => {
+      await client.connection.sendRequest(CompletionRequest.type, { textDocument: td, position: pos.source });
+    });
+    const hover = await timeAsync(reqRuns, async () => {
+      await client.connection.sendRequest(HoverRequest.type, { textDocument: td, position: pos.hover });
+    });
     const last = client.published.filter((p) => p.uri === uri).at(-1)?.diagnostics ?? [];
     const quickFix = await timeAsync(reqRuns, async () => {
-      await client.connection.sendRequest(CodeActionRequest.type, { textDocument: td, range: { start: pos.fixStart, end: pos.fixEnd }, context: { diagnostics: last.filter((d) => d.range.start.line === pos.fixStart.line) } });
+      await client.connection.sendRequest(CodeActionRequest.type, {
+        textDocument: td,
+        range: { start: pos.fixStart, end: pos.fixEnd },
+        context: { diagnostics: last.filter((d) => d.range.start.line === pos.fixStart.line) },
+      });
     });
-    const hoverAfterEdit = await timeAsync(runs, async () => {
-      const v = ++version;
-      void change(v);
-      await client.connection.sendRequest(HoverRequest.type, { textDocument: td, position: pos.hover });
-      await client.diagnostics(uri, v);
-    }, 1);
+    const hoverAfterEdit = await timeAsync(
+      runs,
+      async () => {
+        const v = ++version;
+        void change(v);
+        await client.connection.sendRequest(HoverRequest.type, { textDocument: td, position: pos.hover });
+        await client.diagnostics(uri, v);
+      },
+      1,
+    );
     // The analysis starts when the 120 ms debounce fires; a request sent just after that waits for it.
     const waits: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -629,9 +750,20 @@ async function overLsp(settings: SessionSettings, g: GeneratedDomain, size: (typ
     await sleep(3000);
     const rested = rssOf(client.child.pid!);
     return {
-      label: size.label, editToPublish, completion, hover, quickFix, hoverAfterEdit,
-      hoverDuringAnalysis: stat(waits), schemaEditToPublish, schemaAfterRules,
-      publishesForBurst, burstGapMs: round(burstGap), rssMB: mem.rss, peakRssMB: mem.hwm, restedRssMB: rested.rss,
+      label: size.label,
+      editToPublish,
+      completion,
+      hover,
+      quickFix,
+      hoverAfterEdit,
+      hoverDuringAnalysis: stat(waits),
+      schemaEditToPublish,
+      schemaAfterRules,
+      publishesForBurst,
+      burstGapMs: round(burstGap),
+      rssMB: mem.rss,
+      peakRssMB: mem.hwm,
+      restedRssMB: rested.rss,
     };
   } finally {
     await client.stop();
@@ -653,7 +785,10 @@ interface ColdStart {
 
 /** Cold starts of the server: each a new process, from spawn to the diagnostics of a document opened at once. */
 async function coldStart(settings: SessionSettings, text: string, runs: number): Promise<ColdStart> {
-  const first: number[] = [], schema: number[] = [], grammarAt: number[] = [], rss: number[] = [];
+  const first: number[] = [],
+    schema: number[] = [],
+    grammarAt: number[] = [],
+    rss: number[] = [];
   let grammar: string | undefined;
   let noGrammar = false;
   const uri = 'file:///bench/cold.xml';
@@ -662,7 +797,10 @@ async function coldStart(settings: SessionSettings, text: string, runs: number):
     const client: TestClient = await startClient({ initializationOptions: settings });
     try {
       let loaded: number | undefined;
-      client.connection.onNotification(GRAMMAR_STATUS_NOTIFICATION, (p: { text: string }) => { loaded ??= performance.now(); grammar = p.text; });
+      client.connection.onNotification(GRAMMAR_STATUS_NOTIFICATION, (p: { text: string }) => {
+        loaded ??= performance.now();
+        grammar = p.text;
+      });
       await client.open(uri, text, 1);
       await client.diagnostics(uri, 1);
       const t1 = performance.now();
@@ -682,8 +820,11 @@ async function coldStart(settings: SessionSettings, text: string, runs: number):
   }
   if (noGrammar) log('cold start: the server had no usable grammar (schema-unavailable): no schema figure');
   return {
-    firstDiagnostics: stat(first), firstSchemaDiagnostics: noGrammar ? undefined : stat(schema),
-    grammarLoaded: grammarAt.length ? stat(grammarAt) : undefined, idleRssMB: stat(rss), grammar,
+    firstDiagnostics: stat(first),
+    firstSchemaDiagnostics: noGrammar ? undefined : stat(schema),
+    grammarLoaded: grammarAt.length ? stat(grammarAt) : undefined,
+    idleRssMB: stat(rss),
+    grammar,
   };
 }
 
@@ -697,12 +838,20 @@ async function hostRead(b: Bundle, host: HostTopology): Promise<{ sysfsRoot: str
   // The fixture builder's host description, from the generated topology.
   const iommus = host.iommus.map((i) => ({ name: i.name, dir: `/devices/platform/${i.platformDevice}/iommu`, numa: i.numaNode }));
   const devices = host.pciDevices.map((d) => ({
-    bdf: d.bdf, vendor: d.vendorId, device: d.deviceId, class: d.classCode, numa: d.numaNode ?? -1,
-    iommu: d.iommu, group: d.iommuGroup, driver: d.driver,
+    bdf: d.bdf,
+    vendor: d.vendorId,
+    device: d.deviceId,
+    class: d.classCode,
+    numa: d.numaNode ?? -1,
+    iommu: d.iommu,
+    group: d.iommuGroup,
+    driver: d.driver,
   }));
   mod.buildHost(sysfsRoot, { iommus, devices });
   let got: HostTopology | undefined;
-  const read = await timeAsync(QUICK ? 3 : 15, async () => { got = await b.readSysfsTopology(sysfsRoot, { pciIdsPaths: [] }); });
+  const read = await timeAsync(QUICK ? 3 : 15, async () => {
+    got = await b.readSysfsTopology(sysfsRoot, { pciIdsPaths: [] });
+  });
   return { sysfsRoot, read, devices: got?.pciDevices.length ?? 0, iommus: got?.iommus.length ?? 0 };
 }
 
@@ -735,7 +884,8 @@ function targets(r: Results): Target[] {
     const ok = v !== undefined && !Number.isNaN(v.median);
     out.push({ what, goal, unit, ...(ok ? { median: v.median, ...(v.p95 !== undefined ? { p95: v.p95 } : {}) } : {}), met: ok ? v.median <= limit : undefined });
   };
-  const k50 = ip('50 KB'), m5 = ip('5 MB');
+  const k50 = ip('50 KB'),
+    m5 = ip('5 MB');
   add('50 KB: edit → diagnostics computed (median)', '≤ 2 ms', k50?.editToDiagnostics, 2);
   add('50 KB: completion at a hostdev source address (median)', '≤ 1 ms', k50?.completionHostdevSource, 1);
   add('50 KB: completion at pciBus (median)', '≤ 1 ms', k50?.completionPciBus, 1);
@@ -746,9 +896,9 @@ function targets(r: Results): Target[] {
   add('5 MB over LSP: hover sent while analysis runs (median wait)', '≤ 50 ms (not queued behind analysis)', l5?.hoverDuringAnalysis, 50);
   add('5 MB over LSP: analyses published for a burst of 20 edits', '1 (stale work dropped)', l5?.publishesForBurst, 1, '');
   add('Cold start → first diagnostics, 50 KB, grammar in use (median)', '≤ 300 ms', r.coldStart?.firstDiagnostics, 300);
-  add('Cold start → first diagnostics with libvirt\'s schema findings, 50 KB (median)', '≤ 300 ms', r.coldStart?.firstSchemaDiagnostics, 300);
+  add("Cold start → first diagnostics with libvirt's schema findings, 50 KB (median)", '≤ 300 ms', r.coldStart?.firstSchemaDiagnostics, 300);
   add('Idle server RSS with the grammar loaded, 50 KB open (median)', '≤ 100 MB', r.coldStart?.idleRssMB, 100, 'MB');
-  add('Grammar load: libvirt\'s RelaxNG read and compiled, first in a new process (median)', '≤ 200 ms', r.grammar?.firstLoad, 200);
+  add("Grammar load: libvirt's RelaxNG read and compiled, first in a new process (median)", '≤ 200 ms', r.grammar?.firstLoad, 200);
   add('50 KB: keystroke → schema diagnostics computed, without the typing delay and schema pause (median)', '≤ 100 ms', r.grammar?.schemaKeystroke, 100);
   add('50 KB: completion from the grammar, anywhere (median)', '≤ 2 ms', r.grammar?.completion, 2);
   add('5000 sibling disks: completion of a new device (median)', '≤ 2 ms', r.grammar?.completionManySiblings, 2);
@@ -760,9 +910,17 @@ function targets(r: Results): Target[] {
 
 interface Results {
   machine: {
-    cpus: number; cpuModel: string; node: string; platform: string; memoryGB: number; date: string; commit?: string;
+    cpus: number;
+    cpuModel: string;
+    node: string;
+    platform: string;
+    memoryGB: number;
+    date: string;
+    commit?: string;
     /** 1-minute load average before the run, after it, and the highest seen at any step. */
-    loadBefore: number; loadAfter?: number; loadMax?: number;
+    loadBefore: number;
+    loadAfter?: number;
+    loadMax?: number;
     mode: 'full' | 'quick';
   };
   host: { devices: number; iommus: number; readSysfs: Stat; sysfsDevicesRead: number };
@@ -781,7 +939,9 @@ function markdown(r: Results): string {
   const L: string[] = [];
   const m = r.machine;
   const busy = Math.max(m.loadBefore, m.loadAfter ?? 0, m.loadMax ?? 0) > m.cpus;
-  L.push(`Measured ${m.date} on ${m.cpus} cores (${m.cpuModel}), ${m.memoryGB} GB, Node ${m.node}, ${m.platform}${m.commit ? `, commit ${m.commit}` : ''}; load average ${m.loadBefore} before and ${m.loadAfter ?? '?'} after the run, at most ${m.loadMax ?? '?'} during it${busy ? ' (**the machine was busy with other work: figures are inflated and noisy**)' : ''}.`);
+  L.push(
+    `Measured ${m.date} on ${m.cpus} cores (${m.cpuModel}), ${m.memoryGB} GB, Node ${m.node}, ${m.platform}${m.commit ? `, commit ${m.commit}` : ''}; load average ${m.loadBefore} before and ${m.loadAfter ?? '?'} after the run, at most ${m.loadMax ?? '?'} during it${busy ? ' (**the machine was busy with other work: figures are inflated and noisy**)' : ''}.`,
+  );
   L.push('Times in milliseconds as **median / p95** over the runs given; ratios use medians. In-process figures run the bundled service, as shipped.');
   L.push('');
   L.push('### In process (language service)');
@@ -805,7 +965,9 @@ function markdown(r: Results): string {
   row('**full analysis ÷ xmldom**', (x) => `**${x.ratioToXmldom}×**`);
   row('strict check (xmldom, on open/save)', (x) => ms(x.strictCheck));
   row('peer: `xmllint --noout` (process)', (x) => (x.xmllintParse ? `${ms(x.xmllintParse)} (${round(x.fullAnalysis.median / x.xmllintParse.median)}×)` : 'not installed'));
-  row('peer: `xmllint --relaxng domain.rng` (process)', (x) => (x.xmllintRelaxng ? `${ms(x.xmllintRelaxng)} (${round(x.fullAnalysis.median / x.xmllintRelaxng.median)}×)` : 'not installed'));
+  row('peer: `xmllint --relaxng domain.rng` (process)', (x) =>
+    x.xmllintRelaxng ? `${ms(x.xmllintRelaxng)} (${round(x.fullAnalysis.median / x.xmllintRelaxng.median)}×)` : 'not installed',
+  );
   row('completion in a hostdev source address (items)', (x) => `${ms(x.completionHostdevSource)} (${x.completionHostdevSource.items})`);
   row('completion at `pciBus` (items)', (x) => `${ms(x.completionPciBus)} (${x.completionPciBus.items})`);
   row('hover on `accel` (answered)', (x) => `${ms(x.hover)} (${x.hover.found ? 'yes' : 'null'})`);
@@ -829,7 +991,7 @@ function markdown(r: Results): string {
     lrow('server RSS right after the edits / peak RSS (MB)', (x) => `${x.rssMB} / ${x.peakRssMB}`);
     lrow('server RSS 3 s after the last edit (MB)', (x) => String(x.restedRssMB));
     lrow('one-character edit → schema findings published (120 ms typing delay + 500 ms schema pause included)', (x) => (x.schemaEditToPublish ? ms(x.schemaEditToPublish) : '—'));
-    lrow('  of which from the rules\' diagnostics to the schema\'s (the 500 ms pause included)', (x) => (x.schemaAfterRules ? ms(x.schemaAfterRules) : '—'));
+    lrow("  of which from the rules' diagnostics to the schema's (the 500 ms pause included)", (x) => (x.schemaAfterRules ? ms(x.schemaAfterRules) : '—'));
     L.push('');
   }
   L.push('### Start-up, host, size');
@@ -858,7 +1020,9 @@ function markdown(r: Results): string {
     L.push(`| completion anywhere in the 50 KB domain (${gr.completion.positions} positions: element names, attribute names and values, text) | ${ms(gr.completion)} ms |`);
     L.push(`| completion of a new device among 5000 sibling disks | ${ms(gr.completionManySiblings)} ms |`);
     const k = gr.schemaKeystroke;
-    L.push(`| 50 KB: keystroke → schema findings merged (re-parse, rules, ${k ? `${k.engine} runs and narrowing; ${k.findings} finding(s): ${k.codes.join(', ')}` : 'not measured'}) | ${ms(k)} ms |`);
+    L.push(
+      `| 50 KB: keystroke → schema findings merged (re-parse, rules, ${k ? `${k.engine} runs and narrowing; ${k.findings} finding(s): ${k.codes.join(', ')}` : 'not measured'}) | ${ms(k)} ms |`,
+    );
     L.push('');
   }
   L.push('### Targets');
@@ -874,10 +1038,12 @@ function markdown(r: Results): string {
 
 function writeDocs(md: string): void {
   const file = path.join(ROOT, 'docs', 'performance.md');
-  const BEGIN = '<!-- BEGIN bench-results -->', END = '<!-- END bench-results -->';
+  const BEGIN = '<!-- BEGIN bench-results -->',
+    END = '<!-- END bench-results -->';
   const block = `${BEGIN}\n${md}\n${END}`;
   let doc = existsSync(file) ? readFileSync(file, 'utf8') : `# Performance\n\n${BEGIN}\n${END}\n`;
-  const a = doc.indexOf(BEGIN), z = doc.indexOf(END);
+  const a = doc.indexOf(BEGIN),
+    z = doc.indexOf(END);
   doc = a !== -1 && z > a ? doc.slice(0, a) + block + doc.slice(z + END.length) : `${doc.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, doc);
 }
@@ -890,8 +1056,12 @@ async function main(): Promise<void> {
   const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
   const cpus = os.cpus();
   const machine = {
-    cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.arch()}`,
-    memoryGB: Math.round(os.totalmem() / 2 ** 30), date: new Date().toISOString().slice(0, 10),
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    memoryGB: Math.round(os.totalmem() / 2 ** 30),
+    date: new Date().toISOString().slice(0, 10),
     commit: commit.status === 0 ? commit.stdout.trim() : undefined,
     loadBefore: round(os.loadavg()[0]),
     mode: QUICK ? 'quick' : 'full',
@@ -940,8 +1110,13 @@ async function main(): Promise<void> {
   const results: Results = {
     machine,
     host: { devices: host.pciDevices.length, iommus: host.iommus.length, readSysfs: hr.read, sysfsDevicesRead: hr.devices },
-    bundle, peers: { xmllint, schema: schema ? path.basename(schema) : undefined },
-    inProcess: inproc, lsp, coldStart: cold, grammar, targets: [],
+    bundle,
+    peers: { xmllint, schema: schema ? path.basename(schema) : undefined },
+    inProcess: inproc,
+    lsp,
+    coldStart: cold,
+    grammar,
+    targets: [],
   };
   results.targets = targets(results);
   const md = markdown(results);

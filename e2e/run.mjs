@@ -87,7 +87,10 @@ function packageExtension() {
 }
 
 function buildFixtureHosts(dir) {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'make-host-fixtures.mjs'), dir, ...new Set(SESSIONS.map((s) => s.host))], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [path.join(REPO, 'scripts', 'make-host-fixtures.mjs'), dir, ...new Set(SESSIONS.map((s) => s.host))], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.status !== 0) throw new Error(`make-host-fixtures failed: ${r.stderr}`);
 }
 
@@ -120,8 +123,16 @@ async function main() {
     LIBVIRT_URI = `test://${path.join(tmp, 'libvirt', 'test-node.driver')}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--disable-quic', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+        '--no-first-run',
+      ],
       timeout: TIMEOUT_MS,
     });
     for (const session of SESSIONS) {
@@ -161,7 +172,10 @@ async function runSession({ browser, session, steps: mine, tmp, hostsDir, vsix, 
   try {
     const t = Date.now();
     server = await startCodeServer({
-      root: tmp, name: session.name, vsix, folder,
+      root: tmp,
+      name: session.name,
+      vsix,
+      folder,
       settings: {
         'libvirtDomainXml.host.sysfsRoot': root,
         // libvirt's RelaxNG schemas are whatever the machine has installed (Debian 12's
@@ -195,7 +209,14 @@ async function runSession({ browser, session, steps: mine, tmp, hostsDir, vsix, 
   }
 
   const env = {
-    wb, folder, root, host: session.host, out: OUT, assert, timeoutMs: TIMEOUT_MS, libvirtUri: LIBVIRT_URI,
+    wb,
+    folder,
+    root,
+    host: session.host,
+    out: OUT,
+    assert,
+    timeoutMs: TIMEOUT_MS,
+    libvirtUri: LIBVIRT_URI,
     ...oracle,
     shot: (name) => wb.screenshot(path.join(OUT, `${name}.png`)),
     languageServerPids: () => languageServerPids(server),
@@ -224,13 +245,24 @@ async function runSession({ browser, session, steps: mine, tmp, hostsDir, vsix, 
   await server.stop();
 }
 
-const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-const indent = (s) => String(s).split('\n').map((l) => `  ${l}`).join('\n');
+const slug = (s) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+const indent = (s) =>
+  String(s)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 
 // Whatever happens, no code-server is left behind (Chromium is Playwright's child and goes with us).
 process.on('exit', killAllNow);
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => { killAllNow(); process.exit(130); });
+  process.on(sig, () => {
+    killAllNow();
+    process.exit(130);
+  });
 }
 
 main().catch((e) => {

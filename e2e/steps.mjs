@@ -36,8 +36,14 @@ export const steps = [
     session: 'host',
     name: 'the workbench opens the examples folder',
     async run({ wb, folder, assert, shot }) {
-      const expected = readdirSync(folder).filter((f) => f.endsWith('.xml')).sort();
-      const shown = await wb.until('explorer lists every example', () => wb.explorerFiles(), (l) => l.length >= expected.length);
+      const expected = readdirSync(folder)
+        .filter((f) => f.endsWith('.xml'))
+        .sort();
+      const shown = await wb.until(
+        'explorer lists every example',
+        () => wb.explorerFiles(),
+        (l) => l.length >= expected.length,
+      );
       assert.deepEqual(shown.filter((f) => f.endsWith('.xml')).sort(), expected);
       await shot('host-00-workbench');
     },
@@ -50,13 +56,23 @@ export const steps = [
       await wb.openFile(name);
       await wb.showProblems();
       const expected = cliProblems(path.join(folder, name), root);
-      assert.ok(expected.some((p) => p.startsWith('smmu-map-missing-expander @')), `the CLI reports smmu-map-missing-expander: ${expected}`);
-      const shown = await wb.until('Problems panel matches the checker', () => wb.problems(name).then((l) => l.slice().sort(byPosition)),
-        (l) => JSON.stringify(l) === JSON.stringify(expected));
+      assert.ok(
+        expected.some((p) => p.startsWith('smmu-map-missing-expander @')),
+        `the CLI reports smmu-map-missing-expander: ${expected}`,
+      );
+      const shown = await wb.until(
+        'Problems panel matches the checker',
+        () => wb.problems(name).then((l) => l.slice().sort(byPosition)),
+        (l) => JSON.stringify(l) === JSON.stringify(expected),
+      );
       assert.deepEqual(shown, expected);
       // F8 jumps to the first problem and shows its message inline, squiggle in view.
       await wb.nextProblem();
-      const squiggles = await wb.until('squiggles in view', () => wb.squiggles(), (s) => s.length > 0);
+      const squiggles = await wb.until(
+        'squiggles in view',
+        () => wb.squiggles(),
+        (s) => s.length > 0,
+      );
       assert.ok(squiggles.includes('warning'), `squiggles seen: ${squiggles}`);
       await shot('host-01-problems');
       await wb.press('Escape');
@@ -67,12 +83,22 @@ export const steps = [
     name: 'the status bar item names the fixture host and opens the host menu',
     async run({ wb, assert, shot }) {
       await wb.openFile('grace-1gpu.xml');
-      const items = await wb.until('host status item', () => wb.statusItems(), (l) => l.some((t) => /host SMMU|SMMUv3 on this host/.test(t)));
+      const items = await wb.until(
+        'host status item',
+        () => wb.statusItems(),
+        (l) => l.some((t) => /host SMMU|SMMUv3 on this host/.test(t)),
+      );
       // The grammar in use joins the item once read ("· libvirt 12.8.0 grammar"): the host part comes first either way.
-      assert.ok(items.some((t) => t === '3 host SMMUs · sysfs' || t.startsWith('3 host SMMUs · sysfs · ')), `status bar: ${JSON.stringify(items)}`);
+      assert.ok(
+        items.some((t) => t === '3 host SMMUs · sysfs' || t.startsWith('3 host SMMUs · sysfs · ')),
+        `status bar: ${JSON.stringify(items)}`,
+      );
       await wb.clickStatusItem('3 host SMMUs · sysfs');
       const menu = await wb.quickPickItems();
-      assert.ok(menu.some((l) => /Refresh host topology/.test(l)), `host menu: ${JSON.stringify(menu)}`);
+      assert.ok(
+        menu.some((l) => /Refresh host topology/.test(l)),
+        `host menu: ${JSON.stringify(menu)}`,
+      );
       await shot('host-02-status-menu');
       await wb.press('Escape');
     },
@@ -86,7 +112,11 @@ export const steps = [
       const close = lineOf(text, '</devices>');
       await wb.openFile(name);
       // The server reads libvirt's grammar after the first diagnostics; the status item names it once read.
-      await wb.until('the status item names the libvirt grammar', () => wb.statusItems(), (items) => items.some((t) => /grammar/.test(t)));
+      await wb.until(
+        'the status item names the libvirt grammar',
+        () => wb.statusItems(),
+        (items) => items.some((t) => /grammar/.test(t)),
+      );
       // A new line above </devices>, as a person adds a device: End, Enter, "<".
       await wb.gotoPosition(close.line - 1, 1);
       await wb.press('End');
@@ -95,7 +125,10 @@ export const steps = [
       const labels = await wb.suggestions();
       const cursor = await wb.cursor();
       const expected = await completionLabels(insertLine(text, close.line, ' '.repeat(cursor.column - 2) + '<'), cursor.line, cursor.column, root);
-      assert.ok(['controller', 'hostdev', 'iommu'].every((l) => expected.includes(l)), `the service offers: ${expected}`);
+      assert.ok(
+        ['controller', 'hostdev', 'iommu'].every((l) => expected.includes(l)),
+        `the service offers: ${expected}`,
+      );
       assert.deepEqual(labels, expected.slice(0, labels.length));
       assert.equal(await wb.suggestCount(), expected.length);
       await wb.showSuggestDetails();
@@ -114,7 +147,10 @@ export const steps = [
       // The second <nestedSmmuv3> names the NVMe drive's SMMU; replace its <name> line.
       const second = lineOf(text, '<nestedSmmuv3>', lineOf(text, '<nestedSmmuv3>').line);
       const nameLine = lineOf(text, '<name>', second.line);
-      assert.ok(cliProblems(file, root).some((p) => p.startsWith('nested-smmu-device-mismatch')), 'the example starts with a mismatch');
+      assert.ok(
+        cliProblems(file, root).some((p) => p.startsWith('nested-smmu-device-mismatch')),
+        'the example starts with a mismatch',
+      );
       await wb.openFile(name);
       await wb.gotoPosition(nameLine.line, nameLine.text.indexOf('<') + 1);
       await wb.press('Shift+End');
@@ -139,7 +175,11 @@ export const steps = [
       const expected = cliProblems(file, root);
       assert.ok(!expected.some((p) => p.startsWith('nested-smmu-device-mismatch')), `after the change: ${expected}`);
       await wb.showProblems();
-      await wb.until('Problems panel drops the mismatch', () => wb.problems(name).then((l) => l.sort(byPosition)), (l) => JSON.stringify(l) === JSON.stringify(expected));
+      await wb.until(
+        'Problems panel drops the mismatch',
+        () => wb.problems(name).then((l) => l.sort(byPosition)),
+        (l) => JSON.stringify(l) === JSON.stringify(expected),
+      );
       await shot('host-04-smmu-name-chosen');
     },
   },
@@ -163,7 +203,7 @@ export const steps = [
   },
   {
     session: 'host',
-    name: 'hovering <memory> says what it is and links to its section of libvirt\'s domain XML documentation',
+    name: "hovering <memory> says what it is and links to its section of libvirt's domain XML documentation",
     async run({ wb, folder, root, assert, shot, hoverMarkdown, markdownAsText }) {
       const name = 'grace-1gpu.xml';
       const text = readFileSync(path.join(folder, name), 'utf8');
@@ -173,11 +213,15 @@ export const steps = [
       const md = await hoverMarkdown(text, at.line, column, root);
       assert.ok(md, 'the service has a hover there');
       // The grammar's lines join the hover once the server has loaded it (after the first diagnostics): hover again until then.
-      const shown = await wb.until('the hover shows the service\'s answer, grammar lines included', async () => {
-        await wb.closeWidgets();
-        await wb.gotoPosition(at.line, column);
-        return (await wb.hoverAtCursor()).replace(/\s+/g, ' ').trim();
-      }, (t) => t === markdownAsText(md));
+      const shown = await wb.until(
+        "the hover shows the service's answer, grammar lines included",
+        async () => {
+          await wb.closeWidgets();
+          await wb.gotoPosition(at.line, column);
+          return (await wb.hoverAtCursor()).replace(/\s+/g, ' ').trim();
+        },
+        (t) => t === markdownAsText(md),
+      );
       assert.equal(shown, markdownAsText(md));
       const links = await wb.hoverLinks();
       assert.deepEqual(links, [{ text: 'libvirt docs: memory-allocation', href: 'https://libvirt.org/formatdomain.html#memory-allocation' }]);
@@ -187,7 +231,7 @@ export const steps = [
   },
   {
     session: 'host',
-    name: 'a <disk> is typed from nothing with completion alone, each step offering what libvirt\'s grammar allows there',
+    name: "a <disk> is typed from nothing with completion alone, each step offering what libvirt's grammar allows there",
     async run({ wb, folder, root, assert, shot, cliFindings, cliProblems }) {
       // grace-1gpu.xml without its disk; completion must give the disk back (less its guest
       // address, which libvirt assigns). Only the file path and the device name are typed: they are the person's own.
@@ -204,7 +248,11 @@ export const steps = [
       const imagePath = /<source file='([^']+)'/.exec(example.slice(diskStart, diskEnd))[1];
 
       await wb.openFile(name);
-      await wb.until('the status item names the libvirt grammar', () => wb.statusItems(), (items) => items.some((t) => /grammar/.test(t)));
+      await wb.until(
+        'the status item names the libvirt grammar',
+        () => wb.statusItems(),
+        (items) => items.some((t) => /grammar/.test(t)),
+      );
       // After the last root port, where the example's disk was: a new line, "<".
       const port = lineOf(readFileSync(file, 'utf8'), "<controller type='pci' index='4'");
       const portEnd = lineOf(readFileSync(file, 'utf8'), '</controller>', port.line);
@@ -275,14 +323,23 @@ export const steps = [
 
       assert.equal(readFileSync(file, 'utf8'), expected);
       // What the grammar allows at each step, the usual choices among the first.
-      assert.ok(types[0] === 'file' && deviceValues.includes('cdrom') && children[0] === 'driver' && formats.slice(0, 2).includes('qcow2') && buses[0] === 'virtio',
-        `offered: ${JSON.stringify({ types, deviceValues, children, formats, buses })}`);
+      assert.ok(
+        types[0] === 'file' && deviceValues.includes('cdrom') && children[0] === 'driver' && formats.slice(0, 2).includes('qcow2') && buses[0] === 'virtio',
+        `offered: ${JSON.stringify({ types, deviceValues, children, formats, buses })}`,
+      );
       // No error, from the rules nor from libvirt's grammar; the Problems panel agrees with the checker.
       const findings = cliFindings(file, root, { schema: true });
-      assert.deepEqual(findings.filter((f) => f.severity === 'error' || f.code.startsWith('schema-')).map((f) => f.code), []);
+      assert.deepEqual(
+        findings.filter((f) => f.severity === 'error' || f.code.startsWith('schema-')).map((f) => f.code),
+        [],
+      );
       const problems = cliProblems(file, root);
       await wb.showProblems();
-      await wb.until('Problems panel matches the checker', () => wb.problems(name).then((l) => l.slice().sort(byPosition)), (l) => JSON.stringify(l) === JSON.stringify(problems));
+      await wb.until(
+        'Problems panel matches the checker',
+        () => wb.problems(name).then((l) => l.slice().sort(byPosition)),
+        (l) => JSON.stringify(l) === JSON.stringify(problems),
+      );
       await shot('host-05d-disk-typed');
       await wb.closeAllEditors();
       writeFileSync(file, example);
@@ -308,9 +365,16 @@ export const steps = [
       await wb.save();
       assert.equal(readFileSync(file, 'utf8'), expected.text);
       const after = cliProblems(file, root);
-      assert.deepEqual(after.filter((p) => p.startsWith('smmu-map-')), []);
+      assert.deepEqual(
+        after.filter((p) => p.startsWith('smmu-map-')),
+        [],
+      );
       await wb.showProblems();
-      await wb.until('Problems panel after the fix', () => wb.problems(name).then((l) => l.sort(byPosition)), (l) => JSON.stringify(l) === JSON.stringify(after));
+      await wb.until(
+        'Problems panel after the fix',
+        () => wb.problems(name).then((l) => l.sort(byPosition)),
+        (l) => JSON.stringify(l) === JSON.stringify(after),
+      );
       await shot('host-07-quick-fix-applied');
     },
   },
@@ -320,7 +384,10 @@ export const steps = [
     async run({ wb, folder, root, assert, shot, topologyRows }) {
       const name = 'grace-2gpu.xml';
       const expected = await topologyRows(readFileSync(path.join(folder, name), 'utf8'), root);
-      assert.ok(expected.rows.some((r) => r.level === 1 && /^smmu3\.0x/.test(r.label)), 'grouped by host SMMU');
+      assert.ok(
+        expected.rows.some((r) => r.level === 1 && /^smmu3\.0x/.test(r.label)),
+        'grouped by host SMMU',
+      );
       await wb.openFile(name);
       const rows = await showTopology(wb, expected.rows.length);
       assert.deepEqual(rows, expected.rows);
@@ -338,11 +405,12 @@ export const steps = [
       await wb.widenSideBar(520);
       await wb.collapseView('vSMMU Topology').catch(() => undefined);
       const pane = await wb.expandView('Libvirt Domains');
-      const rows = await wb.until('domains listed', () => wb.treeRows(pane), (r) => r.length >= names.length + 1);
-      assert.deepEqual(rows, [
-        { label: libvirtUri, description: '', level: 1 },
-        ...names.map((n) => ({ label: n, description: 'running', level: 2 })),
-      ]);
+      const rows = await wb.until(
+        'domains listed',
+        () => wb.treeRows(pane),
+        (r) => r.length >= names.length + 1,
+      );
+      assert.deepEqual(rows, [{ label: libvirtUri, description: '', level: 1 }, ...names.map((n) => ({ label: n, description: 'running', level: 2 }))]);
       await shot('host-09-libvirt-domains');
 
       // Open apple: its XML is what virsh dumpxml --inactive prints; its second expander repeats busNr 200.
@@ -350,14 +418,20 @@ export const steps = [
       const lines = text.split('\n');
       const second = lines.findIndex((l) => l.includes("index='2'"));
       const at = lines.findIndex((l, i) => i > second && l.includes("busNr='200'"));
-      await pane.locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: /^apple$/ }) }).first().click();
+      await pane
+        .locator('.monaco-list-row', { has: wb.page.locator('.label-name', { hasText: /^apple$/ }) })
+        .first()
+        .click();
       await wb.page.locator('.tabs-container .tab.active', { hasText: 'apple.domain.xml' }).waitFor({ timeout: wb.timeoutMs });
       await wb.page.locator('.editor-group-container.active .monaco-editor .view-lines').waitFor({ timeout: wb.timeoutMs });
       // The language server checks it as a file: the repeated busNr is in the Problems panel.
       await wb.showProblems();
       // (Its Problems group reads "apple.domain.xml /": a libvirt: document has no folder, so rows are read whole.)
-      await wb.until('the domain is checked', () => wb.page.locator('.markers-panel .monaco-list-row').allInnerTexts(),
-        (rows) => rows.some((r) => r.includes('controller-busnr-duplicate') && r.includes(`Ln ${at + 1},`)));
+      await wb.until(
+        'the domain is checked',
+        () => wb.page.locator('.markers-panel .monaco-list-row').allInnerTexts(),
+        (rows) => rows.some((r) => r.includes('controller-busnr-duplicate') && r.includes(`Ln ${at + 1},`)),
+      );
       await shot('host-09a-libvirt-domain-open');
 
       // The second expander repeats busNr 200: empty the value and take the bus number completion offers.
@@ -373,7 +447,11 @@ export const steps = [
       assert.deepEqual(labels, expected.slice(0, labels.length));
       await wb.press('Enter');
       const chosen = expected[0];
-      await wb.until('completion applied', () => wb.page.locator('.editor-group-container.active .view-lines').innerText(), (t) => t.includes(`busNr='${chosen}'`));
+      await wb.until(
+        'completion applied',
+        () => wb.page.locator('.editor-group-container.active .view-lines').innerText(),
+        (t) => t.includes(`busNr='${chosen}'`),
+      );
       // Saving defines the domain (virsh define --validate); libvirt accepts it, so the tab is clean.
       await wb.save();
       await shot('host-09b-libvirt-saved');
@@ -383,7 +461,11 @@ export const steps = [
       for (let i = 0; i < chosen.length; i++) await wb.press('Shift+ArrowRight');
       await wb.type('255');
       await wb.press('Control+S');
-      const toasts = await wb.until('refusal shown', () => wb.notificationToasts(), (t) => t.some((m) => /libvirt refused the domain/.test(m)));
+      const toasts = await wb.until(
+        'refusal shown',
+        () => wb.notificationToasts(),
+        (t) => t.some((m) => /libvirt refused the domain/.test(m)),
+      );
       const refusal = toasts.find((m) => /libvirt refused the domain/.test(m));
       assert.match(refusal, /busNr '255' out of range/);
       assert.equal(await wb.page.locator('.tabs-container .tab.active.dirty').count(), 1, 'the buffer stays dirty');
@@ -402,14 +484,26 @@ export const steps = [
       assert.ok(before.length > 0, 'the example has findings');
       await wb.openFile(name);
       await wb.showProblems();
-      await wb.until('Problems panel matches the checker', () => wb.problems(name).then((l) => l.sort(byPosition)), (l) => JSON.stringify(l) === JSON.stringify(before));
+      await wb.until(
+        'Problems panel matches the checker',
+        () => wb.problems(name).then((l) => l.sort(byPosition)),
+        (l) => JSON.stringify(l) === JSON.stringify(before),
+      );
       // The server of this code-server only: its extensions directory, its process group.
       const pids = languageServerPids();
       assert.equal(pids.length, 1, `one language server for this session: ${JSON.stringify(pids)}`);
       process.kill(pids[0], 'SIGKILL');
       const message = 'The libvirt domain XML server stopped; restarting it (1/3).';
-      await wb.until('restart notification', () => wb.notificationToasts(), (l) => l.includes(message));
-      const restarted = await wb.until('a new language server', async () => languageServerPids(), (l) => l.length === 1 && l[0] !== pids[0]);
+      await wb.until(
+        'restart notification',
+        () => wb.notificationToasts(),
+        (l) => l.includes(message),
+      );
+      const restarted = await wb.until(
+        'a new language server',
+        async () => languageServerPids(),
+        (l) => l.length === 1 && l[0] !== pids[0],
+      );
       assert.notEqual(restarted[0], pids[0]);
       // Edit the file so that only a live server can get the Problems right: one more
       // line at the top (the examples start with a comment) moves every finding down.
@@ -419,7 +513,11 @@ export const steps = [
       const after = cliProblems(file, root);
       assert.equal(after.length, before.length);
       assert.notDeepEqual(after, before);
-      await wb.until('Problems panel after the restart', () => wb.problems(name).then((l) => l.sort(byPosition)), (l) => JSON.stringify(l) === JSON.stringify(after));
+      await wb.until(
+        'Problems panel after the restart',
+        () => wb.problems(name).then((l) => l.sort(byPosition)),
+        (l) => JSON.stringify(l) === JSON.stringify(after),
+      );
       // The toast may have timed out by now; the picture shows it when it is still there.
       await shot('restart');
     },
@@ -432,7 +530,11 @@ export const steps = [
     async run({ wb, root, host, assert, shot }) {
       // The extension starts with the first XML file opened.
       await wb.openFile('grace-1gpu.xml');
-      const items = await wb.until('host status item', () => wb.statusItems(), (l) => l.some((t) => /host SMMU|SMMUv3 on this host/.test(t)));
+      const items = await wb.until(
+        'host status item',
+        () => wb.statusItems(),
+        (l) => l.some((t) => /host SMMU|SMMUv3 on this host/.test(t)),
+      );
       assert.ok(items.includes('no SMMUv3 on this host · sysfs'), `status bar: ${JSON.stringify(items)}`);
       const tooltip = await wb.statusItemTooltip('no SMMUv3 on this host');
       const devices = HOSTS[host].devices.length;
@@ -447,10 +549,17 @@ export const steps = [
     async run({ wb, folder, root, assert, shot, cliProblems }) {
       const name = 'grace-1gpu.xml';
       const expected = cliProblems(path.join(folder, name), root);
-      assert.deepEqual(expected.map((p) => p.split(' @ ')[0]), ['smmu-map-no-host']);
+      assert.deepEqual(
+        expected.map((p) => p.split(' @ ')[0]),
+        ['smmu-map-no-host'],
+      );
       await wb.openFile(name);
       await wb.showProblems();
-      await wb.until('Problems panel matches the checker', () => wb.problems(name).then((l) => l.sort(byPosition)), (l) => JSON.stringify(l) === JSON.stringify(expected));
+      await wb.until(
+        'Problems panel matches the checker',
+        () => wb.problems(name).then((l) => l.sort(byPosition)),
+        (l) => JSON.stringify(l) === JSON.stringify(expected),
+      );
       await shot('no-host-01-problems');
     },
   },
@@ -478,7 +587,11 @@ async function showTopology(wb, count) {
   await wb.widenSideBar(520);
   await wb.collapseView('examples');
   const pane = await wb.expandView('vSMMU Topology');
-  return wb.until('topology rows', () => wb.treeRows(pane), (r) => r.length >= count);
+  return wb.until(
+    'topology rows',
+    () => wb.treeRows(pane),
+    (r) => r.length >= count,
+  );
 }
 
 /** Leaves the attribute value just completed (past its closing quote) and asks for the next attribute name. */
@@ -510,5 +623,3 @@ function insertLine(text, before, line) {
   lines.splice(before - 1, 0, line);
   return lines.join('\n');
 }
-
-

@@ -29,7 +29,10 @@ await Promise.all([
   // The CLI carries docs/rules.md (rule help for SARIF output), so an installed copy needs no docs directory.
   // Like the server, it bundles everything: the package has no runtime dependencies (test/packaging.test.ts).
   build({
-    ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' },
+    ...common,
+    entryPoints: ['server/src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
     define: { __LDX_RULES_MD__: JSON.stringify(readFileSync('docs/rules.md', 'utf8')) },
   }),
 ]);

@@ -22,12 +22,22 @@ async function main(): Promise<number> {
     const out = join(REPO, 'docs/fidelity.md');
     writeFileSync(out, renderTable(rows, ctx) + '\n');
     const f = figures(rows);
-    console.log(`fidelity: ${rows.length} domains in ${ctx.elapsedSeconds?.toFixed(1)} s; accepted ${f.accepted} (flagged ${f.acceptedFlagged}), `
-      + `rejected ${f.rejected} (caught ${f.rejectedCaught}, ${(100 * f.caughtShare).toFixed(1)} %), not judged ${f.host}; wrote docs/fidelity.md`);
+    console.log(
+      `fidelity: ${rows.length} domains in ${ctx.elapsedSeconds?.toFixed(1)} s; accepted ${f.accepted} (flagged ${f.acceptedFlagged}), ` +
+        `rejected ${f.rejected} (caught ${f.rejectedCaught}, ${(100 * f.caughtShare).toFixed(1)} %), not judged ${f.host}; wrote docs/fidelity.md`,
+    );
     return 0;
   } finally {
     referee.close();
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (e) => { console.error(e); process.exitCode = 1; });
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    console.error(e);
+    process.exitCode = 1;
+  },
+);

@@ -19,10 +19,7 @@ import { readSysfsTopology } from '../server/src/host/sysfs';
 
 const repo = path.join(__dirname, '..');
 
-export const EXAMPLE_HOST_FILES = [
-  path.join(repo, 'examples', 'hosts', 'grace-3smmu.json'),
-  path.join(repo, 'test', 'fixtures', 'hosts', 'grace-3smmu.json'),
-];
+export const EXAMPLE_HOST_FILES = [path.join(repo, 'examples', 'hosts', 'grace-3smmu.json'), path.join(repo, 'test', 'fixtures', 'hosts', 'grace-3smmu.json')];
 
 /** The snapshot text for the grace-3smmu example host. */
 export async function buildExampleHostSnapshot(): Promise<string> {

@@ -80,13 +80,7 @@ export const HOSTS = {
   'grace-blackwell': {
     // These platform devices carry numa_node, which mainline arm-smmu-v3 does
     // not provide; it is here to cover the reader's handling of it.
-    iommus: [
-      smmu(0x13000000, 5, 0),
-      smmu(0x15000000, 7, 0),
-      smmu(0x16000000, 8, 0),
-      smmu(0x35000000, 18, 1),
-      smmu(0x36000000, 19, 1),
-    ],
+    iommus: [smmu(0x13000000, 5, 0), smmu(0x15000000, 7, 0), smmu(0x16000000, 8, 0), smmu(0x35000000, 18, 1), smmu(0x36000000, 19, 1)],
     devices: [
       { bdf: '0006:01:00.0', ...CX7, numa: 0, iommu: 'smmu3.0x0000000013000000', group: 6, driver: 'mlx5_core' },
       { bdf: '0008:01:00.0', ...GPU_B200, numa: 0, iommu: 'smmu3.0x0000000015000000', group: 12, driver: 'vfio-pci' },
@@ -108,8 +102,14 @@ export const HOSTS = {
   // Blackwell GPUs per Grace, each GPU and each NIC behind an SMMU of its own.
   'gb200-tray': {
     iommus: [
-      smmu(0x13000000, 5), smmu(0x15000000, 7), smmu(0x16000000, 8), smmu(0x17000000, 9),
-      smmu(0x33000000, 16), smmu(0x35000000, 18), smmu(0x36000000, 19), smmu(0x37000000, 20),
+      smmu(0x13000000, 5),
+      smmu(0x15000000, 7),
+      smmu(0x16000000, 8),
+      smmu(0x17000000, 9),
+      smmu(0x33000000, 16),
+      smmu(0x35000000, 18),
+      smmu(0x36000000, 19),
+      smmu(0x37000000, 20),
     ],
     nodes: nodes('0-71', '72-143', '', '', '', ''),
     devices: [
@@ -167,7 +167,10 @@ function resourceText(bars) {
   const rows = [];
   for (let i = 0; i < 13; i++) {
     const b = bars.find((x) => x.index === i);
-    if (!b) { rows.push(`${h(0n)} ${h(0n)} ${h(0n)}`); continue; }
+    if (!b) {
+      rows.push(`${h(0n)} ${h(0n)} ${h(0n)}`);
+      continue;
+    }
     const size = BigInt(b.size);
     at = ((at + size - 1n) / size) * size;
     let flags = b.kind === 'io' ? 0x100n : 0x200n;

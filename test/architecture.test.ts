@@ -72,7 +72,11 @@ const graph = new Map(files.map((f) => [f, importsOf(f)]));
 
 test('every part of server/src has a layer', () => {
   const parts = [...new Set(files.map(partOf))].filter((p) => p !== 'client').sort();
-  assert.deepEqual(parts.filter((p) => !(p in LAYERS)), [], 'give the new part a layer in test/architecture.test.ts and ARCHITECTURE.md');
+  assert.deepEqual(
+    parts.filter((p) => !(p in LAYERS)),
+    [],
+    'give the new part a layer in test/architecture.test.ts and ARCHITECTURE.md',
+  );
 });
 
 test('imports only go down the layers', () => {
@@ -91,14 +95,16 @@ test('imports only go down the layers', () => {
 
 test('xml/, host/ and protocol.ts import nothing of the project', () => {
   const bad = [...graph].flatMap(([file, targets]) =>
-    LEAVES.includes(partOf(file)) ? targets.filter((t) => partOf(t) !== partOf(file)).map((t) => `${rel(file)} -> ${rel(t)}`) : []);
+    LEAVES.includes(partOf(file)) ? targets.filter((t) => partOf(t) !== partOf(file)).map((t) => `${rel(file)} -> ${rel(t)}`) : [],
+  );
   assert.deepEqual(bad, []);
 });
 
 test('rules/ and features/ never import the session or the faces', () => {
   const above = new Set(['languageService.ts', 'session', 'server.ts', 'cli', 'client']);
   const bad = [...graph].flatMap(([file, targets]) =>
-    ['rules', 'features'].includes(partOf(file)) ? targets.filter((t) => above.has(partOf(t))).map((t) => `${rel(file)} -> ${rel(t)}`) : []);
+    ['rules', 'features'].includes(partOf(file)) ? targets.filter((t) => above.has(partOf(t))).map((t) => `${rel(file)} -> ${rel(t)}`) : [],
+  );
   assert.deepEqual(bad, []);
 });
 
@@ -109,9 +115,10 @@ test('rules/ and features/ never import the session or the faces', () => {
  */
 const CLIENT_MAY_IMPORT = (t: string) => TABLE.clientMayImport.includes(partOf(t));
 
-test('the client imports only the server\'s protocol module', () => {
+test("the client imports only the server's protocol module", () => {
   const bad = [...graph].flatMap(([file, targets]) =>
-    partOf(file) === 'client' ? targets.filter((t) => partOf(t) !== 'client' && !CLIENT_MAY_IMPORT(t)).map((t) => `${rel(file)} -> ${rel(t)}`) : []);
+    partOf(file) === 'client' ? targets.filter((t) => partOf(t) !== 'client' && !CLIENT_MAY_IMPORT(t)).map((t) => `${rel(file)} -> ${rel(t)}`) : [],
+  );
   assert.deepEqual(bad, []);
 });
 
@@ -124,15 +131,25 @@ test('no import cycle between files', () => {
   const onStack = new Set<string>();
   const cycles: string[][] = [];
   const visit = (v: string) => {
-    index.set(v, counter); low.set(v, counter); counter++;
-    stack.push(v); onStack.add(v);
+    index.set(v, counter);
+    low.set(v, counter);
+    counter++;
+    stack.push(v);
+    onStack.add(v);
     for (const w of graph.get(v) ?? []) {
-      if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
     }
     if (low.get(v) === index.get(v)) {
       const scc: string[] = [];
       let w: string;
-      do { w = stack.pop()!; onStack.delete(w); scc.push(rel(w)); } while (w !== v);
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        scc.push(rel(w));
+      } while (w !== v);
       if (scc.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push(scc.sort());
     }
   };
@@ -182,10 +199,11 @@ test('the linter marks an import that runs up a layer, or out of the client, whe
   const wrong: string[] = [];
   for (const [file, spec, objects] of cases) {
     const found = await lint(file, `import { x } from '${spec}';\nexport const y = x;\n`);
-    if ((found.length > 0) !== objects) wrong.push(`${file} importing ${spec}: ${objects ? 'not marked' : `marked (${found.join('; ')})`}`);
+    if (found.length > 0 !== objects) wrong.push(`${file} importing ${spec}: ${objects ? 'not marked' : `marked (${found.join('; ')})`}`);
   }
   assert.deepEqual(wrong, []);
   // The message says which layers are involved.
-  assert.deepEqual(await lint('server/src/rules/x.ts', "import type { S } from '../session/settings';\nexport type T = S;\n"),
-    ['1: \'../session/settings\' import is restricted from being used by a pattern. rules (layer 2) may not import session (layer 6): imports only go down the layers (ARCHITECTURE.md).']);
+  assert.deepEqual(await lint('server/src/rules/x.ts', "import type { S } from '../session/settings';\nexport type T = S;\n"), [
+    "1: '../session/settings' import is restricted from being used by a pattern. rules (layer 2) may not import session (layer 6): imports only go down the layers (ARCHITECTURE.md).",
+  ]);
 });

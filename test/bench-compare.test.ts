@@ -10,12 +10,16 @@ import { compareResults, figuresOf, timingMismatch, type BenchMachine, type Benc
 const QUIET: BenchMachine = { cpus: 2, cpuModel: 'AMD EPYC', node: 'v20.20.2', platform: 'linux x64', loadBefore: 0.9, loadAfter: 1.1, loadMax: 1.3, mode: 'full' };
 
 /** A results.json with one in-process size, one LSP size, a cold start and a bundle. */
-function run(o: { edit?: [number, number]; completion?: [number, number]; publish?: [number, number]; rested?: number; bytes?: number; burst?: number; machine?: Partial<BenchMachine> } = {}): BenchResults {
+function run(
+  o: { edit?: [number, number]; completion?: [number, number]; publish?: [number, number]; rested?: number; bytes?: number; burst?: number; machine?: Partial<BenchMachine> } = {},
+): BenchResults {
   const st = ([median, min]: [number, number]) => ({ median, p95: median * 2, min, runs: 100 });
   return {
     machine: { ...QUIET, ...o.machine },
     bundle: { bytes: o.bytes ?? 500_000, gzip: 140_000 },
-    inProcess: [{ label: '50 KB', editToDiagnostics: st(o.edit ?? [0.35, 0.29]), completionHostdevSource: { ...st(o.completion ?? [0.04, 0.035]), items: 301 }, ratioToXmldom: 0.3 }],
+    inProcess: [
+      { label: '50 KB', editToDiagnostics: st(o.edit ?? [0.35, 0.29]), completionHostdevSource: { ...st(o.completion ?? [0.04, 0.035]), items: 301 }, ratioToXmldom: 0.3 },
+    ],
     lsp: [{ label: '50 KB', editToPublish: st(o.publish ?? [123, 121]), publishesForBurst: o.burst ?? 1, restedRssMB: o.rested ?? 87, burstGapMs: 7 }],
     coldStart: { firstDiagnostics: st([205, 199]), idleRssMB: st([77, 76]) },
     targets: [{ what: 'x', met: true }],
@@ -27,10 +31,16 @@ const verdictOf = (before: BenchResults, after: BenchResults, key: string) => co
 test('figures: stats, memory, sizes and counts are found by their place; targets, ratios and the bench pacing are left out', () => {
   const f = figuresOf(run());
   assert.deepEqual([...f.keys()].sort(), [
-    'bundle › bytes', 'bundle › gzip',
-    'coldStart › firstDiagnostics', 'coldStart › idleRssMB',
-    'inProcess › 50 KB › completionHostdevSource', 'inProcess › 50 KB › completionHostdevSource › items', 'inProcess › 50 KB › editToDiagnostics',
-    'lsp › 50 KB › editToPublish', 'lsp › 50 KB › publishesForBurst', 'lsp › 50 KB › restedRssMB',
+    'bundle › bytes',
+    'bundle › gzip',
+    'coldStart › firstDiagnostics',
+    'coldStart › idleRssMB',
+    'inProcess › 50 KB › completionHostdevSource',
+    'inProcess › 50 KB › completionHostdevSource › items',
+    'inProcess › 50 KB › editToDiagnostics',
+    'lsp › 50 KB › editToPublish',
+    'lsp › 50 KB › publishesForBurst',
+    'lsp › 50 KB › restedRssMB',
   ]);
   assert.equal(f.get('inProcess › 50 KB › editToDiagnostics')?.kind, 'cpu');
   assert.equal(f.get('lsp › 50 KB › editToPublish')?.kind, 'wait');
@@ -44,7 +54,10 @@ test('the same run compared with itself: no regression, everything the same', ()
   const c = compareResults(run(), run());
   assert.equal(c.timingsNotCompared, undefined);
   assert.deepEqual(c.regressions, []);
-  assert.ok(c.rows.every((r) => r.verdict === 'same'), JSON.stringify(c.rows.filter((r) => r.verdict !== 'same')));
+  assert.ok(
+    c.rows.every((r) => r.verdict === 'same'),
+    JSON.stringify(c.rows.filter((r) => r.verdict !== 'same')),
+  );
 });
 
 test('an in-process time that doubles, median and fastest run, is a regression', () => {

@@ -18,7 +18,11 @@ const BROKEN = `<domain type='kvm'>\n  <devices>\n    <hostdev mode='subsystem' 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ldx-cli-input-'));
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const utf16le = (s: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(s, 'utf16le')]);
-const utf16be = (s: string) => { const b = Buffer.from(s, 'utf16le'); b.swap16(); return Buffer.concat([Buffer.from([0xfe, 0xff]), b]); };
+const utf16be = (s: string) => {
+  const b = Buffer.from(s, 'utf16le');
+  b.swap16();
+  return Buffer.concat([Buffer.from([0xfe, 0xff]), b]);
+};
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52]);
 
 function put(name: string, content: string | Buffer): string {
@@ -29,8 +33,17 @@ function put(name: string, content: string | Buffer): string {
 }
 
 async function run(args: string[], stdin: string | Uint8Array = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const io: Io = { stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, readStdin: async () => stdin };
+  let out = '',
+    err = '';
+  const io: Io = {
+    stdout: (s) => {
+      out += s;
+    },
+    stderr: (s) => {
+      err += s;
+    },
+    readStdin: async () => stdin,
+  };
   const code = await main(args, io);
   return { code, out, err };
 }
@@ -38,7 +51,13 @@ async function run(args: string[], stdin: string | Uint8Array = ''): Promise<{ c
 /** `line:col code` of each finding, from the text report of one file. */
 async function findings(file: string): Promise<{ code: number; lines: string[] }> {
   const r = await run(['check', '--schema', 'off', '--host', HOST, file]);
-  return { code: r.code, lines: r.out.split('\n').filter(Boolean).map((l) => l.slice(file.length + 1).replace(/^(\d+:\d+): (\w+) ([\w-]+): .*$/, '$1 $2 $3')) };
+  return {
+    code: r.code,
+    lines: r.out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(file.length + 1).replace(/^(\d+:\d+): (\w+) ([\w-]+): .*$/, '$1 $2 $3')),
+  };
 }
 
 test('a named file that is empty, white space, binary or not rooted in <domain> is an error (exit 1), each with its code', async () => {
@@ -84,7 +103,13 @@ test('a directory walk skips empty, binary and non-domain files, checks the doma
   put('fleet/domian.xml', '<domian/>');
   const text = await run(['check', '--schema', 'off', '--host', HOST, fleet]);
   assert.equal(text.code, 1);
-  assert.deepEqual(text.out.split('\n').filter(Boolean).map((l) => l.split(':')[0]), [path.join(fleet, 'vm.xml')]);
+  assert.deepEqual(
+    text.out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(':')[0]),
+    [path.join(fleet, 'vm.xml')],
+  );
   assert.equal(text.err, '1 file checked: 1 error, 0 warnings; 4 files without a <domain> root skipped\n');
   // Other formats say it on standard error too.
   const json = await run(['check', '--schema', 'off', '--host', HOST, '--format', 'json', fleet]);
@@ -103,14 +128,20 @@ test('a UTF-8 byte order mark is legal: no finding for a clean file, and the sam
 });
 
 test('UTF-16 (either byte order, with its mark) is decoded and checked, with one encoding error instead of a page of invalid names', async () => {
-  for (const [name, encode] of [['le', utf16le], ['be', utf16be]] as const) {
+  for (const [name, encode] of [
+    ['le', utf16le],
+    ['be', utf16be],
+  ] as const) {
     const clean = await findings(put(`utf16${name}-clean.xml`, encode(`<?xml version="1.0" encoding="UTF-16"?>\n${CLEAN}`)));
     assert.deepEqual(clean, { code: 1, lines: ['1:1 error xml-encoding'] }, name);
     const broken = await findings(put(`utf16${name}-broken.xml`, encode(BROKEN)));
     assert.deepEqual(broken, { code: 1, lines: ['1:1 error xml-encoding', '3:6 error xml-unclosed-element'] }, name);
   }
   const r = await run(['check', '--schema', 'off', '--host', HOST, path.join(dir, 'utf16le-clean.xml')]);
-  assert.match(r.out, /xml-encoding: This file is UTF-16 \(little-endian, by its byte order mark\); it was checked as such, but libvirt reads domain XML as UTF-8 and refuses it\. Convert it: iconv -f UTF-16 -t UTF-8\.$/m);
+  assert.match(
+    r.out,
+    /xml-encoding: This file is UTF-16 \(little-endian, by its byte order mark\); it was checked as such, but libvirt reads domain XML as UTF-8 and refuses it\. Convert it: iconv -f UTF-16 -t UTF-8\.$/m,
+  );
 });
 
 test('bytes that are not UTF-8 get one encoding error naming the byte; the rest is still checked', async () => {

@@ -27,7 +27,10 @@ const FIXTURE_HOST = path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json
 
 // ---------------------------------------------------------------- generator
 
-interface Gpu { source: string; expander: number }
+interface Gpu {
+  source: string;
+  expander: number;
+}
 
 /**
  * An aarch64 virt domain: one pcie-expander-bus per distinct expander index
@@ -37,25 +40,48 @@ interface Gpu { source: string; expander: number }
 function fleetDomain(name: string, gpus: Gpu[], opts: { pciBus?: (expander: number) => string; unclosedHostdev?: boolean } = {}): string {
   const expanders = [...new Set(gpus.map((g) => g.expander))].sort((a, b) => a - b);
   const l: string[] = [
-    `<domain type='kvm'>`, `  <name>${name}</name>`, `  <memory unit='GiB'>64</memory>`, `  <vcpu placement='static'>16</vcpu>`,
-    `  <os firmware='efi'>`, `    <type arch='aarch64' machine='virt'>hvm</type>`, `  </os>`,
-    `  <features>`, `    <acpi/>`, `    <gic version='3'/>`, `  </features>`,
-    `  <cpu mode='host-passthrough'/>`, `  <iommufd enabled='yes'/>`, `  <devices>`,
+    `<domain type='kvm'>`,
+    `  <name>${name}</name>`,
+    `  <memory unit='GiB'>64</memory>`,
+    `  <vcpu placement='static'>16</vcpu>`,
+    `  <os firmware='efi'>`,
+    `    <type arch='aarch64' machine='virt'>hvm</type>`,
+    `  </os>`,
+    `  <features>`,
+    `    <acpi/>`,
+    `    <gic version='3'/>`,
+    `  </features>`,
+    `  <cpu mode='host-passthrough'/>`,
+    `  <iommufd enabled='yes'/>`,
+    `  <devices>`,
     `    <controller type='pci' index='0' model='pcie-root'/>`,
   ];
   for (const e of expanders) {
-    l.push(`    <controller type='pci' index='${e}' model='pcie-expander-bus'>`, `      <model name='pxb-pcie'/>`, `      <target busNr='${256 - 4 * e}'/>`,
-      `      <address type='pci' domain='0x0000' bus='0x00' slot='0x0${e}' function='0x0'/>`, `    </controller>`);
+    l.push(
+      `    <controller type='pci' index='${e}' model='pcie-expander-bus'>`,
+      `      <model name='pxb-pcie'/>`,
+      `      <target busNr='${256 - 4 * e}'/>`,
+      `      <address type='pci' domain='0x0000' bus='0x00' slot='0x0${e}' function='0x0'/>`,
+      `    </controller>`,
+    );
   }
   gpus.forEach((g, i) => {
-    l.push(`    <controller type='pci' index='${10 + i}' model='pcie-root-port'>`, `      <target chassis='${10 + i}' port='0x${i.toString(16)}'/>`,
-      `      <address type='pci' domain='0x0000' bus='0x0${g.expander}' slot='0x0${i}' function='0x0'/>`, `    </controller>`);
+    l.push(
+      `    <controller type='pci' index='${10 + i}' model='pcie-root-port'>`,
+      `      <target chassis='${10 + i}' port='0x${i.toString(16)}'/>`,
+      `      <address type='pci' domain='0x0000' bus='0x0${g.expander}' slot='0x0${i}' function='0x0'/>`,
+      `    </controller>`,
+    );
   });
   gpus.forEach((g, i) => {
     const [dom, bus] = g.source.split(':');
-    l.push(`    <hostdev mode='subsystem' type='pci' managed='yes'>`, `      <source>`,
-      `        <address domain='0x${dom}' bus='0x${bus}' slot='0x00' function='0x0'/>`, `      </source>`,
-      `      <address type='pci' domain='0x0000' bus='0x${(10 + i).toString(16)}' slot='0x00' function='0x0'/>`);
+    l.push(
+      `    <hostdev mode='subsystem' type='pci' managed='yes'>`,
+      `      <source>`,
+      `        <address domain='0x${dom}' bus='0x${bus}' slot='0x00' function='0x0'/>`,
+      `      </source>`,
+      `      <address type='pci' domain='0x0000' bus='0x${(10 + i).toString(16)}' slot='0x00' function='0x0'/>`,
+    );
     if (!(opts.unclosedHostdev && i === 0)) l.push(`    </hostdev>`);
   });
   for (const e of expanders) l.push(`    <iommu model='smmuv3'>`, `      <driver pciBus='${opts.pciBus?.(e) ?? e}' accel='on'/>`, `    </iommu>`);
@@ -66,35 +92,76 @@ function fleetDomain(name: string, gpus: Gpu[], opts: { pciBus?: (expander: numb
 const GPU_A = '0009:01'; // behind smmu3.0x0000000016000000 on both host classes
 const GPU_B = '0019:01'; // behind smmu3.0x0000000036000000, only on the gb200 class
 
-interface Variant { name: string; text: (n: string) => string; codes: string[] }
+interface Variant {
+  name: string;
+  text: (n: string) => string;
+  codes: string[];
+}
 
 /** Per host class: the domains generated for it and the codes each must produce against that class's host (in position order). */
 const VARIANTS: Record<'gb200' | 'gh200', Variant[]> = {
   gb200: [
-    { name: 'two-gpus', text: (n) => fleetDomain(n, [{ source: GPU_A, expander: 1 }, { source: GPU_B, expander: 2 }]), codes: [] },
-    { name: 'mixed', text: (n) => fleetDomain(n, [{ source: GPU_A, expander: 1 }, { source: GPU_B, expander: 1 }]), codes: ['smmu-map-mixed'] },
+    {
+      name: 'two-gpus',
+      text: (n) =>
+        fleetDomain(n, [
+          { source: GPU_A, expander: 1 },
+          { source: GPU_B, expander: 2 },
+        ]),
+      codes: [],
+    },
+    {
+      name: 'mixed',
+      text: (n) =>
+        fleetDomain(n, [
+          { source: GPU_A, expander: 1 },
+          { source: GPU_B, expander: 1 },
+        ]),
+      codes: ['smmu-map-mixed'],
+    },
     {
       name: 'busnr',
-      text: (n) => fleetDomain(n, [{ source: GPU_A, expander: 1 }, { source: GPU_B, expander: 2 }], { pciBus: (e) => (e === 1 ? '252' : String(e)) }),
+      text: (n) =>
+        fleetDomain(
+          n,
+          [
+            { source: GPU_A, expander: 1 },
+            { source: GPU_B, expander: 2 },
+          ],
+          { pciBus: (e) => (e === 1 ? '252' : String(e)) },
+        ),
       codes: ['smmu-map-uncovered', 'iommu-pcibus-is-busnr'],
     },
   ],
   gh200: [
     { name: 'one-gpu', text: (n) => fleetDomain(n, [{ source: GPU_A, expander: 1 }]), codes: [] },
     // Clean on gb200, but this host class has no 0019:01:00.0: the host map must pick the right host.
-    { name: 'two-gpus', text: (n) => fleetDomain(n, [{ source: GPU_A, expander: 1 }, { source: GPU_B, expander: 2 }]), codes: ['smmu-map-host-device-missing'] },
+    {
+      name: 'two-gpus',
+      text: (n) =>
+        fleetDomain(n, [
+          { source: GPU_A, expander: 1 },
+          { source: GPU_B, expander: 2 },
+        ]),
+      codes: ['smmu-map-host-device-missing'],
+    },
     { name: 'broken', text: (n) => fleetDomain(n, [{ source: GPU_A, expander: 1 }], { unclosedHostdev: true }), codes: ['xml-unclosed-element'] },
   ],
 };
 
 /** A host with one SMMUv3 and one GPU (0009:01:00.0). */
 const GH200_SNAPSHOT = {
-  version: 1, hostname: 'gh200',
+  version: 1,
+  hostname: 'gh200',
   iommus: [{ name: 'smmu3.0x0000000016000000', kind: 'smmuv3', devices: ['0009:01:00.0'] }],
   pciDevices: [{ bdf: '0009:01:00.0', vendorId: '0x10de', deviceId: '0x2342', classCode: '0x030200', driver: 'vfio-pci', iommu: 'smmu3.0x0000000016000000' }],
 };
 
-interface Fleet { root: string; domains: { file: string; codes: string[] }[]; skipped: number }
+interface Fleet {
+  root: string;
+  domains: { file: string; codes: string[] }[];
+  skipped: number;
+}
 
 /**
  * `n` domains alternating between fleet/gb200 and fleet/gh200 (racks as
@@ -133,13 +200,16 @@ function generateFleet(root: string, n: number): Fleet {
   mkdirSync(path.join(root, 'hosts'), { recursive: true });
   copyFileSync(FIXTURE_HOST, path.join(root, 'hosts', 'gb200.json'));
   writeFileSync(path.join(root, 'hosts', 'gh200.json'), JSON.stringify(GH200_SNAPSHOT));
-  writeFileSync(path.join(root, 'map.json'), JSON.stringify({
-    hosts: [
-      { files: 'fleet/gb200/**/*.xml', snapshot: 'hosts/gb200.json' },
-      { files: ['fleet/gh200/**/*.xml'], snapshot: 'hosts/gh200.json' },
-    ],
-    default: 'hosts/gb200.json',
-  }));
+  writeFileSync(
+    path.join(root, 'map.json'),
+    JSON.stringify({
+      hosts: [
+        { files: 'fleet/gb200/**/*.xml', snapshot: 'hosts/gb200.json' },
+        { files: ['fleet/gh200/**/*.xml'], snapshot: 'hosts/gh200.json' },
+      ],
+      default: 'hosts/gb200.json',
+    }),
+  );
   const byPath = (a: { file: string }, b: { file: string }) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
   return { root, domains: domains.sort(byPath), skipped };
 }
@@ -147,8 +217,17 @@ function generateFleet(root: string, n: number): Fleet {
 // ---------------------------------------------------------------- helpers
 
 async function run(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const io: Io = { stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, readStdin: async () => stdin };
+  let out = '',
+    err = '';
+  const io: Io = {
+    stdout: (s) => {
+      out += s;
+    },
+    stderr: (s) => {
+      err += s;
+    },
+    readStdin: async () => stdin,
+  };
   const code = await main(args, io);
   return { code, out, err };
 }
@@ -169,7 +248,12 @@ function bin(cwd: string, args: string[]): { code: number | null; out: string; e
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-interface JsonFinding { file: string; severity: string; code: string; message: string }
+interface JsonFinding {
+  file: string;
+  severity: string;
+  code: string;
+  message: string;
+}
 
 const tmp = (name: string) => mkdtempSync(path.join(os.tmpdir(), `ldx-${name}-`));
 
@@ -188,7 +272,10 @@ test('fleet: a generated tree of 2000 domains with a host map, on 1 and 2 thread
   const one = bin(root, [...common, '--jobs', '1', '--format', 'json']);
   assert.equal(one.code, 1, one.err);
   const findings = JSON.parse(one.out) as JsonFinding[];
-  assert.deepEqual(findings.map((f) => [f.file, f.code]), expected);
+  assert.deepEqual(
+    findings.map((f) => [f.file, f.code]),
+    expected,
+  );
   assert.deepEqual(perCode(findings.map((f) => f.code)), perCode(expected.map(([, c]) => c)));
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.filter((f) => f.severity === 'warning').length;
@@ -196,8 +283,14 @@ test('fleet: a generated tree of 2000 domains with a host map, on 1 and 2 thread
   // On two worker threads, text: the same findings in the same order, whatever thread finished first.
   const two = bin(root, [...common, '--jobs', '2']);
   assert.equal(two.code, 1);
-  const lines = two.out.trimEnd().split('\n').map((l) => /^(.*):\d+:\d+: (\w+) ([\w-]+): (.*)$/.exec(l)!.slice(1));
-  assert.deepEqual(lines, findings.map((f) => [f.file, f.severity, f.code, f.message]));
+  const lines = two.out
+    .trimEnd()
+    .split('\n')
+    .map((l) => /^(.*):\d+:\d+: (\w+) ([\w-]+): (.*)$/.exec(l)!.slice(1));
+  assert.deepEqual(
+    lines,
+    findings.map((f) => [f.file, f.severity, f.code, f.message]),
+  );
   assert.equal(two.err, `${fleet.domains.length} files checked: ${errors} errors, ${warnings} warnings; ${fleet.skipped} files without a <domain> root skipped\n`);
 
   const sarifRun = bin(root, [...common, '--jobs', '2', '--format', 'sarif']);
@@ -205,9 +298,18 @@ test('fleet: a generated tree of 2000 domains with a host map, on 1 and 2 thread
   const sarif = JSON.parse(sarifRun.out) as Sarif;
   checkSarifStructure(sarif);
   const results = sarif.runs[0].results;
-  assert.deepEqual(results.map((r) => [r.locations[0].physicalLocation.artifactLocation.uri, r.ruleId]), expected);
-  assert.deepEqual(results.map((r) => r.level), findings.map((f) => (f.severity === 'information' || f.severity === 'hint' ? 'note' : f.severity)));
-  assert.deepEqual(results.map((r) => r.message.text), findings.map((f) => f.message));
+  assert.deepEqual(
+    results.map((r) => [r.locations[0].physicalLocation.artifactLocation.uri, r.ruleId]),
+    expected,
+  );
+  assert.deepEqual(
+    results.map((r) => r.level),
+    findings.map((f) => (f.severity === 'information' || f.severity === 'hint' ? 'note' : f.severity)),
+  );
+  assert.deepEqual(
+    results.map((r) => r.message.text),
+    findings.map((f) => f.message),
+  );
   // The rules are those of docs/rules.md, in its order.
   const documented = parseRulesDoc(readFileSync(path.join(ROOT, 'docs', 'rules.md'), 'utf8')).map((r) => r.id);
   assert.deepEqual(sarif.runs[0].tool.driver.rules.map((r) => r.id).slice(0, documented.length), documented);
@@ -223,12 +325,21 @@ interface Sarif {
   }[];
 }
 interface SarifRule {
-  id: string; name: string; shortDescription: { text: string }; fullDescription?: { text: string };
-  help: { text: string; markdown: string }; defaultConfiguration: { level: string };
+  id: string;
+  name: string;
+  shortDescription: { text: string };
+  fullDescription?: { text: string };
+  help: { text: string; markdown: string };
+  defaultConfiguration: { level: string };
 }
 interface SarifResult {
-  ruleId: string; ruleIndex: number; level: string; message: { text: string };
-  locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: { startLine: number; startColumn: number; endLine: number; endColumn: number } } }[];
+  ruleId: string;
+  ruleIndex: number;
+  level: string;
+  message: { text: string };
+  locations: {
+    physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: { startLine: number; startColumn: number; endLine: number; endColumn: number } };
+  }[];
 }
 
 /** The fields SARIF 2.1.0 and code-scanning uploads require, with their types. */
@@ -244,7 +355,13 @@ function checkSarifStructure(s: Sarif): void {
     assert.ok(/^[a-z0-9]+(-[a-z0-9]+)+$/.test(r.id), r.id);
     assert.ok(!ids.has(r.id), `rule ${r.id} listed twice`);
     ids.add(r.id);
-    assert.equal(r.name, r.id.split('-').map((w) => w[0].toUpperCase() + w.slice(1)).join(''));
+    assert.equal(
+      r.name,
+      r.id
+        .split('-')
+        .map((w) => w[0].toUpperCase() + w.slice(1))
+        .join(''),
+    );
     assert.equal(typeof r.shortDescription.text, 'string');
     assert.ok(r.shortDescription.text.length > 0 && r.help.text.length > 0 && r.help.markdown.length > 0, r.id);
     assert.ok(levels.includes(r.defaultConfiguration.level), r.id);
@@ -309,7 +426,10 @@ test('glob: segments, classes, alternatives and hidden names', () => {
     ['/srv/**/*.xml', '/srv/a/b.xml', true],
     ['[unclosed', '[unclosed', true],
   ];
-  assert.deepEqual(cases.map(([p, s]) => [p, s, matchGlob(p, s)]), cases);
+  assert.deepEqual(
+    cases.map(([p, s]) => [p, s, matchGlob(p, s)]),
+    cases,
+  );
   assert.deepEqual(expandBraces('x{a,b{1,2}}y'), ['xay', 'xb1y', 'xb2y']);
   assert.deepEqual(['a.xml', 'a*.xml', 'a{b,c}', 'a{b}', 'a\\*', '[x]'].map(hasMagic), [false, true, true, false, false, true]);
 });
@@ -321,14 +441,28 @@ test('files: directories walk *.xml, globs expand, named files stay; sorted, no 
     writeFileSync(path.join(dir, f), '<domain/>');
   }
   const e = await expandInputs(['b', 'a/x.xml', '{a,c}/**/*.{xml,XML}', 'a/notes.txt', 'nope/*.xml', 'missing.xml', '-'], dir);
-  assert.deepEqual(e.files.map((f) => [f.path, f.discovered]), [
-    ['a/deep/y.xml', true], ['a/notes.txt', false], ['a/x.xml', false], ['b/1.xml', true], ['b/2.xml', true], ['c/u.XML', true],
-  ]);
+  assert.deepEqual(
+    e.files.map((f) => [f.path, f.discovered]),
+    [
+      ['a/deep/y.xml', true],
+      ['a/notes.txt', false],
+      ['a/x.xml', false],
+      ['b/1.xml', true],
+      ['b/2.xml', true],
+      ['c/u.XML', true],
+    ],
+  );
   assert.deepEqual([e.stdin, e.problems], [true, ["no files match 'nope/*.xml'", 'cannot read missing.xml: ENOENT']]);
   // A directory given as '.' shows paths without './'.
-  assert.deepEqual((await expandInputs(['.'], path.join(dir, 'b'))).files.map((f) => f.path), ['1.xml', '2.xml']);
+  assert.deepEqual(
+    (await expandInputs(['.'], path.join(dir, 'b'))).files.map((f) => f.path),
+    ['1.xml', '2.xml'],
+  );
   // A glob matching directories takes their *.xml files, as naming them would.
-  assert.deepEqual((await expandInputs(['{a,c}'], dir)).files.map((f) => f.path), ['a/deep/y.xml', 'a/x.xml', 'c/u.XML']);
+  assert.deepEqual(
+    (await expandInputs(['{a,c}'], dir)).files.map((f) => f.path),
+    ['a/deep/y.xml', 'a/x.xml', 'c/u.XML'],
+  );
 });
 
 test('check: a discovered non-domain file is skipped and counted, a named one is an error; a glob matching nothing exits 2', async () => {
@@ -348,19 +482,25 @@ test('check: a discovered non-domain file is skipped and counted, a named one is
 // ---------------------------------------------------------------- host map
 
 test('host map: the first matching entry wins, then the default; paths are relative to the map', () => {
-  const r = parseHostMap(JSON.stringify({
-    hosts: [
-      { files: 'fleet/gb200/**/*.xml', snapshot: 'hosts/gb200.json' },
-      { files: ['fleet/gb200/special/*.xml', 'fleet/gh200/**/*.xml'], snapshot: 'hosts/gh200.json' },
-    ],
-    default: 'hosts/other.json',
-  }), 'conf/map.json', '/repo');
+  const r = parseHostMap(
+    JSON.stringify({
+      hosts: [
+        { files: 'fleet/gb200/**/*.xml', snapshot: 'hosts/gb200.json' },
+        { files: ['fleet/gb200/special/*.xml', 'fleet/gh200/**/*.xml'], snapshot: 'hosts/gh200.json' },
+      ],
+      default: 'hosts/other.json',
+    }),
+    'conf/map.json',
+    '/repo',
+  );
   const map = r.map!;
   const pick = (f: string) => path.relative('/repo/conf', matchHostMap(map, f) ?? map.default ?? '');
-  assert.deepEqual(
-    ['/repo/conf/fleet/gb200/special/a.xml', '/repo/conf/fleet/gh200/r1/b.xml', '/repo/conf/fleet/misc/c.xml', '/repo/fleet/gb200/x.xml'].map(pick),
-    ['hosts/gb200.json', 'hosts/gh200.json', 'hosts/other.json', 'hosts/other.json'],
-  );
+  assert.deepEqual(['/repo/conf/fleet/gb200/special/a.xml', '/repo/conf/fleet/gh200/r1/b.xml', '/repo/conf/fleet/misc/c.xml', '/repo/fleet/gb200/x.xml'].map(pick), [
+    'hosts/gb200.json',
+    'hosts/gh200.json',
+    'hosts/other.json',
+    'hosts/other.json',
+  ]);
 });
 
 test('host map: every way to get it wrong is one clear message', () => {
@@ -378,7 +518,10 @@ test('host map: every way to get it wrong is one clear message', () => {
     ['{"hosts": [], "default": ""}', 'Host map m.json is not usable: "default" must be a non-empty string, not string "".'],
   ];
   assert.deepEqual(
-    cases.map(([text]) => { const e = parseHostMap(text, 'm.json', '/x').error ?? ''; return e.startsWith('Host map m.json is not valid JSON: ') ? 'Host map m.json is not valid JSON: ' : e; }),
+    cases.map(([text]) => {
+      const e = parseHostMap(text, 'm.json', '/x').error ?? '';
+      return e.startsWith('Host map m.json is not valid JSON: ') ? 'Host map m.json is not valid JSON: ' : e;
+    }),
     cases.map(([, message]) => message),
   );
 });
@@ -402,7 +545,10 @@ test('check -: standard input named with --stdin-filename takes its host from th
   generateFleet(root, 0);
   const twoGpus = VARIANTS.gh200[1].text('live');
   const asGh = await runIn(root, ['check', '--schema', 'off', '--host-map', 'map.json', '--stdin-filename', 'fleet/gh200/live.xml', '--format', 'json', '-'], twoGpus);
-  assert.deepEqual((JSON.parse(asGh.out) as JsonFinding[]).map((f) => [f.file, f.code]), [['fleet/gh200/live.xml', 'smmu-map-host-device-missing']]);
+  assert.deepEqual(
+    (JSON.parse(asGh.out) as JsonFinding[]).map((f) => [f.file, f.code]),
+    [['fleet/gh200/live.xml', 'smmu-map-host-device-missing']],
+  );
   const asGb = await runIn(root, ['check', '--schema', 'off', '--host-map', 'map.json', '--stdin-filename', 'fleet/gb200/live.xml', '-'], twoGpus);
   assert.deepEqual([asGb.code, asGb.out], [0, '']);
 });
@@ -453,9 +599,10 @@ test('--output writes the report to a file and nothing to standard output', asyn
   assert.deepEqual(readdirSync(dir).sort(), ['report.sarif', 'vm.xml']);
   const sarif = JSON.parse(readFileSync(path.join(dir, 'report.sarif'), 'utf8')) as Sarif;
   checkSarifStructure(sarif);
-  assert.deepEqual(sarif.runs[0].results.map((x) => [x.ruleId, x.locations[0].physicalLocation.region]), [
-    ['xml-unclosed-element', { startLine: 25, startColumn: 6, endLine: 25, endColumn: 13 }],
-  ]);
+  assert.deepEqual(
+    sarif.runs[0].results.map((x) => [x.ruleId, x.locations[0].physicalLocation.region]),
+    [['xml-unclosed-element', { startLine: 25, startColumn: 6, endLine: 25, endColumn: 13 }]],
+  );
   const unwritable = await run(['check', '--schema', 'off', '--host', FIXTURE_HOST, '--output', path.join(dir, 'no', 'such', 'dir.txt'), file]);
   assert.equal(unwritable.code, 2);
   assert.match(unwritable.err, /cannot write .*dir\.txt: ENOENT/);
@@ -473,20 +620,44 @@ test('sarif: artifact URIs are relative to the working directory, encoded, absol
 
 test('rules doc: tables give codes and severities, examples go to the codes they name or to the section', () => {
   const md = [
-    '# Rules', '',
+    '# Rules',
+    '',
     '<!-- BEGIN fam -->',
-    '## Family (`fam-*`)', '',
-    'Why these rules', 'exist.', '',
-    '| code | severity | what | sure? |', '|---|---|---|---|',
+    '## Family (`fam-*`)',
+    '',
+    'Why these rules',
+    'exist.',
+    '',
+    '| code | severity | what | sure? |',
+    '|---|---|---|---|',
     '| `fam-one` | error | first `thing` | libvirt |',
     '| `fam-two` | warning (deprecated) | second \\| thing | — |',
-    '| `fam-three` | information | third | |', '',
-    'Bad (`fam-two` on `x`):', '', '```xml', '<a x="1"/>', '```', '',
-    'Good:', '', '```xml', '<a/>', '```', '',
-    'Bad:', '', '```xml', '<b/>', '```',
-    '<!-- END fam -->', '',
-    '## Other (`oth-*`)', '',
-    '| code | severity | what |', '|---|---|---|', '| `oth-one` | hint | other |',
+    '| `fam-three` | information | third | |',
+    '',
+    'Bad (`fam-two` on `x`):',
+    '',
+    '```xml',
+    '<a x="1"/>',
+    '```',
+    '',
+    'Good:',
+    '',
+    '```xml',
+    '<a/>',
+    '```',
+    '',
+    'Bad:',
+    '',
+    '```xml',
+    '<b/>',
+    '```',
+    '<!-- END fam -->',
+    '',
+    '## Other (`oth-*`)',
+    '',
+    '| code | severity | what |',
+    '|---|---|---|',
+    '| `oth-one` | hint | other |',
   ].join('\n');
   const rules = parseRulesDoc(md);
   assert.deepEqual(
@@ -502,33 +673,38 @@ test('rules doc: tables give codes and severities, examples go to the codes they
 
 // ---------------------------------------------------------------- schema
 
-test('check --schema DIR: the schema findings are merged into the file\'s own, in position order', async () => {
+test("check --schema DIR: the schema findings are merged into the file's own, in position order", async () => {
   const dir = tmp('schema');
-  writeFileSync(path.join(dir, 'domain.rng'), [
-    `<?xml version="1.0"?>`,
-    `<grammar xmlns="http://relaxng.org/ns/structure/1.0">`,
-    `  <start>`,
-    `    <element name="domain">`,
-    `      <attribute name="type"><choice><value>kvm</value><value>qemu</value></choice></attribute>`,
-    `      <element name="name"><text/></element>`,
-    `      <optional><element name="devices"><zeroOrMore><element name="hostdev"><attribute name="mode"><text/></attribute></element></zeroOrMore></element></optional>`,
-    `    </element>`,
-    `  </start>`,
-    `</grammar>`, ``,
-  ].join('\n'));
+  writeFileSync(
+    path.join(dir, 'domain.rng'),
+    [
+      `<?xml version="1.0"?>`,
+      `<grammar xmlns="http://relaxng.org/ns/structure/1.0">`,
+      `  <start>`,
+      `    <element name="domain">`,
+      `      <attribute name="type"><choice><value>kvm</value><value>qemu</value></choice></attribute>`,
+      `      <element name="name"><text/></element>`,
+      `      <optional><element name="devices"><zeroOrMore><element name="hostdev"><attribute name="mode"><text/></attribute></element></zeroOrMore></element></optional>`,
+      `    </element>`,
+      `  </start>`,
+      `</grammar>`,
+      ``,
+    ].join('\n'),
+  );
   const bothKinds = `<domain type='xen'>\n  <name>s</name>\n  <devices>\n    <iommu model='bogus'/>\n  </devices>\n</domain>\n`;
   const r = await run(['check', '--schema', dir, '--host', FIXTURE_HOST, '-'], bothKinds);
   assert.equal(r.code, 1);
-  assert.deepEqual(r.out.split('\n').map((l) => l.split(': ').slice(0, 2).join(': ')), [
-    '<stdin>:1:15: error schema-invalid',
-    '<stdin>:4:6: error schema-invalid',
-    '<stdin>:4:19: error iommu-model-unknown',
-    '',
-  ]);
+  assert.deepEqual(
+    r.out.split('\n').map((l) => l.split(': ').slice(0, 2).join(': ')),
+    ['<stdin>:1:15: error schema-invalid', '<stdin>:4:6: error schema-invalid', '<stdin>:4:19: error iommu-model-unknown', ''],
+  );
   // Not well-formed: the schema has nothing to add to the XML error.
   const text = `<domain type='xen'>\n  <name>s</name>\n  <devices>\n    <hostdev mode='subsystem'>\n  </devices>\n</domain>\n`;
   const broken = await run(['check', '--schema', dir, '--host', FIXTURE_HOST, '--format', 'json', '-'], text);
-  assert.deepEqual((JSON.parse(broken.out) as JsonFinding[]).map((f) => f.code), ['xml-unclosed-element']);
+  assert.deepEqual(
+    (JSON.parse(broken.out) as JsonFinding[]).map((f) => f.code),
+    ['xml-unclosed-element'],
+  );
   const off = await run(['check', '--schema', 'off', '--host', FIXTURE_HOST, '-'], `<domain type='xen'>\n  <name>s</name>\n</domain>\n`);
   assert.deepEqual([off.code, off.out], [0, '']);
   const missing = await run(['check', '--schema', path.join(dir, 'nothing'), '--host', FIXTURE_HOST, '-'], '<domain/>');

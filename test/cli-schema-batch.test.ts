@@ -29,7 +29,9 @@ const FIXTURES = path.join(__dirname, 'fixtures', 'schema');
 const FIXTURE_HOST = path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json');
 const HAVE_SCHEMAS = hasDomainSchema(DEFAULT_SCHEMA_DIR);
 const SKIP_SCHEMAS = `${path.join(DEFAULT_SCHEMA_DIR, 'domain.rng')} is absent, so libvirt's grammar cannot be run: scripts/install-test-deps.sh installs it`;
-const fixtureFiles = readdirSync(FIXTURES).filter((f) => f.endsWith('.xml')).sort();
+const fixtureFiles = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.xml'))
+  .sort();
 
 // ---------------------------------------------------------------- coalescing, scripted
 
@@ -39,7 +41,9 @@ const SET: SchemaSet = { dir: '/schemas', main: 'domain.rng', files: new Map() }
 class RecordingEngine implements SchemaEngine {
   readonly name = 'xmllint' as const;
   readonly runs: { texts: string[]; start: string | undefined }[] = [];
-  validate(): Promise<never> { throw new Error('not used'); }
+  validate(): Promise<never> {
+    throw new Error('not used');
+  }
   async validateMany(texts: readonly string[], _schema: SchemaSet, start?: string): Promise<EngineResult[]> {
     this.runs.push({ texts: [...texts], start });
     if (texts.includes('boom')) throw new SchemaEngineError('xmllint took longer than 20000 ms and was stopped');
@@ -63,11 +67,7 @@ describe('coalescing engine (scripted engine)', () => {
   test('requests made together with the same start share one run; another start runs next; answers go back to their callers', async () => {
     const inner = new RecordingEngine();
     const e = new CoalescingEngine(inner);
-    const got = await Promise.all([
-      e.validateMany(['a1', 'bad2'], SET),
-      e.validateMany(['x'], SET, '<ref name="disk"/>'),
-      e.validateMany(['a3'], SET),
-    ]);
+    const got = await Promise.all([e.validateMany(['a1', 'bad2'], SET), e.validateMany(['x'], SET, '<ref name="disk"/>'), e.validateMany(['a3'], SET)]);
     assert.deepEqual(inner.runs, [
       { texts: ['a1', 'bad2', 'a3'], start: undefined },
       { texts: ['x'], start: '<ref name="disk"/>' },
@@ -80,20 +80,24 @@ describe('coalescing engine (scripted engine)', () => {
     const inner = new RecordingEngine();
     const e = new CoalescingEngine(inner);
     const got = await Promise.all([e.validateMany(['a', 'bad-b'], SET), e.validateMany(['bad-b', 'c', 'a'], SET)]);
-    assert.deepEqual(inner.runs.map((r) => r.texts), [['a', 'bad-b', 'c']]);
-    assert.deepEqual(got, [[ok, rejected('bad-b')], [rejected('bad-b'), ok, ok]]);
+    assert.deepEqual(
+      inner.runs.map((r) => r.texts),
+      [['a', 'bad-b', 'c']],
+    );
+    assert.deepEqual(got, [
+      [ok, rejected('bad-b')],
+      [rejected('bad-b'), ok, ok],
+    ]);
   });
 
   test('a run takes at most maxTexts documents; one larger request still runs, on its own', async () => {
     const inner = new RecordingEngine();
     const e = new CoalescingEngine(inner, { maxTexts: 2 });
-    const got = await Promise.all([
-      e.validateMany(['p', 'q', 'r'], SET),
-      e.validateMany(['s'], SET),
-      e.validateMany(['t'], SET),
-      e.validateMany(['bad-u'], SET),
-    ]);
-    assert.deepEqual(inner.runs.map((r) => r.texts), [['p', 'q', 'r'], ['s', 't'], ['bad-u']]);
+    const got = await Promise.all([e.validateMany(['p', 'q', 'r'], SET), e.validateMany(['s'], SET), e.validateMany(['t'], SET), e.validateMany(['bad-u'], SET)]);
+    assert.deepEqual(
+      inner.runs.map((r) => r.texts),
+      [['p', 'q', 'r'], ['s', 't'], ['bad-u']],
+    );
     assert.deepEqual(got, [[ok, ok, ok], [ok], [ok], [rejected('bad-u')]]);
   });
 
@@ -103,14 +107,20 @@ describe('coalescing engine (scripted engine)', () => {
     const first = e.validateMany(['a'], SET).then(() => e.validateMany(['c'], SET));
     const second = e.validateMany(['b'], SET);
     assert.deepEqual(await Promise.all([first, second]), [[ok], [ok]]);
-    assert.deepEqual(inner.runs.map((r) => r.texts), [['a', 'b'], ['c']]);
+    assert.deepEqual(
+      inner.runs.map((r) => r.texts),
+      [['a', 'b'], ['c']],
+    );
   });
 
   test('when the joined run fails, each request runs alone, and only the one that fails alone reports a failure', async () => {
     const inner = new RecordingEngine();
     const e = new CoalescingEngine(inner);
     const got = await Promise.all([outcome(e.validateMany(['a'], SET)), outcome(e.validateMany(['boom'], SET)), outcome(e.validateMany(['bad-c'], SET))]);
-    assert.deepEqual(inner.runs.map((r) => r.texts), [['a', 'boom', 'bad-c'], ['a'], ['boom'], ['bad-c']]);
+    assert.deepEqual(
+      inner.runs.map((r) => r.texts),
+      [['a', 'boom', 'bad-c'], ['a'], ['boom'], ['bad-c']],
+    );
     assert.deepEqual(got, [[ok], 'failed: xmllint took longer than 20000 ms and was stopped', [rejected('bad-c')]]);
   });
 
@@ -130,8 +140,12 @@ describe('coalescing engine (scripted engine)', () => {
 class CountingEngine implements SchemaEngine {
   readonly name: SchemaEngine['name'];
   runs = 0;
-  constructor(private readonly inner: SchemaEngine) { this.name = inner.name; }
-  validate(text: string, dir: string, signal?: AbortSignal) { return this.inner.validate(text, dir, signal); }
+  constructor(private readonly inner: SchemaEngine) {
+    this.name = inner.name;
+  }
+  validate(text: string, dir: string, signal?: AbortSignal) {
+    return this.inner.validate(text, dir, signal);
+  }
   validateMany(texts: readonly string[], schema: SchemaSet, start?: string, signal?: AbortSignal) {
     this.runs++;
     return this.inner.validateMany(texts, schema, start, signal);
@@ -146,8 +160,17 @@ function countingValidator(): { validator: SchemaValidator; engine: CountingEngi
 }
 
 async function run(cwd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const io: Io = { stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, readStdin: async () => '' };
+  let out = '',
+    err = '';
+  const io: Io = {
+    stdout: (s) => {
+      out += s;
+    },
+    stderr: (s) => {
+      err += s;
+    },
+    readStdin: async () => '',
+  };
   const before = process.cwd();
   process.chdir(cwd);
   try {
@@ -220,10 +243,12 @@ describe('libvirt schemas: a batch gives each file what it gets alone', () => {
       assert.deepEqual(there, here);
       // Every copy of a file got the same findings, whichever batch it fell in
       // (related places name their own copy's file: that part is set aside).
-      const diagnostics = (copy: number) => JSON.parse(JSON.stringify(here.slice(copy * n, (copy + 1) * n).map((o) => o.diagnostics))
-        .replaceAll(`"copy${copy}/`, '"copy/'));
+      const diagnostics = (copy: number) => JSON.parse(JSON.stringify(here.slice(copy * n, (copy + 1) * n).map((o) => o.diagnostics)).replaceAll(`"copy${copy}/`, '"copy/'));
       for (let c = 1; c < copies.length; c++) assert.deepEqual(diagnostics(c), diagnostics(0), copies[c]);
-      assert.deepEqual(here.map((o) => [o.index, o.status]), jobs.map((j) => [j.index, 'checked']));
+      assert.deepEqual(
+        here.map((o) => [o.index, o.status]),
+        jobs.map((j) => [j.index, 'checked']),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -20,8 +20,17 @@ writeFileSync(cleanFile, CLEAN);
 const HOST = path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json');
 
 async function run(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const io: Io = { stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, readStdin: async () => stdin };
+  let out = '',
+    err = '';
+  const io: Io = {
+    stdout: (s) => {
+      out += s;
+    },
+    stderr: (s) => {
+      err += s;
+    },
+    readStdin: async () => stdin,
+  };
   const code = await main(args, io);
   return { code, out, err };
 }
@@ -29,7 +38,10 @@ async function run(args: string[], stdin = ''): Promise<{ code: number; out: str
 test('check: text output like a compiler, exit 1 on errors', async () => {
   const r = await run(['check', '--host', HOST, brokenFile]);
   assert.equal(r.code, 1);
-  assert.match(r.out, new RegExp(`^${brokenFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:6: error xml-unclosed-element: Element <hostdev> is never closed: add </hostdev>\\.$`, 'm'));
+  assert.match(
+    r.out,
+    new RegExp(`^${brokenFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:6: error xml-unclosed-element: Element <hostdev> is never closed: add </hostdev>\\.$`, 'm'),
+  );
   assert.match(r.err, /^1 file checked: \d+ errors?, \d+ warnings?$/m);
 });
 
@@ -45,7 +57,9 @@ test('check: JSON output has LSP zero-based ranges and severity names', async ()
   assert.deepEqual(unclosed, {
     file: brokenFile,
     range: { start: { line: 2, character: 5 }, end: { line: 2, character: 12 } },
-    severity: 'error', code: 'xml-unclosed-element', message: 'Element <hostdev> is never closed: add </hostdev>.',
+    severity: 'error',
+    code: 'xml-unclosed-element',
+    message: 'Element <hostdev> is never closed: add </hostdev>.',
   });
 });
 
@@ -109,7 +123,10 @@ test('host: writes a snapshot of a fixture sysfs tree that check can load', asyn
   assert.equal(r.code, 0);
   const snap = JSON.parse(readFileSync(out, 'utf8')) as { version: number; iommus: { name: string; devices: string[] }[]; numaNodes: unknown };
   assert.equal(snap.version, 3);
-  assert.deepEqual(snap.numaNodes, [{ id: 0, cpus: '0-71' }, { id: 1, cpus: '' }]);
+  assert.deepEqual(snap.numaNodes, [
+    { id: 0, cpus: '0-71' },
+    { id: 1, cpus: '' },
+  ]);
   assert.deepEqual(snap.iommus.find((i) => i.devices.includes('0009:01:00.0'))?.name, 'smmu3.0x0000000016000000');
   const check = await run(['check', '--host', out, cleanFile]);
   assert.equal(check.code, 0);
@@ -126,9 +143,23 @@ test('check | head -1: a reader that goes away ends the bundled bin as SIGPIPE w
   const many = path.join(dir, 'many-findings.xml');
   writeFileSync(many, `<domain type='kvm'>\n${'  <x a=b/>\n'.repeat(4000)}</domain>\n`);
   for (const format of ['text', 'json', 'sarif']) {
-    const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'cli.js'), 'check', '--schema', 'off', '--max-findings', '0', '--host', HOST, '--format', format, many]);
+    const child = spawn(process.execPath, [
+      path.join(__dirname, '..', 'dist', 'cli.js'),
+      'check',
+      '--schema',
+      'off',
+      '--max-findings',
+      '0',
+      '--host',
+      HOST,
+      '--format',
+      format,
+      many,
+    ]);
     let err = '';
-    child.stderr.on('data', (c: Buffer) => { err += c; });
+    child.stderr.on('data', (c: Buffer) => {
+      err += c;
+    });
     // Like `head -1`: read the first chunk, then close the pipe.
     child.stdout.once('data', () => child.stdout.destroy());
     const [status, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));

@@ -21,9 +21,7 @@ import type { HostTopology } from '../server/src/host/types';
 import type { RuleSettings } from '../server/src/rules/settings';
 import { readDomain } from '../server/src/domain/model';
 import { parseXml } from '../server/src/xml/parser';
-import {
-  busNrForNewExpander, busNrRoom, freeChassis, freeRootPorts, freeSlot, nextFreePciIndex, PciAllocator,
-} from '../server/src/domain/allocate';
+import { busNrForNewExpander, busNrRoom, freeChassis, freeRootPorts, freeSlot, nextFreePciIndex, PciAllocator } from '../server/src/domain/allocate';
 import { armDomain, DOC_URI as URI, loadHostFile, parse, service } from './helpers';
 import { RULE_FAMILIES } from '../server/src/rules/index';
 import { devices, expander, hostdev, IOMMUFD_DRIVER, PCIE_ROOT, rootPort, vsmmu } from './fixtures/domains';
@@ -35,7 +33,11 @@ function fixture(name: string): string {
   return readFileSync(path.join(FIXTURES, name), 'utf8');
 }
 
-interface Opts { host?: HostTopology | null; settings?: Partial<RuleSettings>; rules?: readonly RuleFamily[] }
+interface Opts {
+  host?: HostTopology | null;
+  settings?: Partial<RuleSettings>;
+  rules?: readonly RuleFamily[];
+}
 
 /**
  * Every family but numa and mmio unless `rules` says otherwise: the fixture
@@ -46,7 +48,7 @@ const SMMU_RULES = RULE_FAMILIES.filter((f) => f.name !== 'numa' && f.name !== '
 
 /** The fixtures' host unless `host` is null (no topology). */
 function lsFor(opts: Opts = {}): LanguageService {
-  return service({ host: opts.host === null ? undefined : opts.host ?? HOST, settings: opts.settings, rules: opts.rules ?? SMMU_RULES });
+  return service({ host: opts.host === null ? undefined : (opts.host ?? HOST), settings: opts.settings, rules: opts.rules ?? SMMU_RULES });
 }
 
 function applyEdits(text: string, edits: readonly TextEdit[]): string {
@@ -61,7 +63,10 @@ function applyAction(text: string, a: CodeAction): string {
 
 /** Codes of the warnings and errors, in document order. */
 function problems(ls: LanguageService, text: string): string[] {
-  return ls.validate(parse(text, ls)).filter((d) => d.severity !== undefined && d.severity <= 2).map((d) => String(d.code));
+  return ls
+    .validate(parse(text, ls))
+    .filter((d) => d.severity !== undefined && d.severity <= 2)
+    .map((d) => String(d.code));
 }
 
 /** Replaces each `from` (which must occur exactly once) by `to`. */
@@ -99,7 +104,14 @@ function quickFixesForAll(text: string): CodeAction[] {
   return ls.codeActions(doc, diagnostics[0].range, diagnostics, ['quickfix']);
 }
 
-interface FixResult { titles: string[]; text: string; before: string[]; after: string[]; action: CodeAction; diagnostic: Diagnostic }
+interface FixResult {
+  titles: string[];
+  text: string;
+  before: string[];
+  after: string[];
+  action: CodeAction;
+  diagnostic: Diagnostic;
+}
 
 /** Validates, takes the `nth` diagnostic with `code`, applies its quick fix titled `title`. */
 function fix(text: string, code: string, title: string, opts: Opts = {}, nth = 0): FixResult {
@@ -153,7 +165,7 @@ describe('pciBus fixes', () => {
     assert.deepEqual([r.before, r.after], [['iommu-pcibus-not-expander'], []]);
   });
 
-  test("iommu-needs-pcibus: pciBus is added to the <driver>", () => {
+  test('iommu-needs-pcibus: pciBus is added to the <driver>', () => {
     const input = fixture('needs-pcibus.xml');
     const r = fix(input, 'iommu-needs-pcibus', "Add pciBus='1'");
     assert.deepEqual(r.text, edit(input, ["<driver accel='on'/>", "<driver accel='on' pciBus='1'/>"]));
@@ -181,7 +193,10 @@ describe('disk target names', () => {
     const at = input.lastIndexOf("'vda'") + 1;
     const range = doc.lines.range(at, at + 3);
     const d: Diagnostic = { range, message: 'x', code: 'disk-target-duplicate', data: { dev: 'vda', suggested: 'vdq' } };
-    assert.deepEqual(ls.codeActions(doc, range, [d], ['quickfix']).map((a) => a.title), ['Rename target vda to vdb']);
+    assert.deepEqual(
+      ls.codeActions(doc, range, [d], ['quickfix']).map((a) => a.title),
+      ['Rename target vda to vdb'],
+    );
     // A diagnostic whose name no longer matches the text gets no fix.
     assert.deepEqual(ls.codeActions(doc, range, [{ ...d, data: { dev: 'vdc' } }], ['quickfix']), []);
   });
@@ -278,7 +293,10 @@ const GPU_B_EXPANDER_EDITS: [string, string][] = [
 
 /** `xml` written the way style-tabs-crlf.xml is: a tab per two spaces of indentation, CRLF line ends, double quotes. */
 const tabsCrlfDoubleQuotes = (xml: string): string =>
-  xml.replace(/'/g, '"').replace(/^(?: {2})+/gm, (indent) => '\t'.repeat(indent.length / 2)).replace(/\n/g, '\r\n');
+  xml
+    .replace(/'/g, '"')
+    .replace(/^(?: {2})+/gm, (indent) => '\t'.repeat(indent.length / 2))
+    .replace(/\n/g, '\r\n');
 
 describe('expander fixes', () => {
   test('smmu-map-missing-expander: one edit adds expander, root port and vSMMU, and moves the device', () => {
@@ -291,12 +309,13 @@ describe('expander fixes', () => {
 
   test('the uncovered device asks for the same edit: offered once, fixing both diagnostics', () => {
     const actions = quickFixesForAll(fixture('missing-expander.xml'));
-    assert.deepEqual(actions.map((a) => [a.title, a.diagnostics?.map((d) => d.code)]), [
-      ['Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000', ['smmu-map-uncovered', 'smmu-map-missing-expander']],
-    ]);
+    assert.deepEqual(
+      actions.map((a) => [a.title, a.diagnostics?.map((d) => d.code)]),
+      [['Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000', ['smmu-map-uncovered', 'smmu-map-missing-expander']]],
+    );
   });
 
-  test('smmu-map-mixed with an expander bound to the right SMMU: the device\'s root port moves there with it, nothing is left empty', () => {
+  test("smmu-map-mixed with an expander bound to the right SMMU: the device's root port moves there with it, nothing is left empty", () => {
     const input = fixture('mixed-bound-home.xml');
     const r = fix(input, 'smmu-map-mixed', 'Move this device behind the expander of smmu3.0x0000000036000000 (index 2)');
     assert.deepEqual(r.titles, ['Move this device behind the expander of smmu3.0x0000000036000000 (index 2)']);
@@ -305,7 +324,7 @@ describe('expander fixes', () => {
     assert.deepEqual([r.before, r.after], [['smmu-map-mixed'], []]);
   });
 
-  test('smmu-map-mixed with an expander whose vSMMU has no device yet: the device\'s root port moves there, the free one stays a spare', () => {
+  test("smmu-map-mixed with an expander whose vSMMU has no device yet: the device's root port moves there, the free one stays a spare", () => {
     const input = fixture('mixed-empty-home.xml');
     const r = fix(input, 'smmu-map-mixed', 'Move this device behind expander 2 (its vSMMU serves no device yet)');
     // Taking free port 5 would empty port 4, which cannot go without leaving an index gap (libvirt would fill it with an empty port).
@@ -321,10 +340,13 @@ describe('expander fixes', () => {
       'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000',
     ]);
     // The NVMe's root port 4 moves from pcie-root to expander 2 (slot 1, port number after it).
-    assert.deepEqual(r.text, edit(input, [
-      "<target chassis='4' port='0x18'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x03'",
-      "<target chassis='4' port='0x8'/>\n      <address type='pci' domain='0x0000' bus='0x02' slot='0x01'",
-    ]));
+    assert.deepEqual(
+      r.text,
+      edit(input, [
+        "<target chassis='4' port='0x18'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x03'",
+        "<target chassis='4' port='0x8'/>\n      <address type='pci' domain='0x0000' bus='0x02' slot='0x01'",
+      ]),
+    );
     assert.deepEqual([r.before, r.after], [['smmu-map-missing-expander', 'smmu-map-uncovered'], []]);
     const u = fix(input, 'smmu-map-uncovered', 'Move this device behind expander 2 (its vSMMU serves no device yet)');
     assert.deepEqual(u.text, r.text);
@@ -334,11 +356,15 @@ describe('expander fixes', () => {
     const input = fixture('mixed-no-home.xml');
     const r = fix(input, 'smmu-map-mixed', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000');
     // Root port 3 would be left empty: it goes, the expander takes its index, a new root port 4 on it takes the device.
-    assert.deepEqual(r.text, edit(input,
-      [`${rootPort(3, 1, 1, 8)}\n`, `${newExpander('smmu3.0x0000000036000000', 3, 248, 1, 2).slice(1)}\n`],
-      ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x04'"],
-      after(VSMMU_1_END, `\n${vsmmu(3)}`),
-    ));
+    assert.deepEqual(
+      r.text,
+      edit(
+        input,
+        [`${rootPort(3, 1, 1, 8)}\n`, `${newExpander('smmu3.0x0000000036000000', 3, 248, 1, 2).slice(1)}\n`],
+        ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x04'"],
+        after(VSMMU_1_END, `\n${vsmmu(3)}`),
+      ),
+    );
     assert.deepEqual([r.before, r.after], [['smmu-map-mixed'], []]);
   });
 
@@ -356,10 +382,7 @@ describe('expander fixes', () => {
   test('smmu-map-uncovered on an expander that only lacks its vSMMU: add one there', () => {
     const input = fixture('uncovered-own-expander.xml');
     const r = fix(input, 'smmu-map-uncovered', 'Add an accelerated vSMMU to expander 2 (host SMMU smmu3.0x0000000036000000)');
-    assert.deepEqual(r.titles, [
-      'Add an accelerated vSMMU to expander 2 (host SMMU smmu3.0x0000000036000000)',
-      'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000',
-    ]);
+    assert.deepEqual(r.titles, ['Add an accelerated vSMMU to expander 2 (host SMMU smmu3.0x0000000036000000)', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000036000000']);
     assert.deepEqual(r.text, edit(input, after(VSMMU_1_END, `\n${vsmmu(2)}`)));
     assert.deepEqual([r.before, r.after], [['smmu-map-uncovered'], []]);
   });
@@ -368,11 +391,15 @@ describe('expander fixes', () => {
     const input = fixture('uncovered-root.xml');
     const r = fix(input, 'smmu-map-uncovered', 'Add a pxb-pcie expander for host SMMU smmu3.0x0000000012000000');
     // The expander takes the index and pcie-root slot of the root port the NVMe leaves.
-    assert.deepEqual(r.text, edit(input,
-      [`${rootPort(3, 0, 2, 0x10)}\n`, `${newExpander('smmu3.0x0000000012000000', 3, 248, 0, 2).slice(1)}\n`],
-      ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x04'"],
-      after(VSMMU_1_END, `\n${vsmmu(3)}`),
-    ));
+    assert.deepEqual(
+      r.text,
+      edit(
+        input,
+        [`${rootPort(3, 0, 2, 0x10)}\n`, `${newExpander('smmu3.0x0000000012000000', 3, 248, 0, 2).slice(1)}\n`],
+        ["</source>\n      <address type='pci' domain='0x0000' bus='0x03'", "</source>\n      <address type='pci' domain='0x0000' bus='0x04'"],
+        after(VSMMU_1_END, `\n${vsmmu(3)}`),
+      ),
+    );
     assert.deepEqual([r.before, r.after], [['smmu-map-missing-expander', 'smmu-map-uncovered'], []]);
   });
 
@@ -415,47 +442,60 @@ describe('converting the nestedSmmuv3 proposal', () => {
   test('controller form: names become comments before one vSMMU per expander, device gets iommufd', () => {
     const input = fixture('nested-proposal-controller.xml');
     const r = fix(input, 'nested-proposal-syntax', TITLE);
-    assert.deepEqual(r.text, edit(input,
-      ["        <node>0</node>\n        <nestedSmmuv3>smmu3.0x0000000016000000</nestedSmmuv3>\n", "        <node>0</node>\n"],
-      ["      <nestedSmmuv3>\n        <!-- GPU B sits behind this one -->\n        <name>smmu3.0x0000000036000000</name>\n      </nestedSmmuv3>\n", '      <!-- GPU B sits behind this one -->\n'],
-      iommufdFirst("      <source>\n        <address domain='0x0019'"),
-      ["    <iommu model='nestedSmmuv3'/>", devices(
-        '    <!-- host smmu3.0x0000000016000000 -->', vsmmu(1),
-        '    <!-- host smmu3.0x0000000036000000 -->', vsmmu(2),
-      )],
-    ));
+    assert.deepEqual(
+      r.text,
+      edit(
+        input,
+        ['        <node>0</node>\n        <nestedSmmuv3>smmu3.0x0000000016000000</nestedSmmuv3>\n', '        <node>0</node>\n'],
+        [
+          '      <nestedSmmuv3>\n        <!-- GPU B sits behind this one -->\n        <name>smmu3.0x0000000036000000</name>\n      </nestedSmmuv3>\n',
+          '      <!-- GPU B sits behind this one -->\n',
+        ],
+        iommufdFirst("      <source>\n        <address domain='0x0019'"),
+        ["    <iommu model='nestedSmmuv3'/>", devices('    <!-- host smmu3.0x0000000016000000 -->', vsmmu(1), '    <!-- host smmu3.0x0000000036000000 -->', vsmmu(2))],
+      ),
+    );
     assert.deepEqual(r.before, ['nested-proposal-syntax', 'nested-proposal-syntax', 'nested-proposal-syntax']);
     assert.deepEqual(r.after, []);
   });
 
   test('every proposal diagnostic offers the same single action', () => {
     const actions = quickFixesForAll(fixture('nested-proposal-controller.xml'));
-    assert.deepEqual(actions.map((a) => [a.title, a.diagnostics?.length]), [[TITLE, 3]]);
+    assert.deepEqual(
+      actions.map((a) => [a.title, a.diagnostics?.length]),
+      [[TITLE, 3]],
+    );
   });
 
   test('device form with <cmdqv>: the device element goes, cmdqv carries over', () => {
     const input = fixture('nested-proposal-device.xml');
     const r = fix(input, 'nested-proposal-syntax', TITLE);
-    assert.deepEqual(r.text, edit(input,
-      iommufdFirst('      <source>'),
-      [`    <nestedSmmuv3>
+    assert.deepEqual(
+      r.text,
+      edit(input, iommufdFirst('      <source>'), [
+        `    <nestedSmmuv3>
       <name>smmu3.0x0000000016000000</name>
       <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
     </nestedSmmuv3>
     <iommu model='nestedSmmuv3'>
       <cmdqv>true</cmdqv>
-    </iommu>`, devices('    <!-- host smmu3.0x0000000016000000 -->', vsmmu(1, " accel='on' cmdqv='on'"))],
-    ));
+    </iommu>`,
+        devices('    <!-- host smmu3.0x0000000016000000 -->', vsmmu(1, " accel='on' cmdqv='on'")),
+      ]),
+    );
     assert.deepEqual([r.before, r.after], [['nested-proposal-syntax', 'nested-proposal-syntax'], []]);
   });
 
   test('smmuv3Dev: renamed in place, parentIdx becomes pciBus, pasid becomes ssidsize', () => {
     const input = fixture('smmuv3dev.xml');
     const r = fix(input, 'nested-proposal-syntax', TITLE);
-    assert.deepEqual(r.text, edit(input, [
-      "<iommu model='smmuv3Dev'>\n      <driver parentIdx='1' accel='on' ats='on' ril='on' pasid='on' oas='44'/>",
-      "<iommu model='smmuv3'>\n      <driver pciBus='1' accel='on' ats='on' ril='on' ssidsize='20' oas='44'/>",
-    ]));
+    assert.deepEqual(
+      r.text,
+      edit(input, [
+        "<iommu model='smmuv3Dev'>\n      <driver parentIdx='1' accel='on' ats='on' ril='on' pasid='on' oas='44'/>",
+        "<iommu model='smmuv3'>\n      <driver pciBus='1' accel='on' ats='on' ril='on' ssidsize='20' oas='44'/>",
+      ]),
+    );
     assert.deepEqual([r.before, r.after], [['nested-proposal-syntax'], []]);
   });
 });
@@ -466,40 +506,57 @@ describe('source action: generate vSMMU topology', () => {
   test('one expander, root port and vSMMU per host SMMU; devices moved, iommufd on', () => {
     const input = fixture('generate-all.xml');
     const { ls, actions } = sourceActions(input, ['source']);
-    assert.deepEqual(actions.map((a) => [a.title, a.kind, a.diagnostics]), [['Generate vSMMU topology for all passed-through devices', KIND, undefined]]);
+    assert.deepEqual(
+      actions.map((a) => [a.title, a.kind, a.diagnostics]),
+      [['Generate vSMMU topology for all passed-through devices', KIND, undefined]],
+    );
     const out = applyAction(input, actions[0]);
     // The two GPUs' root ports on pcie-root would be left empty: each expander takes the index and slot of one,
     // each with two spare bus numbers beyond its root port (spareBusNumbers); the NVMe had no port, its expander is new.
     const ports = `${rootPort(1, 0, 1, 8)}\n${rootPort(2, 0, 2, 0x10)}\n`;
     assert.ok(input.includes(ports));
-    assert.deepEqual(out, edit(input,
-      [ports, newExpander('smmu3.0x0000000016000000', 1, 252, 0, 1).slice(1).replace("index='2'", "index='3'").replace("chassis='2'", "chassis='3'")
-        + newExpander('smmu3.0x0000000036000000', 2, 248, 1, 2).replace("index='3'", "index='4'").replace("chassis='3'", "chassis='4'")
-        + newExpander('smmu3.0x0000000012000000', 5, 244, 0, 3) + '\n'],
-      ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x01'",
-        "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x03'"],
-      ["    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x02'",
-        "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x04'"],
-      ["<driver name='vfio'/>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n",
-        "<driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x06' slot='0x00' function='0x0'/>\n"],
-      ['  </devices>', `${devices(vsmmu(1), vsmmu(2), vsmmu(5))}\n  </devices>`],
-    ));
+    assert.deepEqual(
+      out,
+      edit(
+        input,
+        [
+          ports,
+          newExpander('smmu3.0x0000000016000000', 1, 252, 0, 1).slice(1).replace("index='2'", "index='3'").replace("chassis='2'", "chassis='3'") +
+            newExpander('smmu3.0x0000000036000000', 2, 248, 1, 2).replace("index='3'", "index='4'").replace("chassis='3'", "chassis='4'") +
+            newExpander('smmu3.0x0000000012000000', 5, 244, 0, 3) +
+            '\n',
+        ],
+        [
+          "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x01'",
+          "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x03'",
+        ],
+        [
+          "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x02'",
+          "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0019' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x04'",
+        ],
+        [
+          "<driver name='vfio'/>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n",
+          "<driver name='vfio' iommufd='yes'/>\n      <source>\n        <address domain='0x0001' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <address type='pci' domain='0x0000' bus='0x06' slot='0x00' function='0x0'/>\n",
+        ],
+        ['  </devices>', `${devices(vsmmu(1), vsmmu(2), vsmmu(5))}\n  </devices>`],
+      ),
+    );
     assert.deepEqual(problems(ls, out), []);
   });
 
   test('a domain without controllers: they go at the start of <devices>, the vSMMU before </devices>', () => {
-    const input = armDomain(devices(
-      '    <emulator>/usr/bin/qemu-system-aarch64</emulator>',
-      hostdev('0019:01:00.0', undefined, IOMMUFD_DRIVER),
-      '    <!-- last device -->',
-    ));
+    const input = armDomain(devices('    <emulator>/usr/bin/qemu-system-aarch64</emulator>', hostdev('0019:01:00.0', undefined, IOMMUFD_DRIVER), '    <!-- last device -->'));
     const { ls, actions } = sourceActions(input, ['source']);
     const out = applyAction(input, actions[0]);
-    assert.deepEqual(out, edit(input,
-      after('  <devices>', newExpander('smmu3.0x0000000036000000', 1, 252, 1, 1)),
-      after('      </source>\n', "      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>\n"),
-      after('    <!-- last device -->\n', `${vsmmu(1)}\n`),
-    ));
+    assert.deepEqual(
+      out,
+      edit(
+        input,
+        after('  <devices>', newExpander('smmu3.0x0000000036000000', 1, 252, 1, 1)),
+        after('      </source>\n', "      <address type='pci' domain='0x0000' bus='0x02' slot='0x00' function='0x0'/>\n"),
+        after('    <!-- last device -->\n', `${vsmmu(1)}\n`),
+      ),
+    );
     assert.deepEqual(problems(ls, out), []);
   });
 
@@ -523,10 +580,20 @@ describe('source action: generate vSMMU topology', () => {
 
   test('a broken pciBus elsewhere does not hide it, and the expander that pciBus means is left alone', () => {
     // The vSMMU names expander 1 by its busNr (252): iommu-pcibus-is-busnr. GPU B sits on a pcie-root port.
-    const input = armDomain(devices(PCIE_ROOT, expander(1, 252, 1), rootPort(2, 0, 2), hostdev('0019:01:00.0', 2, IOMMUFD_DRIVER),
-      "    <iommu model='smmuv3'>\n      <driver pciBus='252' accel='on'/>\n    </iommu>"));
+    const input = armDomain(
+      devices(
+        PCIE_ROOT,
+        expander(1, 252, 1),
+        rootPort(2, 0, 2),
+        hostdev('0019:01:00.0', 2, IOMMUFD_DRIVER),
+        "    <iommu model='smmuv3'>\n      <driver pciBus='252' accel='on'/>\n    </iommu>",
+      ),
+    );
     const { ls, actions } = sourceActions(input, ['source']);
-    assert.deepEqual(actions.map((a) => a.title), ['Generate vSMMU topology for all passed-through devices']);
+    assert.deepEqual(
+      actions.map((a) => a.title),
+      ['Generate vSMMU topology for all passed-through devices'],
+    );
     const out = applyAction(input, actions[0]);
     // A new expander with a vSMMU for GPU B, in place of the root port GPU B leaves (index 2, not 1); only the busNr mix-up is left.
     assert.match(out, /<controller type='pci' index='2' model='pcie-expander-bus'>/);
@@ -596,8 +663,14 @@ describe('allocation helpers', () => {
     const byIndex = (i: number) => m.pciControllers.get(i)!;
     // 252 owns 252..255 and has two ports; 240 owns 240..251 and has none.
     assert.deepEqual([busNrRoom(m, byIndex(1)), busNrRoom(m, byIndex(5))], [1, 11]);
-    assert.deepEqual(freeRootPorts(m, 1).map((c) => c.index), [2]);
-    assert.deepEqual(freeRootPorts(m, 0).map((c) => c.index), [4]);
+    assert.deepEqual(
+      freeRootPorts(m, 1).map((c) => c.index),
+      [2],
+    );
+    assert.deepEqual(
+      freeRootPorts(m, 0).map((c) => c.index),
+      [4],
+    );
   });
 
   test('the allocator never hands out a number twice', () => {

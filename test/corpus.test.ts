@@ -28,7 +28,10 @@ const CLEAN_EXAMPLES = ['grace-1gpu.xml', 'grace-2gpu.xml'];
  */
 const NO_HOST_INFO = new Set(['aarch64-hostdev-nvme.xml']);
 
-const xmlFiles = (dir: string): string[] => readdirSync(dir).filter((f) => f.endsWith('.xml')).sort();
+const xmlFiles = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.xml'))
+    .sort();
 const show = (text: string, fs: Finding[]): string[] => fs.map((f) => `${f.severity} ${f.code} @ ${text.slice(f.start, f.end)}`);
 const serious = (f: Finding): boolean => f.severity === 'error' || f.severity === 'warning';
 
@@ -44,7 +47,13 @@ describe('no false alarms', () => {
       const text = readFileSync(path.join(CORPUS, f), 'utf8');
       const fs = findingList(text);
       assert.deepEqual(show(text, fs.filter(serious)), []);
-      assert.deepEqual(show(text, fs.filter((x) => x.code === 'smmu-map-no-host')), NO_HOST_INFO.has(f) ? ['information smmu-map-no-host @ devices'] : []);
+      assert.deepEqual(
+        show(
+          text,
+          fs.filter((x) => x.code === 'smmu-map-no-host'),
+        ),
+        NO_HOST_INFO.has(f) ? ['information smmu-map-no-host @ devices'] : [],
+      );
     });
   }
 
@@ -93,7 +102,11 @@ describe('no false alarms', () => {
         else if (x.severity === 'warning') warnings.set(x.code, (warnings.get(x.code) ?? 0) + 1);
       }
     }
-    const summary = [...warnings].sort().map(([code, n]) => `${code} ×${n}`).join(', ') || 'none';
+    const summary =
+      [...warnings]
+        .sort()
+        .map(([code, n]) => `${code} ×${n}`)
+        .join(', ') || 'none';
     console.log(`peer corpus: ${files.length} files, ${errors.length} errors, warnings: ${summary}`);
     assert.ok(files.length > 0, 'peer corpus has no .xml files');
     assert.deepEqual(errors, []);

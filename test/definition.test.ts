@@ -16,21 +16,25 @@ function definitionAt(marked: string): { text: string; result: Location[] } {
 }
 
 test('pciBus value goes to the expander index value', () => {
-  const { text, result } = definitionAt(armDomain(`${TREE}
+  const { text, result } = definitionAt(
+    armDomain(`${TREE}
     <iommu model='smmuv3'>
       <driver pciBus='|1' accel='on'/>
-    </iommu>`));
+    </iommu>`),
+  );
   assert.deepEqual(result, [loc(text, "index='1' model='pcie-expander-bus'", '1')]);
 });
 
 test('a hostdev guest bus goes to its root port; the cursor may sit just after the last digit', () => {
-  const { text, result } = definitionAt(armDomain(`${TREE}
+  const { text, result } = definitionAt(
+    armDomain(`${TREE}
     <hostdev mode='subsystem' type='pci' managed='yes'>
       <source>
         <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>
       </source>
       <address type='pci' domain='0x0000' bus='0x03|' slot='0x00' function='0x0'/>
-    </hostdev>`));
+    </hostdev>`),
+  );
   assert.deepEqual(result, [loc(text, "index='3'", '3')]);
 });
 
@@ -41,27 +45,33 @@ test("a controller's own address bus goes to the controller it plugs into", () =
 });
 
 test('a controller with an implicit index is found by its element name', () => {
-  const { text, result } = definitionAt(armDomain(`    <controller type='usb' model='qemu-xhci'/>
+  const { text, result } = definitionAt(
+    armDomain(`    <controller type='usb' model='qemu-xhci'/>
     <controller type='pci' model='pcie-root'/>
     <interface type='network'>
       <address type='pci' domain='0x0000' bus='|0' slot='0x02' function='0x0'/>
-    </interface>`));
+    </interface>`),
+  );
   assert.deepEqual(result, [loc(text, "<controller type='pci' model='pcie-root'/>", 'controller')]);
 });
 
 test('a nestedSmmuv3 address bus goes to the controller', () => {
-  const { text, result } = definitionAt(armDomain(`${TREE}
+  const { text, result } = definitionAt(
+    armDomain(`${TREE}
     <nestedSmmuv3>
       <name>smmu3.0x0000000016000000</name>
       <address type='pci' domain='0x0000' bus='0x0|1' slot='0x00' function='0x0'/>
-    </nestedSmmuv3>`));
+    </nestedSmmuv3>`),
+  );
   assert.deepEqual(result, [loc(text, "index='1' model='pcie-expander-bus'", '1')]);
 });
 
 test('with two PCI controllers sharing an index, the first one is the definition (as libvirt reads it)', () => {
-  const { text, result } = definitionAt(armDomain(`${TREE}
+  const { text, result } = definitionAt(
+    armDomain(`${TREE}
     <controller type='pci' index='3' model='pcie-root-port'/>
-    <video><address type='pci' bus='|3' slot='0x00'/></video>`));
+    <video><address type='pci' bus='|3' slot='0x00'/></video>`),
+  );
   assert.deepEqual(result, [loc(text, "index='3'", '3', 0)]);
 });
 

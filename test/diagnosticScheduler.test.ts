@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { DiagnosticScheduler } from '../server/src/session/diagnosticScheduler';
 import { onFakeClock } from './helpers';
 
-interface Doc { uri: string; version: number }
+interface Doc {
+  uri: string;
+  version: number;
+}
 
 function harness() {
   const docs = new Map<string, Doc>();
@@ -17,19 +20,30 @@ function harness() {
   const scheduler = new DiagnosticScheduler<Doc>({
     delayMs: 100,
     current: (uri) => docs.get(uri),
-    analyse: (doc, strict) => { runs.push(`${doc.uri}@${doc.version}${strict ? ' strict' : ''}`); return []; },
+    analyse: (doc, strict) => {
+      runs.push(`${doc.uri}@${doc.version}${strict ? ' strict' : ''}`);
+      return [];
+    },
     publish: (uri, version) => published.push(`${uri}@${version}`),
-    log: (m) => { throw new Error(m); },
+    log: (m) => {
+      throw new Error(m);
+    },
   });
-  const set = (uri: string, version: number) => { const d = { uri, version }; docs.set(uri, d); return d; };
+  const set = (uri: string, version: number) => {
+    const d = { uri, version };
+    docs.set(uri, d);
+    return d;
+  };
   return { docs, runs, published, scheduler, set };
 }
-
 
 test('scheduler: typing is debounced, and only the latest version is analysed', () => {
   onFakeClock(() => {
     const h = harness();
-    for (let v = 1; v <= 5; v++) { h.scheduler.schedule(h.set('a', v), { strict: false }); mock.timers.tick(50); }
+    for (let v = 1; v <= 5; v++) {
+      h.scheduler.schedule(h.set('a', v), { strict: false });
+      mock.timers.tick(50);
+    }
     assert.deepEqual(h.runs, []);
     mock.timers.tick(100);
     assert.deepEqual([h.runs, h.published], [['a@5'], ['a@5']]);

@@ -13,7 +13,12 @@ import type { SchemaValidator } from '../server/src/schema/validator';
 import { lastReparse } from '../server/src/xml/incremental';
 import { generateDomain } from '../bench/generate';
 
-interface Doc { uri: string; version: number; text: string; getText(): string }
+interface Doc {
+  uri: string;
+  version: number;
+  text: string;
+  getText(): string;
+}
 
 const noSchema = { validate: async () => [], forget: () => undefined } as unknown as SchemaValidator;
 
@@ -29,7 +34,9 @@ function harness(onActivity?: () => void, typingDelayMs = 0, schema = noSchema) 
       settle();
     },
     onActivity: () => onActivity?.(),
-    log: (m) => { throw new Error(m); },
+    log: (m) => {
+      throw new Error(m);
+    },
     typingDelayMs,
   });
   const set = (version: number, text: string): Doc => {
@@ -37,7 +44,10 @@ function harness(onActivity?: () => void, typingDelayMs = 0, schema = noSchema) 
     docs.set(d.uri, d);
     return d;
   };
-  const nextPublish = () => new Promise<void>((resolve) => { settle = resolve; });
+  const nextPublish = () =>
+    new Promise<void>((resolve) => {
+      settle = resolve;
+    });
   return { analysis, published, set, nextPublish };
 }
 
@@ -58,7 +68,10 @@ test('an edit is parsed from the previous version, and requests on that version 
   h.analysis.changed(v2);
   await done;
   assert.equal(h.analysis.forRequest(v2), forRequest);
-  assert.deepEqual(h.published.map((p) => p.version), [1, 2]);
+  assert.deepEqual(
+    h.published.map((p) => p.version),
+    [1, 2],
+  );
   // The generated domain has two mistakes in it; the edit changes neither.
   assert.deepEqual(h.published[1].codes, h.published[0].codes);
 });
@@ -69,7 +82,10 @@ test('a large document: a request waiting when the parse is done is answered bef
   const h = harness(() => {
     order.push('parsed');
     // A request that arrived during the parse: its timer is due before the analysis goes on.
-    setTimeout(() => { answered = h.analysis.forRequest(v1); order.push('request answered'); }, 0);
+    setTimeout(() => {
+      answered = h.analysis.forRequest(v1);
+      order.push('request answered');
+    }, 0);
   });
   const v1 = h.set(1, big.text);
   const done = h.nextPublish();
@@ -84,20 +100,30 @@ test('a large document: an analysis overtaken by an edit is dropped, and the new
   let v2: Doc | undefined;
   const h = harness(() => {
     // The user types while version 1 is being analysed.
-    if (!v2) { v2 = h.set(2, typed(big.text)); h.analysis.changed(v2); }
+    if (!v2) {
+      v2 = h.set(2, typed(big.text));
+      h.analysis.changed(v2);
+    }
   }, 30);
   const done = h.nextPublish();
   h.analysis.opened(h.set(1, big.text));
   await done;
   await new Promise((r) => setTimeout(r, 60));
   // One analysis of version 2, which also takes over the strict check the open asked for.
-  assert.deepEqual(h.published.map((p) => p.version), [2]);
+  assert.deepEqual(
+    h.published.map((p) => p.version),
+    [2],
+  );
 });
 
 test('a small document is analysed in one step, with nothing let in between', async () => {
   const small = generateDomain({ targetBytes: 5000, seed: 4 });
   let publishedWhenRequestRan = -1;
-  const h = harness(() => setTimeout(() => { publishedWhenRequestRan = h.published.length; }, 0));
+  const h = harness(() =>
+    setTimeout(() => {
+      publishedWhenRequestRan = h.published.length;
+    }, 0),
+  );
   const done = h.nextPublish();
   h.analysis.opened(h.set(1, small.text));
   await done;
@@ -107,8 +133,17 @@ test('a small document is analysed in one step, with nothing let in between', as
 
 test('schema validation runs on documents up to the strict-check size, on open and while typing, and not above it', async () => {
   const asked: number[] = [];
-  const counting = { validate: async (_u: string, version: number) => { asked.push(version); return []; }, forget: () => undefined } as unknown as SchemaValidator;
-  for (const [size, version] of [[STRICT_CHECK_MAX_SIZE - 100_000, 1], [STRICT_CHECK_MAX_SIZE + 100_000, 10]]) {
+  const counting = {
+    validate: async (_u: string, version: number) => {
+      asked.push(version);
+      return [];
+    },
+    forget: () => undefined,
+  } as unknown as SchemaValidator;
+  for (const [size, version] of [
+    [STRICT_CHECK_MAX_SIZE - 100_000, 1],
+    [STRICT_CHECK_MAX_SIZE + 100_000, 10],
+  ]) {
     const g = generateDomain({ targetBytes: size, seed: 4 });
     const h = harness(undefined, 0, counting);
     let done = h.nextPublish();
@@ -117,7 +152,10 @@ test('schema validation runs on documents up to the strict-check size, on open a
     done = h.nextPublish();
     h.analysis.changed(h.set(version + 1, `${g.text.slice(0, g.marks.editOffset)}7${g.text.slice(g.marks.editOffset)}`));
     await done;
-    assert.deepEqual(h.published.map((p) => p.version), [version, version + 1]);
+    assert.deepEqual(
+      h.published.map((p) => p.version),
+      [version, version + 1],
+    );
   }
   assert.deepEqual(asked, [1, 2]);
 });

@@ -40,17 +40,14 @@ const EXPECTED: Record<string, { ours: string[]; others: string[] }> = {
   'broken-missing-expander.xml': { ours: ['smmu-map-missing-expander @ address', 'smmu-map-uncovered @ 0x03'], others: ['numa-gi-missing'] },
   'broken-emulated-behind-accel.xml': { ours: ['smmu-map-emulated-device @ 0x03'], others: ['iommu-attribute-spelling', 'numa-gi-missing'] },
   'nested-proposal.xml': {
-    ours: [
-      'nested-smmu-device-mismatch @ 0x04',
-      'nested-proposal-syntax @ nestedSmmuv3',
-      'nested-proposal-syntax @ nestedSmmuv3',
-      'nested-proposal-syntax @ nestedSmmuv3',
-    ],
+    ours: ['nested-smmu-device-mismatch @ 0x04', 'nested-proposal-syntax @ nestedSmmuv3', 'nested-proposal-syntax @ nestedSmmuv3', 'nested-proposal-syntax @ nestedSmmuv3'],
     others: ['schema-invalid', 'numa-gi-missing', 'controller-busnr-no-spare'],
   },
 };
 
-const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.xml')).sort();
+const files = readdirSync(EXAMPLES)
+  .filter((f) => f.endsWith('.xml'))
+  .sort();
 const read = (f: string): string => readFileSync(path.join(EXAMPLES, f), 'utf8');
 
 describe('bundled examples', () => {
@@ -68,7 +65,10 @@ describe('bundled examples', () => {
     test(`${f}: every registered family adds only what the example is about`, () => {
       const text = read(f);
       const all = findingList(text, { host });
-      assert.deepEqual(all.filter((x) => OURS.test(x.code)).map((x) => `${x.code} @ ${text.slice(x.start, x.end)}`), EXPECTED[f].ours);
+      assert.deepEqual(
+        all.filter((x) => OURS.test(x.code)).map((x) => `${x.code} @ ${text.slice(x.start, x.end)}`),
+        EXPECTED[f].ours,
+      );
       const unexpected = all.filter((x) => !OURS.test(x.code) && !EXPECTED[f].others.includes(x.code)).map((x) => `${x.code} @ ${text.slice(x.start, x.end)}`);
       assert.deepEqual(unexpected, []);
     });

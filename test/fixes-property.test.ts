@@ -55,7 +55,9 @@ function documents(): { name: string; text: string }[] {
   for (const dir of ['corpus', path.join('fixtures', 'fixes')]) {
     const full = path.join(__dirname, dir);
     if (!existsSync(full)) continue;
-    for (const f of readdirSync(full).filter((n) => n.endsWith('.xml')).sort()) {
+    for (const f of readdirSync(full)
+      .filter((n) => n.endsWith('.xml'))
+      .sort()) {
       out.push({ name: `${dir}/${f}`, text: readFileSync(path.join(full, f), 'utf8') });
     }
   }
@@ -67,7 +69,9 @@ function lsFor(host: HostTopology | undefined, libvirtVersion?: string): Languag
     host: { topology: () => host },
     settings: { libvirtVersion },
     rules: RULE_FAMILIES,
-    log: (m) => { throw new Error(`unexpected log: ${m}`); },
+    log: (m) => {
+      throw new Error(`unexpected log: ${m}`);
+    },
   });
 }
 
@@ -104,8 +108,10 @@ function signatures(text: string, gone: ReadonlySet<number> = new Set()): string
   const out: string[] = [];
   const skip = new Set<XmlElement>();
   walk(parseXml(text), (el) => {
-    const removedPort = el.name === 'controller' && el.attributes.some((a) => a.name === 'model' && a.value === 'pcie-root-port')
-      && gone.has(Number(el.attributes.find((a) => a.name === 'index')?.value));
+    const removedPort =
+      el.name === 'controller' &&
+      el.attributes.some((a) => a.name === 'model' && a.value === 'pcie-root-port') &&
+      gone.has(Number(el.attributes.find((a) => a.name === 'index')?.value));
     if (skip.has(el) || isProposal(el) || removedPort) {
       for (const c of el.children) skip.add(c);
       return;
@@ -118,7 +124,13 @@ function signatures(text: string, gone: ReadonlySet<number> = new Set()): string
         return `${canonical}=${a.value ?? ''}`;
       })
       .sort();
-    const leafText = el.children.length === 0 && !MANAGED_TEXT.has(el.name) ? el.texts.map((t) => t.value).join('').trim() : '';
+    const leafText =
+      el.children.length === 0 && !MANAGED_TEXT.has(el.name)
+        ? el.texts
+            .map((t) => t.value)
+            .join('')
+            .trim()
+        : '';
     out.push(`<${el.name} ${attrs.join(' ')}>${leafText}`);
   });
   return out;
@@ -158,7 +170,10 @@ function countsOf(codes: readonly string[]): Map<string, number> {
 }
 
 function problemCodes(ls: LanguageService, text: string): string[] {
-  return ls.validate(ls.parse(text, URI, 1)).filter((d) => d.severity !== undefined && d.severity <= 2).map((d) => String(d.code));
+  return ls
+    .validate(ls.parse(text, URI, 1))
+    .filter((d) => d.severity !== undefined && d.severity <= 2)
+    .map((d) => String(d.code));
 }
 
 /** How often `code` is reported at any severity (informations have fixes too). */
@@ -200,7 +215,9 @@ function madeUpDiagnostics(doc: ParsedDocument, host: HostTopology | undefined):
   const at = (start: number, end: number) => doc.lines.range(start, end);
   const smmus = [...(host ? smmuv3s(host).map((s) => s.name) : []), 'smmu3.0x00000000deadbeef', ''];
   const indexes = [...m.pciControllers.keys(), 0, 1, 99, -1];
-  const mk = (code: string, range: Diagnostic['range'], data: unknown): void => { out.push({ range, message: 'made up', code, data }); };
+  const mk = (code: string, range: Diagnostic['range'], data: unknown): void => {
+    out.push({ range, message: 'made up', code, data });
+  };
 
   m.hostdevs.forEach((h, i) => {
     const r = at(h.el.nameStart, h.el.nameEnd);
@@ -234,7 +251,11 @@ function madeUpDiagnostics(doc: ParsedDocument, host: HostTopology | undefined):
 
 // ---------------------------------------------------------------------------
 
-interface Checked { violations: string[]; fixedCodes: Set<string>; titles: Set<string> }
+interface Checked {
+  violations: string[];
+  fixedCodes: Set<string>;
+  titles: Set<string>;
+}
 
 function checkDocument(text: string, host: HostTopology | undefined, libvirtVersion?: string): Checked {
   const ls = lsFor(host, libvirtVersion);
@@ -254,7 +275,10 @@ function checkDocument(text: string, host: HostTopology | undefined, libvirtVers
     const label = `${d ? `${String(d.code)} ${JSON.stringify(d.data)}` : 'source'} → ${a.title}`;
     titles.add(a.title.replace(/smmu3\.0x[0-9a-f]+/g, 'X').replace(/\b\d+\b/g, 'N'));
     const edits = a.edit?.changes?.[URI];
-    if (!edits || Object.keys(a.edit?.changes ?? {}).length !== 1) { violations.push(`${label}: no single-document edit`); return; }
+    if (!edits || Object.keys(a.edit?.changes ?? {}).length !== 1) {
+      violations.push(`${label}: no single-document edit`);
+      return;
+    }
     let out: string;
     try {
       out = applyEdits(text, edits);
@@ -315,7 +339,10 @@ describe('every offered fix keeps the document well-formed and the user content 
         r.fixedCodes.forEach((c) => fixedCodes.add(c));
         r.titles.forEach((t) => titles.add(t));
       }
-      assert.deepEqual(runs.flatMap((r) => r.violations), []);
+      assert.deepEqual(
+        runs.flatMap((r) => r.violations),
+        [],
+      );
     });
   }
 
@@ -342,29 +369,32 @@ describe('every offered fix keeps the document well-formed and the user content 
       'smmu-map-uncovered',
       'version-too-new',
     ]);
-    assert.deepEqual([...titles].sort(), [
-      "Add an accelerated vSMMU to expander N (host SMMU X)",
-      "Add a pxb-pcie expander for host SMMU X",
-      "Add pciBus='N'",
-      'Add N Generic Initiator cells (N-N) for this GPU',
-      'Add memory-less cells N-N to <cpu><numa>',
-      'Put expander N in guest cell N (backed by host node N)',
-      'Put expander N in guest cell N (its vCPUs run on host node N)',
-      'Set the N-bit MMIO window to N GiB (<pcihole64> on pcie-root)',
-      'Set the N-bit MMIO window to N TiB (<pcihole64> on pcie-root)',
-      'Change pciBus to N',
-      'Convert to the upstream pluggable SMMUv3 form (whole document)',
-      'Enable iommufd for the whole domain',
-      'Generate vSMMU topology for all passed-through devices',
-      'Move its root port (index N) to pcie-root',
-      'Move this device behind expander N (its vSMMU serves no device yet)',
-      'Move this device behind the expander of X (index N)',
-      'Rename parentIdx to pciBus',
-      'Rename ssidSize to ssidsize',
-      'Rename target vda to vdb',
-      'Use expander N (its vSMMU serves no device yet) for host SMMU X',
-      'Use the iommufd backend for this device',
-      'Remove pasid from <driver> (needs libvirt N.N.N)',
-    ].sort());
+    assert.deepEqual(
+      [...titles].sort(),
+      [
+        'Add an accelerated vSMMU to expander N (host SMMU X)',
+        'Add a pxb-pcie expander for host SMMU X',
+        "Add pciBus='N'",
+        'Add N Generic Initiator cells (N-N) for this GPU',
+        'Add memory-less cells N-N to <cpu><numa>',
+        'Put expander N in guest cell N (backed by host node N)',
+        'Put expander N in guest cell N (its vCPUs run on host node N)',
+        'Set the N-bit MMIO window to N GiB (<pcihole64> on pcie-root)',
+        'Set the N-bit MMIO window to N TiB (<pcihole64> on pcie-root)',
+        'Change pciBus to N',
+        'Convert to the upstream pluggable SMMUv3 form (whole document)',
+        'Enable iommufd for the whole domain',
+        'Generate vSMMU topology for all passed-through devices',
+        'Move its root port (index N) to pcie-root',
+        'Move this device behind expander N (its vSMMU serves no device yet)',
+        'Move this device behind the expander of X (index N)',
+        'Rename parentIdx to pciBus',
+        'Rename ssidSize to ssidsize',
+        'Rename target vda to vdb',
+        'Use expander N (its vSMMU serves no device yet) for host SMMU X',
+        'Use the iommufd backend for this device',
+        'Remove pasid from <driver> (needs libvirt N.N.N)',
+      ].sort(),
+    );
   });
 });

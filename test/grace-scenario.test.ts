@@ -27,7 +27,10 @@ test('a four-GPU Grace guest from a bare domain: generator, then every quick fix
   const ls = service({ host: TRAY });
   const doc = parse(text, ls);
   // Clean: not even an information is left.
-  assert.deepEqual(ls.validate(doc).map((d) => `${d.code}: ${d.message}`), []);
+  assert.deepEqual(
+    ls.validate(doc).map((d) => `${d.code}: ${d.message}`),
+    [],
+  );
 
   const m = doc.domain;
   const mapping = smmuMappingOf(m, TRAY);

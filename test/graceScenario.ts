@@ -59,7 +59,10 @@ export function buildGraceGuest(): { text: string; applied: string[] } {
   const applied: string[] = [];
   const zero = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
   const gen = ls.codeActions(ls.parse(text, DOC_URI, 1), zero, [], ['source'])[0];
-  if (gen) { text = apply(text, gen); applied.push(gen.title); }
+  if (gen) {
+    text = apply(text, gen);
+    applied.push(gen.title);
+  }
   for (let round = 0; round < 20; round++) {
     const doc = ls.parse(text, DOC_URI, round + 2);
     const fixes = ls.validate(doc).flatMap((d) => ls.codeActions(doc, d.range, [d], ['quickfix']));

@@ -13,7 +13,9 @@ import { grammarAt } from '../server/src/schema/grammarQuery';
 import { parseXml } from '../server/src/xml/parser';
 
 let grammar: Grammar | undefined;
-before(async () => { grammar = await shippedGrammar(); });
+before(async () => {
+  grammar = await shippedGrammar();
+});
 
 /** Items at the `|`, in display order. */
 function items(marked: string): CompletionItem[] {
@@ -37,16 +39,20 @@ describe('completion from the grammar', () => {
     assert.deepEqual(labels(armDomain('').replace('<acpi/>', "<gic version='|'/>")), ['host', '2', '3']);
   });
 
-  test('items carry the hover\'s one line and its link to libvirt\'s documentation', (t) => {
+  test("items carry the hover's one line and its link to libvirt's documentation", (t) => {
     if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
-    const docOf = (marked: string, label: string) => (item(marked, label)?.documentation as { value?: string } | string | undefined);
+    const docOf = (marked: string, label: string) => item(marked, label)?.documentation as { value?: string } | string | undefined;
     const text = (d: ReturnType<typeof docOf>) => (typeof d === 'string' ? d : d?.value);
-    assert.equal(text(docOf(x86('  <devices>\n    <|\n  </devices>'), 'memballoon')),
-      'The memory balloon: lets the host take memory back from the guest, and reports the guest\'s memory use.\n\n'
-      + '[libvirt docs: memory-balloon-device](https://libvirt.org/formatdomain.html#memory-balloon-device)');
-    assert.equal(text(docOf(x86("  <devices>\n    <disk type='file' |>\n    </disk>\n  </devices>"), 'device')),
-      'How the guest sees it: `disk`, `cdrom`, `floppy`, or `lun` (SCSI passthrough).\n\n'
-      + '[libvirt docs: hard-drives-floppy-disks-cdroms](https://libvirt.org/formatdomain.html#hard-drives-floppy-disks-cdroms)');
+    assert.equal(
+      text(docOf(x86('  <devices>\n    <|\n  </devices>'), 'memballoon')),
+      "The memory balloon: lets the host take memory back from the guest, and reports the guest's memory use.\n\n" +
+        '[libvirt docs: memory-balloon-device](https://libvirt.org/formatdomain.html#memory-balloon-device)',
+    );
+    assert.equal(
+      text(docOf(x86("  <devices>\n    <disk type='file' |>\n    </disk>\n  </devices>"), 'device')),
+      'How the guest sees it: `disk`, `cdrom`, `floppy`, or `lun` (SCSI passthrough).\n\n' +
+        '[libvirt docs: hard-drives-floppy-disks-cdroms](https://libvirt.org/formatdomain.html#hard-drives-floppy-disks-cdroms)',
+    );
   });
 
   test('text with choices: <type>hvm</type>', (t) => {
@@ -65,7 +71,7 @@ describe('completion from the grammar', () => {
     assert.deepEqual(first(x86("  <devices>\n    <interface type='network'>\n      <source |/>\n    </interface>\n  </devices>"), 1), ['network']);
   });
 
-  test('an attribute name inserts name=\'…\' and asks for suggestions again; written attributes are not offered', (t) => {
+  test("an attribute name inserts name='…' and asks for suggestions again; written attributes are not offered", (t) => {
     if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
     const marked = x86("  <devices>\n    <disk type='file' |>\n    </disk>\n  </devices>");
     const device = item(marked, 'device');
@@ -91,15 +97,19 @@ describe('completion from the grammar', () => {
   test('a child whose children are optional and seldom written is written empty; one that holds children is opened', (t) => {
     if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
     const inDisk = x86("  <devices>\n    <disk type='file' device='disk'>\n      <|\n    </disk>\n  </devices>");
-    assert.deepEqual(['driver', 'source', 'address'].map((l) => (item(inDisk, l)?.textEdit as TextEdit).newText),
-      ['<driver $1/>', '<source $1/>', '<address $1/>']);
+    assert.deepEqual(
+      ['driver', 'source', 'address'].map((l) => (item(inDisk, l)?.textEdit as TextEdit).newText),
+      ['<driver $1/>', '<source $1/>', '<address $1/>'],
+    );
     // No attributes to write (<devices>, <cputune>), or usually holding children (<cpu>): opened.
     const inDomain = "<domain type='kvm'>\n  <name>g</name>\n  <|\n</domain>\n";
-    assert.deepEqual(['devices', 'cputune', 'cpu'].map((l) => (item(inDomain, l)?.textEdit as TextEdit).newText),
-      ['<devices>\n    $0\n  </devices>', '<cputune>\n    $0\n  </cputune>', '<cpu $1>\n    $0\n  </cpu>']);
+    assert.deepEqual(
+      ['devices', 'cputune', 'cpu'].map((l) => (item(inDomain, l)?.textEdit as TextEdit).newText),
+      ['<devices>\n    $0\n  </devices>', '<cputune>\n    $0\n  </cputune>', '<cpu $1>\n    $0\n  </cpu>'],
+    );
   });
 
-  test('attribute names: the usual ones right after the required ones, whatever the grammar\'s order', (t) => {
+  test("attribute names: the usual ones right after the required ones, whatever the grammar's order", (t) => {
     if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
     const disk = (attrs: string) => x86(`  <devices>\n    <disk ${attrs}>\n    </disk>\n  </devices>`);
     assert.deepEqual(first(disk('|'), 2), ['type', 'device']);
@@ -124,7 +134,7 @@ describe('completion from the grammar', () => {
     assert.ok(!labels(x86("  <devices>\n    <hostdev mode='subsystem' type='pci'>\n      <driver name='|'/>\n    </hostdev>\n  </devices>")).includes('qemu'));
   });
 
-  test('the domain intelligence ranks first: vSMMU and expander snippets before the grammar\'s devices', (t) => {
+  test("the domain intelligence ranks first: vSMMU and expander snippets before the grammar's devices", (t) => {
     if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
     assert.deepEqual(first(armDomain('    <|'), 2), ['vSMMU: accelerated smmuv3 on an expander', 'pxb-pcie expander bus + root port']);
   });
@@ -136,7 +146,7 @@ describe('completion from the grammar', () => {
     assert.ok(labels(x86('  <features>\n    <|\n  </features>')).includes('ioapic'));
   });
 
-  test('an empty file offers the <domain> skeleton with the grammar\'s domain types', (t) => {
+  test("an empty file offers the <domain> skeleton with the grammar's domain types", (t) => {
     if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
     const text = (items('|')[0].textEdit as TextEdit).newText;
     assert.match(text, /^<domain type='\$\{1\|kvm,qemu,kqemu,xen,lxc,/);

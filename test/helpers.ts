@@ -70,7 +70,12 @@ export function useTempDir(prefix: string, setup?: (dir: string) => void): () =>
 
 // ---- the language service -----------------------------------------------------------------
 
-export interface ServiceOptions { host?: HostTopology; settings?: Partial<RuleSettings>; rules?: readonly RuleFamily[]; grammar?: Grammar }
+export interface ServiceOptions {
+  host?: HostTopology;
+  settings?: Partial<RuleSettings>;
+  rules?: readonly RuleFamily[];
+  grammar?: Grammar;
+}
 
 export function service(opts: ServiceOptions = {}): LanguageService {
   return getLanguageService({
@@ -78,7 +83,9 @@ export function service(opts: ServiceOptions = {}): LanguageService {
     grammar: opts.grammar ? { current: () => opts.grammar } : undefined,
     settings: opts.settings,
     rules: opts.rules,
-    log: (m) => { throw new Error(`unexpected log: ${m}`); },
+    log: (m) => {
+      throw new Error(`unexpected log: ${m}`);
+    },
   });
 }
 

@@ -114,7 +114,14 @@ describe('failures', () => {
   });
 
   test('a reader that throws is reported, not thrown', async () => {
-    const p = new HostTopologyProvider({}, { read: async () => { throw new Error('boom'); } });
+    const p = new HostTopologyProvider(
+      {},
+      {
+        read: async () => {
+          throw new Error('boom');
+        },
+      },
+    );
     assert.equal(await p.get(), undefined);
     assert.equal(p.lastError, 'Reading the host failed: boom');
   });

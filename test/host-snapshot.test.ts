@@ -37,10 +37,7 @@ describe('serializeTopology', () => {
     assert.equal(r.error, undefined);
     assert.deepEqual(r.topology, { ...t, source: { kind: 'snapshot', file: 'gb.json', hostname: 'gb200-tray' } });
     // Serializing the loaded copy changes nothing but the source.
-    assert.equal(
-      serializeTopology({ ...r.topology!, source: t.source }),
-      text,
-    );
+    assert.equal(serializeTopology({ ...r.topology!, source: t.source }), text);
   });
 
   test('stable: version first, fixed key order, sorted lists, absent fields left out', () => {
@@ -57,7 +54,10 @@ describe('serializeTopology', () => {
       readAt: '2026-01-01T00:00:00.000Z',
       source: { root: '/sys', kind: 'sysfs' },
       version: 1,
-      numaNodes: [{ id: 1, cpus: '72-143' }, { id: 0, cpus: '0-71' }],
+      numaNodes: [
+        { id: 1, cpus: '72-143' },
+        { id: 0, cpus: '0-71' },
+      ],
     };
     // Written in the current format whatever version it was read as.
     assert.equal(
@@ -141,9 +141,10 @@ describe('the grace-3smmu example host', () => {
     );
     assert.equal(iommuOfDevice(t, '0009:01:00.0')?.name, 'smmu3.0x0000000016000000');
     assert.equal(iommuOfDevice(t, '0019:01:00.0')?.name, 'smmu3.0x0000000036000000');
-    assert.deepEqual(devicesOfIommu(t, 'smmu3.0x0000000036000000').map((d) => [d.bdf, d.deviceName, d.numaNode]), [
-      ['0019:01:00.0', 'GH100 [H100]', 1],
-    ]);
+    assert.deepEqual(
+      devicesOfIommu(t, 'smmu3.0x0000000036000000').map((d) => [d.bdf, d.deviceName, d.numaNode]),
+      [['0019:01:00.0', 'GH100 [H100]', 1]],
+    );
   });
 });
 
@@ -272,11 +273,7 @@ describe('loadSnapshot', () => {
     writeFileSync(truncated, text);
     mkdirSync(path.join(dir, 'adir'));
     assert.deepEqual(
-      [
-        await loadSnapshot(path.join(dir, 'missing.json')),
-        await loadSnapshot(path.join(dir, 'adir')),
-        await loadSnapshot(truncated),
-      ],
+      [await loadSnapshot(path.join(dir, 'missing.json')), await loadSnapshot(path.join(dir, 'adir')), await loadSnapshot(truncated)],
       [
         { error: `Host snapshot ${dir}/missing.json does not exist.` },
         { error: `Host snapshot ${dir}/adir is a directory, not a file.` },

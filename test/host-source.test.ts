@@ -22,8 +22,17 @@ mkdirSync(path.join(notSysfs, 'src'), { recursive: true });
 buildSysfsFixtures(dir, 'vm-no-iommu');
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const io: Io = { stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, readStdin: async () => '' };
+  let out = '',
+    err = '';
+  const io: Io = {
+    stdout: (s) => {
+      out += s;
+    },
+    stderr: (s) => {
+      err += s;
+    },
+    readStdin: async () => '',
+  };
   return { code: await main(args, io), out, err };
 }
 
@@ -36,7 +45,11 @@ test('check --sysfs-root: a missing or non-sysfs root is a note on stderr, and t
     const r = await run(['check', '--schema', 'off', '--format', 'json', '--sysfs-root', root, GRACE_1GPU]);
     assert.equal(r.err, `libvirt-domain-xml: note: ${why} Host-dependent checks are off.\n`, root);
     const findings = JSON.parse(r.out) as { code: string; message: string }[];
-    assert.deepEqual(findings.map((f) => f.code), ['smmu-map-no-host'], root);
+    assert.deepEqual(
+      findings.map((f) => f.code),
+      ['smmu-map-no-host'],
+      root,
+    );
     assert.match(findings[0].message, /^Host-dependent checks are off: no host topology is known/, root);
     assert.equal(r.code, 0);
   }
@@ -46,7 +59,10 @@ test('check --sysfs-root: a real host without IOMMUs gets no such note, and the 
   const r = await run(['check', '--schema', 'off', '--format', 'json', '--sysfs-root', path.join(dir, 'vm-no-iommu'), GRACE_1GPU]);
   assert.doesNotMatch(r.err, /not a sysfs tree|does not exist/);
   const findings = JSON.parse(r.out) as { code: string; message: string }[];
-  assert.deepEqual(findings.map((f) => f.code), ['smmu-map-no-host']);
+  assert.deepEqual(
+    findings.map((f) => f.code),
+    ['smmu-map-no-host'],
+  );
   assert.match(findings[0].message, /has no SMMUv3 \(it reports no IOMMU at all\)/);
 });
 
@@ -76,7 +92,10 @@ test('LSP: a configured sysfs root or snapshot that cannot be used gives a warni
       const p = await client.diagnostics(uri, 1);
       // (Version findings depend on the virsh of the machine running the test; only the host ones count here.)
       const host = p.diagnostics.filter((d) => String(d.code).startsWith('smmu-map-'));
-      assert.deepEqual(host.map((d) => d.code), ['smmu-map-no-host']);
+      assert.deepEqual(
+        host.map((d) => d.code),
+        ['smmu-map-no-host'],
+      );
       assert.match(String(host[0].message), /no host topology is known/);
     } finally {
       await client.stop();
@@ -89,7 +108,10 @@ test('LSP: a real host without IOMMUs gives no warning', async () => {
   try {
     const status = await client.notification<HostStatus>('libvirtDomainXml/hostStatus');
     assert.deepEqual([status.text, status.kind], ['no SMMUv3 on this host · sysfs', 'sysfs']);
-    assert.deepEqual(client.notifications.filter((n) => n.method === 'window/showMessage'), []);
+    assert.deepEqual(
+      client.notifications.filter((n) => n.method === 'window/showMessage'),
+      [],
+    );
   } finally {
     await client.stop();
   }

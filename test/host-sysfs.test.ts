@@ -8,23 +8,9 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statfsSync, symlinkSync, unlinkSync } from 'node:fs';
 import * as path from 'node:path';
-import {
-  nodeSysfsFs,
-  readSysfsTopology,
-  rerootLinkTarget,
-  type SysfsFs,
-} from '../server/src/host/sysfs';
+import { nodeSysfsFs, readSysfsTopology, rerootLinkTarget, type SysfsFs } from '../server/src/host/sysfs';
 import { clearPciIdsCache, loadPciIds, PciIds } from '../server/src/host/pciIds';
-import {
-  describeDevice,
-  devicesOfIommu,
-  findDevice,
-  iommuOfDevice,
-  isArmSmmuHost,
-  normalizeBdf,
-  parseBdf,
-  smmuv3s,
-} from '../server/src/host/queries';
+import { describeDevice, devicesOfIommu, findDevice, iommuOfDevice, isArmSmmuHost, normalizeBdf, parseBdf, smmuv3s } from '../server/src/host/queries';
 import type { HostTopology } from '../server/src/host/types';
 import { buildSysfsFixtures as buildFixtures, PCI_IDS, useTempDir } from './helpers';
 
@@ -38,8 +24,7 @@ function freshHost(name: string): string {
   return path.join(dir, name);
 }
 
-const read = (root: string, fs?: SysfsFs): Promise<HostTopology> =>
-  readSysfsTopology(root, { pciIdsPaths: [PCI_IDS], fs });
+const read = (root: string, fs?: SysfsFs): Promise<HostTopology> => readSysfsTopology(root, { pciIdsPaths: [PCI_IDS], fs });
 
 const names = (xs: { name: string }[]): string[] => xs.map((x) => x.name);
 const bdfs = (xs: { bdf: string }[]): string[] => xs.map((x) => x.bdf);
@@ -88,7 +73,10 @@ describe('grace-hopper (GH200)', () => {
         iommus: GRACE_HOPPER_IOMMUS,
         pciDevices: GRACE_HOPPER_DEVICES,
         // The Grace CPU's node, and a CPU-less one (the GPU's memory) with an empty cpulist.
-        numaNodes: [{ id: 0, cpus: '0-71' }, { id: 1, cpus: '' }],
+        numaNodes: [
+          { id: 0, cpus: '0-71' },
+          { id: 1, cpus: '' },
+        ],
         notes: [],
       },
     );
@@ -115,12 +103,7 @@ describe('grace-hopper (GH200)', () => {
 
   test('what SMMUs exist, and is this an ARM host with SMMUv3?', async () => {
     const t = await read(path.join(tmp(), 'grace-hopper'));
-    assert.deepEqual(names(smmuv3s(t)), [
-      'smmu3.0x0000000011000000',
-      'smmu3.0x0000000012000000',
-      'smmu3.0x0000000013000000',
-      'smmu3.0x0000000016000000',
-    ]);
+    assert.deepEqual(names(smmuv3s(t)), ['smmu3.0x0000000011000000', 'smmu3.0x0000000012000000', 'smmu3.0x0000000013000000', 'smmu3.0x0000000016000000']);
     assert.equal(isArmSmmuHost(t), true);
   });
 
@@ -159,10 +142,20 @@ describe('grace-blackwell (GB200 tray)', () => {
       { name: 'smmu3.0x0000000036000000', kind: 'smmuv3', platformDevice: 'arm-smmu-v3.19.auto', numaNode: 1, devices: ['0019:01:00.0'] },
     ]);
     assert.deepEqual(findDevice(t, '0019:01:00.0'), {
-      bdf: '0019:01:00.0', ...B200, numaNode: 1, iommuGroup: 23, driver: 'vfio-pci', iommu: 'smmu3.0x0000000036000000',
+      bdf: '0019:01:00.0',
+      ...B200,
+      numaNode: 1,
+      iommuGroup: 23,
+      driver: 'vfio-pci',
+      iommu: 'smmu3.0x0000000036000000',
     });
     assert.deepEqual(findDevice(t, '0006:01:00.0'), {
-      bdf: '0006:01:00.0', ...CX7, numaNode: 0, iommuGroup: 6, driver: 'mlx5_core', iommu: 'smmu3.0x0000000013000000',
+      bdf: '0006:01:00.0',
+      ...CX7,
+      numaNode: 0,
+      iommuGroup: 6,
+      driver: 'mlx5_core',
+      iommu: 'smmu3.0x0000000013000000',
     });
     assert.equal(isArmSmmuHost(t), true);
     assert.deepEqual(t.notes, []);
@@ -183,9 +176,15 @@ describe('x86-dmar (Intel)', () => {
     assert.equal(iommuOfDevice(t, '0000:01:00.0')?.name, 'dmar1');
     // numa_node -1 ("none") is left out
     assert.deepEqual(findDevice(t, '0000:01:00.0'), {
-      bdf: '0000:01:00.0', vendorId: '0x10de', deviceId: '0x2684', classCode: '0x030000',
-      vendorName: 'NVIDIA Corporation', deviceName: 'AD102 [GeForce RTX 4090]',
-      iommuGroup: 14, driver: 'vfio-pci', iommu: 'dmar1',
+      bdf: '0000:01:00.0',
+      vendorId: '0x10de',
+      deviceId: '0x2684',
+      classCode: '0x030000',
+      vendorName: 'NVIDIA Corporation',
+      deviceName: 'AD102 [GeForce RTX 4090]',
+      iommuGroup: 14,
+      driver: 'vfio-pci',
+      iommu: 'dmar1',
     });
   });
 });
@@ -196,12 +195,18 @@ describe('vm-no-iommu', () => {
     const t = await read(root);
     assert.equal(isArmSmmuHost(t), false);
     assert.deepEqual(t.iommus, []);
-    assert.deepEqual(t.notes, [
-      `No IOMMU class in ${path.join(root, 'class/iommu')}: this machine exposes no IOMMUs (a VM or container?).`,
-    ]);
+    assert.deepEqual(t.notes, [`No IOMMU class in ${path.join(root, 'class/iommu')}: this machine exposes no IOMMUs (a VM or container?).`]);
     assert.deepEqual(t.pciDevices, [
       { bdf: '0000:00:00.0', vendorId: '0x8086', deviceId: '0x29c0', classCode: '0x060000', vendorName: 'Intel Corporation', deviceName: 'Q35 host bridge' },
-      { bdf: '0000:00:01.0', vendorId: '0x1af4', deviceId: '0x1041', classCode: '0x020000', vendorName: 'Red Hat, Inc.', deviceName: 'Virtio network device', driver: 'virtio-pci' },
+      {
+        bdf: '0000:00:01.0',
+        vendorId: '0x1af4',
+        deviceId: '0x1041',
+        classCode: '0x020000',
+        vendorName: 'Red Hat, Inc.',
+        deviceName: 'Virtio network device',
+        driver: 'virtio-pci',
+      },
       { bdf: '0000:00:02.0', vendorId: '0x1af4', deviceId: '0x1042', classCode: '0x010000', vendorName: 'Red Hat, Inc.', deviceName: 'Virtio block device', driver: 'virtio-pci' },
     ]);
     assert.equal(iommuOfDevice(t, '0000:00:01.0'), undefined);
@@ -222,12 +227,15 @@ describe('links', () => {
     replace('class/iommu/smmu3.0x0000000012000000', '/sys/class/iommu/alias-12');
     symlinkSync('../../devices/platform/arm-smmu-v3.4.auto/iommu/smmu3.0x0000000012000000', path.join(root, 'class/iommu/alias-12'));
     const t = await read(root);
-    assert.deepEqual(t.iommus, [
-      ...GRACE_HOPPER_IOMMUS.slice(0, 3),
-      GRACE_HOPPER_IOMMUS[3],
-      // the alias is a class entry of its own, resolving to the same class device
-      { name: 'alias-12', kind: 'other', platformDevice: 'arm-smmu-v3.4.auto', devices: ['0001:01:00.0'] },
-    ].sort((a, b) => (a.name < b.name ? -1 : 1)));
+    assert.deepEqual(
+      t.iommus,
+      [
+        ...GRACE_HOPPER_IOMMUS.slice(0, 3),
+        GRACE_HOPPER_IOMMUS[3],
+        // the alias is a class entry of its own, resolving to the same class device
+        { name: 'alias-12', kind: 'other', platformDevice: 'arm-smmu-v3.4.auto', devices: ['0001:01:00.0'] },
+      ].sort((a, b) => (a.name < b.name ? -1 : 1)),
+    );
     assert.deepEqual(t.pciDevices, GRACE_HOPPER_DEVICES);
     assert.deepEqual(t.notes, []);
   });
@@ -321,13 +329,21 @@ describe('unreadable and vanishing trees', () => {
     // and the NVMe, skipped on the PCI side, is still known from its SMMU's listing.
     assert.deepEqual(findDevice(t, '0001:01:00.0'), { bdf: '0001:01:00.0', iommu: 'smmu3.0x0000000012000000' });
     assert.deepEqual(findDevice(t, '0002:01:00.0'), {
-      bdf: '0002:01:00.0', deviceId: '0x1021', numaNode: 0, iommuGroup: 5, driver: 'mlx5_core', iommu: 'smmu3.0x0000000013000000',
+      bdf: '0002:01:00.0',
+      deviceId: '0x1021',
+      numaNode: 0,
+      iommuGroup: 5,
+      driver: 'mlx5_core',
+      iommu: 'smmu3.0x0000000013000000',
     });
   });
 
-  test('class/iommu unreadable: IOMMUs are still known from the devices\' links', async () => {
+  test("class/iommu unreadable: IOMMUs are still known from the devices' links", async () => {
     const root = path.join(tmp(), 'grace-hopper');
-    const t = await read(root, faultyFs(root, (op, rel) => (op === 'readdir' && rel === 'class/iommu' ? 'EACCES' : undefined)));
+    const t = await read(
+      root,
+      faultyFs(root, (op, rel) => (op === 'readdir' && rel === 'class/iommu' ? 'EACCES' : undefined)),
+    );
     assert.deepEqual(t.notes, [`Cannot read ${root}/class/iommu: permission denied.`]);
     assert.deepEqual(t.iommus, [
       { name: 'smmu3.0x0000000012000000', kind: 'smmuv3', devices: ['0001:01:00.0'] },
@@ -357,11 +373,7 @@ describe('unreadable and vanishing trees', () => {
   test('a root that does not exist', async () => {
     const root = path.join(tmp(), 'no-such-host');
     const t = await read(root);
-    assert.deepEqual([t.iommus, t.pciDevices, t.notes], [
-      [],
-      [],
-      [`The sysfs root ${root} does not exist, so no IOMMUs or PCI devices were read.`],
-    ]);
+    assert.deepEqual([t.iommus, t.pciDevices, t.notes], [[], [], [`The sysfs root ${root} does not exist, so no IOMMUs or PCI devices were read.`]]);
   });
 
   test('a root that is a file', async () => {
@@ -399,9 +411,7 @@ describe('unreadable and vanishing trees', () => {
     const root = freshHost('vm-no-iommu');
     mkdirSync(path.join(root, 'class/iommu'));
     const t = await read(root);
-    assert.deepEqual(t.notes, [
-      `${path.join(root, 'class/iommu')} is empty: the IOMMU is off or not used by the kernel (check the kernel command line and firmware settings).`,
-    ]);
+    assert.deepEqual(t.notes, [`${path.join(root, 'class/iommu')} is empty: the IOMMU is off or not used by the kernel (check the kernel command line and firmware settings).`]);
   });
 });
 
@@ -434,7 +444,12 @@ describe('scale', () => {
     );
     // The last one, i = 2999 = 11*256 + 183: bus 1 + ((183 >> 5) & 7) = 6, slot 183 & 31 = 0x17.
     assert.deepEqual(findDevice(t, '000b:06:17.0'), {
-      bdf: '000b:06:17.0', ...CX7, numaNode: 1, iommuGroup: 2999, driver: 'vfio-pci', iommu: smmuName(11),
+      bdf: '000b:06:17.0',
+      ...CX7,
+      numaNode: 1,
+      iommuGroup: 2999,
+      driver: 'vfio-pci',
+      iommu: smmuName(11),
     });
     assert.equal(iommuOfDevice(t, '000b:06:17.0')?.platformDevice, 'arm-smmu-v3.111.auto');
   });
@@ -492,8 +507,14 @@ describe('pci.ids', () => {
     const t2 = await readSysfsTopology(root, { pciIdsPaths: [missing] });
     assert.deepEqual(t2.notes, [`No pci.ids database found (looked at ${missing}): devices are shown by their numeric ids only.`]);
     assert.deepEqual(t2.pciDevices[2], {
-      bdf: '0009:01:00.0', vendorId: '0x10de', deviceId: '0x2342', classCode: '0x030200',
-      numaNode: 0, iommuGroup: 19, driver: 'vfio-pci', iommu: 'smmu3.0x0000000016000000',
+      bdf: '0009:01:00.0',
+      vendorId: '0x10de',
+      deviceId: '0x2342',
+      classCode: '0x030200',
+      numaNode: 0,
+      iommuGroup: 19,
+      driver: 'vfio-pci',
+      iommu: 'smmu3.0x0000000016000000',
     });
     assert.equal(describeDevice(t2.pciDevices[2]), '10de:2342');
   });
@@ -520,10 +541,7 @@ describe('queries', () => {
   test('parseBdf', () => {
     assert.deepEqual(parseBdf('0009:01:00.0'), { domain: 9, bus: 1, slot: 0, function: 0, bdf: '0009:01:00.0' });
     assert.deepEqual(parseBdf('01:1F.3'), { domain: 0, bus: 1, slot: 31, function: 3, bdf: '0000:01:1f.3' });
-    assert.deepEqual(
-      ['0009:01:20.0', '0009:01:00.8', '10000:01:00.0', '0009:01:00', 'x', ''].map(parseBdf),
-      [undefined, undefined, undefined, undefined, undefined, undefined],
-    );
+    assert.deepEqual(['0009:01:20.0', '0009:01:00.8', '10000:01:00.0', '0009:01:00', 'x', ''].map(parseBdf), [undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 
   test('describeDevice', () => {
@@ -535,13 +553,7 @@ describe('queries', () => {
         describeDevice({ bdf: '0009:01:00.0', vendorId: '0x10de' }),
         describeDevice({ bdf: '0009:01:00.0' }),
       ],
-      [
-        'NVIDIA Corporation GH100 [H100] (10de:2342)',
-        'NVIDIA Corporation device 2342 (10de:2342)',
-        '10de:2342',
-        '10de:????',
-        'PCI device 0009:01:00.0',
-      ],
+      ['NVIDIA Corporation GH100 [H100] (10de:2342)', 'NVIDIA Corporation device 2342 (10de:2342)', '10de:2342', '10de:????', 'PCI device 0009:01:00.0'],
     );
   });
 });

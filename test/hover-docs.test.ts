@@ -67,26 +67,27 @@ function schemas12(): { dir: string } | { reason: string } {
   const version = existsSync(path.join(installed, 'domain.rng')) ? libvirtVersionNear(installed) : undefined;
   if (version?.startsWith('12.')) return { dir: installed };
   return {
-    reason: `no libvirt 12.x schemas here (libvirt-schemas/ holds ${release ?? 'nothing'}, ${installed} is libvirt ${version ?? 'absent'}); `
-      + 'run scripts/fetch-schemas.sh to fetch the shipped ones. The checked-in list of the 12.8 grammar is tested regardless.',
+    reason:
+      `no libvirt 12.x schemas here (libvirt-schemas/ holds ${release ?? 'nothing'}, ${installed} is libvirt ${version ?? 'absent'}); ` +
+      'run scripts/fetch-schemas.sh to fetch the shipped ones. The checked-in list of the 12.8 grammar is tested regardless.',
   };
 }
 
-describe('hover: what an element is, with a link to libvirt\'s documentation', () => {
+describe("hover: what an element is, with a link to libvirt's documentation", () => {
   test('<memory>: its text and the Memory Allocation section', () => {
     assert.deepEqual(hoverAt(armDomain('').replace("<memory unit='GiB'>", "<mem|ory unit='GiB'>")), {
       covers: 'memory',
       value: [
         '**`<memory>`**',
         '',
-        'The guest\'s maximum memory at boot; `unit` gives the unit (KiB when left out).',
+        "The guest's maximum memory at boot; `unit` gives the unit (KiB when left out).",
         '',
         '[libvirt docs: memory-allocation](https://libvirt.org/formatdomain.html#memory-allocation)',
       ].join('\n'),
     });
   });
 
-  test('an attribute: its text, the values the table knows, and its element\'s section', () => {
+  test("an attribute: its text, the values the table knows, and its element's section", () => {
     assert.deepEqual(hoverAt(armDomain("    <watchdog mod|el='itco' action='reset'/>")), {
       covers: 'model',
       value: [
@@ -101,26 +102,32 @@ describe('hover: what an element is, with a link to libvirt\'s documentation', (
 
   test('one name, several meanings: <memory> as guest size, memory device and NUMA policy', () => {
     const first = (h: { value: string } | null) => h?.value.split('\n\n').slice(1).join(' | ');
-    assert.deepEqual([
-      first(hoverAt(armDomain("    <mem|ory model='dimm'><target><size unit='GiB'>1</size></target></memory>"))),
-      first(hoverAt(armDomain('', "\n  <numatune><mem|ory mode='strict' nodeset='0'/></numatune>"))),
-    ], [
-      'A memory device: a DIMM, NVDIMM, virtio-mem or virtio-pmem region plugged into the guest. | [libvirt docs: memory-devices](https://libvirt.org/formatdomain.html#memory-devices)',
-      'The host NUMA policy for all guest memory: `mode` (strict, preferred, interleave, restrictive) and `nodeset`. | [libvirt docs: numa-node-tuning](https://libvirt.org/formatdomain.html#numa-node-tuning)',
-    ]);
+    assert.deepEqual(
+      [
+        first(hoverAt(armDomain("    <mem|ory model='dimm'><target><size unit='GiB'>1</size></target></memory>"))),
+        first(hoverAt(armDomain('', "\n  <numatune><mem|ory mode='strict' nodeset='0'/></numatune>"))),
+      ],
+      [
+        'A memory device: a DIMM, NVDIMM, virtio-mem or virtio-pmem region plugged into the guest. | [libvirt docs: memory-devices](https://libvirt.org/formatdomain.html#memory-devices)',
+        'The host NUMA policy for all guest memory: `mode` (strict, preferred, interleave, restrictive) and `nodeset`. | [libvirt docs: numa-node-tuning](https://libvirt.org/formatdomain.html#numa-node-tuning)',
+      ],
+    );
   });
 
   test('a generic child links to the section of the device it belongs to', () => {
     const link = (marked: string) => hoverAt(marked)?.value.split('\n').pop();
-    assert.deepEqual([
-      link(armDomain("    <rng model='virtio'><ali|as name='ua-rng'/></rng>")),
-      link(armDomain("    <disk type='file'><sou|rce file='/x.img'/></disk>")),
-      link(armDomain("    <interface type='network'><so|urce network='default'/></interface>")),
-    ], [
-      '[libvirt docs: random-number-generator-device](https://libvirt.org/formatdomain.html#random-number-generator-device)',
-      '[libvirt docs: hard-drives-floppy-disks-cdroms](https://libvirt.org/formatdomain.html#hard-drives-floppy-disks-cdroms)',
-      '[libvirt docs: network-interfaces](https://libvirt.org/formatdomain.html#network-interfaces)',
-    ]);
+    assert.deepEqual(
+      [
+        link(armDomain("    <rng model='virtio'><ali|as name='ua-rng'/></rng>")),
+        link(armDomain("    <disk type='file'><sou|rce file='/x.img'/></disk>")),
+        link(armDomain("    <interface type='network'><so|urce network='default'/></interface>")),
+      ],
+      [
+        '[libvirt docs: random-number-generator-device](https://libvirt.org/formatdomain.html#random-number-generator-device)',
+        '[libvirt docs: hard-drives-floppy-disks-cdroms](https://libvirt.org/formatdomain.html#hard-drives-floppy-disks-cdroms)',
+        '[libvirt docs: network-interfaces](https://libvirt.org/formatdomain.html#network-interfaces)',
+      ],
+    );
   });
 
   test('the release, where the release facts know it: <granule> of a virtio-iommu', () => {
@@ -133,8 +140,10 @@ describe('hover: what an element is, with a link to libvirt\'s documentation', (
 
   test('a namespaced QEMU element links to the QEMU driver page', () => {
     const xml = armDomain('', "\n  <qemu:comm|andline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><qemu:arg value='-S'/></qemu:commandline>");
-    assert.equal(hoverAt(xml)?.value.split('\n').pop(),
-      '[libvirt docs: pass-through-of-arbitrary-qemu-commands](https://libvirt.org/drvqemu.html#pass-through-of-arbitrary-qemu-commands)');
+    assert.equal(
+      hoverAt(xml)?.value.split('\n').pop(),
+      '[libvirt docs: pass-through-of-arbitrary-qemu-commands](https://libvirt.org/drvqemu.html#pass-through-of-arbitrary-qemu-commands)',
+    );
   });
 
   test('no "(not confirmed)" anywhere: the unchecked releases say what is known', () => {
@@ -151,13 +160,16 @@ describe('hover: what an element is, with a link to libvirt\'s documentation', (
 });
 
 /** An accelerated vSMMU domain, the richest hovers of the project. */
-const TWO_ACCEL = armDomain([
-  "    <controller type='pci' index='0' model='pcie-root'/>",
-  "    <controller type='pci' index='1' model='pcie-expander-bus'><model name='pxb-pcie'/><target busNr='252'><node>0</node></target></controller>",
-  "    <controller type='pci' index='2' model='pcie-root-port'><target chassis='2' port='0'/><address type='pci' bus='1' slot='0'/></controller>",
-  "    <hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio' iommufd='yes'/><source><address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/></source><address type='pci' bus='2' slot='0'/><acpi nodeset='0'/></hostdev>",
-  "    <iommu model='smmuv3'><driver pciBus='1' accel='on' ats='on' ril='off' ssidsize='20' oas='48'/><alias name='iommu0'/></iommu>",
-].join('\n'), "\n  <iommufd enabled='yes'/>");
+const TWO_ACCEL = armDomain(
+  [
+    "    <controller type='pci' index='0' model='pcie-root'/>",
+    "    <controller type='pci' index='1' model='pcie-expander-bus'><model name='pxb-pcie'/><target busNr='252'><node>0</node></target></controller>",
+    "    <controller type='pci' index='2' model='pcie-root-port'><target chassis='2' port='0'/><address type='pci' bus='1' slot='0'/></controller>",
+    "    <hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio' iommufd='yes'/><source><address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/></source><address type='pci' bus='2' slot='0'/><acpi nodeset='0'/></hostdev>",
+    "    <iommu model='smmuv3'><driver pciBus='1' accel='on' ats='on' ril='off' ssidsize='20' oas='48'/><alias name='iommu0'/></iommu>",
+  ].join('\n'),
+  "\n  <iommufd enabled='yes'/>",
+);
 
 /**
  * A small grammar in the shape of libvirt's: `<domain type>` with `<name>`,
@@ -219,7 +231,10 @@ describe('hover: what the grammar in use allows', () => {
 
   test('an element the grammar has no place for keeps its docs, without grammar lines', () => {
     const h = hoverAt(at('<name>t</name>', '<name>t</name><vc|pu>2</vcpu>'), grammar)?.value;
-    assert.deepEqual(h?.split('\n\n').map((p) => p.split(':')[0]), ['**`<vcpu>`**', 'The maximum number of virtual CPUs; `current` starts fewer, `cpuset` and `placement` say where they may run.', '[libvirt docs']);
+    assert.deepEqual(
+      h?.split('\n\n').map((p) => p.split(':')[0]),
+      ['**`<vcpu>`**', 'The maximum number of virtual CPUs; `current` starts fewer, `cpuset` and `placement` say where they may run.', '[libvirt docs'],
+    );
   });
 
   test('clean up', () => rmSync(dir, { recursive: true, force: true }));
@@ -228,7 +243,12 @@ describe('hover: what the grammar in use allows', () => {
 describe('hover size', () => {
   /** Hovers longer than 700 visible characters at any offset of the examples and TWO_ACCEL, without a host. */
   function longHovers(grammar?: Grammar): string[] {
-    const texts = [TWO_ACCEL, ...readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.xml')).map((f) => readFileSync(path.join(ROOT, 'examples', f), 'utf8'))];
+    const texts = [
+      TWO_ACCEL,
+      ...readdirSync(path.join(ROOT, 'examples'))
+        .filter((f) => f.endsWith('.xml'))
+        .map((f) => readFileSync(path.join(ROOT, 'examples', f), 'utf8')),
+    ];
     const long: string[] = [];
     const ls = service({ grammar });
     for (const text of texts) {
@@ -247,7 +267,7 @@ describe('hover size', () => {
     assert.deepEqual(longHovers(), []);
   });
 
-  test('the same with the lines of libvirt 12.x\'s grammar', async (t) => {
+  test("the same with the lines of libvirt 12.x's grammar", async (t) => {
     const found = schemas12();
     if ('reason' in found) return t.skip(found.reason);
     const grammar = (await chooseGrammar({ directory: found.dir, shippedDir: null, pathEnv: '' })).grammar;
@@ -269,14 +289,25 @@ describe('the docs tables cover the 12.8 grammar', () => {
     const items = await grammarItems(found.dir);
     assert.deepEqual(gaps(items), []);
     const listed = new Set(readFileSync(ITEMS_FILE, 'utf8').split('\n').filter(Boolean));
-    assert.deepEqual(items.filter((i) => !listed.has(i)), [], `regenerate: node --import tsx test/grammarItems.ts ${found.dir} > test/fixtures/libvirt-12.8-domain-items.txt`);
+    assert.deepEqual(
+      items.filter((i) => !listed.has(i)),
+      [],
+      `regenerate: node --import tsx test/grammarItems.ts ${found.dir} > test/fixtures/libvirt-12.8-domain-items.txt`,
+    );
   });
 
-  test('every anchor of the tables is a section of libvirt 12.8\'s pages; every row is used by the grammar', () => {
+  test("every anchor of the tables is a section of libvirt 12.8's pages; every row is used by the grammar", () => {
     const bad = [...ELEMENT_DOCS].filter(([, d]) => d.anchor && !isKnownAnchor(d.anchor)).map(([k, d]) => `${k}: ${d.anchor}`);
     assert.deepEqual(bad, []);
-    const items = readFileSync(ITEMS_FILE, 'utf8').split('\n').filter((l) => l && !l.includes('@'));
-    const suffixes = new Set(items.flatMap((p) => { const s = p.split('/'); return s.map((_, i) => s.slice(i).join('/')); }));
+    const items = readFileSync(ITEMS_FILE, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.includes('@'));
+    const suffixes = new Set(
+      items.flatMap((p) => {
+        const s = p.split('/');
+        return s.map((_, i) => s.slice(i).join('/'));
+      }),
+    );
     // nestedSmmuv3 is the never-released proposal syntax, hovered to say so; capabilities/* stands for the Linux capabilities.
     const unused = [...ELEMENT_DOCS.keys()].filter((k) => !suffixes.has(k) && k !== 'nestedSmmuv3' && !k.endsWith('/*'));
     assert.deepEqual(unused, []);

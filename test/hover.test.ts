@@ -48,7 +48,13 @@ const at = (from: string, to: string): string => {
 };
 
 /** The nested-SMMU layout note, which only the `<iommu>` hover carries; the related items point there. */
-const LAYOUT_PHRASES = ['**Why one expander per vSMMU:**', 'each host SMMU in use gets one vSMMU', 'PCIe expander bus (`pxb-pcie`)', '**What it costs:**', 'cannot be live-migrated'];
+const LAYOUT_PHRASES = [
+  '**Why one expander per vSMMU:**',
+  'each host SMMU in use gets one vSMMU',
+  'PCIe expander bus (`pxb-pcie`)',
+  '**What it costs:**',
+  'cannot be live-migrated',
+];
 const POINTER = 'Why one expander per vSMMU, and what that costs: see the hover on `<iommu>`.';
 
 /** The layout note's phrases that `value` carries (none expected outside `<iommu>`). */
@@ -71,14 +77,14 @@ describe('pciBus value', () => {
   });
 
   test('an expander with nothing below it', () => {
-    assert.equal(hoverAt(at("pciBus='1'", "pciBus='2|'"))?.value,
-      '**pciBus `2`** → controller index 2, `pcie-expander-bus` (busNr 248)\n\nNothing is plugged below it yet.');
+    assert.equal(hoverAt(at("pciBus='1'", "pciBus='2|'"))?.value, '**pciBus `2`** → controller index 2, `pcie-expander-bus` (busNr 248)\n\nNothing is plugged below it yet.');
   });
 
   test('a busNr written instead of the index', () => {
     assert.deepEqual(hoverAt(at("pciBus='1'", "pciBus='25|2'")), {
       covers: '252',
-      value: "**pciBus `252`**\n\nSelects nothing: no `<controller type='pci'>` has index 252. Controller index 1 has `busNr='252'`: `pciBus` takes the index, so you probably mean `1`.",
+      value:
+        "**pciBus `252`**\n\nSelects nothing: no `<controller type='pci'>` has index 252. Controller index 1 has `busNr='252'`: `pciBus` takes the index, so you probably mean `1`.",
     });
   });
 
@@ -88,14 +94,13 @@ describe('pciBus value', () => {
   });
 
   test('a controller that cannot carry a vSMMU', () => {
-    assert.deepEqual(missing(hoverAt(at("pciBus='1'", "pciBus='|3'"))?.value, [
-      '→ controller index 3, `pcie-root-port`', 'Not a pcie-expander-bus',
-    ]), []);
+    assert.deepEqual(missing(hoverAt(at("pciBus='1'", "pciBus='|3'"))?.value, ['→ controller index 3, `pcie-root-port`', 'Not a pcie-expander-bus']), []);
   });
 });
 
 describe('host SMMU names', () => {
-  const nested = (name: string) => armDomain(`    <controller type='pci' index='1' model='pcie-expander-bus'>\n      <nestedSmmuv3><name>${name}</name></nestedSmmuv3>\n    </controller>`);
+  const nested = (name: string) =>
+    armDomain(`    <controller type='pci' index='1' model='pcie-expander-bus'>\n      <nestedSmmuv3><name>${name}</name></nestedSmmuv3>\n    </controller>`);
 
   test('in <nestedSmmuv3>: platform device, the devices behind it, the source', () => {
     assert.deepEqual(hoverAt(nested('smmu3.0x00000000|16000000'), HOST), {
@@ -121,8 +126,7 @@ describe('host SMMU names', () => {
   });
 
   test('no host topology; a malformed name', () => {
-    assert.equal(hoverAt(nested('smmu3.0x00000000|16000000'))?.value,
-      '**Host SMMU `smmu3.0x0000000016000000`**\n\nNo host topology is loaded, so this name cannot be checked.');
+    assert.equal(hoverAt(nested('smmu3.0x00000000|16000000'))?.value, '**Host SMMU `smmu3.0x0000000016000000`**\n\nNo host topology is loaded, so this name cannot be checked.');
     assert.deepEqual(missing(hoverAt(nested('smmu3.0x16|000000'), HOST)?.value, ['Not a valid SMMUv3 name', '16 lower-case hex digits']), []);
   });
 
@@ -158,10 +162,14 @@ describe('hostdev source address', () => {
   });
 
   test('a device the host does not have; an incomplete address', () => {
-    assert.equal(hoverAt(at("<address domain='0x0009' bus='0x01'", "<address domain='0x0009' bus='0x0|7'"), HOST)?.value,
-      '**Host device `0009:07:00.0`**\n\nNot a PCI device on this host (source: snapshot grace-3smmu.json, host grace-3smmu).');
-    assert.deepEqual(missing(hoverAt(at("<address domain='0x0009' bus='0x01' slot='0x00'", "<address domain='0x0009' bus='0x01' sl|ot='zz'"), HOST)?.value,
-      ['incomplete or malformed']), []);
+    assert.equal(
+      hoverAt(at("<address domain='0x0009' bus='0x01'", "<address domain='0x0009' bus='0x0|7'"), HOST)?.value,
+      '**Host device `0009:07:00.0`**\n\nNot a PCI device on this host (source: snapshot grace-3smmu.json, host grace-3smmu).',
+    );
+    assert.deepEqual(
+      missing(hoverAt(at("<address domain='0x0009' bus='0x01' slot='0x00'", "<address domain='0x0009' bus='0x01' sl|ot='zz'"), HOST)?.value, ['incomplete or malformed']),
+      [],
+    );
   });
 });
 
@@ -181,11 +189,16 @@ describe('IOMMU docs', () => {
   test('accel: what it does, its dependencies, a pointer to the layout note, and what is known of its release', () => {
     const h = hoverAt(at("accel='on'", "acc|el='on'"));
     assert.equal(h?.covers, 'accel');
-    assert.deepEqual(missing(h?.value, [
-      'nested mode', 'Needs `pciBus` (the pluggable form).', POINTER,
-      '_Since libvirt 12.7.0._',
-      '[libvirt docs: iommu-devices](https://libvirt.org/formatdomain.html#iommu-devices)',
-    ]), []);
+    assert.deepEqual(
+      missing(h?.value, [
+        'nested mode',
+        'Needs `pciBus` (the pluggable form).',
+        POINTER,
+        '_Since libvirt 12.7.0._',
+        '[libvirt docs: iommu-devices](https://libvirt.org/formatdomain.html#iommu-devices)',
+      ]),
+      [],
+    );
     assert.deepEqual(layoutPhrasesIn(h?.value), []);
     assert.ok(!h?.value.includes('not confirmed'));
   });
@@ -196,8 +209,10 @@ describe('IOMMU docs', () => {
 
   test('the ssidSize spelling points at ssidsize', () => {
     const h = hoverAt(at("ssidSize='20'", "ssid|Size='20'"));
-    assert.equal(h?.value.split('\n')[0],
-      '**`ssidSize`** is not an attribute released libvirt accepts: write `ssidsize` (upstream libvirt spells it in lower case; ssidSize comes from a downstream fork and KubeVirt).');
+    assert.equal(
+      h?.value.split('\n')[0],
+      '**`ssidSize`** is not an attribute released libvirt accepts: write `ssidsize` (upstream libvirt spells it in lower case; ssidSize comes from a downstream fork and KubeVirt).',
+    );
   });
 
   test('an attribute of another model is flagged', () => {
@@ -220,19 +235,21 @@ describe('IOMMU docs', () => {
     const proposal = hoverAt(armDomain("    <iommu model='nestedSmmuv3|'/>"))?.value;
     assert.deepEqual(missing(proposal, ['not in released libvirt', "<iommu model='smmuv3'><driver pciBus='N' accel='on'/></iommu>", POINTER]), []);
     assert.deepEqual(layoutPhrasesIn(proposal), []);
-    assert.equal(hoverAt(armDomain("    <iommu model='foo|'/>"))?.value,
-      '**Unknown IOMMU model `foo`**\n\nReleased libvirt knows `intel`, `smmuv3`, `virtio`, `amd`.');
+    assert.equal(hoverAt(armDomain("    <iommu model='foo|'/>"))?.value, '**Unknown IOMMU model `foo`**\n\nReleased libvirt knows `intel`, `smmuv3`, `virtio`, `amd`.');
   });
 
   test('the <iommu> element, from its start and end tag: what this one is, and the layout note (its one place)', () => {
     const start = hoverAt(at("<iommu model='smmuv3'>", "<io|mmu model='smmuv3'>"));
     const end = hoverAt(at('</iommu>', '</iomm|u>'));
     assert.deepEqual([start?.covers, end?.covers, start?.value === end?.value], ['iommu', 'iommu', true]);
-    assert.deepEqual(missing(start?.value, [
-      '**`<iommu>`** — A pluggable SMMUv3 on controller index 1 (`pcie-expander-bus`), accelerated by the host SMMU of the devices below it.',
-      ...LAYOUT_PHRASES,
-      '[libvirt docs: iommu-devices](https://libvirt.org/formatdomain.html#iommu-devices)',
-    ]), []);
+    assert.deepEqual(
+      missing(start?.value, [
+        '**`<iommu>`** — A pluggable SMMUv3 on controller index 1 (`pcie-expander-bus`), accelerated by the host SMMU of the devices below it.',
+        ...LAYOUT_PHRASES,
+        '[libvirt docs: iommu-devices](https://libvirt.org/formatdomain.html#iommu-devices)',
+      ]),
+      [],
+    );
   });
 
   test('an <iommu> without the nested form: the element text, this one, the release, no layout note', () => {
@@ -241,9 +258,11 @@ describe('IOMMU docs', () => {
     assert.deepEqual(layoutPhrasesIn(h), []);
   });
 
-  test('the <driver> element lists the model\'s attributes', () => {
-    assert.deepEqual(missing(hoverAt(at('<driver pciBus', '<dri|ver pciBus'))?.value,
-      ['Attributes for `smmuv3`: `pciBus`, `accel`, `ats`, `ril`, `ssidsize`, `oas`, `cmdqv`.']), []);
+  test("the <driver> element lists the model's attributes", () => {
+    assert.deepEqual(
+      missing(hoverAt(at('<driver pciBus', '<dri|ver pciBus'))?.value, ['Attributes for `smmuv3`: `pciBus`, `accel`, `ats`, `ril`, `ssidsize`, `oas`, `cmdqv`.']),
+      [],
+    );
   });
 });
 
@@ -251,10 +270,15 @@ describe('PCI topology docs', () => {
   test('pxb-pcie and pcie-expander-bus: what an expander is, a pointer to the layout note, version and link', () => {
     for (const marked of [at("<model name='pxb-pcie'/>", "<model name='pxb-p|cie'/>"), at("index='2' model='pcie-expander-bus'", "index='2' model='pcie-exp|ander-bus'")]) {
       const h = hoverAt(marked)?.value;
-      assert.deepEqual(missing(h, [
-        '**PCI controller model `pcie-expander-bus`** (QEMU `pxb-pcie`)', POINTER, '_Since libvirt 1.3.4._',
-        '[libvirt docs: controllers](https://libvirt.org/formatdomain.html#controllers)',
-      ]), []);
+      assert.deepEqual(
+        missing(h, [
+          '**PCI controller model `pcie-expander-bus`** (QEMU `pxb-pcie`)',
+          POINTER,
+          '_Since libvirt 1.3.4._',
+          '[libvirt docs: controllers](https://libvirt.org/formatdomain.html#controllers)',
+        ]),
+        [],
+      );
       assert.deepEqual(layoutPhrasesIn(h), []);
     }
   });
@@ -267,23 +291,32 @@ describe('PCI topology docs', () => {
   test('busNr: the rule, and the bus numbers this expander owns here', () => {
     const h = hoverAt(at("<target busNr='252'>", "<target bus|Nr='252'>"));
     assert.equal(h?.covers, 'busNr');
-    assert.deepEqual(missing(h?.value, [
-      '**`busNr`** (attribute of `<target>`)',
-      'Here: buses 252–255 belong to this expander; it uses 2 (its own bus and 1 port or bridge below it).',
-      '_Since libvirt 1.3.4._',
-    ]), []);
+    assert.deepEqual(
+      missing(h?.value, [
+        '**`busNr`** (attribute of `<target>`)',
+        'Here: buses 252–255 belong to this expander; it uses 2 (its own bus and 1 port or bridge below it).',
+        '_Since libvirt 1.3.4._',
+      ]),
+      [],
+    );
   });
 
   test('a guest address bus: the controller it names and the path to the root', () => {
     assert.deepEqual(hoverAt(at("bus='0x03'", "bus='0x0|3'")), {
       covers: '0x03',
-      value: '**bus `0x03`** → controller index 3, `pcie-root-port`\n\nThen: `pcie-expander-bus` index 1 → `pcie-root` index 0.\n\nA guest address names the **index** of the controller the device plugs into, not the bus number the guest sees.',
+      value:
+        '**bus `0x03`** → controller index 3, `pcie-root-port`\n\nThen: `pcie-expander-bus` index 1 → `pcie-root` index 0.\n\nA guest address names the **index** of the controller the device plugs into, not the bus number the guest sees.',
     });
   });
 
   test('a NUMA <node> names the guest cell', () => {
-    assert.deepEqual(missing(hoverAt(at('<node>0</node>', '<no|de>0</node>'))?.value,
-      ['Guest NUMA cell 0 (cpus 0-3).', "_Since libvirt 1.3.4, as libvirt's release notes read (not tried on that release)._"]), []);
+    assert.deepEqual(
+      missing(hoverAt(at('<node>0</node>', '<no|de>0</node>'))?.value, [
+        'Guest NUMA cell 0 (cpus 0-3).',
+        "_Since libvirt 1.3.4, as libvirt's release notes read (not tried on that release)._",
+      ]),
+      [],
+    );
   });
 
   test('the <nestedSmmuv3> element: never released, and where the released design is explained', () => {
@@ -293,20 +326,28 @@ describe('PCI topology docs', () => {
   });
 
   test('hostdev iommufd and the domain <iommufd>', () => {
-    assert.deepEqual(missing(hoverAt(armDomain("    <hostdev mode='subsystem' type='pci'>\n      <driver name='vfio' iommu|fd='yes'/>\n    </hostdev>"))?.value,
-      ['accelerated vSMMU', '_Since libvirt 12.1.0._']), []);
+    assert.deepEqual(
+      missing(hoverAt(armDomain("    <hostdev mode='subsystem' type='pci'>\n      <driver name='vfio' iommu|fd='yes'/>\n    </hostdev>"))?.value, [
+        'accelerated vSMMU',
+        '_Since libvirt 12.1.0._',
+      ]),
+      [],
+    );
     assert.deepEqual(missing(hoverAt(armDomain('', "\n  <iommu|fd enabled='yes'/>"))?.value, ['_Since libvirt 12.2.0._']), []);
   });
 });
 
 describe('nothing to say', () => {
   test('white space, text without a host reference, and names no grammar has', () => {
-    assert.deepEqual([
-      hoverAt(armDomain('    |  <iommu/>')),
-      hoverAt(armDomain('    <emulator>/usr/bin/q|emu</emulator>')),
-      hoverAt(armDomain("    <wat|chdogg model='i6300esb'/>")),
-      hoverAt(armDomain("    <watchdog mod|ell='i6300esb'/>")),
-    ], [null, null, null, null]);
+    assert.deepEqual(
+      [
+        hoverAt(armDomain('    |  <iommu/>')),
+        hoverAt(armDomain('    <emulator>/usr/bin/q|emu</emulator>')),
+        hoverAt(armDomain("    <wat|chdogg model='i6300esb'/>")),
+        hoverAt(armDomain("    <watchdog mod|ell='i6300esb'/>")),
+      ],
+      [null, null, null, null],
+    );
   });
 
   test('never throws at any offset, with and without a host', () => {
@@ -317,7 +358,11 @@ describe('nothing to say', () => {
       for (const text of [xml, xml.slice(0, xml.length / 2), xml.replace(/'/g, '')]) {
         const doc = parse(text, ls);
         for (let o = 0; o <= text.length; o++) {
-          try { ls.hover(doc, doc.lines.positionAt(o)); } catch (e) { failures.push(`offset ${o}: ${e}`); }
+          try {
+            ls.hover(doc, doc.lines.positionAt(o));
+          } catch (e) {
+            failures.push(`offset ${o}: ${e}`);
+          }
         }
       }
     }
@@ -326,9 +371,14 @@ describe('nothing to say', () => {
 });
 
 describe('ACPI Generic Initiator nodeset', () => {
-  const withGpu = (nodeset: string, cells: string) => armDomain(devices(PCIE_ROOT, rootPort(1, 0, 1),
-    `    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <acpi nodeset='${nodeset}'/>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </hostdev>`))
-    .replace('</numa>', `${cells}</numa>`);
+  const withGpu = (nodeset: string, cells: string) =>
+    armDomain(
+      devices(
+        PCIE_ROOT,
+        rootPort(1, 0, 1),
+        `    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/>\n      </source>\n      <acpi nodeset='${nodeset}'/>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </hostdev>`,
+      ),
+    ).replace('</numa>', `${cells}</numa>`);
 
   test('says what the cells become and what they are here, in a few lines', () => {
     const good = hoverAt(withGpu('2-|3', "  <cell id='2' memory='0' unit='KiB'/>\n      <cell id='3' memory='0' unit='KiB'/>\n    "))!;

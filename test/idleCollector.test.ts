@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import { IdleCollector } from '../server/src/session/idleCollector';
 import { onFakeClock } from './helpers';
 
-
 test('one collection after the analyses of a large document pause', () => {
   onFakeClock(() => {
     let calls = 0;
     const c = new IdleCollector({ delayMs: 2000, minSize: 1000, collect: () => calls++ });
-    for (let k = 0; k < 5; k++) { c.analysed(5000); mock.timers.tick(500); }
+    for (let k = 0; k < 5; k++) {
+      c.analysed(5000);
+      mock.timers.tick(500);
+    }
     assert.equal(calls, 0);
     mock.timers.tick(1500);
     assert.equal(calls, 1);

@@ -35,7 +35,10 @@ test('connections: unset means qemu:///system where virsh is installed, none els
   assert.deepEqual(connectionsFrom(null, false), { connections: [], note: 'virsh was not found on this machine, so no libvirt connection is shown by default.' });
   assert.deepEqual(connectionsFrom([], true), { connections: [] });
   assert.deepEqual(connectionsFrom([' qemu:///system ', 'qemu:///system', 'qemu+ssh://grace/system'], false), { connections: ['qemu:///system', 'qemu+ssh://grace/system'] });
-  assert.deepEqual(connectionsFrom(['qemu:///system', 3, ''], true), { connections: ['qemu:///system'], note: 'entries of libvirtDomainXml.libvirt.connections that are not URIs were left out.' });
+  assert.deepEqual(connectionsFrom(['qemu:///system', 3, ''], true), {
+    connections: ['qemu:///system'],
+    note: 'entries of libvirtDomainXml.libvirt.connections that are not URIs were left out.',
+  });
   assert.deepEqual(connectionsFrom('qemu:///system', true), { connections: [], note: 'libvirtDomainXml.libvirt.connections must be a list of libvirt URIs.' });
 });
 
@@ -54,8 +57,10 @@ test('manifest: the Libvirt Domains view, its commands and machine-scoped settin
   const c = pkg.contributes;
   assert.ok(c.views.explorer.some((v: { id: string; name: string }) => v.id === DOMAINS_VIEW_ID && v.name === 'Libvirt Domains'));
   const titles = new Map((c.commands as { command: string; title: string }[]).map((x) => [x.command, x.title]));
-  assert.deepEqual([COMMANDS.showNative, COMMANDS.checkConnection, COMMANDS.refreshDomains].map((id) => titles.get(id)),
-    ['Show QEMU command line', 'Check all domains on this connection', 'Refresh']);
+  assert.deepEqual(
+    [COMMANDS.showNative, COMMANDS.checkConnection, COMMANDS.refreshDomains].map((id) => titles.get(id)),
+    ['Show QEMU command line', 'Check all domains on this connection', 'Refresh'],
+  );
   const props = c.configuration.properties;
   assert.deepEqual([props['libvirtDomainXml.libvirt.connections'].scope, props['libvirtDomainXml.libvirt.connections'].default], ['machine', null]);
   assert.deepEqual([props['libvirtDomainXml.libvirt.timeoutSeconds'].default], [10]);

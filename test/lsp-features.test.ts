@@ -9,9 +9,21 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
-  CodeActionRequest, CompletionRequest, DefinitionRequest, DocumentSymbolRequest, HoverRequest,
-  PrepareRenameRequest, ReferencesRequest, RenameRequest,
-  type CompletionList, type Diagnostic, type DocumentSymbol, type Hover, type Location, type MarkupContent, type WorkspaceEdit,
+  CodeActionRequest,
+  CompletionRequest,
+  DefinitionRequest,
+  DocumentSymbolRequest,
+  HoverRequest,
+  PrepareRenameRequest,
+  ReferencesRequest,
+  RenameRequest,
+  type CompletionList,
+  type Diagnostic,
+  type DocumentSymbol,
+  type Hover,
+  type Location,
+  type MarkupContent,
+  type WorkspaceEdit,
 } from 'vscode-languageserver-protocol/node';
 import { startClient } from './lspClient';
 
@@ -50,10 +62,13 @@ test('LSP features: diagnostics, completion, hover, quick fix, definition, refer
     const actions = await client.connection.sendRequest(CodeActionRequest.type, { ...td, range: busNrDiagnostic.range, context: { diagnostics: [busNrDiagnostic] } });
     const fix = (actions ?? []).find((a) => 'title' in a && a.title === 'Change pciBus to 1') as { edit: WorkspaceEdit } | undefined;
     assert.ok(fix, `got ${JSON.stringify((actions ?? []).map((a) => a.title))}`);
-    assert.deepEqual(fix.edit.changes?.[uri]?.map((e) => e.newText), ['1']);
+    assert.deepEqual(
+      fix.edit.changes?.[uri]?.map((e) => e.newText),
+      ['1'],
+    );
 
     // Definition from a guest address bus to its controller, and references back.
-    const busValue = at("bus='0x02' slot='0x00'", "0x02", 1);
+    const busValue = at("bus='0x02' slot='0x00'", '0x02', 1);
     const definition = (await client.connection.sendRequest(DefinitionRequest.type, { ...td, position: busValue })) as Location[];
     assert.equal(definition.length, 1);
     assert.match(lines[definition[0].range.start.line], /<controller type='pci' index='2'/);
@@ -68,7 +83,10 @@ test('LSP features: diagnostics, completion, hover, quick fix, definition, refer
 
     // The outline of the PCI tree.
     const symbols = (await client.connection.sendRequest(DocumentSymbolRequest.type, td)) as DocumentSymbol[];
-    assert.ok(symbols.some((s) => /pcie-root/.test(s.name)), JSON.stringify(symbols.map((s) => s.name)));
+    assert.ok(
+      symbols.some((s) => /pcie-root/.test(s.name)),
+      JSON.stringify(symbols.map((s) => s.name)),
+    );
   } finally {
     assert.equal(await client.stop(), 0);
   }

@@ -35,7 +35,9 @@ const ARGV = `LC_ALL=C /usr/bin/qemu-system-aarch64 -machine virt,gic-version=3 
  */
 const standIn = path.join(dir, 'bin');
 mkdirSync(standIn);
-writeFileSync(path.join(standIn, 'virsh'), `#!/bin/sh
+writeFileSync(
+  path.join(standIn, 'virsh'),
+  `#!/bin/sh
 case "$1" in --version) echo 10.0.0; exit 0;; esac
 args="$*"
 while [ "$#" -gt 0 ] && [ "$1" != "--connect" ]; do shift; done
@@ -46,7 +48,8 @@ case "$2" in
   test:*) exec "${REAL_VIRSH || 'false'}" "$@";;
   *) echo "error: no stand-in for $2" >&2; exit 1;;
 esac
-`);
+`,
+);
 chmodSync(path.join(standIn, 'virsh'), 0o755);
 const nothing = path.join(dir, 'empty');
 mkdirSync(nothing);
@@ -62,14 +65,20 @@ after(async () => {
 /** The extension's request module over a server whose PATH is `bin`, with the editor's settings as given. */
 async function libvirtOver(bin: string, settings: Record<string, unknown> = {}): Promise<{ client: TestClient; libvirt: LibvirtServer }> {
   const client = await startClient({ env: { ...process.env, PATH: bin } });
-  const libvirt = new LibvirtServer((method, params) => client.connection.sendRequest(method, params), (key) => settings[key]);
+  const libvirt = new LibvirtServer(
+    (method, params) => client.connection.sendRequest(method, params),
+    (key) => settings[key],
+  );
   return { client, libvirt };
 }
 
 let standInServer: Promise<{ client: TestClient; libvirt: LibvirtServer }> | undefined;
 /** One server for the tests below, virsh being the stand-in (test:// connections reach the real virsh). */
 function server(): Promise<LibvirtServer> {
-  standInServer ??= libvirtOver(standIn, { 'libvirt.timeoutSeconds': 1 }).then((s) => { withVirsh = s.client; return s; });
+  standInServer ??= libvirtOver(standIn, { 'libvirt.timeoutSeconds': 1 }).then((s) => {
+    withVirsh = s.client;
+    return s;
+  });
   return standInServer.then((s) => s.libvirt);
 }
 
@@ -89,35 +98,40 @@ async function failure(p: Promise<unknown>): Promise<{ kind: string; message: st
 test('list: the domains of a connection with their states, names with spaces, quotes, é and a leading dash as libvirt has them', { skip: noVirsh }, async () => {
   const libvirt = await server();
   assert.deepEqual(await libvirt.domains(NODE_URI), [
-    { name: 'web "front" é', state: 'running' }, { name: '-dash', state: 'running' }, { name: 'apple', state: 'running' },
+    { name: 'web "front" é', state: 'running' },
+    { name: '-dash', state: 'running' },
+    { name: 'apple', state: 'running' },
   ]);
 });
 
-test('read: a domain\'s persistent definition, byte for byte what virsh dumpxml --inactive prints', { skip: noVirsh }, async () => {
+test("read: a domain's persistent definition, byte for byte what virsh dumpxml --inactive prints", { skip: noVirsh }, async () => {
   const libvirt = await server();
   for (const name of ['apple', 'web "front" é', '-dash']) {
     const expected = spawnSync(REAL_VIRSH, ['--connect', NODE_URI, 'dumpxml', '--inactive', '--domain', name], { encoding: 'utf8' }).stdout;
     assert.equal(await libvirt.read(NODE_URI, name), expected);
   }
   assert.deepEqual(await failure(libvirt.read(NODE_URI, 'nope')), {
-    kind: 'not-found', message: "reading domain 'nope': failed to get domain 'nope'",
+    kind: 'not-found',
+    message: "reading domain 'nope': failed to get domain 'nope'",
   });
 });
 
 test('define: the text libvirt accepts is defined; one naming another domain is not sent to libvirt', { skip: noVirsh }, async () => {
   const libvirt = await server();
   const text = await libvirt.read(NODE_URI, 'apple');
-  assert.deepEqual(await libvirt.define(NODE_URI, 'apple', text.replace('<memory unit=\'KiB\'>1048576', '<memory unit=\'KiB\'>2097152')), { defined: true });
+  assert.deepEqual(await libvirt.define(NODE_URI, 'apple', text.replace("<memory unit='KiB'>1048576", "<memory unit='KiB'>2097152")), { defined: true });
   assert.deepEqual(await libvirt.define(NODE_URI, 'apple', text.replace('<name>apple</name>', '<name>pear</name>')), {
     defined: false,
-    message: "Not saved to libvirt: its <name> is 'pear', and this editor holds domain 'apple'; saving would define a second domain. Rename with 'virsh domrename', or keep the name.",
+    message:
+      "Not saved to libvirt: its <name> is 'pear', and this editor holds domain 'apple'; saving would define a second domain. Rename with 'virsh domrename', or keep the name.",
   });
   assert.deepEqual(await libvirt.define(NODE_URI, 'apple', "<domain type='test'/>"), {
-    defined: false, message: 'Not saved to libvirt: it has no <domain><name>: write <name>apple</name>.',
+    defined: false,
+    message: 'Not saved to libvirt: it has no <domain><name>: write <name>apple</name>.',
   });
 });
 
-test('define: libvirt\'s refusal comes back with its words, on the attribute it names', { skip: noVirsh }, async () => {
+test("define: libvirt's refusal comes back with its words, on the attribute it names", { skip: noVirsh }, async () => {
   const libvirt = await server();
   const text = (await libvirt.read(NODE_URI, 'apple')).replace("busNr='200'", "busNr='255'");
   const result = await libvirt.define(NODE_URI, 'apple', text);
@@ -126,9 +140,10 @@ test('define: libvirt\'s refusal comes back with its words, on the attribute it 
   const line = text.split('\n').findIndex((l) => l.includes("busNr='255'"));
   const column = text.split('\n')[line].indexOf("busNr='255'");
   assert.match(result.message, /^libvirt refused the domain, nothing was changed: .*busNr '255' out of range/);
-  assert.deepEqual([result.refusal.code, result.refusal.source, result.refusal.range], [
-    'libvirt-refused', 'libvirt', { start: { line, character: column }, end: { line, character: column + "busNr='255'".length } },
-  ]);
+  assert.deepEqual(
+    [result.refusal.code, result.refusal.source, result.refusal.range],
+    ['libvirt-refused', 'libvirt', { start: { line, character: column }, end: { line, character: column + "busNr='255'".length } }],
+  );
   assert.equal(result.refusal.message, `libvirt refuses this domain: ${result.refusal.detail}`);
 });
 
@@ -147,16 +162,20 @@ test('native: the QEMU command line as the document the editor shows, interfaces
   const r = readableCommandLine(ARGV);
   assert.deepEqual(await libvirt.native('qemu:///system', text, 'g'), {
     accepted: true,
-    text: '# QEMU command line libvirt on qemu:///system would run for g (virsh domxml-to-native; nothing defined or started)\n'
-      + `# ${interfacesNote(1)}\n${commandLineText(r.parts, r.rest)}`,
+    text:
+      '# QEMU command line libvirt on qemu:///system would run for g (virsh domxml-to-native; nothing defined or started)\n' +
+      `# ${interfacesNote(1)}\n${commandLineText(r.parts, r.rest)}`,
   });
   assert.match(commandLineText(r.parts, r.rest), /^# vSMMU, expander and VFIO \(2\)\n-device \{"driver":"pxb-pcie"/);
 });
 
-test('a libvirt that refuses the connection: each request is one error saying so, with libvirt\'s words', async () => {
+test("a libvirt that refuses the connection: each request is one error saying so, with libvirt's words", async () => {
   const libvirt = await server();
   const uri = 'qemu+ssh://root@down.example/system';
-  const expected = { kind: 'refused', message: `cannot connect to ${uri}: failed to connect to the hypervisor: unable to connect to server at 'down.example:22': Connection refused` };
+  const expected = {
+    kind: 'refused',
+    message: `cannot connect to ${uri}: failed to connect to the hypervisor: unable to connect to server at 'down.example:22': Connection refused`,
+  };
   assert.deepEqual(await failure(libvirt.domains(uri)), expected);
   assert.deepEqual(await failure(libvirt.read(uri, 'apple')), expected);
   // A save: the error reaches the file system, which fails the save, so the editor keeps the text.
@@ -168,10 +187,12 @@ test('a libvirt that does not answer: stopped at the time limit of the setting, 
   const uri = 'qemu+ssh://root@silent.example/system';
   const started = Date.now();
   assert.deepEqual(await failure(libvirt.domains(uri)), {
-    kind: 'timeout', message: `listing the domains on ${uri}: virsh gave no answer within 1 s and was stopped.`,
+    kind: 'timeout',
+    message: `listing the domains on ${uri}: virsh gave no answer within 1 s and was stopped.`,
   });
   assert.deepEqual(await failure(libvirt.define(uri, 'apple', '<domain><name>apple</name></domain>')), {
-    kind: 'timeout', message: `defining apple on ${uri}: virsh gave no answer within 1 s and was stopped.`,
+    kind: 'timeout',
+    message: `defining apple on ${uri}: virsh gave no answer within 1 s and was stopped.`,
   });
   assert.ok(Date.now() - started < 20_000, 'the stand-in sleeps 30 s; both requests ended at their limit');
 });
@@ -184,10 +205,15 @@ test('a request without a connection is refused by the server with its reason', 
 test('connections: the setting as written; unset, qemu:///system where virsh runs', async () => {
   const { client } = await libvirtOver(standIn);
   try {
-    const listed = (setting: unknown) => new LibvirtServer((m, p) => client.connection.sendRequest(m, p), () => setting).connections();
+    const listed = (setting: unknown) =>
+      new LibvirtServer(
+        (m, p) => client.connection.sendRequest(m, p),
+        () => setting,
+      ).connections();
     assert.deepEqual(await listed(null), { connections: ['qemu:///system'] });
     assert.deepEqual(await listed([' qemu+ssh://grace/system ', 7]), {
-      connections: ['qemu+ssh://grace/system'], note: 'entries of libvirtDomainXml.libvirt.connections that are not URIs were left out.',
+      connections: ['qemu+ssh://grace/system'],
+      note: 'entries of libvirtDomainXml.libvirt.connections that are not URIs were left out.',
     });
   } finally {
     await client.stop();

@@ -72,14 +72,27 @@ test('LSP: a document opened and asked about at once is answered against the hos
     const completion = client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: sourceAddressPosition(MIXED) });
     // The host arrives a moment later, well within the bound.
     await new Promise((r) => setTimeout(r, 600));
-    assert.deepEqual(client.published.filter((p) => p.uri === uri), [], 'nothing is published while the host is read');
+    assert.deepEqual(
+      client.published.filter((p) => p.uri === uri),
+      [],
+      'nothing is published while the host is read',
+    );
     await host.deliver();
     const first = await client.diagnostics(uri, 1);
     assert.deepEqual(codesOf(first), ['smmu-map-mixed']);
     const items = ((await completion) as CompletionList).items.map((i) => i.label);
-    assert.ok(items.some((l) => l.startsWith('0019:01:00.0') && l.endsWith('smmu3.0x0000000036000000')), JSON.stringify(items));
+    assert.ok(
+      items.some((l) => l.startsWith('0019:01:00.0') && l.endsWith('smmu3.0x0000000036000000')),
+      JSON.stringify(items),
+    );
     // Every publication for the document, first to last, had the host's picture.
-    assert.deepEqual(client.published.filter((p) => p.uri === uri).map(codesOf).filter((c) => c.join() !== 'smmu-map-mixed'), []);
+    assert.deepEqual(
+      client.published
+        .filter((p) => p.uri === uri)
+        .map(codesOf)
+        .filter((c) => c.join() !== 'smmu-map-mixed'),
+      [],
+    );
   } finally {
     await client.stop();
   }
@@ -103,7 +116,13 @@ test('LSP: a host read past the bound: checked without it after 2 s, saying so, 
     await host.deliver();
     const after = await client.diagnostics(uri, 1, (p) => codesOf(p).length > 0);
     assert.deepEqual(codesOf(after), ['smmu-map-mixed']);
-    assert.deepEqual(client.published.filter((p) => p.uri === uri).flatMap(codesOf).filter((c) => c === 'smmu-map-no-host'), []);
+    assert.deepEqual(
+      client.published
+        .filter((p) => p.uri === uri)
+        .flatMap(codesOf)
+        .filter((c) => c === 'smmu-map-no-host'),
+      [],
+    );
   } finally {
     await client.stop();
   }

@@ -25,12 +25,16 @@ test('LSP: diagnostics arrive for a broken domain, update on change, and the ser
     const uri = 'file:///domains/broken.xml';
     await client.open(uri, BROKEN, 1);
     const first = await client.diagnostics(uri, 1, (p) => p.diagnostics.length > 0);
-    assert.deepEqual(first.diagnostics.filter((d) => String(d.code).startsWith('xml-')).map((d) => [d.code, d.range.start.line, d.range.start.character, d.source]), [
-      ['xml-unclosed-element', 2, 5, 'libvirt-domain-xml'],
-    ]);
+    assert.deepEqual(
+      first.diagnostics.filter((d) => String(d.code).startsWith('xml-')).map((d) => [d.code, d.range.start.line, d.range.start.character, d.source]),
+      [['xml-unclosed-element', 2, 5, 'libvirt-domain-xml']],
+    );
     await client.change(uri, 2, FIXED);
     const second = await client.diagnostics(uri, 2);
-    assert.deepEqual(second.diagnostics.filter((d) => String(d.code).startsWith('xml-')), []);
+    assert.deepEqual(
+      second.diagnostics.filter((d) => String(d.code).startsWith('xml-')),
+      [],
+    );
     // Requests are answered on the open document (whatever the features return, they must not fail).
     const symbols = await client.connection.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } });
     assert.ok(Array.isArray(symbols));
@@ -68,7 +72,10 @@ test('LSP: a root that is almost <domain> gets a warning in a libvirt-xml or *.d
     for (const [uri, languageId, text, expected] of cases) {
       await client.open(uri, text, 1, languageId);
       const p = await client.diagnostics(uri, 1);
-      const shown = p.diagnostics.map((d) => `${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character} ${['', 'error', 'warning', 'information', 'hint'][d.severity ?? 0]} ${d.code}`);
+      const shown = p.diagnostics.map(
+        (d) =>
+          `${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character} ${['', 'error', 'warning', 'information', 'hint'][d.severity ?? 0]} ${d.code}`,
+      );
       assert.deepEqual(shown, expected, uri);
     }
   } finally {
@@ -99,15 +106,24 @@ test('LSP: above the size limit, typing pauses live analysis with a clear messag
     const uri = 'file:///domains/huge.xml';
     await client.open(uri, BROKEN, 1);
     const opened = await client.diagnostics(uri, 1);
-    assert.ok(opened.diagnostics.some((d) => d.code === 'xml-unclosed-element'), 'analysed on open');
+    assert.ok(
+      opened.diagnostics.some((d) => d.code === 'xml-unclosed-element'),
+      'analysed on open',
+    );
     await client.change(uri, 2, BROKEN + ' ');
     const typing = await client.diagnostics(uri, 2);
-    assert.deepEqual(typing.diagnostics.map((d) => d.code), ['live-analysis-paused']);
+    assert.deepEqual(
+      typing.diagnostics.map((d) => d.code),
+      ['live-analysis-paused'],
+    );
     assert.match(String(typing.diagnostics[0].message), /^Live analysis is paused for this 0\.0 MB file \(limit 0\.0 MB, setting libvirtDomainXml\.maxLiveAnalysisSizeMB\)/);
     const before = client.published.length;
     await client.save(uri);
     const saved = await client.diagnostics(uri, 2, (p) => client.published.indexOf(p) >= before);
-    assert.ok(saved.diagnostics.some((d) => d.code === 'xml-unclosed-element'), 'analysed on save');
+    assert.ok(
+      saved.diagnostics.some((d) => d.code === 'xml-unclosed-element'),
+      'analysed on save',
+    );
   } finally {
     await client.stop();
   }

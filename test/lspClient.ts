@@ -7,10 +7,21 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { SERVER_NODE_FLAGS } from '../client/src/serverFlags';
 import {
-  createProtocolConnection, StreamMessageReader, StreamMessageWriter,
-  InitializeRequest, InitializedNotification, ShutdownRequest, ExitNotification,
-  DidOpenTextDocumentNotification, DidChangeTextDocumentNotification, DidSaveTextDocumentNotification, PublishDiagnosticsNotification,
-  ConfigurationRequest, type ProtocolConnection, type PublishDiagnosticsParams, type InitializeResult,
+  createProtocolConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  InitializeRequest,
+  InitializedNotification,
+  ShutdownRequest,
+  ExitNotification,
+  DidOpenTextDocumentNotification,
+  DidChangeTextDocumentNotification,
+  DidSaveTextDocumentNotification,
+  PublishDiagnosticsNotification,
+  ConfigurationRequest,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type InitializeResult,
 } from 'vscode-languageserver-protocol/node';
 
 export const SERVER = path.join(__dirname, '..', 'dist', 'server.js');
@@ -34,10 +45,14 @@ export interface TestClient {
   stderr: () => string;
 }
 
-export async function startClient(opts: { settings?: Record<string, unknown>; initializationOptions?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {}): Promise<TestClient> {
+export async function startClient(
+  opts: { settings?: Record<string, unknown>; initializationOptions?: Record<string, unknown>; env?: NodeJS.ProcessEnv } = {},
+): Promise<TestClient> {
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
   let stderr = '';
-  child.stderr!.on('data', (d) => { stderr += String(d); });
+  child.stderr!.on('data', (d) => {
+    stderr += String(d);
+  });
   const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const published: PublishDiagnosticsParams[] = [];
   const waiters: { uri: string; version: number; accept: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
@@ -45,10 +60,13 @@ export async function startClient(opts: { settings?: Record<string, unknown>; in
     published.push(p);
     for (let i = waiters.length - 1; i >= 0; i--) {
       const w = waiters[i];
-      if (w.uri === p.uri && (p.version ?? 0) >= w.version && w.accept(p)) { waiters.splice(i, 1); w.resolve(p); }
+      if (w.uri === p.uri && (p.version ?? 0) >= w.version && w.accept(p)) {
+        waiters.splice(i, 1);
+        w.resolve(p);
+      }
     }
   });
-  connection.onRequest(ConfigurationRequest.type, (params) => params.items.map((item) => (item.section === 'libvirtDomainXml' ? opts.settings ?? {} : null)));
+  connection.onRequest(ConfigurationRequest.type, (params) => params.items.map((item) => (item.section === 'libvirtDomainXml' ? (opts.settings ?? {}) : null)));
   // The server's other notifications, recorded in order for tests that read them.
   const notifications: { method: string; params: unknown }[] = [];
   const noticeWaiters: { method: string; accept: (p: unknown) => boolean; resolve: (p: unknown) => void }[] = [];
@@ -57,7 +75,10 @@ export async function startClient(opts: { settings?: Record<string, unknown>; in
       notifications.push({ method, params });
       for (let i = noticeWaiters.length - 1; i >= 0; i--) {
         const w = noticeWaiters[i];
-        if (w.method === method && w.accept(params)) { noticeWaiters.splice(i, 1); w.resolve(params); }
+        if (w.method === method && w.accept(params)) {
+          noticeWaiters.splice(i, 1);
+          w.resolve(params);
+        }
       }
     });
   }
@@ -70,7 +91,11 @@ export async function startClient(opts: { settings?: Record<string, unknown>; in
   });
   await connection.sendNotification(InitializedNotification.type, {});
   return {
-    connection, child, initializeResult, published, notifications,
+    connection,
+    child,
+    initializeResult,
+    published,
+    notifications,
     notification<T>(method: string, accept: (p: T) => boolean = () => true): Promise<T> {
       const hit = notifications.find((n) => n.method === method && accept(n.params as T));
       if (hit) return Promise.resolve(hit.params as T);
@@ -84,8 +109,7 @@ export async function startClient(opts: { settings?: Record<string, unknown>; in
     },
     open: (uri, text, version = 1, languageId = 'libvirt-xml') =>
       connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId, version, text } }),
-    change: (uri, version, text) =>
-      connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ text }] }),
+    change: (uri, version, text) => connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version }, contentChanges: [{ text }] }),
     save: (uri) => connection.sendNotification(DidSaveTextDocumentNotification.type, { textDocument: { uri } }),
     async stop() {
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -24,15 +24,23 @@ test('manifest: identity, workspace extension kind, activation on XML, the CLI b
 
 test('manifest: settings that point at files on this machine are machine-scoped and restricted in untrusted workspaces', () => {
   const fileSettings = ['libvirtDomainXml.host.sysfsRoot', 'libvirtDomainXml.host.snapshot', 'libvirtDomainXml.schema.directory'];
-  assert.deepEqual(fileSettings.map((k) => props[k]?.scope), ['machine', 'machine', 'machine']);
+  assert.deepEqual(
+    fileSettings.map((k) => props[k]?.scope),
+    ['machine', 'machine', 'machine'],
+  );
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
   assert.deepEqual([...pkg.capabilities.untrustedWorkspaces.restrictedConfigurations].sort(), [...fileSettings].sort());
   // No setting names a program to run.
-  assert.deepEqual(Object.keys(props).filter((k) => /path|program|command|executable|virsh|xmllint/i.test(k)), []);
+  assert.deepEqual(
+    Object.keys(props).filter((k) => /path|program|command|executable|virsh|xmllint/i.test(k)),
+    [],
+  );
 });
 
 test('manifest: every setting has a description and a default', () => {
-  const missing = Object.entries(props).filter(([, v]) => !v.description || v.default === undefined).map(([k]) => k);
+  const missing = Object.entries(props)
+    .filter(([, v]) => !v.description || v.default === undefined)
+    .map(([k]) => k);
   assert.deepEqual(missing, []);
 });
 
@@ -74,5 +82,8 @@ test('docs/rules.md lists every code that has a quick fix under "Quick fixes"', 
   const doc = readFileSync(path.join(root, 'docs', 'rules.md'), 'utf8');
   const section = doc.slice(doc.indexOf('## Quick fixes'));
   assert.ok(section.startsWith('## Quick fixes'));
-  assert.deepEqual(FIXABLE_CODES.filter((c) => !section.includes('`' + c + '`')), []);
+  assert.deepEqual(
+    FIXABLE_CODES.filter((c) => !section.includes('`' + c + '`')),
+    [],
+  );
 });

@@ -41,7 +41,8 @@ const SERVES_TOPOLOGY = readFileSync(path.join(ROOT, 'server', 'src', 'server.ts
  * different host SMMUs), the fork's `ssidSize` spelling, and the cursor
  * inside the vSMMU's `<driver>` tag for attribute completion.
  */
-const DOMAIN = withCursor(armDomain(`    <controller type='pci' index='0' model='pcie-root'/>
+const DOMAIN = withCursor(
+  armDomain(`    <controller type='pci' index='0' model='pcie-root'/>
     <controller type='pci' index='1' model='pcie-expander-bus'>
       <model name='pxb-pcie'/>
       <target busNr='252'><node>0</node></target>
@@ -65,9 +66,13 @@ const DOMAIN = withCursor(armDomain(`    <controller type='pci' index='0' model=
     </hostdev>
     <iommu model='smmuv3'>
       <driver pciBus='1' accel='on' ssidSize='20' |/>
-    </iommu>`));
+    </iommu>`),
+);
 
-interface LspPosition { line: number; character: number }
+interface LspPosition {
+  line: number;
+  character: number;
+}
 interface NeovimResult {
   errors: string[];
   hostStatus?: { text: string; kind: string; smmuCount: number };
@@ -75,7 +80,10 @@ interface NeovimResult {
   completion?: string[];
   codeActions?: string[];
   first?: { uri: string; diagnostics: { code: string }[] };
-  topology?: { grouping: string; smmus: { name: string; unused: boolean; devices: { label: string; problems: { code: string }[] }[]; expanders: { label: string; devices: { label: string }[] }[] }[] };
+  topology?: {
+    grouping: string;
+    smmus: { name: string; unused: boolean; devices: { label: string; problems: { code: string }[] }[]; expanders: { label: string; devices: { label: string }[] }[] }[];
+  };
 }
 
 function positionOf(text: string, offset: number): LspPosition {
@@ -96,19 +104,27 @@ function spawnNeovim(text: string, at: LspPosition, env: Record<string, string>,
         ...process.env,
         // The config starts `node` from PATH: make it this node.
         PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
-        LIBVIRT_DOMAIN_XML_SERVER: SERVER, LIBVIRT_DOMAIN_XML_SNAPSHOT: SNAPSHOT,
+        LIBVIRT_DOMAIN_XML_SERVER: SERVER,
+        LIBVIRT_DOMAIN_XML_SNAPSHOT: SNAPSHOT,
         // A fixed target version: the local virsh, if any, must not add version warnings.
         LIBVIRT_DOMAIN_XML_VERSION: '12.8.0',
-        LDX_CONFIG: CONFIG, LDX_FILE: file,
-        LDX_LINE: String(at.line), LDX_CHARACTER: String(at.character),
+        LDX_CONFIG: CONFIG,
+        LDX_FILE: file,
+        LDX_LINE: String(at.line),
+        LDX_CHARACTER: String(at.character),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     whileRunning?.();
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => { stdout += String(d); });
-    child.stderr.on('data', (d) => { stderr += String(d); });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
     // The script gives up on its own within about a minute; this only stops a wedged editor.
     const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('error', reject);
@@ -138,7 +154,8 @@ test('Neovim: diagnostics for a broken domain arrive through the built-in LSP cl
   assert.deepEqual(r.hostStatus && [r.hostStatus.text, r.hostStatus.kind, r.hostStatus.smmuCount], ['3 host SMMUs · snapshot: grace-3smmu.json', 'snapshot', 3]);
   // schema-* findings depend on whether libvirt's schemas are installed here; they have their own tests.
   // numa-gi-missing (an information on each GPU without Generic Initiator cells) has its own tests too.
-  const found = (r.diagnostics?.diagnostics ?? []).filter((d) => !String(d.code).startsWith('schema-') && d.code !== 'numa-gi-missing')
+  const found = (r.diagnostics?.diagnostics ?? [])
+    .filter((d) => !String(d.code).startsWith('schema-') && d.code !== 'numa-gi-missing')
     .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character)
     .map((d) => [d.code, d.severity, d.range.start, d.range.end]);
   const bus3 = DOMAIN.text.indexOf("'0x03'", DOMAIN.text.indexOf('0x0019')) + 1;
@@ -152,49 +169,73 @@ test('Neovim: diagnostics for a broken domain arrive through the built-in LSP cl
 test('Neovim: completion inside the vSMMU driver offers the accelerated SMMUv3 attributes', { skip: SKIP }, async () => {
   const r = await runNeovim();
   const wanted = ['ats', 'ril', 'oas'];
-  assert.deepEqual((r.completion ?? []).filter((l) => wanted.includes(l)), wanted);
+  assert.deepEqual(
+    (r.completion ?? []).filter((l) => wanted.includes(l)),
+    wanted,
+  );
 });
 
 test('Neovim: code actions include the generate-topology source action', { skip: SKIP }, async () => {
   const r = await runNeovim();
-  assert.deepEqual((r.codeActions ?? []).filter((t) => t === GENERATE_TOPOLOGY_TITLE), [GENERATE_TOPOLOGY_TITLE]);
+  assert.deepEqual(
+    (r.codeActions ?? []).filter((t) => t === GENERATE_TOPOLOGY_TITLE),
+    [GENERATE_TOPOLOGY_TITLE],
+  );
 });
 
-test('Neovim: the libvirtDomainXml/topology request answers any LSP client', {
-  skip: SKIP || (SERVES_TOPOLOGY ? false : 'server.ts does not register the libvirtDomainXml/topology request yet'),
-}, async () => {
-  const r = await runNeovim();
-  const t = r.topology!;
-  assert.deepEqual([t.grouping, t.smmus.map((s) => [s.name, s.unused, s.expanders.map((e) => [e.label, e.devices.map((d) => d.label)]), s.devices.map((d) => [d.label, d.problems.map((p) => p.code)])])], [
-    'host', [
-      ['smmu3.0x0000000012000000', true, [], []],
-      ['smmu3.0x0000000016000000', false, [['expander 1 (busNr 252)', ['0009:01:00.0']]], []],
-      ['smmu3.0x0000000036000000', false, [], [['0019:01:00.0', ['smmu-map-mixed', 'numa-gi-missing']]]],
-    ],
-  ]);
-});
+test(
+  'Neovim: the libvirtDomainXml/topology request answers any LSP client',
+  {
+    skip: SKIP || (SERVES_TOPOLOGY ? false : 'server.ts does not register the libvirtDomainXml/topology request yet'),
+  },
+  async () => {
+    const r = await runNeovim();
+    const t = r.topology!;
+    assert.deepEqual(
+      [
+        t.grouping,
+        t.smmus.map((s) => [s.name, s.unused, s.expanders.map((e) => [e.label, e.devices.map((d) => d.label)]), s.devices.map((d) => [d.label, d.problems.map((p) => p.code)])]),
+      ],
+      [
+        'host',
+        [
+          ['smmu3.0x0000000012000000', true, [], []],
+          ['smmu3.0x0000000016000000', false, [['expander 1 (busNr 252)', ['0009:01:00.0']]], []],
+          ['smmu3.0x0000000036000000', false, [], [['0019:01:00.0', ['smmu-map-mixed', 'numa-gi-missing']]]],
+        ],
+      ],
+    );
+  },
+);
 
-test('Neovim: asked at once (request_sync right after attaching), completion and the first diagnostics already have the host, read meanwhile', { skip: SKIP, timeout: 60_000 }, async () => {
-  // The snapshot is a named pipe written a second after Neovim starts: the host read is still under way when the
-  // client attaches, opens the file and asks for the host devices at the second GPU's source address.
-  const dir = mkdtempSync(path.join(tmpdir(), 'ldx-nvim-slow-'));
-  const fifo = path.join(dir, 'slow.json');
-  execFileSync('mkfifo', [fifo]);
-  const text = DOMAIN.text;
-  const at = positionOf(text, text.indexOf("domain='0x0019'"));
-  try {
-    const r = await spawnNeovim(text, at, { LDX_IMMEDIATE: '1', LIBVIRT_DOMAIN_XML_SNAPSHOT: fifo }, () => {
-      setTimeout(() => void writeFile(fifo, readFileSync(SNAPSHOT, 'utf8')), 1000);
-    });
-    assert.deepEqual(r.errors, []);
-    assert.ok((r.completion ?? []).some((l) => l.startsWith('0019:01:00.0') && l.endsWith('smmu3.0x0000000036000000')), JSON.stringify(r.completion));
-    // The host's findings, and no "no host": other families have their own tests.
-    const codes = (r.first?.diagnostics ?? []).map((d) => String(d.code)).filter((c) => c.startsWith('smmu-map-'));
-    assert.deepEqual(codes, ['smmu-map-mixed']);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test(
+  'Neovim: asked at once (request_sync right after attaching), completion and the first diagnostics already have the host, read meanwhile',
+  { skip: SKIP, timeout: 60_000 },
+  async () => {
+    // The snapshot is a named pipe written a second after Neovim starts: the host read is still under way when the
+    // client attaches, opens the file and asks for the host devices at the second GPU's source address.
+    const dir = mkdtempSync(path.join(tmpdir(), 'ldx-nvim-slow-'));
+    const fifo = path.join(dir, 'slow.json');
+    execFileSync('mkfifo', [fifo]);
+    const text = DOMAIN.text;
+    const at = positionOf(text, text.indexOf("domain='0x0019'"));
+    try {
+      const r = await spawnNeovim(text, at, { LDX_IMMEDIATE: '1', LIBVIRT_DOMAIN_XML_SNAPSHOT: fifo }, () => {
+        setTimeout(() => void writeFile(fifo, readFileSync(SNAPSHOT, 'utf8')), 1000);
+      });
+      assert.deepEqual(r.errors, []);
+      assert.ok(
+        (r.completion ?? []).some((l) => l.startsWith('0019:01:00.0') && l.endsWith('smmu3.0x0000000036000000')),
+        JSON.stringify(r.completion),
+      );
+      // The host's findings, and no "no host": other families have their own tests.
+      const codes = (r.first?.diagnostics ?? []).map((d) => String(d.code)).filter((c) => c.startsWith('smmu-map-'));
+      assert.deepEqual(codes, ['smmu-map-mixed']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test('docs/editors.md quotes the Neovim configuration the test runs, unchanged', () => {
   const doc = readFileSync(path.join(ROOT, 'docs', 'editors.md'), 'utf8');

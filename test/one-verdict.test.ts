@@ -38,8 +38,7 @@ function xmlFilesUnder(dir: string): string[] {
 }
 
 /** What a user sees of a finding. */
-const shown = (d: Diagnostic) =>
-  `${d.code} ${d.severity} ${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character} ${d.message}`;
+const shown = (d: Diagnostic) => `${d.code} ${d.severity} ${d.range.start.line}:${d.range.start.character}-${d.range.end.line}:${d.range.end.character} ${d.message}`;
 
 /**
  * The validator the session is given: libvirt's schema findings for each
@@ -64,8 +63,12 @@ async function sessionVerdict(uri: string, text: string, schema: ReturnType<type
   const analysis = new DocumentAnalysis({
     service,
     current: () => doc,
-    publish: (_uri, _version, diagnostics) => { last = diagnostics; },
-    log: (m) => { throw new Error(m); },
+    publish: (_uri, _version, diagnostics) => {
+      last = diagnostics;
+    },
+    log: (m) => {
+      throw new Error(m);
+    },
   });
   analysis.opened(doc);
   // The first analysis is published at once (small files do not yield); the schema's follows.

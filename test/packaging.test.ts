@@ -18,7 +18,10 @@ const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as
 
 function vsixFiles(): string[] {
   const out = execFileSync(process.execPath, [path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' });
-  return out.split('\n').map((l) => l.trim()).filter(Boolean);
+  return out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 function npmFiles(): string[] {
@@ -33,7 +36,10 @@ function relativeLinks(markdown: string): string[] {
   return [...new Set(targets.filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t) && !t.startsWith('#')).map((t) => t.split('#')[0]))].sort();
 }
 
-const packages: [string, () => string[]][] = [['.vsix', vsixFiles], ['npm tarball', npmFiles]];
+const packages: [string, () => string[]][] = [
+  ['.vsix', vsixFiles],
+  ['npm tarball', npmFiles],
+];
 const lists = new Map<string, string[]>();
 const listOf = (name: string, get: () => string[]): string[] => {
   if (!lists.has(name)) lists.set(name, get());
@@ -45,7 +51,10 @@ for (const [name, get] of packages) {
     const files = new Set(listOf(name, get));
     const links = relativeLinks(readFileSync(path.join(root, 'README.md'), 'utf8'));
     assert.ok(links.includes('docs/cli.md') && links.some((l) => l.startsWith('docs/images/')), `links found: ${links.join(', ')}`);
-    assert.deepEqual(links.filter((l) => !files.has(path.posix.normalize(l))), []);
+    assert.deepEqual(
+      links.filter((l) => !files.has(path.posix.normalize(l))),
+      [],
+    );
   });
 
   test(`${name}: the release bundles and what they load, nothing of the development tree`, () => {
@@ -72,9 +81,18 @@ test('the bundles need no package at run time, so the package declares no depend
 });
 
 test('the docs install what exists: no registry install of the unpublished package', () => {
-  const docs = ['README.md', ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-  const claims = docs.flatMap((f) => readFileSync(path.join(root, f), 'utf8').split('\n')
-    .filter((l) => /npm (install|i) (-g |--global )?libvirt-domain-xml\b|npx (--yes )?libvirt-domain-xml\b/.test(l)).map((l) => `${f}: ${l.trim()}`));
+  const docs = [
+    'README.md',
+    ...readdirSync(path.join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
+  const claims = docs.flatMap((f) =>
+    readFileSync(path.join(root, f), 'utf8')
+      .split('\n')
+      .filter((l) => /npm (install|i) (-g |--global )?libvirt-domain-xml\b|npx (--yes )?libvirt-domain-xml\b/.test(l))
+      .map((l) => `${f}: ${l.trim()}`),
+  );
   assert.deepEqual(claims, []);
   assert.match(readFileSync(path.join(root, 'README.md'), 'utf8'), /npm pack[\s\S]*npm install -g \.\/libvirt-domain-xml-0\.1\.0\.tgz/);
 });

@@ -26,12 +26,20 @@ export const CORPUS = path.join(__dirname, '..', '..', 'shared', 'corpus', 'virt
 export const KINDS = ['element', 'attribute name', 'attribute value'] as const;
 export type Kind = (typeof KINDS)[number];
 
-export interface KindRecall { asked: number; offered: number; top5: number; misses: Map<string, number> }
+export interface KindRecall {
+  asked: number;
+  offered: number;
+  top5: number;
+  misses: Map<string, number>;
+}
 export type Recall = Record<Kind, KindRecall>;
 
 export function corpusFiles(dir = CORPUS): string[] {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith('.xml')).sort().map((f) => path.join(dir, f));
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.xml'))
+      .sort()
+      .map((f) => path.join(dir, f));
   } catch {
     return [];
   }

@@ -55,7 +55,10 @@ test('broken variants: the same seed gives the same set, and the elements at fau
   const bases = repositoryInputs().filter((i) => i.name.startsWith('examples/grace-'));
   const a = mutate(bases, 7, 2);
   const b = mutate(bases, 7, 2);
-  assert.deepEqual(a.map((m) => m.text), b.map((m) => m.text));
+  assert.deepEqual(
+    a.map((m) => m.text),
+    b.map((m) => m.text),
+  );
   const busNr = a.find((m) => m.kind === 'busnr-range');
   assert.ok(busNr, a.map((m) => m.kind).join(', '));
   const [fault] = busNr.faults;
@@ -65,5 +68,8 @@ test('broken variants: the same seed gives the same set, and the elements at fau
 
 test('every kind of broken variant applies to some domain of the repository', () => {
   const made = new Set(mutate(repositoryInputs(), 1, 1).map((m) => m.kind));
-  assert.deepEqual(MUTATION_KINDS.filter((k) => !made.has(k)), []);
+  assert.deepEqual(
+    MUTATION_KINDS.filter((k) => !made.has(k)),
+    [],
+  );
 });

@@ -25,7 +25,9 @@ const DOMAIN = `<domain type='kvm'>
 
 test('kvm, host-passthrough and interfaces are rewritten, and each rewrite is listed', () => {
   const { text, rewrites } = rewriteForReferee(DOMAIN);
-  assert.equal(text, `<domain type='qemu'>
+  assert.equal(
+    text,
+    `<domain type='qemu'>
   <name>g</name>
   <os firmware='efi'><type arch='aarch64' machine='virt'>hvm</type></os>
   <features><acpi/></features>
@@ -35,7 +37,8 @@ test('kvm, host-passthrough and interfaces are rewritten, and each rewrite is li
     <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/></source></hostdev>
   </devices>
 </domain>
-`);
+`,
+  );
   assert.deepEqual(rewrites, [
     "<domain type='kvm'> -> 'qemu' (no /dev/kvm on the referee machine)",
     "<cpu mode='host-passthrough'> -> 'maximum' (host-passthrough needs KVM; maximum is its TCG counterpart)",
@@ -67,7 +70,8 @@ test('domains for other drivers are out of the referee scope', () => {
 });
 
 test('an interface with an address leaves a virtio-rng there, so the slot stays taken for libvirt', () => {
-  const text = "<domain type='qemu'><devices><interface type='network'><source network='default'/><address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></interface></devices></domain>";
+  const text =
+    "<domain type='qemu'><devices><interface type='network'><source network='default'/><address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></interface></devices></domain>";
   assert.deepEqual(rewriteForReferee(text), {
     text: "<domain type='qemu'><devices><rng model='virtio'><backend model='random'>/dev/urandom</backend><address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></rng></devices></domain>",
     rewrites: ['1 <interface> removed (type network): libvirt opens /dev/net/tun for them; 1 of them left a virtio-rng at their <address>'],

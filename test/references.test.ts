@@ -73,10 +73,7 @@ test('includeDeclaration adds the index value, in document order', () => {
 
 test('from a root port element name: the devices plugged into it, whatever their notation', () => {
   const { text, result } = referencesAt(at('@b'), false);
-  assert.deepEqual(result, [
-    loc(text, "bus='0x03' slot", '0x03'),
-    loc(text, "bus='3' slot", '3'),
-  ]);
+  assert.deepEqual(result, [loc(text, "bus='0x03' slot", '0x03'), loc(text, "bus='3' slot", '3')]);
 });
 
 test('from a reference: the same answer as from the controller', () => {
@@ -96,9 +93,12 @@ test('the expander at pcie-root: pcie-root lists both expanders; an implicit ind
 });
 
 test('a controller plugged into itself refers to itself', () => {
-  const { text, result } = referencesAt(armDomain(`    <controller type='pci' index='|4' model='pcie-root-port'>
+  const { text, result } = referencesAt(
+    armDomain(`    <controller type='pci' index='|4' model='pcie-root-port'>
       <address type='pci' bus='0x04' slot='0x00'/>
-    </controller>`), true);
+    </controller>`),
+    true,
+  );
   assert.deepEqual(result, [loc(text, "index='4'", '4'), loc(text, "bus='0x04'", '0x04')]);
 });
 

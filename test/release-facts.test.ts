@@ -35,16 +35,22 @@ test('the clean Grace example passes at the stated minimum and not one release l
   // 12.6.0, the release line before accel: every accel attribute of the example is too new.
   const before = codesAt('12.6.0');
   assert.ok(before.length > 0 && before.every((c) => c.startsWith('version-too-new: ')), before.join('\n'));
-  assert.ok(before.some((c) => /^version-too-new: accel needs libvirt 12\.7\.0 or newer; this domain targets 12\.6\.0/.test(c)), before.join('\n'));
+  assert.ok(
+    before.some((c) => /^version-too-new: accel needs libvirt 12\.7\.0 or newer; this domain targets 12\.6\.0/.test(c)),
+    before.join('\n'),
+  );
   // 11.10.0, the release of the pluggable vSMMU: accel and the hostdev iommufd backend are both too new.
   const pluggable = codesAt(LIBVIRT_RELEASE.pluggableSmmuv3);
-  assert.ok(pluggable.some((c) => /^version-too-new: .*needs libvirt 12\.1\.0 or newer; this domain targets 11\.10\.0/.test(c)), pluggable.join('\n'));
+  assert.ok(
+    pluggable.some((c) => /^version-too-new: .*needs libvirt 12\.1\.0 or newer; this domain targets 11\.10\.0/.test(c)),
+    pluggable.join('\n'),
+  );
   const withoutIommufd = GRACE.replace(/ iommufd='yes'/g, '');
   assert.notEqual(withoutIommufd, GRACE);
   assert.ok(codesAt(LIBVIRT_RELEASE.pluggableSmmuv3, withoutIommufd).some((c) => /^smmu-map-no-iommufd: .*iommufd='yes'\/> to the hostdev \(libvirt 12\.1\.0\)/.test(c)));
 });
 
-test('every text that names the minimum names the catalog\'s release', () => {
+test("every text that names the minimum names the catalog's release", () => {
   const nested = readFileSync(path.join(root, 'examples', 'nested-proposal.xml'), 'utf8');
   const advice = codesAt(ACCEL_VSMMU_WITH_VFIO_SINCE, nested).filter((c) => c.startsWith('nested-proposal-syntax'));
   assert.ok(advice.length >= 2);
@@ -63,13 +69,22 @@ test('every text that names the minimum names the catalog\'s release', () => {
 
 test('rule, schema and snippet messages type no release number: they read the catalog', () => {
   const dirs = ['rules', 'schema'].map((d) => path.join(root, 'server', 'src', d));
-  const files = [...dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.ts')).map((f) => path.join(d, f))), path.join(root, 'server', 'src', 'features', 'snippets.ts')];
+  const files = [
+    ...dirs.flatMap((d) =>
+      readdirSync(d)
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => path.join(d, f)),
+    ),
+    path.join(root, 'server', 'src', 'features', 'snippets.ts'),
+  ];
   const typed: string[] = [];
   for (const f of files) {
-    readFileSync(f, 'utf8').split('\n').forEach((line, i) => {
-      if (/^(\*|\/\/|\/\*\*)/.test(line.trim())) return;
-      if (/libvirt \d+\.\d+|['"`]\d+\.\d+\.\d+['"`]/.test(line)) typed.push(`${path.relative(root, f)}:${i + 1}: ${line.trim()}`);
-    });
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (/^(\*|\/\/|\/\*\*)/.test(line.trim())) return;
+        if (/libvirt \d+\.\d+|['"`]\d+\.\d+\.\d+['"`]/.test(line)) typed.push(`${path.relative(root, f)}:${i + 1}: ${line.trim()}`);
+      });
   }
   assert.deepEqual(typed, []);
 });

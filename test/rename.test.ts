@@ -82,10 +82,11 @@ test('rename 3 → 5 from the index: exact edits, each keeping its notation; the
 
 test('rename 1 → 12 from the pciBus value: the whole document after the edit', () => {
   const { text, result } = renameAt(armDomain(DEVICES.replace("pciBus='1'", "pciBus='|1'")), '12');
-  const expected = armDomain(DEVICES
-    .replace("index='1' model='pcie-expander-bus'", "index='12' model='pcie-expander-bus'")
-    .replace("bus='0x01' slot='0x00'", "bus='0x0c' slot='0x00'")
-    .replace("pciBus='1'", "pciBus='12'"));
+  const expected = armDomain(
+    DEVICES.replace("index='1' model='pcie-expander-bus'", "index='12' model='pcie-expander-bus'")
+      .replace("bus='0x01' slot='0x00'", "bus='0x0c' slot='0x00'")
+      .replace("pciBus='1'", "pciBus='12'"),
+  );
   assert.equal(applied(text, result), expected);
 });
 
@@ -94,17 +95,31 @@ test('a hex value with upper-case digits keeps them; a longer number outgrows th
     <video><address type='pci' bus='0x0A' slot='0x00'/></video>
     <sound model='ich9'><address type='pci' bus='0xa' slot='0x01'/></sound>`);
   const { text, result } = renameAt(marked, '0x11f');
-  assert.equal(applied(text, result), armDomain(`    <controller type='pci' index='287' model='pcie-root-port'/>
+  assert.equal(
+    applied(text, result),
+    armDomain(`    <controller type='pci' index='287' model='pcie-root-port'/>
     <video><address type='pci' bus='0x11F' slot='0x00'/></video>
-    <sound model='ich9'><address type='pci' bus='0x11f' slot='0x01'/></sound>`));
+    <sound model='ich9'><address type='pci' bus='0x11f' slot='0x01'/></sound>`),
+  );
 });
 
 test('formatIndexLike keeps each notation', () => {
   const table: [string, number, string][] = [
-    ['0x03', 5, '0x05'], ['0x3', 5, '0x5'], ['0x03', 31, '0x1f'], ['0X0A', 11, '0X0B'], ['0x0a', 11, '0x0b'],
-    ['3', 12, '12'], ['03', 5, '05'], ['0', 7, '7'], [' 3 ', 4, ' 4 '], ['&#51;', 4, '4'],
+    ['0x03', 5, '0x05'],
+    ['0x3', 5, '0x5'],
+    ['0x03', 31, '0x1f'],
+    ['0X0A', 11, '0X0B'],
+    ['0x0a', 11, '0x0b'],
+    ['3', 12, '12'],
+    ['03', 5, '05'],
+    ['0', 7, '7'],
+    [' 3 ', 4, ' 4 '],
+    ['&#51;', 4, '4'],
   ];
-  assert.deepEqual(table.map(([raw, n]) => formatIndexLike(raw, n)), table.map(([, , out]) => out));
+  assert.deepEqual(
+    table.map(([raw, n]) => formatIndexLike(raw, n)),
+    table.map(([, , out]) => out),
+  );
 });
 
 test('a controller with an implicit index gets an index attribute written', () => {
@@ -114,20 +129,29 @@ test('a controller with an implicit index gets an index attribute written', () =
     </controller>
     <video><address type='pci' bus='|1' slot='0x00'/></video>`);
   const { text, result } = renameAt(marked, '6');
-  assert.equal(applied(text, result), armDomain(`    <controller type='pci' model='pcie-root'/>
+  assert.equal(
+    applied(text, result),
+    armDomain(`    <controller type='pci' model='pcie-root'/>
     <controller index="6" type="pci" model="pcie-root-port">
       <address type="pci" bus="0x00" slot="0x01"/>
     </controller>
-    <video><address type='pci' bus='6' slot='0x00'/></video>`));
+    <video><address type='pci' bus='6' slot='0x00'/></video>`),
+  );
 });
 
 test('a controller plugged into itself is renamed everywhere, its own address included', () => {
-  const { text, result } = renameAt(armDomain(`    <controller type='pci' index='|4' model='pcie-root-port'>
+  const { text, result } = renameAt(
+    armDomain(`    <controller type='pci' index='|4' model='pcie-root-port'>
       <address type='pci' bus='0x04' slot='0x00'/>
-    </controller>`), '2');
-  assert.equal(applied(text, result), armDomain(`    <controller type='pci' index='2' model='pcie-root-port'>
+    </controller>`),
+    '2',
+  );
+  assert.equal(
+    applied(text, result),
+    armDomain(`    <controller type='pci' index='2' model='pcie-root-port'>
       <address type='pci' bus='0x02' slot='0x00'/>
-    </controller>`));
+    </controller>`),
+  );
 });
 
 test('renaming to the current index is an empty edit', () => {
@@ -137,7 +161,10 @@ test('renaming to the current index is an empty edit', () => {
 
 test('rename refuses a new name that is not a non-negative integer', () => {
   const marked = armDomain(DEVICES.replace("index='3'", "index='|3'"));
-  assert.deepEqual(['', 'abc', '-1', '1.5', '3x', '0xg'].map((n) => renameAt(marked, n).result), [null, null, null, null, null, null]);
+  assert.deepEqual(
+    ['', 'abc', '-1', '1.5', '3x', '0xg'].map((n) => renameAt(marked, n).result),
+    [null, null, null, null, null, null],
+  );
 });
 
 test('rename refuses an index already used by another PCI controller, written or implicit', () => {
@@ -149,10 +176,16 @@ test('rename refuses an index already used by another PCI controller, written or
 });
 
 test('an index used only by a non-PCI controller is free to take', () => {
-  const { text, result } = renameAt(armDomain(`    <controller type='usb' index='0' model='qemu-xhci'/>
-    <controller type='pci' index='|1' model='pcie-root'/>`), '0');
-  assert.equal(applied(text, result), armDomain(`    <controller type='usb' index='0' model='qemu-xhci'/>
-    <controller type='pci' index='0' model='pcie-root'/>`));
+  const { text, result } = renameAt(
+    armDomain(`    <controller type='usb' index='0' model='qemu-xhci'/>
+    <controller type='pci' index='|1' model='pcie-root'/>`),
+    '0',
+  );
+  assert.equal(
+    applied(text, result),
+    armDomain(`    <controller type='usb' index='0' model='qemu-xhci'/>
+    <controller type='pci' index='0' model='pcie-root'/>`),
+  );
 });
 
 test('rename refuses when it would move the implicit index of another controller', () => {

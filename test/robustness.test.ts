@@ -19,12 +19,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type {
-  CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Location, Range, TextEdit, WorkspaceEdit,
-} from 'vscode-languageserver-types';
+import type { CodeAction, CompletionItem, Diagnostic, DocumentSymbol, Location, Range, TextEdit, WorkspaceEdit } from 'vscode-languageserver-types';
 import {
-  CodeActionRequest, CompletionRequest, DidChangeTextDocumentNotification, DidCloseTextDocumentNotification,
-  DocumentSymbolRequest, HoverRequest,
+  CodeActionRequest,
+  CompletionRequest,
+  DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
+  DocumentSymbolRequest,
+  HoverRequest,
 } from 'vscode-languageserver-protocol/node';
 import { getLanguageService, type LanguageService, type ParsedDocument } from '../server/src/languageService';
 import type { HostTopology } from '../server/src/host/types';
@@ -41,7 +43,11 @@ const FAILURES = path.join(ROOT, 'test-results', 'robustness');
 
 // ---------------------------------------------------------------- documents
 
-interface Base { name: string; text: string; host?: HostTopology }
+interface Base {
+  name: string;
+  text: string;
+  host?: HostTopology;
+}
 
 function xmlFilesIn(dir: string): string[] {
   const out: string[] = [];
@@ -87,7 +93,10 @@ function baseDocuments(): Base[] {
 /** Why `range` is not inside `doc`, or undefined when it is. */
 function outside(doc: TextDocument, range: Range | undefined, what: string): string | undefined {
   if (!range) return `${what}: no range`;
-  for (const [name, p] of [['start', range.start], ['end', range.end]] as const) {
+  for (const [name, p] of [
+    ['start', range.start],
+    ['end', range.end],
+  ] as const) {
     if (!Number.isInteger(p.line) || !Number.isInteger(p.character) || p.line < 0 || p.character < 0) return `${what}: ${name} ${JSON.stringify(p)} is not a position`;
     if (p.line >= doc.lineCount) return `${what}: ${name} line ${p.line} beyond the last line ${doc.lineCount - 1}`;
     const len = doc.getText({ start: { line: p.line, character: 0 }, end: { line: p.line, character: Number.MAX_SAFE_INTEGER } }).length;
@@ -166,7 +175,10 @@ function interestingOffset(rng: Rng, text: string): number {
 
 // ---------------------------------------------------------------- in process
 
-interface Services { withHost(h: HostTopology | undefined): LanguageService; logs: string[] }
+interface Services {
+  withHost(h: HostTopology | undefined): LanguageService;
+  logs: string[];
+}
 
 function services(): Services {
   const logs: string[] = [];
@@ -221,19 +233,31 @@ function exercise(ls: LanguageService, text: string, rng: Rng, strict: boolean, 
     const list = step('complete', () => ls.complete(doc, pos));
     if (list) checkCompletion(td, list.items, problems);
     const h = step('hover', () => ls.hover(doc, pos));
-    if (h?.range) { const p = outside(td, h.range, 'hover'); if (p) problems.push(p); }
+    if (h?.range) {
+      const p = outside(td, h.range, 'hover');
+      if (p) problems.push(p);
+    }
     checkLocations(td, uri, step('definition', () => ls.definition(doc, pos)) ?? [], 'definition', problems);
     checkLocations(td, uri, step('references', () => ls.references(doc, pos, true)) ?? [], 'references', problems);
     const pr = step('prepareRename', () => ls.prepareRename(doc, pos));
     if (pr) {
       const p = outside(td, pr.range, 'prepareRename');
       if (p) problems.push(p);
-      checkWorkspaceEdit(td, uri, step('rename', () => ls.rename(doc, pos, rng.pick(['3', 'x', '0x1f', '']))), 'rename', problems);
+      checkWorkspaceEdit(
+        td,
+        uri,
+        step('rename', () => ls.rename(doc, pos, rng.pick(['3', 'x', '0x1f', '']))),
+        'rename',
+        problems,
+      );
     }
   }
   // Quick fixes for one diagnostic at its own range, and for a random range with everything on it.
   const ranges: [Range, Diagnostic[]][] = [];
-  if (diags.length) { const d = rng.pick(diags); ranges.push([d.range, [d]]); }
+  if (diags.length) {
+    const d = rng.pick(diags);
+    ranges.push([d.range, [d]]);
+  }
   const a = td.positionAt(interestingOffset(rng, text));
   const b = td.positionAt(Math.min(text.length, td.offsetAt(a) + rng.int(0, 200)));
   ranges.push([{ start: a, end: b }, diags.filter((d) => d.range.start.line <= b.line && d.range.end.line >= a.line)]);
@@ -258,14 +282,20 @@ test(`robustness: ${EDITS} random edits through every language-service function 
   const bases = baseDocuments();
   const svc = services();
   const kinds = new Map<string, number>();
-  let edits = 0, calls = 0;
+  let edits = 0,
+    calls = 0;
   let current = rng.pick(bases);
   let text = current.text;
   let history: Edit[] = [];
   let chain: { last?: ParsedDocument } = {};
   for (let i = 0; i < EDITS; i++) {
     // Every few dozen edits, start again from a clean document so damage does not only pile up.
-    if (i % 40 === 0) { current = rng.pick(bases); text = current.text; history = []; chain = {}; }
+    if (i % 40 === 0) {
+      current = rng.pick(bases);
+      text = current.text;
+      history = [];
+      chain = {};
+    }
     const e = randomEdit(rng, text);
     text = applyEdit(text, e);
     history.push(e);
@@ -281,7 +311,9 @@ test(`robustness: ${EDITS} random edits through every language-service function 
       assert.fail(`seed ${SEED}, edit ${i} (${history.map((h) => h.kind).join(' → ')}) on ${current.name}; document saved as ${file}:\n${problems.slice(0, 5).join('\n')}`);
     }
   }
-  console.log(`robustness (in process): ${edits} edits on ${bases.length} base documents, ${calls} documents exercised; edits by kind: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  console.log(
+    `robustness (in process): ${edits} edits on ${bases.length} base documents, ${calls} documents exercised; edits by kind: ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`,
+  );
 });
 
 test('robustness: documents kept in test/regressions pass every check', () => {
@@ -303,13 +335,22 @@ test('robustness: documents kept in test/regressions pass every check', () => {
 test('positions are UTF-16: a fault after an emoji, CJK text and a non-BMP attribute value is placed exactly', () => {
   const ls = getLanguageService({ log: (m) => assert.fail(m) });
   const doc = ls.parse(UTF16_DOC, 'file:///utf16.xml', 1);
-  const dup = ls.validate(doc).filter((d) => d.code === 'xml-duplicate-attribute').map((d) => [d.range.start, d.range.end]);
+  const dup = ls
+    .validate(doc)
+    .filter((d) => d.code === 'xml-duplicate-attribute')
+    .map((d) => [d.range.start, d.range.end]);
   // Line 2: "  <!-- " 7, "😀" 2 units, " GPU " 5, "日本" 2, " --> " 5, "<memory " 8, "unit='GiB' " 11 → the second unit at 40.
   // Line 3: "  <description title='" 22, 7 mathematical letters of 2 units each 14, " – Grüße'>" 10, "Tenant 租户 📦" 12,
   //         "</description>" 14, "<vcpu " 6, "placement='static' " 19 → the second placement at 97.
   assert.deepEqual(dup, [
-    [{ line: 2, character: 40 }, { line: 2, character: 44 }],
-    [{ line: 3, character: 97 }, { line: 3, character: 106 }],
+    [
+      { line: 2, character: 40 },
+      { line: 2, character: 44 },
+    ],
+    [
+      { line: 3, character: 97 },
+      { line: 3, character: 106 },
+    ],
   ]);
 });
 
@@ -326,10 +367,19 @@ function rssMB(pid: number | undefined): number {
 
 /** Sends a request and records its answer; the promise never rejects, so one failure cannot hide the others. */
 function request<T>(send: () => Promise<T>, pending: Promise<void>[], onAnswer: (r: T) => void, failures: string[], what: string): void {
-  pending.push(send().then(onAnswer, (e) => { failures.push(`${what} failed: ${(e as Error)?.message ?? e}`); }));
+  pending.push(
+    send().then(onAnswer, (e) => {
+      failures.push(`${what} failed: ${(e as Error)?.message ?? e}`);
+    }),
+  );
 }
 
-async function storm(client: TestClient, steps: number, rng: Rng, base: string): Promise<{ requests: number; answered: number; changes: number; peakRss: number; problems: string[] }> {
+async function storm(
+  client: TestClient,
+  steps: number,
+  rng: Rng,
+  base: string,
+): Promise<{ requests: number; answered: number; changes: number; peakRss: number; problems: string[] }> {
   const conn = client.connection;
   const uri = 'file:///fuzz/storm.xml';
   let doc = TextDocument.create(uri, 'libvirt-xml', 1, base);
@@ -337,8 +387,13 @@ async function storm(client: TestClient, steps: number, rng: Rng, base: string):
   await client.open(uri, base, 1);
   const problems: string[] = [];
   const pending: Promise<void>[] = [];
-  let requests = 0, answered = 0, changes = 0, peakRss = 0;
-  const answer = () => { answered++; };
+  let requests = 0,
+    answered = 0,
+    changes = 0,
+    peakRss = 0;
+  const answer = () => {
+    answered++;
+  };
   for (let step = 0; step < steps; step++) {
     // A burst of 1–4 changes, as fast typing or a paste sends them.
     const burst = rng.int(1, 4);
@@ -365,34 +420,64 @@ async function storm(client: TestClient, steps: number, rng: Rng, base: string):
       const kind = rng.pick(['completion', 'hover', 'codeAction', 'symbols']);
       const textDocument = { uri };
       if (kind === 'completion') {
-        request(() => conn.sendRequest(CompletionRequest.type, { textDocument, position: at() }), pending, (r) => {
-          answer();
-          const items = Array.isArray(r) ? r : r?.items ?? [];
-          checkCompletion(td, items, problems);
-        }, problems, 'completion');
+        request(
+          () => conn.sendRequest(CompletionRequest.type, { textDocument, position: at() }),
+          pending,
+          (r) => {
+            answer();
+            const items = Array.isArray(r) ? r : (r?.items ?? []);
+            checkCompletion(td, items, problems);
+          },
+          problems,
+          'completion',
+        );
       } else if (kind === 'hover') {
-        request(() => conn.sendRequest(HoverRequest.type, { textDocument, position: at() }), pending, (r) => {
-          answer();
-          if (r?.range) { const p = outside(td, r.range, 'hover'); if (p) problems.push(p); }
-        }, problems, 'hover');
+        request(
+          () => conn.sendRequest(HoverRequest.type, { textDocument, position: at() }),
+          pending,
+          (r) => {
+            answer();
+            if (r?.range) {
+              const p = outside(td, r.range, 'hover');
+              if (p) problems.push(p);
+            }
+          },
+          problems,
+          'hover',
+        );
       } else if (kind === 'codeAction') {
         const start = at();
         const last = client.published.filter((p) => p.uri === uri).at(-1)?.diagnostics ?? [];
-        request(() => conn.sendRequest(CodeActionRequest.type, { textDocument, range: { start, end: start }, context: { diagnostics: last.slice(0, 5) } }), pending, (r) => {
-          answer();
-          for (const a of r ?? []) if ('edit' in a) checkWorkspaceEdit(td, uri, a.edit, `code action '${a.title}'`, problems);
-        }, problems, 'codeAction');
+        request(
+          () => conn.sendRequest(CodeActionRequest.type, { textDocument, range: { start, end: start }, context: { diagnostics: last.slice(0, 5) } }),
+          pending,
+          (r) => {
+            answer();
+            for (const a of r ?? []) if ('edit' in a) checkWorkspaceEdit(td, uri, a.edit, `code action '${a.title}'`, problems);
+          },
+          problems,
+          'codeAction',
+        );
       } else {
-        request(() => conn.sendRequest(DocumentSymbolRequest.type, { textDocument }), pending, (r) => {
-          answer();
-          checkSymbols(td, (r ?? []) as DocumentSymbol[], problems);
-        }, problems, 'documentSymbol');
+        request(
+          () => conn.sendRequest(DocumentSymbolRequest.type, { textDocument }),
+          pending,
+          (r) => {
+            answer();
+            checkSymbols(td, (r ?? []) as DocumentSymbol[], problems);
+          },
+          problems,
+          'documentSymbol',
+        );
       }
     }
     if (step % 10 === 0) {
       await Promise.all(pending.splice(0));
       peakRss = Math.max(peakRss, rssMB(client.child.pid));
-      if (client.child.exitCode !== null) { problems.push(`server exited with ${client.child.exitCode} at step ${step}`); break; }
+      if (client.child.exitCode !== null) {
+        problems.push(`server exited with ${client.child.exitCode} at step ${step}`);
+        break;
+      }
     }
     if (rng.chance(0.2)) await new Promise((r) => setTimeout(r, rng.int(0, 150)));
   }
@@ -434,9 +519,13 @@ test('huge inputs in process: an unclosed element followed by 200 000 siblings i
   const ls = getLanguageService({ log: (m) => assert.fail(m) });
   const doc = ls.parse(text, 'file:///huge/unclosed.xml', 1);
   assert.equal(doc.xml.roots[0].children.length, 200_001);
-  assert.deepEqual(ls.findings(doc).filter((f) => f.code.startsWith('xml-')).map((f) => `${f.code} @ ${text.slice(f.start, f.end)}`), [
-    'xml-unclosed-element @ devices',
-  ]);
+  assert.deepEqual(
+    ls
+      .findings(doc)
+      .filter((f) => f.code.startsWith('xml-'))
+      .map((f) => `${f.code} @ ${text.slice(f.start, f.end)}`),
+    ['xml-unclosed-element @ devices'],
+  );
 });
 
 test('huge inputs over LSP: a 1 MB single-line file and 100 000 elements are analysed and requests are answered', { timeout: 60_000 }, async () => {
@@ -444,7 +533,10 @@ test('huge inputs over LSP: a 1 MB single-line file and 100 000 elements are ana
   try {
     const oneLine = generateDomain({ targetBytes: 1 << 20, host: benchHost, seed: 5 }).text.replace(/\n/g, ' ');
     const many = `<domain type='kvm'>\n  <devices>\n${"    <interface type='network'><source network='n'/><model type='virtio'/></interface>\n".repeat(33_334)}  </devices>\n</domain>\n`;
-    for (const [name, text, position] of [['one-line', oneLine, { line: 0, character: 200 }], ['many', many, { line: 5, character: 10 }]] as const) {
+    for (const [name, text, position] of [
+      ['one-line', oneLine, { line: 0, character: 200 }],
+      ['many', many, { line: 5, character: 10 }],
+    ] as const) {
       const uri = `file:///huge/${name}.xml`;
       await client.open(uri, text, 1);
       const hover = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position });
@@ -457,7 +549,9 @@ test('huge inputs over LSP: a 1 MB single-line file and 100 000 elements are ana
       assert.deepEqual(bad, []);
       await client.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
     }
-    console.log(`robustness (huge): 1 MB single line and ${(many.match(/</g) ?? []).length - (many.match(/<\//g) ?? []).length} elements answered; server RSS ${rssMB(client.child.pid)} MB`);
+    console.log(
+      `robustness (huge): 1 MB single line and ${(many.match(/</g) ?? []).length - (many.match(/<\//g) ?? []).length} elements answered; server RSS ${rssMB(client.child.pid)} MB`,
+    );
     assert.equal(client.child.exitCode, null);
   } finally {
     assert.equal(await client.stop(), 0);
@@ -472,9 +566,14 @@ test('huge inputs over LSP: a 1 MB single-line file and 100 000 elements are ana
 test('huge inputs over LSP: with a 50 MB document open, requests are answered and diagnostics (or a notice) arrive', { timeout: 60_000 }, async (t) => {
   const client = await startClient();
   let peak = 0;
-  const sampler = setInterval(() => { peak = Math.max(peak, rssMB(client.child.pid)); }, 200);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMB(client.child.pid));
+  }, 200);
   sampler.unref();
-  const kill = () => { clearInterval(sampler); if (client.child.exitCode === null) client.child.kill('SIGKILL'); };
+  const kill = () => {
+    clearInterval(sampler);
+    if (client.child.exitCode === null) client.child.kill('SIGKILL');
+  };
   // On timeout, stop the server at once rather than wait for whatever it is stuck in; nothing then keeps this process alive.
   t.signal.addEventListener('abort', kill);
   try {

@@ -59,12 +59,22 @@ test('"Quick fixes" names exactly the fixable codes; "Codes without a quick fix"
   const without = RULES_MD.indexOf('### Codes without a quick fix');
   assert.ok(start >= 0 && without > start);
   // The bullet list of fixes (the paragraphs after it name the source action and settings).
-  const fixList = RULES_MD.slice(start, without).split('\n').filter((l) => l.startsWith('- ')).join('\n');
+  const fixList = RULES_MD.slice(start, without)
+    .split('\n')
+    .filter((l) => l.startsWith('- '))
+    .join('\n');
   const fixable = CODES.filter((c) => codeSpec(c).fixable).sort();
   assert.deepEqual(codesIn(fixList).filter(isRuleCode).sort(), fixable);
   // Each reason is a bullet: the codes it is about, a colon, why.
-  const reasons = RULES_MD.slice(without).split('\n').filter((l) => l.startsWith('- ')).map((l) => l.split(': ')[0]).join('\n');
-  assert.deepEqual(codesIn(reasons).filter((c) => !isRuleCode(c) || codeSpec(c).fixable), []);
+  const reasons = RULES_MD.slice(without)
+    .split('\n')
+    .filter((l) => l.startsWith('- '))
+    .map((l) => l.split(': ')[0])
+    .join('\n');
+  assert.deepEqual(
+    codesIn(reasons).filter((c) => !isRuleCode(c) || codeSpec(c).fixable),
+    [],
+  );
 });
 
 function xmlFilesUnder(dir: string): string[] {
@@ -83,7 +93,9 @@ function hosts(): (HostTopology | undefined)[] {
   const files = [
     path.join(root, 'examples', 'hosts', 'grace-3smmu.json'),
     path.join(root, 'test', 'fixtures', 'fixes', 'host.json'),
-    ...readdirSync(path.join(root, 'test', 'fixtures', 'hosts')).filter((f) => f.endsWith('.json')).map((f) => path.join(root, 'test', 'fixtures', 'hosts', f)),
+    ...readdirSync(path.join(root, 'test', 'fixtures', 'hosts'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => path.join(root, 'test', 'fixtures', 'hosts', f)),
   ];
   return [undefined, ...files.map(loadHostFile)];
 }
@@ -100,7 +112,10 @@ function note(seen: Seen, ls: LanguageService, file: string, text: string, diagn
   const doc = ls.parse(text, `file://${file}`, 1);
   for (const d of diagnostics) {
     const code = String(d.code);
-    if (!isRuleCode(code)) { seen.strange.push(`${path.relative(root, file)}: ${code} is not in the registry`); continue; }
+    if (!isRuleCode(code)) {
+      seen.strange.push(`${path.relative(root, file)}: ${code} is not in the registry`);
+      continue;
+    }
     const severity = LSP_SEVERITY[d.severity ?? 0];
     if (!seen.severities.has(code)) seen.severities.set(code, new Set());
     seen.severities.get(code)!.add(severity);
@@ -125,7 +140,13 @@ test('every code the verdict emits over examples, fixtures and corpora is regist
   // Our own verdict: every file against every host, with no target release and an old one (the version family).
   for (const host of hosts()) {
     for (const libvirtVersion of [undefined, '9.0.0']) {
-      const ls = getLanguageService({ host: { topology: () => host }, settings: { libvirtVersion }, log: (m) => { throw new Error(m); } });
+      const ls = getLanguageService({
+        host: { topology: () => host },
+        settings: { libvirtVersion },
+        log: (m) => {
+          throw new Error(m);
+        },
+      });
       files.forEach((file, i) => {
         // A file of the checker must be a domain; the editor speaks only of a near miss of <domain>.
         for (const expect of (isDomain(texts[i]) ? ['required'] : ['required', 'intended']) as DomainExpectation[]) {
@@ -141,7 +162,13 @@ test('every code the verdict emits over examples, fixtures and corpora is regist
   if (!status.available) t.diagnostic(`schema codes not collected: ${status.reason}`);
   else {
     const host = hosts()[1];
-    const ls = getLanguageService({ host: { topology: () => host }, schema: schemaValidatorFor('auto'), log: (m) => { throw new Error(m); } });
+    const ls = getLanguageService({
+      host: { topology: () => host },
+      schema: schemaValidatorFor('auto'),
+      log: (m) => {
+        throw new Error(m);
+      },
+    });
     const docs = files.map((f, i) => ls.parse(texts[i], `file://${f}`, 1));
     const outcomes = await ls.schemaFindingsOfMany(docs);
     outcomes.forEach((o, i) => {
@@ -155,7 +182,8 @@ test('every code the verdict emits over examples, fixtures and corpora is regist
   for (const [code, severities] of seen.severities) {
     const spec = codeSpec(code);
     for (const s of severities) {
-      if (s !== spec.severity && !spec.otherSeverities.includes(s)) wrongSeverity.push(`${code} is reported as ${s} (${seen.where.get(`${code} ${s}`)}), registered as ${spec.severity}`);
+      if (s !== spec.severity && !spec.otherSeverities.includes(s))
+        wrongSeverity.push(`${code} is reported as ${s} (${seen.where.get(`${code} ${s}`)}), registered as ${spec.severity}`);
     }
   }
   assert.deepEqual(wrongSeverity, []);

@@ -21,9 +21,11 @@ const smmu = (driver: string) => `<iommu model='smmuv3'><driver ${driver}/></iom
 const TREE = ROOT + pxb(1, 252, 1) + rootPort(2, 1);
 
 /** An x86 Q35 domain, the machine intel/amd IOMMUs need. */
-function q35Domain(devices: string, features = '<acpi/><ioapic driver=\'qemu\'/>'): string {
-  return `<domain type='kvm'><name>x</name><memory>1</memory><os><type arch='x86_64' machine='pc-q35-9.0'>hvm</type></os>` +
-    `<features>${features}</features><devices>${devices}</devices></domain>`;
+function q35Domain(devices: string, features = "<acpi/><ioapic driver='qemu'/>"): string {
+  return (
+    `<domain type='kvm'><name>x</name><memory>1</memory><os><type arch='x86_64' machine='pc-q35-9.0'>hvm</type></os>` +
+    `<features>${features}</features><devices>${devices}</devices></domain>`
+  );
 }
 
 test('iommu-model-missing: <iommu> without a model', () => {
@@ -34,8 +36,10 @@ test('iommu-model-missing: <iommu> without a model', () => {
 test('iommu-model-unknown: names the model with the right case when only case differs', () => {
   const text = armDomain(`<iommu model='SMMUv3'/>`);
   const [f] = findingList(text, R);
-  deepEqual([f.code, f.severity, text.slice(f.start, f.end), f.message, f.data],
-    ['iommu-model-unknown', 'error', 'SMMUv3', `Unknown IOMMU model 'SMMUv3': did you mean 'smmuv3'? (model names are case-sensitive).`, { model: 'SMMUv3' }]);
+  deepEqual(
+    [f.code, f.severity, text.slice(f.start, f.end), f.message, f.data],
+    ['iommu-model-unknown', 'error', 'SMMUv3', `Unknown IOMMU model 'SMMUv3': did you mean 'smmuv3'? (model names are case-sensitive).`, { model: 'SMMUv3' }],
+  );
   deepEqual(findingsOf(armDomain(`<iommu model='pvsmmu'/>`), R), ['iommu-model-unknown @ pvsmmu']);
 });
 
@@ -57,17 +61,25 @@ test('iommu-model-machine: full finding points at the machine', () => {
   const text = q35Domain(`<iommu model='smmuv3'/>`);
   const mStart = text.indexOf('pc-q35-9.0');
   const vStart = text.indexOf(`smmuv3'/>`);
-  deepEqual(findingList(text, R), [{
-    code: 'iommu-model-machine', severity: 'error', start: vStart, end: vStart + 6,
-    message: `IOMMU model 'smmuv3' runs only on ARM virt machines; this domain is x86_64 'pc-q35-9.0'. Use model 'intel' or 'virtio' or 'amd' here, or change the machine.`,
-    related: [{ start: mStart, end: mStart + 10, message: 'the guest machine' }],
-    data: { model: 'smmuv3', machine: 'pc-q35-9.0', arch: 'x86_64' },
-  }]);
+  deepEqual(findingList(text, R), [
+    {
+      code: 'iommu-model-machine',
+      severity: 'error',
+      start: vStart,
+      end: vStart + 6,
+      message: `IOMMU model 'smmuv3' runs only on ARM virt machines; this domain is x86_64 'pc-q35-9.0'. Use model 'intel' or 'virtio' or 'amd' here, or change the machine.`,
+      related: [{ start: mStart, end: mStart + 10, message: 'the guest machine' }],
+      data: { model: 'smmuv3', machine: 'pc-q35-9.0', arch: 'x86_64' },
+    },
+  ]);
 });
 
 test('iommu-model-machine: silent while arch or machine is not written', () => {
   const noOs = `<domain type='kvm'><name>x</name><devices><iommu model='intel'/><iommu model='smmuv3'/></devices></domain>`;
-  deepEqual(findingsOf(noOs, R).filter((f) => f.startsWith('iommu-model-machine')), []);
+  deepEqual(
+    findingsOf(noOs, R).filter((f) => f.startsWith('iommu-model-machine')),
+    [],
+  );
   const noArch = `<domain type='kvm'><os><type machine='q35'>hvm</type></os><devices><iommu model='smmuv3'/></devices></domain>`;
   deepEqual(findingsOf(noArch, R), []);
   const x86NoMachine = `<domain type='kvm'><os><type arch='x86_64'>hvm</type></os><devices><iommu model='intel'/></devices></domain>`;
@@ -102,9 +114,13 @@ test('iommu-attribute-spelling: ssidSize is read as ssidsize for the other check
   const [f] = findingList(text, R);
   const at = text.indexOf('ssidSize');
   deepEqual(f, {
-    code: 'iommu-attribute-spelling', severity: 'warning', start: at, end: at + 8,
-    message: 'Write ssidsize, not ssidSize: upstream libvirt spells it in lower case; ssidSize comes from a downstream fork and KubeVirt. '
-      + 'A plain `virsh define` accepts the domain and drops ssidSize without a word, so QEMU gets its default instead; `virsh define --validate` refuses it.',
+    code: 'iommu-attribute-spelling',
+    severity: 'warning',
+    start: at,
+    end: at + 8,
+    message:
+      'Write ssidsize, not ssidSize: upstream libvirt spells it in lower case; ssidSize comes from a downstream fork and KubeVirt. ' +
+      'A plain `virsh define` accepts the domain and drops ssidSize without a word, so QEMU gets its default instead; `virsh define --validate` refuses it.',
     data: { from: 'ssidSize', to: 'ssidsize' },
   });
   deepEqual(findingsOf(text, R), ['iommu-attribute-spelling @ ssidSize']);
@@ -120,12 +136,10 @@ test('iommu-value-onoff: on/off attributes', () => {
 });
 
 test('iommu-value-range: ssidsize, oas, pciBus, aw_bits and pasid', () => {
-  deepEqual(findingsOf(armDomain(TREE + smmu(`pciBus='1' accel='on' ssidsize='21' oas='40'`)), R),
-    ['iommu-value-range @ 21', 'iommu-value-range @ 40']);
+  deepEqual(findingsOf(armDomain(TREE + smmu(`pciBus='1' accel='on' ssidsize='21' oas='40'`)), R), ['iommu-value-range @ 21', 'iommu-value-range @ 40']);
   deepEqual(findingsOf(armDomain(TREE + smmu(`pciBus='one'`)), R), ['iommu-value-range @ one']);
   deepEqual(findingsOf(armDomain(TREE + smmu(`pciBus='-1'`)), R), ['iommu-value-range @ -1']);
-  deepEqual(findingsOf(q35Domain(`<iommu model='intel'><driver aw_bits='52' pasid='21'/></iommu>`), R),
-    ['iommu-value-range @ 52', 'iommu-value-range @ 21']);
+  deepEqual(findingsOf(q35Domain(`<iommu model='intel'><driver aw_bits='52' pasid='21'/></iommu>`), R), ['iommu-value-range @ 52', 'iommu-value-range @ 21']);
   deepEqual(findingsOf(armDomain(TREE + smmu(`pciBus='0x1' accel='on' ssidsize='0' oas='48'`)), R), []);
   deepEqual(findingsOf(q35Domain(`<iommu model='intel'><driver aw_bits='39' pasid='20'/></iommu>`), R), []);
   // virtio-iommu's width is any value QEMU's 32..64 check lets through; intel's 39/48 does not apply.
@@ -136,20 +150,30 @@ test('iommu-value-range: ssidsize, oas, pciBus, aw_bits and pasid', () => {
 test('iommu-value-range: full finding', () => {
   const text = armDomain(TREE + smmu(`pciBus='1' accel='on' oas='52'`));
   const at = text.indexOf(`52'/>`);
-  deepEqual(findingList(text, R), [{
-    code: 'iommu-value-range', severity: 'error', start: at, end: at + 2,
-    message: `oas='52' is not valid: use '44' or '48'. \`virsh define\` accepts it (libvirt passes the value on unchecked), and QEMU refuses it when the domain starts.`,
-    data: { attribute: 'oas', value: '52' },
-  }]);
+  deepEqual(findingList(text, R), [
+    {
+      code: 'iommu-value-range',
+      severity: 'error',
+      start: at,
+      end: at + 2,
+      message: `oas='52' is not valid: use '44' or '48'. \`virsh define\` accepts it (libvirt passes the value on unchecked), and QEMU refuses it when the domain starts.`,
+      data: { attribute: 'oas', value: '52' },
+    },
+  ]);
 });
 
 test('iommu-needs-pcibus: accel attributes on the machine-wide smmuv3', () => {
   const text = armDomain(TREE + smmu(`accel='on' ats='on'`));
   deepEqual(findingsOf(text, R), ['iommu-needs-pcibus @ accel', 'iommu-needs-pcibus @ ats']);
   const [f] = findingList(text, R);
-  deepEqual([f.severity, f.message, f.data], ['error',
-    `accel only works on a pluggable SMMUv3, and this one has no pciBus: \`virsh define\` accepts it but drops accel without a word, and the guest gets QEMU's machine-wide emulated SMMUv3 (-machine iommu=smmuv3), with no nested translation for its VFIO devices. Add pciBus='N' to this <driver>, N being the index of the pcie-expander-bus the vSMMU serves, or 0 for pcie-root (here probably pciBus='1', the pcie-expander-bus with index 1).`,
-    { attribute: 'accel', suggestedIndex: 1 }]);
+  deepEqual(
+    [f.severity, f.message, f.data],
+    [
+      'error',
+      `accel only works on a pluggable SMMUv3, and this one has no pciBus: \`virsh define\` accepts it but drops accel without a word, and the guest gets QEMU's machine-wide emulated SMMUv3 (-machine iommu=smmuv3), with no nested translation for its VFIO devices. Add pciBus='N' to this <driver>, N being the index of the pcie-expander-bus the vSMMU serves, or 0 for pcie-root (here probably pciBus='1', the pcie-expander-bus with index 1).`,
+      { attribute: 'accel', suggestedIndex: 1 },
+    ],
+  );
   deepEqual(findingsOf(armDomain(smmu(`cmdqv='on'`)), R), ['iommu-needs-pcibus @ cmdqv']);
   deepEqual(findingsOf(armDomain(TREE + smmu(`pciBus='1' accel='on' ats='on'`)), R), []);
 });
@@ -159,12 +183,17 @@ test('iommu-accel-only: ats/ril/ssidsize/oas/cmdqv without accel=on', () => {
   const text = armDomain(TREE + smmu(`pciBus='1' accel='off' ril='off'`));
   const accelAt = text.indexOf(`off' ril`);
   const rilAt = text.indexOf('ril=');
-  deepEqual(findingList(text, R), [{
-    code: 'iommu-accel-only', severity: 'error', start: rilAt, end: rilAt + 3,
-    message: `ril needs an accelerated vSMMU: libvirt refuses it without accel='on' ("accel must be enabled for iommu model 'smmuv3' when setting ats, ril, ssidsize, oas, or cmdqv"). Add accel='on' to this <driver>, or remove ril.`,
-    related: [{ start: accelAt, end: accelAt + 3, message: `accel is 'off'` }],
-    data: { attribute: 'ril' },
-  }]);
+  deepEqual(findingList(text, R), [
+    {
+      code: 'iommu-accel-only',
+      severity: 'error',
+      start: rilAt,
+      end: rilAt + 3,
+      message: `ril needs an accelerated vSMMU: libvirt refuses it without accel='on' ("accel must be enabled for iommu model 'smmuv3' when setting ats, ril, ssidsize, oas, or cmdqv"). Add accel='on' to this <driver>, or remove ril.`,
+      related: [{ start: accelAt, end: accelAt + 3, message: `accel is 'off'` }],
+      data: { attribute: 'ril' },
+    },
+  ]);
   deepEqual(findingsOf(armDomain(TREE + smmu(`pciBus='1' accel='on' ats='on' ril='off' ssidsize='20' oas='48' cmdqv='on'`)), R), []);
 });
 
@@ -185,7 +214,10 @@ test('iommu-multiple: several IOMMUs only when all are pluggable smmuv3', () => 
   deepEqual([f.start, f.related], [second, [{ start: first, end: first + 5, message: 'another <iommu>' }]]);
   // The machine-wide smmuv3 is the one that does not fit, wherever it stands.
   const mixed = armDomain(TREE + smmu(`pciBus='1'`) + `<iommu model='smmuv3'/>`);
-  deepEqual(findingList(mixed, R).map((x) => [x.code, x.start]), [['iommu-multiple', mixed.lastIndexOf('<iommu') + 1]]);
+  deepEqual(
+    findingList(mixed, R).map((x) => [x.code, x.start]),
+    [['iommu-multiple', mixed.lastIndexOf('<iommu') + 1]],
+  );
   const two8 = armDomain(ROOT + pxb(1, 252, 1) + pxb(2, 248, 2) + smmu(`pciBus='1'`) + smmu(`pciBus='2'`));
   deepEqual(findingsOf(two8, R), []);
 });
@@ -194,22 +226,30 @@ test('iommu-pcibus-duplicate: two vSMMUs on one root complex', () => {
   const text = armDomain(TREE + smmu(`pciBus='1'`) + smmu(`pciBus='0x1'`));
   const firstAt = text.indexOf(`pciBus='1'`) + 8;
   const dupAt = text.indexOf(`0x1'`);
-  deepEqual(findingList(text, R), [{
-    code: 'iommu-pcibus-duplicate', severity: 'error', start: dupAt, end: dupAt + 3,
-    message: `pciBus='0x1' is already taken by another <iommu>: a PCIe root complex carries at most one vSMMU. \`virsh define\` accepts both, and QEMU refuses to start the domain. Attach this one to a different pcie-expander-bus.`,
-    related: [{ start: firstAt, end: firstAt + 1, message: 'the first <iommu> on this pciBus' }],
-    data: { pciBus: 1 },
-  }]);
+  deepEqual(findingList(text, R), [
+    {
+      code: 'iommu-pcibus-duplicate',
+      severity: 'error',
+      start: dupAt,
+      end: dupAt + 3,
+      message: `pciBus='0x1' is already taken by another <iommu>: a PCIe root complex carries at most one vSMMU. \`virsh define\` accepts both, and QEMU refuses to start the domain. Attach this one to a different pcie-expander-bus.`,
+      related: [{ start: firstAt, end: firstAt + 1, message: 'the first <iommu> on this pciBus' }],
+      data: { pciBus: 1 },
+    },
+  ]);
   deepEqual(findingsOf(armDomain(TREE + smmu(`pciBus='1'`) + smmu(`pciBus='0'`)), R), []);
 });
 
 test('iommu-pcibus-missing: no controller with that index', () => {
   deepEqual(findingsOf(armDomain(TREE + smmu(`pciBus='7'`)), R), ['iommu-pcibus-missing @ 7']);
   const [f] = findingList(armDomain(TREE + smmu(`pciBus='7'`)), R);
-  deepEqual([f.message, f.data], [
-    `pciBus='7' names no PCI controller index. pciBus takes the index of a pcie-expander-bus (or 0 for pcie-root); the pcie-expander-bus with index 1 has no vSMMU yet: pciBus='1'.`,
-    { pciBus: 7, suggestedIndex: 1 },
-  ]);
+  deepEqual(
+    [f.message, f.data],
+    [
+      `pciBus='7' names no PCI controller index. pciBus takes the index of a pcie-expander-bus (or 0 for pcie-root); the pcie-expander-bus with index 1 has no vSMMU yet: pciBus='1'.`,
+      { pciBus: 7, suggestedIndex: 1 },
+    ],
+  );
   // pcie-root is added by libvirt when not written, so pciBus='0' always has a target on ARM virt.
   deepEqual(findingsOf(armDomain(smmu(`pciBus='0'`)), R), []);
   deepEqual(findingsOf(armDomain(TREE + smmu(`pciBus='1'`)), R), []);
@@ -220,12 +260,17 @@ test('iommu-pcibus-is-busnr: the busNr of an expander instead of its index', () 
   deepEqual(findingsOf(text, R), ['iommu-pcibus-is-busnr @ 252']);
   const at = text.indexOf(`252'/>`);
   const busNrAt = text.indexOf(`busNr='252'`) + 7;
-  deepEqual(findingList(text, R), [{
-    code: 'iommu-pcibus-is-busnr', severity: 'error', start: at, end: at + 3,
-    message: `pciBus='252' names no controller index; 252 is the busNr of the pcie-expander-bus with index 1 — pciBus takes the controller index: pciBus='1'.`,
-    related: [{ start: busNrAt, end: busNrAt + 3, message: 'busNr of the pcie-expander-bus with index 1' }],
-    data: { pciBus: 252, suggestedIndex: 1 },
-  }]);
+  deepEqual(findingList(text, R), [
+    {
+      code: 'iommu-pcibus-is-busnr',
+      severity: 'error',
+      start: at,
+      end: at + 3,
+      message: `pciBus='252' names no controller index; 252 is the busNr of the pcie-expander-bus with index 1 — pciBus takes the controller index: pciBus='1'.`,
+      related: [{ start: busNrAt, end: busNrAt + 3, message: 'busNr of the pcie-expander-bus with index 1' }],
+      data: { pciBus: 252, suggestedIndex: 1 },
+    },
+  ]);
   // The value names a root port that happens to equal another expander's busNr.
   const clash = armDomain(ROOT + pxb(1, 2, 1) + rootPort(2, 1) + smmu(`pciBus='2'`));
   deepEqual(findingsOf(clash, R), ['iommu-pcibus-is-busnr @ 2']);
@@ -236,11 +281,14 @@ test('iommu-pcibus-not-expander: a root port is not a root complex', () => {
   deepEqual(findingsOf(text, R), ['iommu-pcibus-not-expander @ 2']);
   const [f] = findingList(text, R);
   const portAt = text.indexOf(`<controller type='pci' index='2'`) + 1;
-  deepEqual([f.message, f.related, f.data], [
-    `pciBus='2' names the pcie-root-port with index 2; a vSMMU attaches only to a PCIe root complex: a pcie-expander-bus, or pcie-root (index 0). \`virsh define\` accepts it, and QEMU refuses to start the domain (an arm-smmuv3's primary bus must be a root bus). It sits below the pcie-expander-bus with index 1: pciBus='1'.`,
-    [{ start: portAt, end: portAt + 10, message: 'the pcie-root-port with index 2' }],
-    { pciBus: 2, suggestedIndex: 1 },
-  ]);
+  deepEqual(
+    [f.message, f.related, f.data],
+    [
+      `pciBus='2' names the pcie-root-port with index 2; a vSMMU attaches only to a PCIe root complex: a pcie-expander-bus, or pcie-root (index 0). \`virsh define\` accepts it, and QEMU refuses to start the domain (an arm-smmuv3's primary bus must be a root bus). It sits below the pcie-expander-bus with index 1: pciBus='1'.`,
+      [{ start: portAt, end: portAt + 10, message: 'the pcie-root-port with index 2' }],
+      { pciBus: 2, suggestedIndex: 1 },
+    ],
+  );
   deepEqual(findingsOf(armDomain(TREE + smmu(`pciBus='0'`)), R), []);
 });
 
@@ -256,7 +304,16 @@ test('a Grace domain with two GPUs behind two host SMMUs has no iommu finding', 
   const hostdev = (srcDomain: string, bus: number) =>
     `<hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio' iommufd='yes'/><source><address domain='${srcDomain}' bus='0x01' slot='0x00' function='0x0'/></source>` +
     `<address type='pci' domain='0x0000' bus='${bus}' slot='0x00' function='0x0'/></hostdev>`;
-  const text = armDomain(ROOT + pxb(1, 252, 1) + pxb(2, 248, 2) + port(3, 1) + port(4, 2) + hostdev('0x0009', 3) + hostdev('0x0019', 4) +
-    smmu(`pciBus='1' accel='on' ats='on' ril='off' ssidsize='20' oas='48'`) + smmu(`pciBus='2' accel='on' ats='on' ril='off' ssidsize='20' oas='48'`));
+  const text = armDomain(
+    ROOT +
+      pxb(1, 252, 1) +
+      pxb(2, 248, 2) +
+      port(3, 1) +
+      port(4, 2) +
+      hostdev('0x0009', 3) +
+      hostdev('0x0019', 4) +
+      smmu(`pciBus='1' accel='on' ats='on' ril='off' ssidsize='20' oas='48'`) +
+      smmu(`pciBus='2' accel='on' ats='on' ril='off' ssidsize='20' oas='48'`),
+  );
   deepEqual(findingsOf(text, R), []);
 });

@@ -68,26 +68,32 @@ describe('nested-proposal-syntax', () => {
   test('the whole finding for the model', () => {
     const text = armDomain("    <iommu model='nestedSmmuv3'/>");
     const start = text.indexOf('nestedSmmuv3');
-    assert.deepEqual(findingList(text, { host: grace, rules }), [{
-      code: 'nested-proposal-syntax',
-      severity: 'warning',
-      start,
-      end: start + 'nestedSmmuv3'.length,
-      message: "model='nestedSmmuv3' comes from the 2025 RFC that named host SMMUs in the XML; no released libvirt accepts it. "
-        + "Since libvirt 12.7.0 write one <iommu model='smmuv3'><driver pciBus='N' accel='on'/></iommu> per pcie-expander-bus, "
-        + "N being the expander's controller index, and put each assigned device behind the expander for its host SMMU, with <driver name='vfio' iommufd='yes'/>.",
-      tags: ['deprecated'],
-      data: { model: 'nestedSmmuv3', replacement: 'smmuv3' },
-    }]);
+    assert.deepEqual(findingList(text, { host: grace, rules }), [
+      {
+        code: 'nested-proposal-syntax',
+        severity: 'warning',
+        start,
+        end: start + 'nestedSmmuv3'.length,
+        message:
+          "model='nestedSmmuv3' comes from the 2025 RFC that named host SMMUs in the XML; no released libvirt accepts it. " +
+          "Since libvirt 12.7.0 write one <iommu model='smmuv3'><driver pciBus='N' accel='on'/></iommu> per pcie-expander-bus, " +
+          "N being the expander's controller index, and put each assigned device behind the expander for its host SMMU, with <driver name='vfio' iommufd='yes'/>.",
+        tags: ['deprecated'],
+        data: { model: 'nestedSmmuv3', replacement: 'smmuv3' },
+      },
+    ]);
   });
 
   test('each <nestedSmmuv3> element, in a controller or as a device, is flagged on its name', () => {
     const text = armDomain(lines(pxb(1, 252, 1, A), pxb(2, 248, 2), nestedDevice(B, '0x02')));
     assert.deepEqual(check(text), ['nested-proposal-syntax @ nestedSmmuv3', 'nested-proposal-syntax @ nestedSmmuv3']);
-    assert.deepEqual(findingList(text, { host: grace, rules }).map((f) => [f.data, f.tags]), [
-      [{ name: A, expanderIndex: 1 }, ['deprecated']],
-      [{ name: B, expanderIndex: 2 }, ['deprecated']],
-    ]);
+    assert.deepEqual(
+      findingList(text, { host: grace, rules }).map((f) => [f.data, f.tags]),
+      [
+        [{ name: A, expanderIndex: 1 }, ['deprecated']],
+        [{ name: B, expanderIndex: 2 }, ['deprecated']],
+      ],
+    );
     assert.match(findingList(text, { host: grace, rules })[1].message, /give expander index 2 its own <iommu model='smmuv3'><driver pciBus='2' accel='on'\/><\/iommu>/);
   });
 
@@ -100,7 +106,10 @@ describe('nested-proposal-syntax', () => {
 describe('nested-smmu-name-malformed', () => {
   test('short, upper-case, empty or unrelated names', () => {
     assert.deepEqual(check(armDomain(pxb(1, 252, 1, 'smmu3.0x16000000'))), ['nested-proposal-syntax @ nestedSmmuv3', 'nested-smmu-name-malformed @ smmu3.0x16000000']);
-    assert.deepEqual(check(armDomain(pxb(1, 252, 1, 'smmu3.0x00000000160000AB'))), ['nested-proposal-syntax @ nestedSmmuv3', 'nested-smmu-name-malformed @ smmu3.0x00000000160000AB']);
+    assert.deepEqual(check(armDomain(pxb(1, 252, 1, 'smmu3.0x00000000160000AB'))), [
+      'nested-proposal-syntax @ nestedSmmuv3',
+      'nested-smmu-name-malformed @ smmu3.0x00000000160000AB',
+    ]);
     assert.deepEqual(check(armDomain(pxb(1, 252, 1, '  dmar0 '))), ['nested-proposal-syntax @ nestedSmmuv3', 'nested-smmu-name-malformed @ dmar0']);
     assert.deepEqual(check(armDomain(pxb(1, 252, 1, ''))), ['nested-proposal-syntax @ nestedSmmuv3', 'nested-smmu-name-malformed @ name']);
   });
@@ -123,7 +132,10 @@ describe('nested-smmu-name-unknown', () => {
   test('a well-formed name the host does not have, listing the host SMMUs', () => {
     assert.deepEqual(check(text), ['nested-proposal-syntax @ nestedSmmuv3', 'nested-smmu-name-unknown @ smmu3.0x00000000deadbeef']);
     const [, f] = findingList(text, { host: grace, rules });
-    assert.equal(f.message, 'The host has no SMMU smmu3.0x00000000deadbeef; its SMMUv3 instances are smmu3.0x0000000012000000, smmu3.0x0000000016000000, smmu3.0x0000000036000000.');
+    assert.equal(
+      f.message,
+      'The host has no SMMU smmu3.0x00000000deadbeef; its SMMUv3 instances are smmu3.0x0000000012000000, smmu3.0x0000000016000000, smmu3.0x0000000036000000.',
+    );
     assert.deepEqual(f.data, { name: 'smmu3.0x00000000deadbeef', known: ['smmu3.0x0000000012000000', A, B] });
   });
 
@@ -157,10 +169,8 @@ describe('nested-smmu-duplicate', () => {
 });
 
 describe('nested-smmu-device-mismatch', () => {
-  const doc = (second: string): string => armDomain(lines(
-    pxb(1, 252, 1, A), pxb(2, 248, 2, second), rootPort(3, 1), rootPort(4, 2),
-    hostdev('0x0009', '0x03'), hostdev('0x0019', '0x04'),
-  ));
+  const doc = (second: string): string =>
+    armDomain(lines(pxb(1, 252, 1, A), pxb(2, 248, 2, second), rootPort(3, 1), rootPort(4, 2), hostdev('0x0009', '0x03'), hostdev('0x0019', '0x04')));
 
   test('a device below an expander that names another host SMMU than its own', () => {
     const text = doc('smmu3.0x0000000012000000');
@@ -187,15 +197,21 @@ describe('nested-smmu-device-mismatch', () => {
 
 describe('half-typed input', () => {
   test('every prefix of an RFC-style document is checked without an exception', () => {
-    const text = armDomain(lines(
-      pxb(1, 252, 1, A), pxb(2, 248, 2, 'smmu3.0x12'), rootPort(3, 1), rootPort(4, 2),
-      hostdev('0x0009', '0x03'), hostdev('0x0019', '0x03'), nestedDevice(A, '0x02'), "    <iommu model='nestedSmmuv3'/>",
-    ));
+    const text = armDomain(
+      lines(
+        pxb(1, 252, 1, A),
+        pxb(2, 248, 2, 'smmu3.0x12'),
+        rootPort(3, 1),
+        rootPort(4, 2),
+        hostdev('0x0009', '0x03'),
+        hostdev('0x0019', '0x03'),
+        nestedDevice(A, '0x02'),
+        "    <iommu model='nestedSmmuv3'/>",
+      ),
+    );
     const codes = new Set<string>();
     // The service's log throws on a failing family, so an exception in the rules fails this test.
     for (let i = 0; i <= text.length; i += 5) for (const f of findingList(text.slice(0, i), { host: grace, rules })) codes.add(f.code);
-    assert.deepEqual([...codes].sort(), [
-      'nested-proposal-syntax', 'nested-smmu-device-mismatch', 'nested-smmu-duplicate', 'nested-smmu-name-malformed',
-    ]);
+    assert.deepEqual([...codes].sort(), ['nested-proposal-syntax', 'nested-smmu-device-mismatch', 'nested-smmu-duplicate', 'nested-smmu-name-malformed']);
   });
 });

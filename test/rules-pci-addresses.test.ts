@@ -22,11 +22,16 @@ function x86(machine: string, devices: string): string {
 test('address-pci-range: slot, function and bus', () => {
   const text = armDomain(ROOT + rng(addr(0, '0x20')));
   const at = text.indexOf(`0x20`);
-  deepEqual(findingList(text, R), [{
-    code: 'address-pci-range', severity: 'error', start: at, end: at + 4,
-    message: `slot='0x20' is out of range: a PCI bus has slots 0x00–0x1f (libvirt: "Invalid PCI address slot=0x20, must be <= 0x1F").`,
-    data: { attribute: 'slot', max: 31 },
-  }]);
+  deepEqual(findingList(text, R), [
+    {
+      code: 'address-pci-range',
+      severity: 'error',
+      start: at,
+      end: at + 4,
+      message: `slot='0x20' is out of range: a PCI bus has slots 0x00–0x1f (libvirt: "Invalid PCI address slot=0x20, must be <= 0x1F").`,
+      data: { attribute: 'slot', max: 31 },
+    },
+  ]);
   deepEqual(findingsOf(armDomain(ROOT + rng(addr(0, 1, 8))), R), ['address-pci-range @ 8']);
   deepEqual(findingsOf(armDomain(ROOT + rng(addr(256, 1))), R), ['address-pci-range @ 256']);
   // libvirt 12.8 accepts a guest domain other than 0 without checking the rest of the address.
@@ -37,9 +42,14 @@ test('address-pci-range: slot, function and bus', () => {
 test('address-slot-range: slot 0 of a pci-bridge, slot 1 of a root port', () => {
   const text = x86('pc', ctrl(1, 'pci-bridge', addr(0, 3)) + rng(addr(1, 0)));
   const [f] = findingList(text, R);
-  deepEqual([f.code, f.message, f.data], ['address-slot-range',
-    `The pci-bridge with index 1 offers slots 0x01–0x1f (slot 0 is taken by the bridge itself); slot='0' is not one of them (libvirt: "Invalid PCI address 0000:01:00.0. slot must be >= 1"). Use slot='0x01' or another free slot in range.`,
-    { bus: 1, busModel: 'pci-bridge', minSlot: 1, maxSlot: 31 }]);
+  deepEqual(
+    [f.code, f.message, f.data],
+    [
+      'address-slot-range',
+      `The pci-bridge with index 1 offers slots 0x01–0x1f (slot 0 is taken by the bridge itself); slot='0' is not one of them (libvirt: "Invalid PCI address 0000:01:00.0. slot must be >= 1"). Use slot='0x01' or another free slot in range.`,
+      { bus: 1, busModel: 'pci-bridge', minSlot: 1, maxSlot: 31 },
+    ],
+  );
   deepEqual(findingsOf(armDomain(ROOT + ctrl(1, 'pcie-root-port', addr(0, 1)) + rng(addr(1, 1))), R), ['address-slot-range @ 1']);
   deepEqual(findingsOf(armDomain(ROOT + ctrl(1, 'pcie-root-port', addr(0, 1)) + rng(addr(1, 0))), R), []);
   // Bus 0 slot 0 counts as "no address" to libvirt, whatever the function: it places the device itself.
@@ -51,18 +61,31 @@ test('address-bus-accepts: a dmi-to-pci-bridge on a root port, a root port on a 
   const text = x86('q35', ROOT + ctrl(1, 'pcie-root-port', addr(0, 2)) + ctrl(2, 'dmi-to-pci-bridge', addr(1, 0)));
   const at = text.lastIndexOf(`bus='1'`) + 5;
   const rpAt = text.indexOf(`<controller type='pci' index='1'`) + 1;
-  deepEqual(findingList(text, R), [{
-    code: 'address-bus-accepts', severity: 'error', start: at, end: at + 1,
-    message: `A dmi-to-pci-bridge cannot plug into the pcie-root-port with index 1, which accepts only devices, pci-bridges, pcie-switch-upstream-ports, pcie-to-pci-bridges (libvirt: "The device at PCI address 0000:01:00.0 cannot be plugged into the PCI controller with index='1'"). Plug it into a pcie-root or a pcie-expander-bus.`,
-    related: [{ start: rpAt, end: rpAt + 10, message: 'the pcie-root-port with index 1' }],
-    data: { bus: 1, busModel: 'pcie-root-port', connect: 'dmi-to-pci-bridge' },
-  }]);
-  deepEqual(findingsOf(x86('q35', ROOT + ctrl(1, 'dmi-to-pci-bridge', addr(0, 0x1e)) + ctrl(2, 'pci-bridge', addr(1, 0)) + ctrl(3, 'pcie-root-port', addr(2, 1))), R),
-    ['address-bus-accepts @ 2']);
+  deepEqual(findingList(text, R), [
+    {
+      code: 'address-bus-accepts',
+      severity: 'error',
+      start: at,
+      end: at + 1,
+      message: `A dmi-to-pci-bridge cannot plug into the pcie-root-port with index 1, which accepts only devices, pci-bridges, pcie-switch-upstream-ports, pcie-to-pci-bridges (libvirt: "The device at PCI address 0000:01:00.0 cannot be plugged into the PCI controller with index='1'"). Plug it into a pcie-root or a pcie-expander-bus.`,
+      related: [{ start: rpAt, end: rpAt + 10, message: 'the pcie-root-port with index 1' }],
+      data: { bus: 1, busModel: 'pcie-root-port', connect: 'dmi-to-pci-bridge' },
+    },
+  ]);
+  deepEqual(findingsOf(x86('q35', ROOT + ctrl(1, 'dmi-to-pci-bridge', addr(0, 0x1e)) + ctrl(2, 'pci-bridge', addr(1, 0)) + ctrl(3, 'pcie-root-port', addr(2, 1))), R), [
+    'address-bus-accepts @ 2',
+  ]);
   // A downstream port needs an upstream port; the upstream port a root port.
   deepEqual(findingsOf(armDomain(ROOT + ctrl(1, 'pcie-root-port', addr(0, 1)) + ctrl(2, 'pcie-switch-downstream-port', addr(1, 0))), R), ['address-bus-accepts @ 1']);
-  deepEqual(findingsOf(armDomain(ROOT + ctrl(1, 'pcie-root-port', addr(0, 1)) + ctrl(2, 'pcie-switch-upstream-port', addr(1, 0)) +
-    ctrl(3, 'pcie-switch-downstream-port', addr(2, 0)) + rng(addr(3, 0))), R), []);
+  deepEqual(
+    findingsOf(
+      armDomain(
+        ROOT + ctrl(1, 'pcie-root-port', addr(0, 1)) + ctrl(2, 'pcie-switch-upstream-port', addr(1, 0)) + ctrl(3, 'pcie-switch-downstream-port', addr(2, 0)) + rng(addr(3, 0)),
+      ),
+      R,
+    ),
+    [],
+  );
   // Endpoints written by hand may go on pcie-root itself, PCI or PCIe alike.
   deepEqual(findingsOf(x86('q35', ROOT + `<interface type='user'><model type='e1000'/>${addr(0, 3)}</interface>`), R), []);
 });
@@ -76,8 +99,13 @@ test('address-integrated-bus: virtio-iommu must sit on bus 0', () => {
 test('address-duplicate: two devices at one address', () => {
   const text = armDomain(ROOT + rng(addr(0, 1)) + `<watchdog model='i6300esb'>${addr(0, '0x01')}</watchdog>`);
   const [f] = findingList(text, R);
-  deepEqual([f.code, f.message], ['address-duplicate',
-    `PCI address 0000:00:01.0 is already taken by a <rng>: libvirt refuses the domain ("Attempted double use of PCI Address 0000:00:01.0"). Give this <watchdog> another slot or function, or remove its <address> and let libvirt place it.`]);
+  deepEqual(
+    [f.code, f.message],
+    [
+      'address-duplicate',
+      `PCI address 0000:00:01.0 is already taken by a <rng>: libvirt refuses the domain ("Attempted double use of PCI Address 0000:00:01.0"). Give this <watchdog> another slot or function, or remove its <address> and let libvirt place it.`,
+    ],
+  );
   deepEqual(findingsOf(armDomain(ROOT + rng(addr(0, 1)) + `<watchdog model='i6300esb'>${addr(0, 1, 1)}</watchdog>`), R), []);
 });
 
@@ -90,8 +118,14 @@ test('address-type-device: disk address types per bus; ramfb takes none', () => 
   const drive = `<address type='drive' controller='0' bus='0' target='0' unit='0'/>`;
   const text = x86('q35', ROOT + disk('sata', addr(0, 5)));
   const [f] = findingList(text, R);
-  deepEqual([f.code, text.slice(f.start, f.end), f.message], ['address-type-device', 'pci',
-    `A disk on bus 'sata' cannot take an address of type 'pci': libvirt refuses it (for example "Invalid address type 'pci' for the disk … with the bus type 'sata'"). Use type='drive', or remove the <address> and let libvirt place it.`]);
+  deepEqual(
+    [f.code, text.slice(f.start, f.end), f.message],
+    [
+      'address-type-device',
+      'pci',
+      `A disk on bus 'sata' cannot take an address of type 'pci': libvirt refuses it (for example "Invalid address type 'pci' for the disk … with the bus type 'sata'"). Use type='drive', or remove the <address> and let libvirt place it.`,
+    ],
+  );
   deepEqual(findingsOf(x86('q35', ROOT + disk('virtio', drive)), R), ['address-type-device @ drive']);
   deepEqual(findingsOf(x86('q35', ROOT + disk('usb', addr(0, 5))), R), ['address-type-device @ pci']);
   deepEqual(findingsOf(x86('q35', ROOT + disk('sata', drive) + disk('virtio', addr(0, 6))), R), []);

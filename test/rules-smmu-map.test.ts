@@ -62,16 +62,10 @@ function vsmmu(pciBus: number, accel: boolean): string {
 const lines = (...xs: string[]): string => xs.join('\n');
 
 /** Expanders 1 (busNr 252) and 2 (busNr 248) with root ports 3 and 4: GPU A behind the first, GPU B behind the second. */
-const GPUS_ON_TWO_EXPANDERS = [
-  pxb(1, 252, 1), pxb(2, 248, 2), rootPort(3, 1, 0), rootPort(4, 2, 0),
-  hostdev(GPU_A, '0x03'), hostdev(GPU_B, '0x04'),
-];
+const GPUS_ON_TWO_EXPANDERS = [pxb(1, 252, 1), pxb(2, 248, 2), rootPort(3, 1, 0), rootPort(4, 2, 0), hostdev(GPU_A, '0x03'), hostdev(GPU_B, '0x04')];
 
 /** Expander 1 (busNr 250) with root ports 2 and 3: GPU A and GPU B, of different host SMMUs, behind the same expander. */
-const GPUS_ON_ONE_EXPANDER = [
-  pxb(1, 250, 1), rootPort(2, 1, 0), rootPort(3, 1, 1),
-  hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03'),
-];
+const GPUS_ON_ONE_EXPANDER = [pxb(1, 250, 1), rootPort(2, 1, 0), rootPort(3, 1, 1), hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03')];
 
 /** An x86 host (Intel DMAR only). */
 const x86Host: HostTopology = {
@@ -115,7 +109,10 @@ ${hostdev('0x0000', '0x01')}
   test('a host without SMMUv3 is named with the IOMMUs it has', () => {
     const text = armDomain(hostdev(GPU_A, undefined));
     const f = findingList(text, { host: x86Host, rules });
-    assert.deepEqual(f.map((x) => [x.code, x.severity, x.data]), [['smmu-map-no-host', 'information', { reason: 'no-smmuv3', iommus: ['dmar0'] }]]);
+    assert.deepEqual(
+      f.map((x) => [x.code, x.severity, x.data]),
+      [['smmu-map-no-host', 'information', { reason: 'no-smmuv3', iommus: ['dmar0'] }]],
+    );
     assert.match(f[0].message, /host x86box has no SMMUv3 \(its IOMMUs are dmar0\)/);
   });
 
@@ -158,18 +155,12 @@ describe('smmu-map-uncovered', () => {
   });
 
   test('a hostdev on pcie-root, and one without a guest address, in a domain with pluggable SMMUv3', () => {
-    const text = armDomain(lines(
-      pxb(1, 252, 1), rootPort(2, 1, 0), rootPort(3, 0, 2),
-      hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03'), hostdev(NVME, undefined), vsmmu(1, false),
-    ));
+    const text = armDomain(lines(pxb(1, 252, 1), rootPort(2, 1, 0), rootPort(3, 0, 2), hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03'), hostdev(NVME, undefined), vsmmu(1, false)));
     assert.deepEqual(check(text, null), ['smmu-map-no-host @ devices', 'smmu-map-uncovered @ 0x03', 'smmu-map-uncovered @ hostdev']);
   });
 
   test('pcie-root with its own vSMMU (pciBus 0) covers them', () => {
-    const text = armDomain(lines(
-      pxb(1, 252, 1), rootPort(2, 1, 0), rootPort(3, 0, 2),
-      hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03'), vsmmu(1, false), vsmmu(0, false),
-    ));
+    const text = armDomain(lines(pxb(1, 252, 1), rootPort(2, 1, 0), rootPort(3, 0, 2), hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03'), vsmmu(1, false), vsmmu(0, false)));
     assert.deepEqual(check(text), []);
   });
 
@@ -198,13 +189,18 @@ describe('smmu-map-mixed', () => {
       code: 'smmu-map-mixed',
       severity: 'error',
       ...at('0x03', mixed.indexOf("bus='0x03'")),
-      message: '0019:01:00.0 is behind host SMMU smmu3.0x0000000036000000, but the accelerated vSMMU of expander index 1 (busNr 250) is bound to '
-        + 'smmu3.0x0000000016000000 by 0009:01:00.0: `virsh define` accepts this, and the start fails: the kernel refuses a device of another host SMMU behind it. '
-        + "Add an expander for smmu3.0x0000000036000000 (a pcie-expander-bus, a root port on it, and an accelerated <iommu model='smmuv3'> "
-        + "with the expander's index as pciBus) and move it there.",
+      message:
+        '0019:01:00.0 is behind host SMMU smmu3.0x0000000036000000, but the accelerated vSMMU of expander index 1 (busNr 250) is bound to ' +
+        'smmu3.0x0000000016000000 by 0009:01:00.0: `virsh define` accepts this, and the start fails: the kernel refuses a device of another host SMMU behind it. ' +
+        "Add an expander for smmu3.0x0000000036000000 (a pcie-expander-bus, a root port on it, and an accelerated <iommu model='smmuv3'> " +
+        "with the expander's index as pciBus) and move it there.",
       related: [
         { start: expander, end: expander + 'controller'.length, message: 'expander index 1 (busNr 250): its accelerated vSMMU is bound to smmu3.0x0000000016000000' },
-        { start: firstSource, end: firstSource + 'address'.length, message: '0009:01:00.0, behind smmu3.0x0000000016000000, is the first assigned device here and binds the vSMMU' },
+        {
+          start: firstSource,
+          end: firstSource + 'address'.length,
+          message: '0009:01:00.0, behind smmu3.0x0000000016000000, is the first assigned device here and binds the vSMMU',
+        },
       ],
       relatedHost: [{ path: GRACE_FILE, message: 'host topology snapshot listing smmu3.0x0000000036000000 and smmu3.0x0000000016000000' }],
       data: { expanderIndex: 1, hostdev: 1, bdf: '0019:01:00.0', smmu: 'smmu3.0x0000000036000000', expectedSmmu: 'smmu3.0x0000000016000000' },
@@ -219,10 +215,20 @@ describe('smmu-map-mixed', () => {
   });
 
   test('when the other SMMU has an expander, the message sends the device there', () => {
-    const text = armDomain(lines(
-      pxb(1, 250, 1), pxb(4, 246, 2), rootPort(2, 1, 0), rootPort(3, 1, 1), rootPort(5, 4, 0),
-      hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03'), hostdev(GPU_B, '0x05'), vsmmu(1, true), vsmmu(4, true),
-    ));
+    const text = armDomain(
+      lines(
+        pxb(1, 250, 1),
+        pxb(4, 246, 2),
+        rootPort(2, 1, 0),
+        rootPort(3, 1, 1),
+        rootPort(5, 4, 0),
+        hostdev(GPU_A, '0x02'),
+        hostdev(GPU_B, '0x03'),
+        hostdev(GPU_B, '0x05'),
+        vsmmu(1, true),
+        vsmmu(4, true),
+      ),
+    );
     const fs = findingList(text, { host: grace, rules }).filter((f) => f.code === 'smmu-map-mixed');
     assert.equal(fs.length, 1);
     assert.match(fs[0].message, /Move it to a root port on the expander of smmu3\.0x0000000036000000 \(index 4\), or add an expander for it\.$/);
@@ -234,10 +240,7 @@ describe('smmu-map-mixed', () => {
   });
 
   test('an accelerated vSMMU on pcie-root (pciBus 0) obeys the same rule', () => {
-    const text = armDomain(lines(
-      rootPort(1, 0, 1), rootPort(2, 0, 2),
-      hostdev(GPU_A, '0x01'), hostdev(GPU_B, '0x02'), vsmmu(0, true),
-    ));
+    const text = armDomain(lines(rootPort(1, 0, 1), rootPort(2, 0, 2), hostdev(GPU_A, '0x01'), hostdev(GPU_B, '0x02'), vsmmu(0, true)));
     assert.deepEqual(check(text), ['smmu-map-mixed @ 0x02']);
     const [f] = findingList(text, { host: grace, rules });
     assert.equal((f as Finding<'smmu-map-mixed'>).data?.expanderIndex, 0);
@@ -250,10 +253,7 @@ describe('smmu-map-mixed', () => {
 
 describe('smmu-map-missing-expander', () => {
   test('a host SMMU with assigned devices but no expander of its own', () => {
-    const text = armDomain(lines(
-      pxb(1, 252, 1), rootPort(2, 1, 0), rootPort(3, 0, 2), rootPort(4, 0, 3),
-      hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03'), vsmmu(1, true),
-    ));
+    const text = armDomain(lines(pxb(1, 252, 1), rootPort(2, 1, 0), rootPort(3, 0, 2), rootPort(4, 0, 3), hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03'), vsmmu(1, true)));
     assert.deepEqual(check(text), ['smmu-map-missing-expander @ address', 'smmu-map-uncovered @ 0x03']);
     const f = findingList(text, { host: grace, rules })[0];
     assert.deepEqual(f.data, { smmu: 'smmu3.0x0000000036000000', hostdevs: [1] });
@@ -262,14 +262,14 @@ describe('smmu-map-missing-expander', () => {
   });
 
   test('two devices of that SMMU: one finding, the other as related information', () => {
-    const text = armDomain(lines(
-      pxb(1, 252, 1), rootPort(2, 1, 0), rootPort(3, 0, 2), rootPort(4, 0, 3),
-      hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03'), hostdev(GPU_B, '0x04'), vsmmu(1, true),
-    ));
+    const text = armDomain(
+      lines(pxb(1, 252, 1), rootPort(2, 1, 0), rootPort(3, 0, 2), rootPort(4, 0, 3), hostdev(GPU_A, '0x02'), hostdev(GPU_B, '0x03'), hostdev(GPU_B, '0x04'), vsmmu(1, true)),
+    );
     const fs = findingList(text, { host: grace, rules }).filter((f) => f.code === 'smmu-map-missing-expander');
-    assert.deepEqual(fs.map((f) => [f.data, f.related?.map((r) => r.message)]), [
-      [{ smmu: 'smmu3.0x0000000036000000', hostdevs: [1, 2] }, ['0019:01:00.0, also behind smmu3.0x0000000036000000']],
-    ]);
+    assert.deepEqual(
+      fs.map((f) => [f.data, f.related?.map((r) => r.message)]),
+      [[{ smmu: 'smmu3.0x0000000036000000', hostdevs: [1, 2] }, ['0019:01:00.0, also behind smmu3.0x0000000036000000']]],
+    );
   });
 
   test('each host SMMU on an expander of its own: silent', () => {
@@ -278,15 +278,30 @@ describe('smmu-map-missing-expander', () => {
   });
 
   test('an accelerated expander that serves no device yet is named as the home to use, not "add one"', () => {
-    const text = armDomain(lines(
-      pxb(1, 252, 1), pxb(2, 248, 2), rootPort(3, 1, 0), rootPort(4, 2, 0), rootPort(5, 0, 3),
-      hostdev(GPU_A, '0x03'), hostdev(GPU_B, '0x05'), vsmmu(1, true), vsmmu(2, true),
-    ));
+    const text = armDomain(
+      lines(
+        pxb(1, 252, 1),
+        pxb(2, 248, 2),
+        rootPort(3, 1, 0),
+        rootPort(4, 2, 0),
+        rootPort(5, 0, 3),
+        hostdev(GPU_A, '0x03'),
+        hostdev(GPU_B, '0x05'),
+        vsmmu(1, true),
+        vsmmu(2, true),
+      ),
+    );
     const f = findingList(text, { host: grace, rules }).find((x) => x.code === 'smmu-map-missing-expander')!;
-    assert.equal(f.message, 'Host SMMU smmu3.0x0000000036000000 translates 0019:01:00.0, but no expander in this domain is bound to it: '
-      + "each host SMMU in use needs its own pcie-expander-bus with a root port and an <iommu model='smmuv3'> whose pciBus is that expander's index. "
-      + 'But expander index 2 (busNr 248) already has an accelerated vSMMU that serves no device yet: move the device to a root port on it, and its vSMMU binds to smmu3.0x0000000036000000.');
-    assert.deepEqual(f.related?.map((r) => [text.slice(r.start, r.end), r.message]), [['controller', 'expander index 2 (busNr 248): its vSMMU serves no device yet']]);
+    assert.equal(
+      f.message,
+      'Host SMMU smmu3.0x0000000036000000 translates 0019:01:00.0, but no expander in this domain is bound to it: ' +
+        "each host SMMU in use needs its own pcie-expander-bus with a root port and an <iommu model='smmuv3'> whose pciBus is that expander's index. " +
+        'But expander index 2 (busNr 248) already has an accelerated vSMMU that serves no device yet: move the device to a root port on it, and its vSMMU binds to smmu3.0x0000000036000000.',
+    );
+    assert.deepEqual(
+      f.related?.map((r) => [text.slice(r.start, r.end), r.message]),
+      [['controller', 'expander index 2 (busNr 248): its vSMMU serves no device yet']],
+    );
     assert.match(text.slice(f.related![0].start, f.related![0].start + 40), /^controller type='pci' index='2'/);
   });
 });
@@ -302,10 +317,7 @@ describe('smmu-map-emulated-device', () => {
     </controller>`;
 
   test('a virtio NIC and a USB controller below an accelerated expander', () => {
-    const text = armDomain(lines(
-      pxb(1, 250, 1), rootPort(2, 1, 0), rootPort(3, 1, 1), rootPort(4, 1, 2),
-      hostdev(GPU_A, '0x02'), nic('0x03'), usb('0x04'), vsmmu(1, true),
-    ));
+    const text = armDomain(lines(pxb(1, 250, 1), rootPort(2, 1, 0), rootPort(3, 1, 1), rootPort(4, 1, 2), hostdev(GPU_A, '0x02'), nic('0x03'), usb('0x04'), vsmmu(1, true)));
     assert.deepEqual(check(text), ['smmu-map-emulated-device @ 0x03', 'smmu-map-emulated-device @ 0x04']);
     const [f] = findingList(text, { host: grace, rules });
     assert.deepEqual(f.data, { expanderIndex: 1, device: 5, kind: 'interface' });
@@ -313,10 +325,7 @@ describe('smmu-map-emulated-device', () => {
   });
 
   test('the same below a non-accelerated vSMMU, or on pcie-root: silent', () => {
-    const text = armDomain(lines(
-      pxb(1, 250, 1), rootPort(2, 1, 0), rootPort(3, 1, 1), rootPort(4, 0, 2),
-      hostdev(GPU_A, '0x02'), nic('0x03'), usb('0x04'), vsmmu(1, false),
-    ));
+    const text = armDomain(lines(pxb(1, 250, 1), rootPort(2, 1, 0), rootPort(3, 1, 1), rootPort(4, 0, 2), hostdev(GPU_A, '0x02'), nic('0x03'), usb('0x04'), vsmmu(1, false)));
     assert.deepEqual(check(text), []);
   });
 
@@ -327,9 +336,7 @@ describe('smmu-map-emulated-device', () => {
 });
 
 describe('smmu-map-no-iommufd', () => {
-  const base = (driver: string, extra = ''): string => armDomain(lines(
-    pxb(1, 252, 1), rootPort(2, 1, 0), hostdev(GPU_A, '0x02', driver), vsmmu(1, true),
-  ), extra);
+  const base = (driver: string, extra = ''): string => armDomain(lines(pxb(1, 252, 1), rootPort(2, 1, 0), hostdev(GPU_A, '0x02', driver), vsmmu(1, true)), extra);
 
   test('legacy VFIO behind an accelerated vSMMU, on the driver element or the hostdev', () => {
     assert.deepEqual(check(base("<driver name='vfio'/>")), ['smmu-map-no-iommufd @ driver']);
@@ -362,7 +369,10 @@ describe('smmu-map-host-device-missing and -no-smmu', () => {
     const text = armDomain(lines(pxb(1, 252, 1), rootPort(2, 1, 0), hostdev('0x0005', '0x02'), vsmmu(1, true)));
     assert.deepEqual(check(text), ['smmu-map-host-device-missing @ address']);
     const [f] = findingList(text, { host: grace, rules });
-    assert.equal(f.message, 'No PCI device 0005:01:00.0 on host grace-3smmu: check the source address (`lspci -D` on the host lists the devices), or load the topology of the host this domain runs on.');
+    assert.equal(
+      f.message,
+      'No PCI device 0005:01:00.0 on host grace-3smmu: check the source address (`lspci -D` on the host lists the devices), or load the topology of the host this domain runs on.',
+    );
     assert.deepEqual(f.data, { hostdev: 0, bdf: '0005:01:00.0' });
   });
 
@@ -386,24 +396,39 @@ describe('smmu-map-host-device-missing and -no-smmu', () => {
 
 describe('half-typed input', () => {
   test('every prefix of a broken document is checked without an exception', () => {
-    const text = armDomain(lines(
-      pxb(1, 250, 1), rootPort(2, 1, 0), rootPort(3, 1, 1), rootPort(4, 0, 2),
-      hostdev(GPU_A, '0x02', ''), hostdev(GPU_B, '0x03'), hostdev('0x0005', '0x04'),
-      "    <interface type='network'><model type='virtio'/><address type='pci' bus='0x03' slot='0x1'/></interface>",
-      vsmmu(1, true),
-    ));
+    const text = armDomain(
+      lines(
+        pxb(1, 250, 1),
+        rootPort(2, 1, 0),
+        rootPort(3, 1, 1),
+        rootPort(4, 0, 2),
+        hostdev(GPU_A, '0x02', ''),
+        hostdev(GPU_B, '0x03'),
+        hostdev('0x0005', '0x04'),
+        "    <interface type='network'><model type='virtio'/><address type='pci' bus='0x03' slot='0x1'/></interface>",
+        vsmmu(1, true),
+      ),
+    );
     const codes = new Set<string>();
     // The service's log throws on a failing family, so an exception in the rules fails this test.
     for (let i = 0; i <= text.length; i += 7) for (const f of findingList(text.slice(0, i), { host: grace, rules })) codes.add(f.code);
     assert.deepEqual([...codes].sort(), [
-      'smmu-map-emulated-device', 'smmu-map-host-device-missing', 'smmu-map-mixed', 'smmu-map-no-iommufd', 'smmu-map-no-vsmmu', 'smmu-map-uncovered',
+      'smmu-map-emulated-device',
+      'smmu-map-host-device-missing',
+      'smmu-map-mixed',
+      'smmu-map-no-iommufd',
+      'smmu-map-no-vsmmu',
+      'smmu-map-uncovered',
     ]);
   });
 
   test('malformed numbers resolve to nothing rather than to a wrong controller', () => {
     const text = armDomain(lines(pxb(1, 252, 1), rootPort(2, 1, 0), hostdev(GPU_A, '0xZZ'), vsmmu(1, true)));
     const m = analyseSmmuMapping(readDomain(parseXml(text)), grace);
-    assert.deepEqual(m.placements.map((p) => p.placement), ['unplaced']);
+    assert.deepEqual(
+      m.placements.map((p) => p.placement),
+      ['unplaced'],
+    );
     assert.deepEqual(check(text), ['smmu-map-missing-expander @ address', 'smmu-map-uncovered @ 0xZZ']);
   });
 });

@@ -15,11 +15,16 @@ const PXB = `<controller type='pci' index='1' model='pcie-expander-bus'><target 
 test('version-too-new: pciBus on a domain targeting 11.5.0', () => {
   const text = armDomain(ROOT + PXB + `<iommu model='smmuv3'><driver pciBus='1'/></iommu>`);
   const start = text.indexOf('pciBus');
-  deepEqual(findingList(text, at('11.5.0')), [{
-    code: 'version-too-new', severity: 'warning', start, end: start + 6,
-    message: 'pciBus needs libvirt 11.10.0 or newer; this domain targets 11.5.0.',
-    data: { feature: 'iommu-driver:pciBus', since: '11.10.0', target: '11.5.0' },
-  }]);
+  deepEqual(findingList(text, at('11.5.0')), [
+    {
+      code: 'version-too-new',
+      severity: 'warning',
+      start,
+      end: start + 6,
+      message: 'pciBus needs libvirt 11.10.0 or newer; this domain targets 11.5.0.',
+      data: { feature: 'iommu-driver:pciBus', since: '11.10.0', target: '11.5.0' },
+    },
+  ]);
   deepEqual(findingsOf(text, at('11.10.0')), []);
   deepEqual(findingsOf(text, at('v12')), []);
 });
@@ -47,7 +52,8 @@ test('version-too-new: every accel attribute (cmdqv included, 12.7.0), but not t
 });
 
 test('version-too-new: iommufd, ACPI nodeset, granule and controller models', () => {
-  const hostdev = `<hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio' iommufd='yes'/>` +
+  const hostdev =
+    `<hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio' iommufd='yes'/>` +
     `<source><address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/></source><acpi nodeset='2-9'/></hostdev>`;
   const text = armDomain(ROOT + hostdev + `<iommu model='virtio'><driver><granule mode='host'/></driver></iommu>`, `\n  <iommufd enabled='yes'/>`);
   deepEqual(findingsOf(text, at('11.7.0')), ['version-too-new @ iommufd', 'version-too-new @ iommufd', 'version-too-new @ nodeset', 'version-too-new @ granule']);

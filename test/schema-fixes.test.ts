@@ -12,7 +12,9 @@ import { DOC_URI, parse, service, shippedGrammar } from './helpers';
 import type { Grammar } from '../server/src/schema/grammarSource';
 
 let grammar: Grammar | undefined;
-before(async () => { grammar = await shippedGrammar(); });
+before(async () => {
+  grammar = await shippedGrammar();
+});
 
 /** Applies the first quick fix for a schema-invalid diagnostic on `covered` (the n-th occurrence) and returns [title, text]. */
 function fix(text: string, covered: string, data: Record<string, unknown>, nth = 0): [string, string] | undefined {
@@ -32,24 +34,28 @@ const DISK = "<domain type='kvm'>\n  <devices>\n    <disk type='flie' devcie='di
 
 describe('schema quick fixes', () => {
   test("Did you mean 'file'? changes the value", () => {
-    assert.deepEqual(fix(DISK, 'flie', { attribute: 'type', allowed: ['file', 'block'], suggestion: 'file' }),
-      ["Change type to 'file'", DISK.replace("type='flie'", "type='file'")]);
+    assert.deepEqual(fix(DISK, 'flie', { attribute: 'type', allowed: ['file', 'block'], suggestion: 'file' }), [
+      "Change type to 'file'",
+      DISK.replace("type='flie'", "type='file'"),
+    ]);
   });
 
   test('a misspelt attribute is renamed, a misspelt element in its start and end tag', () => {
-    assert.deepEqual(fix(DISK, 'devcie', { attribute: 'devcie', suggestion: 'device' }),
-      ['Rename devcie to device', DISK.replace('devcie=', 'device=')]);
-    assert.deepEqual(fix(DISK, 'sorce', { element: 'sorce', suggestion: 'source' }),
-      ['Rename <sorce> to <source>', DISK.replace('<sorce', '<source').replace('</sorce>', '</source>')]);
+    assert.deepEqual(fix(DISK, 'devcie', { attribute: 'devcie', suggestion: 'device' }), ['Rename devcie to device', DISK.replace('devcie=', 'device=')]);
+    assert.deepEqual(fix(DISK, 'sorce', { element: 'sorce', suggestion: 'source' }), [
+      'Rename <sorce> to <source>',
+      DISK.replace('<sorce', '<source').replace('</sorce>', '</source>'),
+    ]);
   });
 
   test('a missing required attribute or child element is added', () => {
     const text = "<domain type='kvm'>\n  <devices>\n    <interface>\n    </interface>\n  </devices>\n</domain>\n";
-    assert.deepEqual(fix(text, 'interface', { attribute: 'type', missing: true }),
-      ['Add the missing attribute type', text.replace('<interface>', "<interface type=''>")]);
+    assert.deepEqual(fix(text, 'interface', { attribute: 'type', missing: true }), ['Add the missing attribute type', text.replace('<interface>', "<interface type=''>")]);
     const noName = "<domain type='kvm'>\n  <memory>1</memory>\n</domain>\n";
-    assert.deepEqual(fix(noName, 'domain', { element: 'name', missing: true }),
-      ['Add the missing <name>', noName.replace("<domain type='kvm'>", "<domain type='kvm'>\n  <name/>")]);
+    assert.deepEqual(fix(noName, 'domain', { element: 'name', missing: true }), [
+      'Add the missing <name>',
+      noName.replace("<domain type='kvm'>", "<domain type='kvm'>\n  <name/>"),
+    ]);
   });
 
   test('a stale diagnostic gets no fix: the value was changed meanwhile, the suggestion is not allowed', () => {

@@ -23,9 +23,9 @@ function fakeEngine(): SchemaEngine & { asked: { texts: string[]; start?: string
     validateMany(texts: readonly string[], _set: SchemaSet, start?: string): Promise<EngineResult[]> {
       e.asked.push({ texts: [...texts], start });
       if (e.fail) return Promise.reject(e.fail);
-      return Promise.resolve(texts.map((t) => (t.includes('bad')
-        ? { valid: false, errors: [{ line: 1, element: 'x', message: `Invalid attribute in ${t}` }] }
-        : { valid: true, errors: [] })));
+      return Promise.resolve(
+        texts.map((t) => (t.includes('bad') ? { valid: false, errors: [{ line: 1, element: 'x', message: `Invalid attribute in ${t}` }] } : { valid: true, errors: [] })),
+      );
     },
   };
   return e;
@@ -35,11 +35,20 @@ test('the same texts asked again are answered without a run; new ones alone go t
   const inner = fakeEngine();
   const memo = new MemoizingEngine(inner);
   const first = await memo.validateMany(['<a/>', '<b bad/>', '<c/>'], SET, '<choice/>');
-  assert.deepEqual(first.map((r) => r.valid), [true, false, true]);
+  assert.deepEqual(
+    first.map((r) => r.valid),
+    [true, false, true],
+  );
   const again = await memo.validateMany(['<c/>', '<d/>', '<b bad/>', '<a/>'], SET, '<choice/>');
-  assert.deepEqual(again.map((r) => r.valid), [true, true, false, true]);
+  assert.deepEqual(
+    again.map((r) => r.valid),
+    [true, true, false, true],
+  );
   assert.equal(again[2].errors[0].message, 'Invalid attribute in <b bad/>');
-  assert.deepEqual(inner.asked.map((a) => a.texts), [['<a/>', '<b bad/>', '<c/>'], ['<d/>']]);
+  assert.deepEqual(
+    inner.asked.map((a) => a.texts),
+    [['<a/>', '<b bad/>', '<c/>'], ['<d/>']],
+  );
   await memo.validateMany(['<a/>', '<d/>'], SET, '<choice/>');
   assert.equal(inner.asked.length, 2, 'everything known: no run');
   assert.equal(memo.runs, 2);
@@ -62,7 +71,10 @@ test('a failed or cancelled run keeps nothing: the next request runs again', asy
   inner.fail = Object.assign(new Error('aborted'), { name: 'AbortError' });
   await assert.rejects(memo.validateMany(['<a/>'], SET), /aborted/);
   inner.fail = undefined;
-  assert.deepEqual((await memo.validateMany(['<a/>'], SET)).map((r) => r.valid), [true]);
+  assert.deepEqual(
+    (await memo.validateMany(['<a/>'], SET)).map((r) => r.valid),
+    [true],
+  );
   assert.equal(inner.asked.length, 2);
 });
 
@@ -86,13 +98,18 @@ test('the editor validator asks libxml2 only about what a keystroke changed (sta
     validate: () => Promise.resolve([]),
     validateMany(texts) {
       asked.push([...texts]);
-      return Promise.resolve(texts.map((t) => (t.includes('BAD')
-        ? { valid: false, errors: [{ line: t.slice(0, t.indexOf('BAD')).split('\n').length, element: 'target', message: 'Invalid attribute dev for element target' }] }
-        : { valid: true, errors: [] })));
+      return Promise.resolve(
+        texts.map((t) =>
+          t.includes('BAD')
+            ? { valid: false, errors: [{ line: t.slice(0, t.indexOf('BAD')).split('\n').length, element: 'target', message: 'Invalid attribute dev for element target' }] }
+            : { valid: true, errors: [] },
+        ),
+      );
     },
   };
   const v = new SchemaValidator({ settings: { directory: path.join(__dirname, 'fixtures', 'schema', 'mini') }, engine });
-  const domain = (memory: number) => `<domain type='kvm'>\n  <name>t</name>\n  <memory>${memory}</memory>\n  <devices>\n    <disk><target dev='vda'/></disk>\n    <disk><target dev='BAD'/></disk>\n  </devices>\n</domain>\n`;
+  const domain = (memory: number) =>
+    `<domain type='kvm'>\n  <name>t</name>\n  <memory>${memory}</memory>\n  <devices>\n    <disk><target dev='vda'/></disk>\n    <disk><target dev='BAD'/></disk>\n  </devices>\n</domain>\n`;
   const first = await v.validate('file:///a.xml', 1, domain(1));
   const firstRuns = asked.length;
   // The document, then the root's children on their own (<devices> holds the explained fault and is not asked).

@@ -29,9 +29,7 @@ import { isolate } from '../server/src/schema/localize';
 import { closest } from '../server/src/xml/closestName';
 import { XmllintEngine, systemXmllintAvailable } from '../server/src/schema/engineXmllint';
 import { WasmEngine } from '../server/src/schema/engineWasm';
-import {
-  blank, checkText, mergeFindings, prepareSchema, SchemaValidator, DEFAULT_SCHEMA_SETTINGS, type SchemaSetup,
-} from '../server/src/schema/validator';
+import { blank, checkText, mergeFindings, prepareSchema, SchemaValidator, DEFAULT_SCHEMA_SETTINGS, type SchemaSetup } from '../server/src/schema/validator';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'schema');
 const MINI = path.join(FIXTURES, 'mini');
@@ -41,7 +39,12 @@ const SKIP_SCHEMAS = `libvirt schemas not found in ${DEFAULT_SCHEMA_DIR}: run sc
 const SKIP_XMLLINT = 'xmllint not found on PATH: run scripts/install-test-deps.sh';
 
 /** A finding as the line (1-based), the covered text, code and message. */
-interface Shown { line: number; text: string; code: string; message: string }
+interface Shown {
+  line: number;
+  text: string;
+  code: string;
+  message: string;
+}
 function show(text: string, findings: readonly Finding[]): Shown[] {
   const lines = new LineIndex(text);
   return findings.map((f) => ({ line: lines.positionAt(f.start).line + 1, text: text.slice(f.start, f.end), code: f.code, message: f.message }));
@@ -53,7 +56,9 @@ class ScriptedEngine implements SchemaEngine {
   runs = 0;
   private readonly waiting: ((r: EngineResult[]) => void)[] = [];
   constructor(private readonly answer?: (texts: readonly string[]) => EngineResult[]) {}
-  validate(): Promise<never> { throw new Error('not used'); }
+  validate(): Promise<never> {
+    throw new Error('not used');
+  }
   validateMany(texts: readonly string[]): Promise<EngineResult[]> {
     this.runs++;
     if (this.answer) return Promise.resolve(this.answer(texts));
@@ -63,7 +68,9 @@ class ScriptedEngine implements SchemaEngine {
   release(): void {
     this.waiting.shift()?.([{ valid: true, errors: [] }]);
   }
-  get pending(): number { return this.waiting.length; }
+  get pending(): number {
+    return this.waiting.length;
+  }
 }
 
 /** Waits (polling) until `cond` holds; fails the test if it never does. */
@@ -81,7 +88,7 @@ describe('xmllint output', () => {
       'doc0.xml:7: element devices: Relax-NG validity error : Element domain failed to validate content',
       'doc0.xml fails to validate',
       'doc1.xml validates',
-      'doc2.xml:3: element memory: Relax-NG validity error : Type unsignedLong doesn\'t allow value \'two\'',
+      "doc2.xml:3: element memory: Relax-NG validity error : Type unsignedLong doesn't allow value 'two'",
       'doc2.xml fails to validate',
     ].join('\n');
     assert.deepEqual(parseXmllintOutput(stderr, ['doc0.xml', 'doc1.xml', 'doc2.xml']), [
@@ -98,12 +105,7 @@ describe('xmllint output', () => {
   });
 
   test('a parser error marks the document as not well-formed, and its context lines are not messages', () => {
-    const stderr = [
-      'doc0.xml:4: parser error : Opening and ending tag mismatch: name line 3 and domain',
-      '</domain>',
-      '         ^',
-      'doc0.xml fails to validate',
-    ].join('\n');
+    const stderr = ['doc0.xml:4: parser error : Opening and ending tag mismatch: name line 3 and domain', '</domain>', '         ^', 'doc0.xml fails to validate'].join('\n');
     assert.deepEqual(parseXmllintOutput(stderr, ['doc0.xml']), [
       { valid: false, notWellFormed: true, errors: [{ line: 4, element: undefined, message: 'Opening and ending tag mismatch: name line 3 and domain', parserError: true }] },
     ]);
@@ -117,10 +119,13 @@ describe('xmllint output', () => {
 
 describe('finding the schemas', () => {
   test('the libvirt version is read from the library file name', () => {
-    assert.deepEqual(
-      ['libvirt.so.0.9000.0', 'libvirt.so.0.11010.0', 'libvirt.so.0.12002.1', 'libvirt.so.0', 'libvirt-qemu.so.0.9000.0'].map(versionFromLibraryName),
-      ['9.0.0', '11.10.0', '12.2.1', undefined, undefined],
-    );
+    assert.deepEqual(['libvirt.so.0.9000.0', 'libvirt.so.0.11010.0', 'libvirt.so.0.12002.1', 'libvirt.so.0', 'libvirt-qemu.so.0.9000.0'].map(versionFromLibraryName), [
+      '9.0.0',
+      '11.10.0',
+      '12.2.1',
+      undefined,
+      undefined,
+    ]);
   });
 
   test('explicit directory, then the installed schemas (default, else the virsh on PATH) when recent enough, then the shipped ones', () => {
@@ -219,31 +224,37 @@ describe('grammar reader (stand-in grammar)', () => {
     const disk = m.childPatterns(devices, 'disk');
     const target = m.childPatterns(disk, 'target');
     const info = m.info(target[0]);
-    assert.deepEqual({
-      files: s.files.map((f) => f.name),
-      domainAttrs: [...m.info(domain[0]).attributes.values()].map((a) => [a.name, a.values, a.kinds]),
-      domainRequired: [...m.info(domain[0]).requiredAttributes],
-      domainChildren: [...m.info(domain[0]).children.keys()],
-      diskRequired: [...m.info(disk[0]).requiredAttributes],
-      targetAttrs: [...info.attributes.values()].map((a) => [a.name, a.values, a.kinds]),
-      targetRequired: [...info.requiredAttributes],
-      memoryText: m.info(m.childPatterns(domain, 'memory')[0]).text.kinds,
-      unknownChild: m.childPatterns(devices, 'gpu').length,
-      knowsBus: m.knowsAttribute('bus'),
-      knowsPciBus: m.knowsAttribute('pciBus'),
-    }, {
-      files: ['domain.rng', 'common.rng'],
-      domainAttrs: [['type', ['kvm', 'qemu'], []]],
-      domainRequired: ['type'],
-      domainChildren: ['name', 'memory', 'devices'],
-      diskRequired: [],
-      targetAttrs: [['dev', [], ['text matching [a-z]+']], ['bus', ['virtio', 'sata'], []]],
-      targetRequired: ['dev'],
-      memoryText: ['a non-negative integer'],
-      unknownChild: 0,
-      knowsBus: true,
-      knowsPciBus: false,
-    });
+    assert.deepEqual(
+      {
+        files: s.files.map((f) => f.name),
+        domainAttrs: [...m.info(domain[0]).attributes.values()].map((a) => [a.name, a.values, a.kinds]),
+        domainRequired: [...m.info(domain[0]).requiredAttributes],
+        domainChildren: [...m.info(domain[0]).children.keys()],
+        diskRequired: [...m.info(disk[0]).requiredAttributes],
+        targetAttrs: [...info.attributes.values()].map((a) => [a.name, a.values, a.kinds]),
+        targetRequired: [...info.requiredAttributes],
+        memoryText: m.info(m.childPatterns(domain, 'memory')[0]).text.kinds,
+        unknownChild: m.childPatterns(devices, 'gpu').length,
+        knowsBus: m.knowsAttribute('bus'),
+        knowsPciBus: m.knowsAttribute('pciBus'),
+      },
+      {
+        files: ['domain.rng', 'common.rng'],
+        domainAttrs: [['type', ['kvm', 'qemu'], []]],
+        domainRequired: ['type'],
+        domainChildren: ['name', 'memory', 'devices'],
+        diskRequired: [],
+        targetAttrs: [
+          ['dev', [], ['text matching [a-z]+']],
+          ['bus', ['virtio', 'sata'], []],
+        ],
+        targetRequired: ['dev'],
+        memoryText: ['a non-negative integer'],
+        unknownChild: 0,
+        knowsBus: true,
+        knowsPciBus: false,
+      },
+    );
   });
 
   test('a pattern is restated with what it inherits, for a grammar whose start is that pattern', async () => {
@@ -279,7 +290,10 @@ describe('grammar reader (stand-in grammar)', () => {
 describe('helpers', () => {
   test('blanking keeps every offset and line break', () => {
     const text = `<driver pciBus='1'\n  accel='on'/>`;
-    const out = blank(text, [{ start: 8, end: 18 }, { start: 21, end: 31 }]);
+    const out = blank(text, [
+      { start: 8, end: 18 },
+      { start: 21, end: 31 },
+    ]);
     assert.deepEqual([out, out.length], [`<driver           \n            />`, text.length]);
   });
 
@@ -376,25 +390,34 @@ describe('validator scheduling (scripted engine, stand-in grammar)', () => {
       available: false,
       reason: `no usable libvirt schema: the schema directory given, ${given}, holds no readable domain.rng.`,
     });
-    const fallback = new SchemaValidator({ settings: { directory: given }, engine: new ScriptedEngine(() => [{ valid: true, errors: [] }]), locate: { defaultDir: given, pathEnv: '', shippedDir: MINI } });
+    const fallback = new SchemaValidator({
+      settings: { directory: given },
+      engine: new ScriptedEngine(() => [{ valid: true, errors: [] }]),
+      locate: { defaultDir: given, pathEnv: '', shippedDir: MINI },
+    });
     const s = await fallback.status();
     assert.deepEqual(s.available && [s.dir, s.grammar, s.notes], [
-      MINI, 'libvirt (release unknown), shipped with the extension', [`the schema directory given, ${given}, holds no readable domain.rng`],
+      MINI,
+      'libvirt (release unknown), shipped with the extension',
+      [`the schema directory given, ${given}, holds no readable domain.rng`],
     ]);
     const findings = await fallback.validate('file:///a.xml', 1, DOMAIN);
-    assert.deepEqual(findings !== 'superseded' && findings.map((f) => [f.code, f.message]), [[
-      'schema-unavailable',
-      `Schema source passed over: the schema directory given, ${given}, holds no readable domain.rng. Using libvirt (release unknown), shipped with the extension instead.`,
-    ]]);
+    assert.deepEqual(findings !== 'superseded' && findings.map((f) => [f.code, f.message]), [
+      [
+        'schema-unavailable',
+        `Schema source passed over: the schema directory given, ${given}, holds no readable domain.rng. Using libvirt (release unknown), shipped with the extension instead.`,
+      ],
+    ]);
   });
 
   test('merging: a newer-libvirt warning on text the version rule flags is dropped, others kept', () => {
     const f = (code: RuleCode, start: number, end: number): Finding => ({ code, severity: 'warning', start, end, message: code }) as Finding;
     const rules = [f('version-too-new', 10, 16), f('iommu-accel-only', 20, 25)];
     const schema = [f('schema-newer-libvirt', 10, 16), f('schema-newer-libvirt', 30, 35), f('schema-invalid', 10, 16)];
-    assert.deepEqual(mergeFindings(rules, schema).map((x) => `${x.code}@${x.start}`), [
-      'version-too-new@10', 'iommu-accel-only@20', 'schema-newer-libvirt@30', 'schema-invalid@10',
-    ]);
+    assert.deepEqual(
+      mergeFindings(rules, schema).map((x) => `${x.code}@${x.start}`),
+      ['version-too-new@10', 'iommu-accel-only@20', 'schema-newer-libvirt@30', 'schema-invalid@10'],
+    );
   });
 
   test('the CLI mode off validates nothing', async () => {
@@ -410,22 +433,26 @@ describe('stand-in grammar with the system xmllint', () => {
 
   test('one run answers for several documents: valid, not well-formed, invalid', async (t) => {
     if (!HAVE_XMLLINT) return t.skip(SKIP_XMLLINT);
-    const results = await new XmllintEngine().validateMany([
-      `<domain type='kvm'><name>a</name></domain>`,
-      `<domain type='kvm'><name>b</domain>`,
-      `<domain type='kvm'>\n  <memory>x</memory>\n  <name>c</name>\n</domain>`,
-    ], await miniSet());
+    const results = await new XmllintEngine().validateMany(
+      [`<domain type='kvm'><name>a</name></domain>`, `<domain type='kvm'><name>b</domain>`, `<domain type='kvm'>\n  <memory>x</memory>\n  <name>c</name>\n</domain>`],
+      await miniSet(),
+    );
     // The message without a location comes after the parser errors of the second document: it is the third's.
-    assert.deepEqual(results.map((r) => ({ valid: r.valid, notWellFormed: !!r.notWellFormed, validity: r.errors.filter((e) => !e.parserError) })), [
-      { valid: true, notWellFormed: false, validity: [] },
-      { valid: false, notWellFormed: true, validity: [] },
-      {
-        valid: false, notWellFormed: false, validity: [
-          { line: undefined, element: undefined, message: 'Extra element memory in interleave' },
-          { line: 2, element: 'memory', message: 'Element domain failed to validate content' },
-        ],
-      },
-    ]);
+    assert.deepEqual(
+      results.map((r) => ({ valid: r.valid, notWellFormed: !!r.notWellFormed, validity: r.errors.filter((e) => !e.parserError) })),
+      [
+        { valid: true, notWellFormed: false, validity: [] },
+        { valid: false, notWellFormed: true, validity: [] },
+        {
+          valid: false,
+          notWellFormed: false,
+          validity: [
+            { line: undefined, element: undefined, message: 'Extra element memory in interleave' },
+            { line: 2, element: 'memory', message: 'Element domain failed to validate content' },
+          ],
+        },
+      ],
+    );
   });
 
   test('a cancelled run stops xmllint and rejects with AbortError', async (t) => {
@@ -454,11 +481,17 @@ describe('stand-in grammar with the system xmllint', () => {
       ``,
     ].join('\n');
     const r = await checkText(text, setup as SchemaSetup);
-    assert.deepEqual([r.verdict, show(text, r.findings)], ['invalid', [
-      { line: 4, text: 'flie', code: 'schema-invalid', message: "'flie' is not a valid type for <disk>; the libvirt schema expects one of file, block. Did you mean 'file'?" },
-      { line: 8, text: 'pciBus', code: 'schema-newer-libvirt', message: 'pciBus needs libvirt 11.10.0; the schema installed here does not know it.' },
-      { line: 8, text: '300', code: 'schema-invalid', message: "'300' is not a valid aw_bits for <driver>; the libvirt schema expects an integer from 0 to 255." },
-    ]]);
+    assert.deepEqual(
+      [r.verdict, show(text, r.findings)],
+      [
+        'invalid',
+        [
+          { line: 4, text: 'flie', code: 'schema-invalid', message: "'flie' is not a valid type for <disk>; the libvirt schema expects one of file, block. Did you mean 'file'?" },
+          { line: 8, text: 'pciBus', code: 'schema-newer-libvirt', message: 'pciBus needs libvirt 11.10.0; the schema installed here does not know it.' },
+          { line: 8, text: '300', code: 'schema-invalid', message: "'300' is not a valid aw_bits for <driver>; the libvirt schema expects an integer from 0 to 255." },
+        ],
+      ],
+    );
   });
 });
 
@@ -478,37 +511,69 @@ function xmllintVerdict(file: string): { valid: boolean; lines: number[] } {
   }
 }
 
-const fixtureFiles = readdirSync(FIXTURES).filter((f) => f.endsWith('.xml')).sort();
+const fixtureFiles = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.xml'))
+  .sort();
 
 /** What we expect for each invalid fixture (valid-*.xml expect nothing). */
 const EXPECTED: Record<string, Shown[]> = {
   'invalid-disk-type-typo.xml': [
-    { line: 12, text: 'flie', code: 'schema-invalid', message: "'flie' is not a valid type for <disk>; the libvirt schema expects one of file, block, dir, network, volume, nvme, vhostuser. Did you mean 'file'?" },
+    {
+      line: 12,
+      text: 'flie',
+      code: 'schema-invalid',
+      message: "'flie' is not a valid type for <disk>; the libvirt schema expects one of file, block, dir, network, volume, nvme, vhostuser. Did you mean 'file'?",
+    },
   ],
   'invalid-domain-type.xml': [
-    { line: 1, text: 'kvmm', code: 'schema-invalid', message: "'kvmm' is not a valid type for <domain>; the libvirt schema expects one of qemu, kqemu, kvm, xen, lxc, uml, openvz, test, vmware, hyperv, vbox, phyp, … (15 in all). Did you mean 'kvm'?" },
+    {
+      line: 1,
+      text: 'kvmm',
+      code: 'schema-invalid',
+      message:
+        "'kvmm' is not a valid type for <domain>; the libvirt schema expects one of qemu, kqemu, kvm, xen, lxc, uml, openvz, test, vmware, hyperv, vbox, phyp, … (15 in all). Did you mean 'kvm'?",
+    },
   ],
   'invalid-duplicate-memory.xml': [
     { line: 7, text: 'memory', code: 'schema-invalid', message: '<domain> may contain only one <memory> in the libvirt schema; this is another one.' },
   ],
   'invalid-expander-busnr.xml': [
-    { line: 11, text: 'two-fifty', code: 'schema-invalid', message: "'two-fifty' is not a valid busNr for <target>; the libvirt schema expects text matching 0x[0-9a-fA-F]{1,2} or an integer from 0 to 255." },
+    {
+      line: 11,
+      text: 'two-fifty',
+      code: 'schema-invalid',
+      message: "'two-fifty' is not a valid busNr for <target>; the libvirt schema expects text matching 0x[0-9a-fA-F]{1,2} or an integer from 0 to 255.",
+    },
   ],
-  'invalid-gic-version.xml': [
-    { line: 9, text: '4', code: 'schema-invalid', message: "'4' is not a valid version for <gic>; the libvirt schema expects one of host, 2, 3." },
-  ],
+  'invalid-gic-version.xml': [{ line: 9, text: '4', code: 'schema-invalid', message: "'4' is not a valid version for <gic>; the libvirt schema expects one of host, 2, 3." }],
   // libxml2 blames <type>hvm</type>; the value is fine, the relative <loader> path is not.
   'invalid-loader-relative.xml': [
-    { line: 4, text: 'os', code: 'schema-invalid', message: "The libvirt schema does not accept this <os> as written: 'hvm' in <type> is fine, so another attribute or child of <os> does not fit (libxml2 reports it at <type>)." },
+    {
+      line: 4,
+      text: 'os',
+      code: 'schema-invalid',
+      message:
+        "The libvirt schema does not accept this <os> as written: 'hvm' in <type> is fine, so another attribute or child of <os> does not fit (libxml2 reports it at <type>).",
+    },
   ],
   'invalid-hostdev-source.xml': [
-    { line: 10, text: '0x9', code: 'schema-invalid', message: "'0x9' is not a valid function for <address>; the libvirt schema expects text matching (0x)?[0-7] or an integer from 0 to 7." },
+    {
+      line: 10,
+      text: '0x9',
+      code: 'schema-invalid',
+      message: "'0x9' is not a valid function for <address>; the libvirt schema expects text matching (0x)?[0-7] or an integer from 0 to 7.",
+    },
   ],
   'invalid-iommu-model.xml': [
     { line: 8, text: 'smmu', code: 'schema-invalid', message: "'smmu' is not a valid model for <iommu>; the libvirt schema expects one of intel, smmuv3, virtio." },
   ],
   'invalid-lifecycle-value.xml': [
-    { line: 8, text: 'explode', code: 'schema-invalid', message: "'explode' is not valid content for <on_crash>; the libvirt schema expects one of destroy, restart, preserve, rename-restart, coredump-destroy, coredump-restart." },
+    {
+      line: 8,
+      text: 'explode',
+      code: 'schema-invalid',
+      message: "'explode' is not valid content for <on_crash>; the libvirt schema expects one of destroy, restart, preserve, rename-restart, coredump-destroy, coredump-restart.",
+    },
   ],
   'invalid-mac-address.xml': [
     { line: 9, text: '52:54:00:zz:00:01', code: 'schema-invalid', message: "'52:54:00:zz:00:01' is not a valid address for <mac>; the libvirt schema expects a uniMacAddr value." },
@@ -516,41 +581,63 @@ const EXPECTED: Record<string, Shown[]> = {
   'invalid-memory-text.xml': [
     { line: 3, text: 'two', code: 'schema-invalid', message: "'two' is not valid content for <memory>; the libvirt schema expects a non-negative integer." },
   ],
-  'invalid-missing-attribute.xml': [
-    { line: 10, text: 'target', code: 'schema-invalid', message: "<target> needs the attribute 'dev'." },
-  ],
-  'invalid-missing-name.xml': [
-    { line: 1, text: 'domain', code: 'schema-invalid', message: '<domain> is missing the required <name> element.' },
-  ],
+  'invalid-missing-attribute.xml': [{ line: 10, text: 'target', code: 'schema-invalid', message: "<target> needs the attribute 'dev'." }],
+  'invalid-missing-name.xml': [{ line: 1, text: 'domain', code: 'schema-invalid', message: '<domain> is missing the required <name> element.' }],
   'invalid-misspelt-section.xml': [
     { line: 7, text: 'feature', code: 'schema-invalid', message: '<feature> is not allowed in <domain> by the libvirt schema. Did you mean <features>?' },
   ],
   'invalid-qemu-namespace.xml': [
-    { line: 9, text: 'qemu:argument', code: 'schema-invalid', message: '<qemu:argument> is not allowed in <qemu:commandline> by the libvirt schema. It allows <qemu:arg>, <qemu:env>.' },
+    {
+      line: 9,
+      text: 'qemu:argument',
+      code: 'schema-invalid',
+      message: '<qemu:argument> is not allowed in <qemu:commandline> by the libvirt schema. It allows <qemu:arg>, <qemu:env>.',
+    },
   ],
   'invalid-undeclared-prefix.xml': [
-    { line: 7, text: 'qemu:commandline', code: 'schema-invalid', message: "The namespace prefix 'qemu' of <qemu:commandline> is not declared: add xmlns:qemu='…' to the root element (libvirt's qemu namespace is http://libvirt.org/schemas/domain/qemu/1.0)." },
+    {
+      line: 7,
+      text: 'qemu:commandline',
+      code: 'schema-invalid',
+      message:
+        "The namespace prefix 'qemu' of <qemu:commandline> is not declared: add xmlns:qemu='…' to the root element (libvirt's qemu namespace is http://libvirt.org/schemas/domain/qemu/1.0).",
+    },
   ],
   'invalid-unknown-attribute.xml': [
-    { line: 10, text: 'buss', code: 'schema-invalid', message: "<target> has no attribute 'buss' in the libvirt schema. Did you mean 'bus'? It allows dev, bus, tray, removable, rotation_rate." },
+    {
+      line: 10,
+      text: 'buss',
+      code: 'schema-invalid',
+      message: "<target> has no attribute 'buss' in the libvirt schema. Did you mean 'bus'? It allows dev, bus, tray, removable, rotation_rate.",
+    },
   ],
-  'invalid-unknown-element.xml': [
-    { line: 12, text: 'gpu', code: 'schema-invalid', message: '<gpu> is not allowed in <devices> by the libvirt schema.' },
-  ],
+  'invalid-unknown-element.xml': [{ line: 12, text: 'gpu', code: 'schema-invalid', message: '<gpu> is not allowed in <devices> by the libvirt schema.' }],
   'newer-iommu-amd.xml': [
     { line: 8, text: 'amd', code: 'schema-newer-libvirt', message: "IOMMU model 'amd' needs libvirt 11.5.0; the schema installed here (libvirt 9.0.0) does not know it." },
   ],
   'newer-pcibus-accel.xml': [
-    { line: 32, text: 'iommufd', code: 'schema-newer-libvirt', message: 'iommufd on <hostdev> <driver> needs libvirt 12.1.0; the schema installed here (libvirt 9.0.0) does not know it.' },
+    {
+      line: 32,
+      text: 'iommufd',
+      code: 'schema-newer-libvirt',
+      message: 'iommufd on <hostdev> <driver> needs libvirt 12.1.0; the schema installed here (libvirt 9.0.0) does not know it.',
+    },
     { line: 39, text: 'pciBus', code: 'schema-newer-libvirt', message: 'pciBus needs libvirt 11.10.0; the schema installed here (libvirt 9.0.0) does not know it.' },
     // One warning for the five attributes of one <driver> that the same release brought.
     {
-      line: 39, text: "accel='on' ats='on' ril='off' ssidsize='20' oas", code: 'schema-newer-libvirt',
+      line: 39,
+      text: "accel='on' ats='on' ril='off' ssidsize='20' oas",
+      code: 'schema-newer-libvirt',
       message: 'accel, ats, ril, ssidsize and oas need libvirt 12.7.0; the schema installed here (libvirt 9.0.0) does not know them.',
     },
   ],
   'newer-pcibus-and-typo.xml': [
-    { line: 16, text: 'flie', code: 'schema-invalid', message: "'flie' is not a valid type for <disk>; the libvirt schema expects one of file, block, dir, network, volume, nvme, vhostuser. Did you mean 'file'?" },
+    {
+      line: 16,
+      text: 'flie',
+      code: 'schema-invalid',
+      message: "'flie' is not a valid type for <disk>; the libvirt schema expects one of file, block, dir, network, volume, nvme, vhostuser. Did you mean 'file'?",
+    },
     { line: 14, text: 'pciBus', code: 'schema-newer-libvirt', message: 'pciBus needs libvirt 11.10.0; the schema installed here (libvirt 9.0.0) does not know it.' },
   ],
   'newer-two-vsmmus.xml': [
@@ -559,7 +646,12 @@ const EXPECTED: Record<string, Shown[]> = {
     { line: 58, text: 'accel', code: 'schema-newer-libvirt', message: 'accel needs libvirt 12.7.0; the schema installed here (libvirt 9.0.0) does not know it.' },
     { line: 61, text: 'pciBus', code: 'schema-newer-libvirt', message: 'pciBus needs libvirt 11.10.0; the schema installed here (libvirt 9.0.0) does not know it.' },
     { line: 61, text: 'accel', code: 'schema-newer-libvirt', message: 'accel needs libvirt 12.7.0; the schema installed here (libvirt 9.0.0) does not know it.' },
-    { line: 60, text: 'iommu', code: 'schema-newer-libvirt', message: 'More than one <iommu> needs libvirt 11.10.0; the schema installed here (libvirt 9.0.0) does not know that.' },
+    {
+      line: 60,
+      text: 'iommu',
+      code: 'schema-newer-libvirt',
+      message: 'More than one <iommu> needs libvirt 11.10.0; the schema installed here (libvirt 9.0.0) does not know that.',
+    },
   ],
 };
 
@@ -630,7 +722,10 @@ describe('libvirt schemas: our verdict against xmllint --relaxng', () => {
       const text = readFileSync(path.join(FIXTURES, f), 'utf8');
       ours.push(show(text, (await checkText(text, wasm as SchemaSetup)).findings));
     }
-    assert.deepEqual(ours, files.map((f) => EXPECTED[f] ?? []));
+    assert.deepEqual(
+      ours,
+      files.map((f) => EXPECTED[f] ?? []),
+    );
   });
 
   test('the CLI function finds the installed schemas and reports the typo', async (t) => {
@@ -650,9 +745,17 @@ describe('libvirt schemas: our verdict against xmllint --relaxng', () => {
     if (!HAVE_XMLLINT) return t.skip(SKIP_XMLLINT);
     const v = new SchemaValidator({ locate: { shippedDir: null } });
     const status = await v.status();
-    assert.deepEqual({ ...status, libvirtVersion: typeof (status as { libvirtVersion?: unknown }).libvirtVersion, grammar: undefined }, {
-      available: true, dir: DEFAULT_SCHEMA_DIR, engine: 'xmllint', libvirtVersion: 'string', grammar: undefined, notes: [],
-    });
+    assert.deepEqual(
+      { ...status, libvirtVersion: typeof (status as { libvirtVersion?: unknown }).libvirtVersion, grammar: undefined },
+      {
+        available: true,
+        dir: DEFAULT_SCHEMA_DIR,
+        engine: 'xmllint',
+        libvirtVersion: 'string',
+        grammar: undefined,
+        notes: [],
+      },
+    );
     assert.match(status.available ? status.grammar : '', /^libvirt \d+\.\d+\.\d+, installed in \/usr\/share\/libvirt\/schemas$/);
   });
 });

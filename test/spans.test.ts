@@ -32,7 +32,9 @@ const shown = (text: string, s: Span) => `${s.start}-${s.end} '${text.slice(s.st
 function firstElement(text: string, name: string): XmlElement {
   const doc = parseXml(text);
   let found: XmlElement | undefined;
-  walk(doc, (el) => { if (!found && el.name === name) found = el; });
+  walk(doc, (el) => {
+    if (!found && el.name === name) found = el;
+  });
   assert.ok(found, `no <${name}>`);
   return found;
 }
@@ -44,13 +46,7 @@ function attribute(text: string, el: string, name: string): XmlAttribute {
 }
 
 test('valueSpan: the value; an empty or missing value: the attribute name', () => {
-  for (const m of [
-    "<driver ssidsize='[[20]]'/>",
-    "<driver [[ssidsize]]=''/>",
-    '<driver [[ssidsize]]=""/>',
-    '<driver [[ssidsize]]/>',
-    "<driver [[ssidsize]] accel='on'/>",
-  ]) {
+  for (const m of ["<driver ssidsize='[[20]]'/>", "<driver [[ssidsize]]=''/>", '<driver [[ssidsize]]=""/>', '<driver [[ssidsize]]/>', "<driver [[ssidsize]] accel='on'/>"]) {
     const { text, span } = marked(m);
     assert.equal(shown(text, valueSpan(attribute(text, 'driver', 'ssidsize'))), shown(text, span), m);
   }
@@ -83,7 +79,8 @@ function findingAt(text: string, code: string): string {
   return shown(text, found[0]);
 }
 
-const VSMMU = (driver: string) => armDomain(`
+const VSMMU = (driver: string) =>
+  armDomain(`
     <controller type='pci' index='1' model='pcie-expander-bus'>
       <target busNr='252'/>
     </controller>
@@ -91,18 +88,24 @@ const VSMMU = (driver: string) => armDomain(`
       <driver pciBus='1' accel='on' ${driver}/>
     </iommu>`);
 
-test('a rule on a value: the value; on an empty value: the name; a missing value is the XML family\'s, on the name', () => {
+test("a rule on a value: the value; on an empty value: the name; a missing value is the XML family's, on the name", () => {
   const bad = marked(VSMMU("ssidsize='[[52]]'"));
   assert.equal(findingAt(bad.text, 'iommu-value-range'), shown(bad.text, bad.span));
   const empty = marked(VSMMU("[[ssidsize]]=''"));
   assert.equal(findingAt(empty.text, 'iommu-value-range'), shown(empty.text, empty.span));
   const missing = marked(VSMMU('[[ssidsize]]'));
   assert.equal(findingAt(missing.text, 'xml-attribute-without-value'), shown(missing.text, missing.span));
-  assert.deepEqual(findingList(missing.text).filter((f) => f.code.startsWith('iommu-')).map((f) => f.code), []);
+  assert.deepEqual(
+    findingList(missing.text)
+      .filter((f) => f.code.startsWith('iommu-'))
+      .map((f) => f.code),
+    [],
+  );
 });
 
 test('a rule on an element text: the text; on a blank text: the element name', () => {
-  const expander = (node: string) => armDomain(`
+  const expander = (node: string) =>
+    armDomain(`
     <controller type='pci' index='1' model='pcie-expander-bus'>
       <target busNr='252'>
         ${node}
@@ -126,7 +129,11 @@ test("libvirt's schema marks an empty value on the attribute name too", async (t
     const findings = await ls.schemaFindings(ls.parse(text, `file:///spans-${text.length}.xml`, 1));
     assert.ok(findings !== 'superseded');
     const invalid = findings.filter((f) => f.code === 'schema-invalid');
-    assert.deepEqual(invalid.map((f) => shown(text, f)), [shown(text, span)], m);
+    assert.deepEqual(
+      invalid.map((f) => shown(text, f)),
+      [shown(text, span)],
+      m,
+    );
   };
   await check("<domain type='[[kvmm]]'><name>t</name><memory>1024</memory><os><type>hvm</type></os></domain>");
   await check("<domain [[type]]=''><name>t</name><memory>1024</memory><os><type>hvm</type></os></domain>");
@@ -135,15 +142,19 @@ test("libvirt's schema marks an empty value on the attribute name too", async (t
 test('the rule families and the schema messages take their spans from spans.ts, not from raw offsets', () => {
   const root = path.join(__dirname, '..', 'server', 'src');
   const files = [
-    ...readdirSync(path.join(root, 'rules')).filter((f) => f.endsWith('.ts') && f !== 'spans.ts').map((f) => path.join(root, 'rules', f)),
+    ...readdirSync(path.join(root, 'rules'))
+      .filter((f) => f.endsWith('.ts') && f !== 'spans.ts')
+      .map((f) => path.join(root, 'rules', f)),
     path.join(root, 'schema', 'messages.ts'),
   ];
   const raw: string[] = [];
   for (const file of files) {
-    readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-      // The schema's blanking of newer syntax is a range to rewrite, not a place to mark.
-      if (/\.(name|value)(Start|End)\b/.test(line) && !line.includes('attrBlank')) raw.push(`${path.relative(root, file)}:${i + 1}: ${line.trim()}`);
-    });
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        // The schema's blanking of newer syntax is a range to rewrite, not a place to mark.
+        if (/\.(name|value)(Start|End)\b/.test(line) && !line.includes('attrBlank')) raw.push(`${path.relative(root, file)}:${i + 1}: ${line.trim()}`);
+      });
   }
   assert.deepEqual(raw, []);
 });

@@ -64,14 +64,10 @@ test('two GPUs behind two expanders, with the host known: complete symbols', () 
   assert.deepEqual(symbolsOf(text, loadHost('grace-3smmu')), [
     symbolFor(text, ROOT, 'pcie-root (index 0)', SymbolKind.Module, undefined, [
       symbolFor(text, PXB1, 'pcie-expander-bus (index 1)', SymbolKind.Package, 'busNr 252, vSMMU accel=on, host smmu3.0x0000000016000000', [
-        symbolFor(text, RP3, 'pcie-root-port (index 3)', SymbolKind.Interface, undefined, [
-          symbolFor(text, GPU_A, 'hostdev 0009:01:00.0', SymbolKind.Object, H100),
-        ]),
+        symbolFor(text, RP3, 'pcie-root-port (index 3)', SymbolKind.Interface, undefined, [symbolFor(text, GPU_A, 'hostdev 0009:01:00.0', SymbolKind.Object, H100)]),
       ]),
       symbolFor(text, PXB2, 'pcie-expander-bus (index 2)', SymbolKind.Package, 'busNr 248, vSMMU, host smmu3.0x0000000036000000', [
-        symbolFor(text, RP4, 'pcie-root-port (index 4)', SymbolKind.Interface, undefined, [
-          symbolFor(text, GPU_B, 'hostdev 0019:01:00.0', SymbolKind.Object, H100),
-        ]),
+        symbolFor(text, RP4, 'pcie-root-port (index 4)', SymbolKind.Interface, undefined, [symbolFor(text, GPU_B, 'hostdev 0019:01:00.0', SymbolKind.Object, H100)]),
       ]),
       symbolFor(text, NIC, 'interface', SymbolKind.Object, 'virtio'),
     ]),
@@ -82,15 +78,26 @@ test('two GPUs behind two expanders, with the host known: complete symbols', () 
 
 test('without a host topology: no host SMMU on expanders, no device names on hostdevs', () => {
   assert.deepEqual(symbolsOf(armDomain(TWO_GPUS)).map(shape), [
-    ['pcie-root (index 0)', undefined, SymbolKind.Module, [
-      ['pcie-expander-bus (index 1)', 'busNr 252, vSMMU accel=on', SymbolKind.Package, [
-        ['pcie-root-port (index 3)', undefined, SymbolKind.Interface, [['hostdev 0009:01:00.0', undefined, SymbolKind.Object]]],
-      ]],
-      ['pcie-expander-bus (index 2)', 'busNr 248, vSMMU', SymbolKind.Package, [
-        ['pcie-root-port (index 4)', undefined, SymbolKind.Interface, [['hostdev 0019:01:00.0', undefined, SymbolKind.Object]]],
-      ]],
-      ['interface', 'virtio', SymbolKind.Object],
-    ]],
+    [
+      'pcie-root (index 0)',
+      undefined,
+      SymbolKind.Module,
+      [
+        [
+          'pcie-expander-bus (index 1)',
+          'busNr 252, vSMMU accel=on',
+          SymbolKind.Package,
+          [['pcie-root-port (index 3)', undefined, SymbolKind.Interface, [['hostdev 0009:01:00.0', undefined, SymbolKind.Object]]]],
+        ],
+        [
+          'pcie-expander-bus (index 2)',
+          'busNr 248, vSMMU',
+          SymbolKind.Package,
+          [['pcie-root-port (index 4)', undefined, SymbolKind.Interface, [['hostdev 0019:01:00.0', undefined, SymbolKind.Object]]]],
+        ],
+        ['interface', 'virtio', SymbolKind.Object],
+      ],
+    ],
     ['iommu smmuv3 (pciBus 1)', 'accel=on', SymbolKind.Struct],
     ['iommu smmuv3 (pciBus 2)', undefined, SymbolKind.Struct],
   ]);
@@ -106,14 +113,29 @@ test('hostdevs of two host SMMUs under one expander show both SMMUs', () => {
   const text = armDomain(devices(ROOT, PXB1, RP3, GPU_A, mixed, IOMMU1));
   const H100 = 'NVIDIA Corporation GH100 [H100] (10de:2342)';
   assert.deepEqual(symbolsOf(text, loadHost('grace-3smmu')).map(shape), [
-    ['pcie-root (index 0)', undefined, SymbolKind.Module, [
-      ['pcie-expander-bus (index 1)', 'busNr 252, vSMMU accel=on, host smmu3.0x0000000016000000 + smmu3.0x0000000036000000', SymbolKind.Package, [
-        ['pcie-root-port (index 3)', undefined, SymbolKind.Interface, [
-          ['hostdev 0009:01:00.0', H100, SymbolKind.Object],
-          ['hostdev 0019:01:00.0', H100, SymbolKind.Object],
-        ]],
-      ]],
-    ]],
+    [
+      'pcie-root (index 0)',
+      undefined,
+      SymbolKind.Module,
+      [
+        [
+          'pcie-expander-bus (index 1)',
+          'busNr 252, vSMMU accel=on, host smmu3.0x0000000016000000 + smmu3.0x0000000036000000',
+          SymbolKind.Package,
+          [
+            [
+              'pcie-root-port (index 3)',
+              undefined,
+              SymbolKind.Interface,
+              [
+                ['hostdev 0009:01:00.0', H100, SymbolKind.Object],
+                ['hostdev 0019:01:00.0', H100, SymbolKind.Object],
+              ],
+            ],
+          ],
+        ],
+      ],
+    ],
     ['iommu smmuv3 (pciBus 1)', 'accel=on', SymbolKind.Struct],
   ]);
 });
@@ -140,9 +162,7 @@ test('the group outside the tree: dangling addresses, unplaced PCI hostdevs, det
     symbolFor(text, ROOT, 'pcie-root (index 0)', SymbolKind.Module),
     symbolFor(text, devicesEl, 'Outside the PCI tree', SymbolKind.Namespace, undefined, [
       symbolFor(text, DETACHED, 'pcie-expander-bus (index 5)', SymbolKind.Package, undefined, [
-        symbolFor(text, UNDER_DETACHED, 'pcie-root-port (index 6)', SymbolKind.Interface, undefined, [
-          symbolFor(text, USB, 'controller usb', SymbolKind.Object, 'qemu-xhci'),
-        ]),
+        symbolFor(text, UNDER_DETACHED, 'pcie-root-port (index 6)', SymbolKind.Interface, undefined, [symbolFor(text, USB, 'controller usb', SymbolKind.Object, 'qemu-xhci')]),
       ]),
       symbolFor(text, DANGLING, 'video', SymbolKind.Object),
       symbolFor(text, NO_BUS, 'sound', SymbolKind.Object, 'ich9'),
@@ -170,11 +190,17 @@ test('loops do not hang: a controller on itself and two controllers on each othe
     ['pcie-root (index 0)', undefined, SymbolKind.Module],
     ['pcie-root (index 0)', undefined, SymbolKind.Module],
     [
-      'Outside the PCI tree', undefined, SymbolKind.Namespace, [
+      'Outside the PCI tree',
+      undefined,
+      SymbolKind.Namespace,
+      [
         ['pcie-root-port (index 4)', undefined, SymbolKind.Interface],
-        ['pcie-switch-upstream-port (index 8)', undefined, SymbolKind.Interface, [
-          ['pcie-root-port (index 7)', undefined, SymbolKind.Interface, [['video', undefined, SymbolKind.Object]]],
-        ]],
+        [
+          'pcie-switch-upstream-port (index 8)',
+          undefined,
+          SymbolKind.Interface,
+          [['pcie-root-port (index 7)', undefined, SymbolKind.Interface, [['video', undefined, SymbolKind.Object]]]],
+        ],
       ],
     ],
   ]);
@@ -197,11 +223,16 @@ test('implicit indexes, a root without a model, the nestedSmmuv3 device and a vi
       <address type='pci' bus='0x00' slot='0x03'/>
     </disk>`);
   assert.deepEqual(symbolsOf(text).map(shape), [
-    ['controller pci (index 0)', undefined, SymbolKind.Module, [
-      ['pcie-root-port (index 1)', undefined, SymbolKind.Interface, [['nestedSmmuv3', 'smmu3.0x0000000016000000', SymbolKind.Object]]],
-      ['iommu', 'virtio', SymbolKind.Object],
-      ['disk', 'vda', SymbolKind.Object],
-    ]],
+    [
+      'controller pci (index 0)',
+      undefined,
+      SymbolKind.Module,
+      [
+        ['pcie-root-port (index 1)', undefined, SymbolKind.Interface, [['nestedSmmuv3', 'smmu3.0x0000000016000000', SymbolKind.Object]]],
+        ['iommu', 'virtio', SymbolKind.Object],
+        ['disk', 'vda', SymbolKind.Object],
+      ],
+    ],
     ['iommu virtio', undefined, SymbolKind.Struct],
   ]);
 });
@@ -218,9 +249,7 @@ test('half-typed input: unclosed elements, values being typed, missing attribute
   assert.deepEqual(symbolsOf(text).map(shape), [
     ['pcie-root (index 0)', undefined, SymbolKind.Module],
     ['iommu', undefined, SymbolKind.Struct],
-    ['Outside the PCI tree', undefined, SymbolKind.Namespace, [
-      ['pcie-expander-bus (index 1)', 'busNr 25', SymbolKind.Package, [['hostdev', undefined, SymbolKind.Object]]],
-    ]],
+    ['Outside the PCI tree', undefined, SymbolKind.Namespace, [['pcie-expander-bus (index 1)', 'busNr 25', SymbolKind.Package, [['hostdev', undefined, SymbolKind.Object]]]]],
   ]);
 });
 

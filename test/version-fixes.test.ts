@@ -41,15 +41,17 @@ function edit(text: string, ...pairs: [string, string][]): string {
 }
 
 const problems = (ls: LanguageService, text: string) =>
-  ls.validate(ls.parse(text, URI, 2)).filter((d) => d.severity !== undefined && d.severity <= 2).map((d) => String(d.code));
+  ls
+    .validate(ls.parse(text, URI, 2))
+    .filter((d) => d.severity !== undefined && d.severity <= 2)
+    .map((d) => String(d.code));
 
 /** The fixes offered at the `|` of `marked` for the version-too-new finding under it, targeting `target`. */
 function fixesAt(marked: string, target: string) {
   const { text, offset } = withCursor(marked);
   const ls = service({ host: HOST, settings: { libvirtVersion: target } });
   const doc = ls.parse(text, URI, 1);
-  const d = ls.validate(doc).find((x) => x.code === 'version-too-new'
-    && doc.lines.offsetAt(x.range.start) <= offset && offset <= doc.lines.offsetAt(x.range.end));
+  const d = ls.validate(doc).find((x) => x.code === 'version-too-new' && doc.lines.offsetAt(x.range.start) <= offset && offset <= doc.lines.offsetAt(x.range.end));
   assert.ok(d, `no version-too-new at the cursor (target ${target})`);
   const actions = ls.codeActions(doc, { start: doc.lines.positionAt(offset), end: doc.lines.positionAt(offset) }, [d], ['quickfix']);
   const apply = (title: string) => {
@@ -62,14 +64,10 @@ function fixesAt(marked: string, target: string) {
 }
 
 /** An accelerated vSMMU on expander 1 serving one GPU on the iommufd backend: valid from 12.7.0. */
-const ACCEL_DOMAIN = armDomain(devices(
-  PCIE_ROOT, expander(1, 252, 1), rootPort(3, 1),
-  hostdev('0009:01:00.0', 3, IOMMUFD_DRIVER),
-  vsmmu(1, " accel='on' ats='on' ril='off'"),
-));
+const ACCEL_DOMAIN = armDomain(devices(PCIE_ROOT, expander(1, 252, 1), rootPort(3, 1), hostdev('0009:01:00.0', 3, IOMMUFD_DRIVER), vsmmu(1, " accel='on' ats='on' ril='off'")));
 
 describe('remove what the target release lacks', () => {
-  test("accel at 12.6.0: removes accel with the knobs that only mean something through it", () => {
+  test('accel at 12.6.0: removes accel with the knobs that only mean something through it', () => {
     const f = fixesAt(ACCEL_DOMAIN.replace("accel='on'", "acc|el='on'"), '12.6.0');
     assert.deepEqual(f.titles, ['Remove accel, ats and ril from <driver> (accel needs libvirt 12.7.0)']);
     const r = f.apply(f.titles[0]);
@@ -148,11 +146,10 @@ describe('remove what the target release lacks', () => {
 });
 
 describe('write it the way the target release does', () => {
-  const DOMAIN_IOMMUFD = armDomain(devices(
-    PCIE_ROOT, expander(1, 252, 1), rootPort(3, 1), rootPort(4, 1, 1),
-    hostdev('0009:01:00.0', 3), hostdev('0009:01:00.1', 4, "<driver name='vfio'/>"),
-    vsmmu(1),
-  ), "\n  <iommu|fd enabled='yes'/>");
+  const DOMAIN_IOMMUFD = armDomain(
+    devices(PCIE_ROOT, expander(1, 252, 1), rootPort(3, 1), rootPort(4, 1, 1), hostdev('0009:01:00.0', 3), hostdev('0009:01:00.1', 4, "<driver name='vfio'/>"), vsmmu(1)),
+    "\n  <iommu|fd enabled='yes'/>",
+  );
 
   test('the table names an older form only for features the version rule knows, older than them', () => {
     for (const [feature, form] of Object.entries(OLDER_FORMS)) {
@@ -163,17 +160,18 @@ describe('write it the way the target release does', () => {
 
   test("<iommufd enabled='yes'/> at 12.1.0 becomes iommufd='yes' on each assigned device", () => {
     const f = fixesAt(DOMAIN_IOMMUFD, '12.1.0');
-    assert.deepEqual(f.titles, [
-      "Replace <iommufd> with iommufd='yes' on the 2 assigned devices' <driver> (libvirt 12.1.0)",
-      'Remove <iommufd> (needs libvirt 12.2.0)',
-    ]);
+    assert.deepEqual(f.titles, ["Replace <iommufd> with iommufd='yes' on the 2 assigned devices' <driver> (libvirt 12.1.0)", 'Remove <iommufd> (needs libvirt 12.2.0)']);
     const r = f.apply(f.titles[0]);
     assert.equal(r.action.isPreferred, true);
-    assert.equal(r.text, edit(f.text,
-      ["  </cpu>\n  <iommufd enabled='yes'/>\n", '  </cpu>\n'],
-      ["<hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>", `<hostdev mode='subsystem' type='pci' managed='yes'>\n      ${IOMMUFD_DRIVER}\n      <source>`],
-      ["<driver name='vfio'/>", IOMMUFD_DRIVER],
-    ));
+    assert.equal(
+      r.text,
+      edit(
+        f.text,
+        ["  </cpu>\n  <iommufd enabled='yes'/>\n", '  </cpu>\n'],
+        ["<hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>", `<hostdev mode='subsystem' type='pci' managed='yes'>\n      ${IOMMUFD_DRIVER}\n      <source>`],
+        ["<driver name='vfio'/>", IOMMUFD_DRIVER],
+      ),
+    );
     // accel (12.7.0) stays too new for 12.1.0; the iommufd rule is satisfied by the per-device form.
     assert.deepEqual(r.after, ['version-too-new']);
     // Removing instead leaves the devices on legacy VFIO behind the accelerated vSMMU: QEMU's refusal, as warnings.
@@ -200,7 +198,9 @@ function documents(): { name: string; text: string }[] {
   const out: { name: string; text: string }[] = [];
   for (const dir of [path.join(__dirname, 'corpus'), path.join(__dirname, 'fixtures', 'fixes'), path.join(__dirname, '..', 'examples')]) {
     if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.xml')).sort()) {
+    for (const f of readdirSync(dir)
+      .filter((n) => n.endsWith('.xml'))
+      .sort()) {
       out.push({ name: `${path.basename(dir)}/${f}`, text: readFileSync(path.join(dir, f), 'utf8') });
     }
   }
@@ -241,7 +241,14 @@ describe('property: every offered version fix over the corpus, the fix fixtures 
         for (const d of all.filter((x) => x.code === 'version-too-new')) {
           for (const a of ls.codeActions(doc, d.range, [d], ['quickfix'])) {
             const label = `${target} ${(d.data as { feature: string }).feature} → ${a.title}`;
-            kinds.add(a.title.replace(/\(.*\)/, '').replace(/'[^']*'/g, "'…'").replace(/\d+/g, 'N').trim().split(' ')[0]);
+            kinds.add(
+              a.title
+                .replace(/\(.*\)/, '')
+                .replace(/'[^']*'/g, "'…'")
+                .replace(/\d+/g, 'N')
+                .trim()
+                .split(' ')[0],
+            );
             const edits = a.edit?.changes?.[URI] ?? [];
             const out = applyEdits(text, edits);
             if (parseXml(out).problems.length > parseXml(text).problems.length) violations.push(`${label}: XML broken`);
@@ -259,7 +266,10 @@ describe('property: every offered version fix over the corpus, the fix fixtures 
               if (element) {
                 if (removed[0] !== `<${element}`) violations.push(`${label}: removes ${removed[0]} first`);
               } else {
-                const named = a.title.split(' from ')[0].replace(/^Remove /, '').split(/, | and /);
+                const named = a.title
+                  .split(' from ')[0]
+                  .replace(/^Remove /, '')
+                  .split(/, | and /);
                 for (const n of removed) if (!named.includes(n)) violations.push(`${label}: removes ${n} without saying so`);
               }
             }

@@ -19,11 +19,25 @@ function plain(doc: XmlDocument): unknown {
     assert.equal(e.parent, parent, `parent of <${e.name}> at ${e.start}`);
     for (const a of e.attributes) assert.equal(a.element, e, `element of attribute ${a.name} at ${a.nameStart}`);
     return {
-      name: e.name, start: e.start, nameStart: e.nameStart, nameEnd: e.nameEnd, startTagEnd: e.startTagEnd,
-      startTagClosed: e.startTagClosed, selfClosing: e.selfClosing, endTagStart: e.endTagStart, end: e.end, closed: e.closed,
+      name: e.name,
+      start: e.start,
+      nameStart: e.nameStart,
+      nameEnd: e.nameEnd,
+      startTagEnd: e.startTagEnd,
+      startTagClosed: e.startTagClosed,
+      selfClosing: e.selfClosing,
+      endTagStart: e.endTagStart,
+      end: e.end,
+      closed: e.closed,
       attributes: e.attributes.map((a) => ({
-        name: a.name, nameStart: a.nameStart, nameEnd: a.nameEnd, value: a.value, valueStart: a.valueStart,
-        valueEnd: a.valueEnd, quote: a.quote, valueClosed: a.valueClosed,
+        name: a.name,
+        nameStart: a.nameStart,
+        nameEnd: a.nameEnd,
+        value: a.value,
+        valueStart: a.valueStart,
+        valueEnd: a.valueEnd,
+        quote: a.quote,
+        valueClosed: a.valueClosed,
       })),
       texts: e.texts.map((t) => ({ start: t.start, end: t.end, value: t.value })),
       children: e.children.map((c) => el(c, e)),
@@ -116,7 +130,10 @@ test('an element left open before the edit makes it a full parse; problems after
   const { before, after } = typing(later.replace("bus='0x01'", "bus='0x0|1'"), '22');
   const { outcome, doc } = reparse(before, after);
   assert.equal(outcome, 'incremental');
-  assert.deepEqual(doc.problems.map((p) => `${p.code} ${after.slice(p.start, p.end)}`), ['xml-bad-entity &bad;', 'xml-duplicate-attribute pciBus']);
+  assert.deepEqual(
+    doc.problems.map((p) => `${p.code} ${after.slice(p.start, p.end)}`),
+    ['xml-bad-entity &bad;', 'xml-duplicate-attribute pciBus'],
+  );
 });
 
 test('closing an element the old parse left open re-reads the end tags after it that name the open element', () => {
@@ -132,7 +149,10 @@ test('closing an element the old parse left open re-reads the end tags after it 
   const { before, after } = typing(marked, '/');
   const { outcome, doc } = reparse(before, after);
   assert.equal(outcome, 'full');
-  assert.deepEqual(doc.problems.map((p) => p.message), ['End tag </c> does not match the open element <domain>.']);
+  assert.deepEqual(
+    doc.problems.map((p) => p.message),
+    ['End tag </c> does not match the open element <domain>.'],
+  );
   // With only local problems after the region, the same edit stays incremental.
   const local = typing(marked.replace('</c>', "<d x='1' x='2'/>"), '/');
   assert.equal(reparse(local.before, local.after).outcome, 'incremental');
@@ -156,14 +176,20 @@ function typeCharacters(base: string, at: number, typed: string): ReparseOutcome
 
 test('typing a new element character by character stays incremental, problems and all', () => {
   const typed = "<memballoon model='none'/>";
-  assert.deepEqual(typeCharacters(DOMAIN, DOMAIN.indexOf('    <!--'), typed), typed.split('').map(() => 'incremental'));
+  assert.deepEqual(
+    typeCharacters(DOMAIN, DOMAIN.indexOf('    <!--'), typed),
+    typed.split('').map(() => 'incremental'),
+  );
 });
 
 test('typing an element with children line by line, before its end tags exist, stays incremental', () => {
   // On a new line the editor indented, above a sibling at the same depth.
   const base = DOMAIN.replace('    <iommu', '    \n    <iommu');
   const typed = "<hostdev mode='subsystem' type='pci'>\n      <source>\n        <address bus='0x03'/>\n      </source>\n    </hostdev>";
-  assert.deepEqual(typeCharacters(base, base.indexOf('    \n') + 4, typed), typed.split('').map(() => 'incremental'));
+  assert.deepEqual(
+    typeCharacters(base, base.indexOf('    \n') + 4, typed),
+    typed.split('').map(() => 'incremental'),
+  );
 });
 
 test('an element left open is closed where the region ends only when a full parse would close it there', () => {
@@ -246,7 +272,11 @@ function valueKeystroke(rng: Rng, doc: XmlDocument): { start: number; end: numbe
 function documents(): string[] {
   const root = path.join(__dirname, '..');
   const dirs = ['examples', 'test/corpus'].map((d) => path.join(root, d));
-  const files = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.xml')).map((f) => path.join(d, f)));
+  const files = dirs.flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith('.xml'))
+      .map((f) => path.join(d, f)),
+  );
   return [...files.map((f) => readFileSync(f, 'utf8')), generateDomain({ targetBytes: 20_000, seed: 3 }).text];
 }
 
@@ -321,7 +351,7 @@ test('the line index after a change equals a fresh one, whatever the line ends',
   }
 });
 
-test('a tree re-parsed through many versions keeps no earlier version\'s text alive', () => {
+test("a tree re-parsed through many versions keeps no earlier version's text alive", () => {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   // One character outside Latin-1 makes V8 store the text at two bytes a character, as editors' texts often are.

@@ -148,7 +148,10 @@ test('LineIndex counts UTF-16 code units, so characters beyond the BMP take two'
 
 test('the strict check (xmldom) reports the first fatal error with its place', () => {
   assert.deepEqual(strictWellFormedness('<domain>\n  <a></b>\n</domain>'), {
-    message: 'Opening and ending tag mismatch: "a" != "b"', line: 1, character: 2, level: 'fatal',
+    message: 'Opening and ending tag mismatch: "a" != "b"',
+    line: 1,
+    character: 2,
+    level: 'fatal',
   });
   assert.equal(strictWellFormedness("<domain type='kvm'><name>x</name></domain>"), undefined);
 });
@@ -156,9 +159,15 @@ test('the strict check (xmldom) reports the first fatal error with its place', (
 test('LineIndex treats \\n, \\r\\n and a lone \\r as line ends, like LSP', () => {
   const text = 'a\r\nb\rc\nd';
   const lines = new LineIndex(text);
-  assert.deepEqual(['a', 'b', 'c', 'd'].map((ch) => lines.positionAt(text.indexOf(ch))), [
-    { line: 0, character: 0 }, { line: 1, character: 0 }, { line: 2, character: 0 }, { line: 3, character: 0 },
-  ]);
+  assert.deepEqual(
+    ['a', 'b', 'c', 'd'].map((ch) => lines.positionAt(text.indexOf(ch))),
+    [
+      { line: 0, character: 0 },
+      { line: 1, character: 0 },
+      { line: 2, character: 0 },
+      { line: 3, character: 0 },
+    ],
+  );
   assert.equal(lines.lineCount, 4);
   assert.equal(lines.offsetAt({ line: 0, character: 9 }), 1);
 });

@@ -23,7 +23,7 @@ export interface CommandDeps {
 export const HOST_MENU: readonly { label: string; command: string }[] = [
   { label: '$(refresh) Refresh host topology', command: COMMANDS.refreshHost },
   { label: '$(file) Load a host snapshot…', command: COMMANDS.loadSnapshot },
-  { label: '$(server) Use this machine\'s sysfs', command: COMMANDS.useSysfs },
+  { label: "$(server) Use this machine's sysfs", command: COMMANDS.useSysfs },
   { label: '$(save) Save the host topology as a snapshot…', command: COMMANDS.saveSnapshot },
   { label: '$(type-hierarchy) Show the vSMMU topology', command: COMMANDS.showTopology },
   { label: '$(output) Show the server log', command: COMMANDS.showLog },
@@ -49,9 +49,8 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(COMMANDS.refreshHost, async () => {
       status.busy();
-      const s = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: 'Reading the host topology' },
-        () => client.sendRequest<HostStatus>(REFRESH_HOST_REQUEST),
+      const s = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Reading the host topology' }, () =>
+        client.sendRequest<HostStatus>(REFRESH_HOST_REQUEST),
       );
       status.show(s);
       topology.refresh();
@@ -71,7 +70,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
 
     vscode.commands.registerCommand(COMMANDS.saveSnapshot, async () => {
       const snapshot = await client.sendRequest<unknown>(HOST_TOPOLOGY_REQUEST);
-      if (!snapshot) { void vscode.window.showWarningMessage('No host topology is known yet.'); return; }
+      if (!snapshot) {
+        void vscode.window.showWarningMessage('No host topology is known yet.');
+        return;
+      }
       const target = await vscode.window.showSaveDialog({ filters: { 'Host snapshot': ['json'] }, title: 'Save the host topology snapshot' });
       if (!target) return;
       await vscode.workspace.fs.writeFile(target, Buffer.from(JSON.stringify(snapshot, null, 2) + '\n'));
@@ -102,7 +104,10 @@ async function generateTopology(host: HostStatus | undefined, output: vscode.Log
   const doc = editor.document;
   const whole = new vscode.Range(new vscode.Position(0, 0), doc.lineAt(doc.lineCount - 1).range.end);
   const actions = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[] | undefined>(
-    'vscode.executeCodeActionProvider', doc.uri, whole, GENERATE_TOPOLOGY_KIND,
+    'vscode.executeCodeActionProvider',
+    doc.uri,
+    whole,
+    GENERATE_TOPOLOGY_KIND,
   );
   const action = (actions ?? []).find((a): a is vscode.CodeAction => 'kind' in a && a.kind?.value === GENERATE_TOPOLOGY_KIND);
   if (!action || (!action.edit && !action.command)) {

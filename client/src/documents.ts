@@ -30,9 +30,24 @@ export function looksLikeDomain(text: string): boolean {
   let i = 0;
   for (;;) {
     while (i < head.length && /\s/.test(head[i])) i++;
-    if (head.startsWith('<?', i)) { const e = head.indexOf('?>', i + 2); if (e < 0) return false; i = e + 2; continue; }
-    if (head.startsWith('<!--', i)) { const e = head.indexOf('-->', i + 4); if (e < 0) return false; i = e + 3; continue; }
-    if (head.startsWith('<!', i)) { const e = head.indexOf('>', i + 2); if (e < 0) return false; i = e + 1; continue; }
+    if (head.startsWith('<?', i)) {
+      const e = head.indexOf('?>', i + 2);
+      if (e < 0) return false;
+      i = e + 2;
+      continue;
+    }
+    if (head.startsWith('<!--', i)) {
+      const e = head.indexOf('-->', i + 4);
+      if (e < 0) return false;
+      i = e + 3;
+      continue;
+    }
+    if (head.startsWith('<!', i)) {
+      const e = head.indexOf('>', i + 2);
+      if (e < 0) return false;
+      i = e + 1;
+      continue;
+    }
     return /^<domain[\s/>]/.test(head.slice(i, i + 8)) || head.slice(i) === '<domain';
   }
 }

@@ -29,11 +29,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   activateLibvirt(context, output, client);
 
   await client.start();
-  context.subscriptions.push(client.onNotification(HOST_STATUS_NOTIFICATION, (s: HostStatus) => {
-    status.show(s);
-    // A different host can change every placement in the view.
-    topology.refresh();
-  }));
+  context.subscriptions.push(
+    client.onNotification(HOST_STATUS_NOTIFICATION, (s: HostStatus) => {
+      status.show(s);
+      // A different host can change every placement in the view.
+      topology.refresh();
+    }),
+  );
   context.subscriptions.push(client.onNotification(GRAMMAR_STATUS_NOTIFICATION, (g: GrammarStatus) => status.showGrammar(g)));
   topology.refresh();
 }

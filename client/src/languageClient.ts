@@ -6,8 +6,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  LanguageClient, TransportKind, CloseAction, ErrorAction,
-  type LanguageClientOptions, type ServerOptions, type ErrorHandler, type Message,
+  LanguageClient,
+  TransportKind,
+  CloseAction,
+  ErrorAction,
+  type LanguageClientOptions,
+  type ServerOptions,
+  type ErrorHandler,
+  type Message,
 } from 'vscode-languageclient/node';
 import { DOCUMENT_SCHEMES } from './documents';
 import { SETTINGS_SECTION } from './contributions';
@@ -25,15 +31,16 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
 
   const onCrash = createRestartPolicy(MAX_RESTARTS);
   const errorHandler: ErrorHandler = {
-    error: (_error: Error, _message: Message | undefined, count: number | undefined) =>
-      ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
+    error: (_error: Error, _message: Message | undefined, count: number | undefined) => ({ action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
     closed: () => {
       const decision = onCrash();
       if (decision.restart) {
         void vscode.window.showWarningMessage(decision.message);
         return { action: CloseAction.Restart };
       }
-      void vscode.window.showErrorMessage(decision.message, 'Show log').then((choice) => { if (choice) output.show(); });
+      void vscode.window.showErrorMessage(decision.message, 'Show log').then((choice) => {
+        if (choice) output.show();
+      });
       return { action: CloseAction.DoNotRestart };
     },
   };

@@ -22,14 +22,24 @@ export function watchLargeDocuments(): vscode.Disposable {
     const mb = (doc.getText().length / (1024 * 1024)).toFixed(1);
     void vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Checking ${baseName(doc.uri)} (${mb} MB)…` },
-      () => new Promise<void>((resolve) => {
-        const done = () => { clearTimeout(timer); subs.forEach((s) => s.dispose()); pending.delete(key); resolve(); };
-        const timer = setTimeout(done, MAX_WAIT_MS);
-        const subs = [
-          vscode.languages.onDidChangeDiagnostics((e) => { if (e.uris.some((u) => u.toString() === key)) done(); }),
-          vscode.workspace.onDidCloseTextDocument((d) => { if (d.uri.toString() === key) done(); }),
-        ];
-      }),
+      () =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            subs.forEach((s) => s.dispose());
+            pending.delete(key);
+            resolve();
+          };
+          const timer = setTimeout(done, MAX_WAIT_MS);
+          const subs = [
+            vscode.languages.onDidChangeDiagnostics((e) => {
+              if (e.uris.some((u) => u.toString() === key)) done();
+            }),
+            vscode.workspace.onDidCloseTextDocument((d) => {
+              if (d.uri.toString() === key) done();
+            }),
+          ];
+        }),
     );
   });
 }

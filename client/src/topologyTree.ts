@@ -64,14 +64,34 @@ export function buildTopologyTree(view: TopologyView | null): TopologyTree {
   const nodes: TopologyNode[] = [];
   if (view.grouping === 'host') {
     view.smmus.forEach((s, i) => nodes.push(smmuNode(s, i)));
-    if (view.unmatched.length) nodes.push(group('unmatched', UNMATCHED_GROUP, view.unmatched.map((d, i) => unmatchedNode(d, `unmatched/${i}`))));
+    if (view.unmatched.length)
+      nodes.push(
+        group(
+          'unmatched',
+          UNMATCHED_GROUP,
+          view.unmatched.map((d, i) => unmatchedNode(d, `unmatched/${i}`)),
+        ),
+      );
     if (view.expanders.length) {
-      nodes.push(group('unbound', UNBOUND_GROUP, view.expanders.map((e, i) => expanderNode(e, `unbound/${i}`)),
-        'Expanders (or pcie-root) that no assigned device of a known host SMMU sits behind.'));
+      nodes.push(
+        group(
+          'unbound',
+          UNBOUND_GROUP,
+          view.expanders.map((e, i) => expanderNode(e, `unbound/${i}`)),
+          'Expanders (or pcie-root) that no assigned device of a known host SMMU sits behind.',
+        ),
+      );
     }
   } else {
     view.expanders.forEach((e, i) => nodes.push(expanderNode(e, `complex/${i}`)));
-    if (view.unmatched.length) nodes.push(group('unmatched', UNPLACED_GROUP, view.unmatched.map((d, i) => unmatchedNode(d, `unmatched/${i}`))));
+    if (view.unmatched.length)
+      nodes.push(
+        group(
+          'unmatched',
+          UNPLACED_GROUP,
+          view.unmatched.map((d, i) => unmatchedNode(d, `unmatched/${i}`)),
+        ),
+      );
   }
   return {
     nodes,
@@ -103,7 +123,10 @@ function smmuNode(s: SmmuView, position: number): TopologyNode {
     problemText(s.problems),
   ];
   return {
-    id, kind: 'smmu', label: s.name, description: [...facts, state].filter(Boolean).join(' · '),
+    id,
+    kind: 'smmu',
+    label: s.name,
+    description: [...facts, state].filter(Boolean).join(' · '),
     tooltip: lines(tooltip),
     icon: iconFor(worst(s.problems, children), s.unused ? { id: 'circle-slash', color: 'muted' } : { id: 'chip' }),
     expanded: !s.unused && children.length > 0,
@@ -116,16 +139,25 @@ function expanderNode(e: ExpanderView, id: string): TopologyNode {
   if (e.vsmmu) {
     const v = e.vsmmu;
     children.push({
-      id: `${id}/vsmmu`, kind: 'vsmmu', label: v.accel ? "vSMMU (accel='on')" : 'vSMMU', description: `pciBus ${e.index}`,
+      id: `${id}/vsmmu`,
+      kind: 'vsmmu',
+      label: v.accel ? "vSMMU (accel='on')" : 'vSMMU',
+      description: `pciBus ${e.index}`,
       tooltip: lines([v.accel ? `Accelerated vSMMU on ${e.label}: nested translation backed by one host SMMU.` : `Emulated vSMMU on ${e.label}.`, problemText(v.problems)]),
-      icon: iconFor(worst(v.problems, []), { id: 'shield' }), reveal: v.range, expanded: false, children: [],
+      icon: iconFor(worst(v.problems, []), { id: 'shield' }),
+      reveal: v.range,
+      expanded: false,
+      children: [],
     });
   }
   e.devices.forEach((d, i) => children.push(deviceNode(d, `${id}/device/${i}`)));
   const vs = e.vsmmu ? (e.vsmmu.accel ? 'accelerated vSMMU' : 'vSMMU') : 'no vSMMU';
   const facts = [vs, e.numaNode !== undefined ? `guest NUMA ${e.numaNode}` : undefined, e.namedSmmu ? `names ${e.namedSmmu}` : undefined];
   return {
-    id, kind: 'expander', label: e.label, description: facts.filter(Boolean).join(' · '),
+    id,
+    kind: 'expander',
+    label: e.label,
+    description: facts.filter(Boolean).join(' · '),
     tooltip: lines([
       e.index === 0 ? 'pcie-root (index 0)' : `pcie-expander-bus, controller index ${e.index}${e.busNr !== undefined ? `, busNr ${e.busNr}` : ''}`,
       e.vsmmu ? `Its vSMMU: <iommu model='smmuv3'> with pciBus='${e.index}'${e.vsmmu.accel ? ", accel='on'" : ''}.` : `No <iommu> has pciBus='${e.index}'.`,
@@ -141,7 +173,10 @@ function expanderNode(e: ExpanderView, id: string): TopologyNode {
 function deviceNode(d: DeviceView, id: string, reason?: string): TopologyNode {
   const description = [reason ?? d.name, d.where].filter(Boolean).join(' · ');
   return {
-    id, kind: 'device', label: d.label, description,
+    id,
+    kind: 'device',
+    label: d.label,
+    description,
     tooltip: lines([
       d.kind === 'hostdev' ? `Assigned device ${d.bdf ?? '(incomplete source address)'}` : `Emulated device <${d.label}>`,
       d.name ?? '',
@@ -165,17 +200,27 @@ function unmatchedNode(d: UnmatchedView, id: string): TopologyNode {
 
 function hostDeviceNode(h: HostDeviceView, id: string): TopologyNode {
   return {
-    id, kind: 'hostDevice', label: h.bdf, description: [h.name, 'not assigned'].filter(Boolean).join(' · '),
+    id,
+    kind: 'hostDevice',
+    label: h.bdf,
+    description: [h.name, 'not assigned'].filter(Boolean).join(' · '),
     tooltip: lines([`Host device ${h.bdf}`, h.name ?? '', 'Behind this SMMU on the host, but not assigned to this domain.']),
-    icon: { id: 'circle-outline', color: 'muted' }, expanded: false, children: [],
+    icon: { id: 'circle-outline', color: 'muted' },
+    expanded: false,
+    children: [],
   };
 }
 
 function group(id: string, label: string, children: TopologyNode[], tooltip = ''): TopologyNode {
   return {
-    id, kind: 'group', label, description: String(children.length), tooltip: tooltip || label,
+    id,
+    kind: 'group',
+    label,
+    description: String(children.length),
+    tooltip: tooltip || label,
     icon: iconFor(worst([], children), { id: id === 'unmatched' ? 'question' : 'type-hierarchy' }),
-    expanded: true, children,
+    expanded: true,
+    children,
   };
 }
 
@@ -183,10 +228,17 @@ function group(id: string, label: string, children: TopologyNode[], tooltip = ''
 function worst(problems: readonly ProblemView[], children: readonly TopologyNode[]): ProblemView['severity'] | undefined {
   let best = -1;
   let sev: ProblemView['severity'] | undefined;
-  for (const p of problems) if (RANK[p.severity] > best) { best = RANK[p.severity]; sev = p.severity; }
+  for (const p of problems)
+    if (RANK[p.severity] > best) {
+      best = RANK[p.severity];
+      sev = p.severity;
+    }
   for (const c of children) {
     const s = c.icon.color === 'error' ? 'error' : c.icon.color === 'warning' ? 'warning' : c.icon.color === 'info' ? 'information' : undefined;
-    if (s && RANK[s] > best) { best = RANK[s]; sev = s; }
+    if (s && RANK[s] > best) {
+      best = RANK[s];
+      sev = s;
+    }
   }
   return sev;
 }

@@ -33,7 +33,10 @@ export class TopologyViewProvider implements vscode.TreeDataProvider<TopologyNod
   private generation = 0;
   private domainSeen = false;
 
-  constructor(private readonly client: LanguageClient, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly client: LanguageClient,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     this.view = vscode.window.createTreeView(TOPOLOGY_VIEW_ID, { treeDataProvider: this, showCollapseAll: true });
     this.disposables.push(
       this.view,
@@ -43,7 +46,9 @@ export class TopologyViewProvider implements vscode.TreeDataProvider<TopologyNod
         const uri = this.targetUri();
         if (uri && e.uris.some((u) => u.toString() === uri.toString())) this.schedule(50);
       }),
-      vscode.workspace.onDidCloseTextDocument((d) => { if (d.uri.toString() === this.uri?.toString()) this.schedule(0); }),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (d.uri.toString() === this.uri?.toString()) this.schedule(0);
+      }),
       vscode.commands.registerCommand(COMMANDS.revealInXml, (uri: string, range: LspRange) => revealInXml(uri, range)),
     );
   }
@@ -51,8 +56,7 @@ export class TopologyViewProvider implements vscode.TreeDataProvider<TopologyNod
   getTreeItem(node: TopologyNode): vscode.TreeItem {
     const item = new vscode.TreeItem(
       node.label,
-      node.children.length === 0 ? vscode.TreeItemCollapsibleState.None
-        : node.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+      node.children.length === 0 ? vscode.TreeItemCollapsibleState.None : node.expanded ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
     );
     item.id = `${this.uri?.toString() ?? ''}#${node.id}`;
     item.description = node.description;
@@ -90,7 +94,10 @@ export class TopologyViewProvider implements vscode.TreeDataProvider<TopologyNod
 
   private schedule(delayMs: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => { this.timer = undefined; void this.update(); }, delayMs);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.update();
+    }, delayMs);
   }
 
   private async update(): Promise<void> {
@@ -121,9 +128,8 @@ export class TopologyViewProvider implements vscode.TreeDataProvider<TopologyNod
     this.nodes = tree.nodes;
     this.view.description = tree.description;
     this.view.message = error ?? tree.message;
-    this.view.badge = tree.problemCount > 0
-      ? { value: tree.problemCount, tooltip: `${tree.problemCount} problem${tree.problemCount === 1 ? '' : 's'} in the vSMMU topology` }
-      : undefined;
+    this.view.badge =
+      tree.problemCount > 0 ? { value: tree.problemCount, tooltip: `${tree.problemCount} problem${tree.problemCount === 1 ? '' : 's'} in the vSMMU topology` } : undefined;
     if (view && !this.domainSeen) {
       this.domainSeen = true;
       void vscode.commands.executeCommand('setContext', DOMAIN_SEEN_KEY, true);

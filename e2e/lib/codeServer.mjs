@@ -93,13 +93,24 @@ export async function startCodeServer({ root, name, vsix, folder, settings }) {
   const port = await freePort();
   const logFile = path.join(dir, 'code-server.log');
   const log = createWriteStream(logFile);
-  const child = spawn(process.execPath, [
-    CODE_SERVER_ENTRY, ...common,
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--ignore-last-opened',
-    folder,
-  ], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      CODE_SERVER_ENTRY,
+      ...common,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      folder,
+    ],
+    { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   child.stdout.pipe(log);
   child.stderr.pipe(log);
 
@@ -115,7 +126,9 @@ export async function startCodeServer({ root, name, vsix, folder, settings }) {
     extensionLogTail: (n = 30) => tail(findFile(path.join(userDataDir, 'logs'), 'Libvirt Domain XML.log'), n),
     stop: () => stop(instance),
   };
-  child.on('exit', () => { instance.exited = true; });
+  child.on('exit', () => {
+    instance.exited = true;
+  });
   running.add(instance);
 
   await waitForListening(instance, port, 60_000);
@@ -136,7 +149,10 @@ async function waitForListening(instance, port, timeoutMs) {
 function canConnect(port) {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }
@@ -151,11 +167,20 @@ async function stop(instance) {
 }
 
 function signalGroup(pgid, signal) {
-  try { process.kill(-pgid, signal); } catch { /* already gone */ }
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    /* already gone */
+  }
 }
 
 function groupAlive(pgid) {
-  try { process.kill(-pgid, 0); return true; } catch { return false; }
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -173,7 +198,9 @@ export function languageServerPids(instance) {
     try {
       argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
       stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch { continue; /* gone meanwhile */ }
+    } catch {
+      continue; /* gone meanwhile */
+    }
     if (!argv.length || !/(^|\/)node$/.test(argv[0])) continue;
     const server = argv.find((a) => a.endsWith(`${path.sep}dist${path.sep}server.js`));
     if (!server || !server.startsWith(instance.extensionsDir + path.sep)) continue;
@@ -193,7 +220,10 @@ export function killAllNow() {
 function tail(file, n) {
   if (!file) return '(no log file)';
   try {
-    return readFileSync(file, 'utf8').split('\n').slice(-n - 1).join('\n');
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .slice(-n - 1)
+      .join('\n');
   } catch (e) {
     return `(cannot read ${file}: ${e.message})`;
   }
@@ -204,7 +234,11 @@ function findFile(dir, name) {
   let best;
   const walk = (d) => {
     let entries;
-    try { entries = readdirSync(d, { withFileTypes: true }); } catch { return; }
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);

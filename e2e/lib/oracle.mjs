@@ -26,7 +26,9 @@ async function server() {
     const { tsImport } = await import(pathToFileURL(path.join(REPO, 'node_modules', 'tsx', 'dist', 'esm', 'api', 'index.mjs')).href);
     const load = (rel) => tsImport(pathToFileURL(path.join(REPO, 'server', 'src', rel)).href, import.meta.url);
     const [ls, sysfs, topology, tree, grammarSource] = await Promise.all([
-      load('languageService.ts'), load('host/sysfs.ts'), load('features/topologyView.ts'),
+      load('languageService.ts'),
+      load('host/sysfs.ts'),
+      load('features/topologyView.ts'),
       tsImport(pathToFileURL(path.join(REPO, 'client', 'src', 'topologyTree.ts')).href, import.meta.url),
       load('schema/grammarSource.ts'),
     ]);
@@ -44,21 +46,27 @@ async function server() {
  */
 export function cliFindings(file, root, { schema = false } = {}) {
   const schemaArgs = ['--schema', schema ? path.join(REPO, 'libvirt-schemas') : 'off'];
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'check', '--sysfs-root', root, '--libvirt-version', E2E_LIBVIRT_VERSION, ...schemaArgs, '--format', 'json', '--quiet', file], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(REPO, 'dist', 'cli.js'), 'check', '--sysfs-root', root, '--libvirt-version', E2E_LIBVIRT_VERSION, ...schemaArgs, '--format', 'json', '--quiet', file],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   if (r.status === 2 || !r.stdout.trim()) throw new Error(`CLI check failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
 
 /** The same findings as the Problems panel prints them: "code @ Ln L, Col C" (1-based), sorted. */
 export function cliProblems(file, root) {
-  return cliFindings(file, root).map((d) => `${d.code} @ Ln ${d.range.start.line + 1}, Col ${d.range.start.character + 1}`).sort(byPosition);
+  return cliFindings(file, root)
+    .map((d) => `${d.code} @ Ln ${d.range.start.line + 1}, Col ${d.range.start.character + 1}`)
+    .sort(byPosition);
 }
 
 /** Orders "code @ Ln L, Col C" strings by line, column, then code. */
 export function byPosition(a, b) {
   const pa = /Ln (\d+), Col (\d+)/.exec(a);
   const pb = /Ln (\d+), Col (\d+)/.exec(b);
-  return (Number(pa[1]) - Number(pb[1])) || (Number(pa[2]) - Number(pb[2])) || a.localeCompare(b);
+  return Number(pa[1]) - Number(pb[1]) || Number(pa[2]) - Number(pb[2]) || a.localeCompare(b);
 }
 
 /**
@@ -74,7 +82,8 @@ export async function textAfterFix(text, root, code, titlePrefix) {
   if (!action?.edit) throw new Error(`the language service offers no fix starting "${titlePrefix}" for ${code}`);
   const edits = action.edit.changes?.[uri] ?? (action.edit.documentChanges ?? []).flatMap((c) => c.edits ?? []);
   // Apply from the end so that earlier offsets stay valid (LSP edits do not overlap).
-  const withOffsets = edits.map((e) => ({ start: doc.lines.offsetAt(e.range.start), end: doc.lines.offsetAt(e.range.end), newText: e.newText }))
+  const withOffsets = edits
+    .map((e) => ({ start: doc.lines.offsetAt(e.range.start), end: doc.lines.offsetAt(e.range.end), newText: e.newText }))
     .sort((a, b) => b.start - a.start || b.end - a.end);
   let out = text;
   for (const e of withOffsets) out = out.slice(0, e.start) + e.newText + out.slice(e.end);

@@ -65,10 +65,14 @@ export class Workbench {
     if ((await this.page.locator('.tabs-container .tab').count()) === 0) return;
     await this.command('View: Close All Editors');
     const dontSave = this.page.locator('.monaco-dialog-box .monaco-button', { hasText: "Don't Save" });
-    await this.until('editors closed', async () => {
-      if (await dontSave.isVisible()) await dontSave.click();
-      return this.page.locator('.tabs-container .tab').count();
-    }, (n) => n === 0);
+    await this.until(
+      'editors closed',
+      async () => {
+        if (await dontSave.isVisible()) await dontSave.click();
+        return this.page.locator('.tabs-container .tab').count();
+      },
+      (n) => n === 0,
+    );
   }
 
   /** Runs a command by its title from the Command Palette. */
@@ -134,8 +138,9 @@ export class Workbench {
    * at level 2, related information at level 3.
    */
   async problems(name) {
-    const rows = await this.page.locator('.markers-panel .monaco-list-row').evaluateAll((els) =>
-      els.map((e) => ({ text: e.innerText, level: Number(e.getAttribute('aria-level')) })));
+    const rows = await this.page
+      .locator('.markers-panel .monaco-list-row')
+      .evaluateAll((els) => els.map((e) => ({ text: e.innerText, level: Number(e.getAttribute('aria-level')) })));
     const out = [];
     let current;
     for (const r of rows) {
@@ -169,8 +174,9 @@ export class Workbench {
 
   /** Squiggles drawn in the visible part of the active editor, by severity class. */
   async squiggles() {
-    return this.page.locator('.editor-group-container.active .monaco-editor .view-overlays [class*="squiggly-"]').evaluateAll((els) =>
-      [...new Set(els.map((e) => /squiggly-(error|warning|info|hint)/.exec(e.className)?.[1]).filter(Boolean))].sort());
+    return this.page
+      .locator('.editor-group-container.active .monaco-editor .view-overlays [class*="squiggly-"]')
+      .evaluateAll((els) => [...new Set(els.map((e) => /squiggly-(error|warning|info|hint)/.exec(e.className)?.[1]).filter(Boolean))].sort());
   }
 
   // ------------------------------------------------------------ suggest, hover, code actions
@@ -180,7 +186,10 @@ export class Workbench {
     const widget = this.page.locator('.editor-widget.suggest-widget.visible');
     await widget.waitFor({ timeout: this.timeoutMs });
     await widget.locator('.monaco-list-row').first().waitFor({ timeout: this.timeoutMs });
-    return widget.locator('.monaco-list-row .label-name').allInnerTexts().then((l) => l.map((s) => s.trim()));
+    return widget
+      .locator('.monaco-list-row .label-name')
+      .allInnerTexts()
+      .then((l) => l.map((s) => s.trim()));
   }
 
   /**
@@ -188,14 +197,21 @@ export class Workbench {
    * re-opened by the item just accepted), and returns all its labels.
    */
   async suggestionsIncluding(what, wanted) {
-    return this.until(what, () => this.visibleSuggestions(), (l) => wanted.every((w) => l.includes(w)));
+    return this.until(
+      what,
+      () => this.visibleSuggestions(),
+      (l) => wanted.every((w) => l.includes(w)),
+    );
   }
 
   /** The labels of the suggest widget if it is showing, else []. */
   async visibleSuggestions() {
     const widget = this.page.locator('.editor-widget.suggest-widget.visible');
     if (!(await widget.count())) return [];
-    return widget.locator('.monaco-list-row .label-name').allInnerTexts().then((l) => l.map((s) => s.trim()));
+    return widget
+      .locator('.monaco-list-row .label-name')
+      .allInnerTexts()
+      .then((l) => l.map((s) => s.trim()));
   }
 
   /** Accepts the suggestion labelled `label` the way a person does: arrow keys down to it, then Enter. */
@@ -234,7 +250,11 @@ export class Workbench {
 
   /** The content of the hover shown in the active editor. */
   hoverContent() {
-    return this.page.locator('.editor-group-container.active .monaco-editor .monaco-hover:not(.hidden) .monaco-hover-content, .editor-group-container.active .monaco-editor .monaco-hover:not(.hidden) .hover-contents').first();
+    return this.page
+      .locator(
+        '.editor-group-container.active .monaco-editor .monaco-hover:not(.hidden) .monaco-hover-content, .editor-group-container.active .monaco-editor .monaco-hover:not(.hidden) .hover-contents',
+      )
+      .first();
   }
 
   /** Shows the hover at the cursor (Ctrl+K Ctrl+I) and returns its text. */
@@ -242,13 +262,19 @@ export class Workbench {
     for (const k of KEYS.showHover) await this.page.keyboard.press(k);
     const hover = this.hoverContent();
     await hover.waitFor({ timeout: this.timeoutMs });
-    await this.until('hover content', () => hover.innerText(), (t) => t.trim().length > 0 && !/^Loading/.test(t.trim()));
+    await this.until(
+      'hover content',
+      () => hover.innerText(),
+      (t) => t.trim().length > 0 && !/^Loading/.test(t.trim()),
+    );
     return hover.innerText();
   }
 
   /** The links of the hover shown (after hoverAtCursor), as { text, href }; VS Code keeps the target in data-href. */
   async hoverLinks() {
-    return this.hoverContent().locator('a').evaluateAll((as) => as.map((a) => ({ text: a.textContent.trim(), href: a.getAttribute('data-href') ?? a.getAttribute('href') })));
+    return this.hoverContent()
+      .locator('a')
+      .evaluateAll((as) => as.map((a) => ({ text: a.textContent.trim(), href: a.getAttribute('data-href') ?? a.getAttribute('href') })));
   }
 
   /** Opens the quick fix menu (Ctrl+.) and returns its item titles. */
@@ -257,7 +283,10 @@ export class Workbench {
     const widget = this.page.locator('.action-widget');
     await widget.waitFor({ timeout: this.timeoutMs });
     await widget.locator('.monaco-list-row.action').first().waitFor({ timeout: this.timeoutMs });
-    return widget.locator('.monaco-list-row.action').allInnerTexts().then((l) => l.map((s) => s.trim().split('\n')[0]));
+    return widget
+      .locator('.monaco-list-row.action')
+      .allInnerTexts()
+      .then((l) => l.map((s) => s.trim().split('\n')[0]));
   }
 
   /** Chooses the quick fix titled `title` with the arrow keys and Enter; waits for the menu to close. */
@@ -285,8 +314,9 @@ export class Workbench {
 
   /** Messages of the notification toasts showing in the corner of the workbench. */
   async notificationToasts() {
-    return this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message').evaluateAll((els) =>
-      els.map((e) => e.textContent.trim()).filter(Boolean));
+    return this.page
+      .locator('.notifications-toasts .notification-toast .notification-list-item-message')
+      .evaluateAll((els) => els.map((e) => e.textContent.trim()).filter(Boolean));
   }
 
   /** Texts of the status bar items, as shown (icons are glyphs drawn by CSS, so not in the text). */
@@ -302,7 +332,10 @@ export class Workbench {
   async quickPickItems() {
     const rows = this.page.locator('.quick-input-widget .monaco-list-row');
     await rows.first().waitFor({ timeout: this.timeoutMs });
-    return this.page.locator('.quick-input-widget .monaco-list-row .label-name').allInnerTexts().then((l) => l.map((s) => s.trim()));
+    return this.page
+      .locator('.quick-input-widget .monaco-list-row .label-name')
+      .allInnerTexts()
+      .then((l) => l.map((s) => s.trim()));
   }
 
   /** The pane (view) with this title in the side bar; expanded if it was collapsed. */
@@ -327,7 +360,11 @@ export class Workbench {
     await this.page.mouse.down();
     await this.page.mouse.move(bar.x + width, y, { steps: 5 });
     await this.page.mouse.up();
-    await this.until('side bar widened', async () => (await this.page.locator('.part.sidebar').boundingBox())?.width ?? 0, (w) => w >= width - 20);
+    await this.until(
+      'side bar widened',
+      async () => (await this.page.locator('.part.sidebar').boundingBox())?.width ?? 0,
+      (w) => w >= width - 20,
+    );
     await this.parkMouse();
   }
 
@@ -353,7 +390,11 @@ export class Workbench {
       await header.click();
       await this.parkMouse();
     }
-    await this.until(`${title} collapsed`, () => header.getAttribute('aria-expanded'), (v) => v === 'false');
+    await this.until(
+      `${title} collapsed`,
+      () => header.getAttribute('aria-expanded'),
+      (v) => v === 'false',
+    );
   }
 
   /** The message a tree view shows above its rows ('' when none). */
@@ -366,11 +407,13 @@ export class Workbench {
 
   /** The rows of a tree view pane: label, description, nesting level. */
   async treeRows(pane) {
-    return pane.locator('.pane-body .monaco-list-row').evaluateAll((els) => els.map((e) => ({
-      label: (e.querySelector('.label-name')?.textContent ?? '').trim(),
-      description: (e.querySelector('.label-description')?.textContent ?? '').trim(),
-      level: Number(e.getAttribute('aria-level')),
-    })));
+    return pane.locator('.pane-body .monaco-list-row').evaluateAll((els) =>
+      els.map((e) => ({
+        label: (e.querySelector('.label-name')?.textContent ?? '').trim(),
+        description: (e.querySelector('.label-description')?.textContent ?? '').trim(),
+        level: Number(e.getAttribute('aria-level')),
+      })),
+    );
   }
 
   async screenshot(file) {

@@ -12,9 +12,7 @@
  * once. Libvirt's schema verdict comes later than our own (it runs xmllint),
  * so a verdict is first given without it and completed by `withSchema`.
  */
-import type {
-  CodeAction, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range, WorkspaceEdit,
-} from 'vscode-languageserver-types';
+import type { CodeAction, CompletionList, Diagnostic, DocumentSymbol, Hover, Location, Position, Range, WorkspaceEdit } from 'vscode-languageserver-types';
 import { DiagnosticSeverity, DiagnosticTag } from 'vscode-languageserver-types';
 import { strictWellFormedness } from './xml/wellFormed';
 import { parseDocument, type ParsedDocument } from './domain/document';
@@ -161,7 +159,12 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
   };
 
   const ctxOf = (doc: ParsedDocument): FeatureContext => ({
-    doc, host: hostOf(), settings, log, grammar: options.grammar?.current(), grammarPending: options.grammar?.pending?.() ?? false,
+    doc,
+    host: hostOf(),
+    settings,
+    log,
+    grammar: options.grammar?.current(),
+    grammarPending: options.grammar?.pending?.() ?? false,
     recheck: (text) => findings(parseDocument(text, doc.uri)),
   });
 
@@ -175,8 +178,12 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
   };
 
   return {
-    get settings() { return settings; },
-    configure(next) { settings = { ...settings, ...next }; },
+    get settings() {
+      return settings;
+    },
+    configure(next) {
+      settings = { ...settings, ...next };
+    },
 
     parse: parseDocument,
 
@@ -209,7 +216,9 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
       const domains = docs.flatMap((d, i) => (d.isDomain ? [i] : []));
       if (!options.schema || !domains.length) return out;
       const got = await options.schema.validateBatch(domains.map((i) => ({ uri: docs[i].uri, text: docs[i].text })));
-      domains.forEach((i, k) => { out[i] = got[k]; });
+      domains.forEach((i, k) => {
+        out[i] = got[k];
+      });
       return out;
     },
 
@@ -239,8 +248,7 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
       doc.isDomain ? codeActions(ctxOf(doc), doc.lines.offsetAt(range.start), doc.lines.offsetAt(range.end), diagnostics, only) : [],
     symbols: (doc) => (doc.isDomain ? documentSymbols(ctxOf(doc)) : []),
     definition: (doc, position) => (doc.isDomain ? definition(ctxOf(doc), doc.lines.offsetAt(position)) : []),
-    references: (doc, position, includeDeclaration) =>
-      doc.isDomain ? references(ctxOf(doc), doc.lines.offsetAt(position), includeDeclaration) : [],
+    references: (doc, position, includeDeclaration) => (doc.isDomain ? references(ctxOf(doc), doc.lines.offsetAt(position), includeDeclaration) : []),
     prepareRename: (doc, position) => (doc.isDomain ? prepareRename(ctxOf(doc), doc.lines.offsetAt(position)) : null),
     rename: (doc, position, newName) => (doc.isDomain ? rename(ctxOf(doc), doc.lines.offsetAt(position), newName) : null),
   };

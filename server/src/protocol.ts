@@ -212,9 +212,7 @@ export interface LibvirtNativeParams extends LibvirtParams {
   label: string;
 }
 
-export type LibvirtNativeResult =
-  | { accepted: true; text: string }
-  | { accepted: false; message: string; refusal: LibvirtRefusal };
+export type LibvirtNativeResult = { accepted: true; text: string } | { accepted: false; message: string; refusal: LibvirtRefusal };
 
 /**
  * The error code of a libvirt request that could not be answered (virsh

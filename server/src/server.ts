@@ -4,8 +4,16 @@
  * the VS Code client).
  */
 import {
-  createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind,
-  type InitializeParams, type InitializeResult, CodeActionKind, MessageType, ShowMessageNotification, ResponseError,
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type InitializeParams,
+  type InitializeResult,
+  CodeActionKind,
+  MessageType,
+  ShowMessageNotification,
+  ResponseError,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { getLanguageService, type ParsedDocument } from './languageService';
@@ -23,8 +31,18 @@ import { describeHost } from './session/hostStatus';
 import { StartupGate } from './session/startupGate';
 import { topologyView } from './features/topologyView';
 import {
-  GRAMMAR_STATUS_NOTIFICATION, HOST_STATUS_NOTIFICATION, HOST_TOPOLOGY_REQUEST, REFRESH_HOST_REQUEST, TOPOLOGY_REQUEST, type TopologyParams,
-  LIBVIRT_CONNECTIONS_REQUEST, LIBVIRT_DEFINE_REQUEST, LIBVIRT_DOMAINS_REQUEST, LIBVIRT_FAILURE_CODE, LIBVIRT_NATIVE_REQUEST, LIBVIRT_READ_REQUEST,
+  GRAMMAR_STATUS_NOTIFICATION,
+  HOST_STATUS_NOTIFICATION,
+  HOST_TOPOLOGY_REQUEST,
+  REFRESH_HOST_REQUEST,
+  TOPOLOGY_REQUEST,
+  type TopologyParams,
+  LIBVIRT_CONNECTIONS_REQUEST,
+  LIBVIRT_DEFINE_REQUEST,
+  LIBVIRT_DOMAINS_REQUEST,
+  LIBVIRT_FAILURE_CODE,
+  LIBVIRT_NATIVE_REQUEST,
+  LIBVIRT_READ_REQUEST,
   type LibvirtFailure,
 } from './protocol';
 import { LibvirtRequestError, LibvirtRequests } from './libvirt/requests';

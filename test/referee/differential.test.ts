@@ -27,15 +27,20 @@ describe('differential: libvirt 12.8 against our findings', () => {
 
   before(async () => {
     const opened = Referee.open();
-    if ('skip' in opened) { skip = opened.skip; return; }
+    if ('skip' in opened) {
+      skip = opened.skip;
+      return;
+    }
     referee = opened.referee;
     ({ rows, ctx } = await runDifferential(referee));
     const table = renderTable(rows, ctx);
     mkdirSync(join(REPO, 'test-results'), { recursive: true });
     writeFileSync(join(REPO, 'test-results/fidelity.md'), table + '\n');
     const f = figures(rows);
-    console.log(`differential: ${rows.length} domains in ${ctx.elapsedSeconds?.toFixed(1)} s; accepted ${f.accepted} (flagged ${f.acceptedFlagged}), `
-      + `rejected ${f.rejected} (caught ${f.rejectedCaught}, ${(100 * f.caughtShare).toFixed(1)} %); table in test-results/fidelity.md`);
+    console.log(
+      `differential: ${rows.length} domains in ${ctx.elapsedSeconds?.toFixed(1)} s; accepted ${f.accepted} (flagged ${f.acceptedFlagged}), ` +
+        `rejected ${f.rejected} (caught ${f.rejectedCaught}, ${(100 * f.caughtShare).toFixed(1)} %); table in test-results/fidelity.md`,
+    );
   });
   after(() => referee?.close());
 

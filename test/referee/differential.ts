@@ -29,7 +29,13 @@ export const TARGET_RELEASE = '12.8.0';
 export type Outcome = 'agree' | 'beyond libvirt' | 'false alarm' | 'caught' | 'caught elsewhere' | 'warned only' | 'missed' | 'host';
 export const OUTCOMES: readonly Outcome[] = ['agree', 'beyond libvirt', 'false alarm', 'caught', 'caught elsewhere', 'warned only', 'missed', 'host'];
 
-export interface OurFinding { code: string; severity: 'error' | 'warning'; message: string; start: number; end: number }
+export interface OurFinding {
+  code: string;
+  severity: 'error' | 'warning';
+  message: string;
+  start: number;
+  end: number;
+}
 
 export interface Row {
   input: Input;
@@ -51,7 +57,15 @@ export function beyondLibvirtCodes(rulesMd = readFileSync(join(REPO, 'docs/rules
   const codes = new Map<string, string>();
   for (const line of section.split('\n')) {
     const m = /^\|\s*`([a-z0-9-]+)`\s*\|(.*)\|\s*$/.exec(line);
-    if (m) codes.set(m[1], m[2].split('|').map((c) => c.trim()).filter(Boolean).join(' — '));
+    if (m)
+      codes.set(
+        m[1],
+        m[2]
+          .split('|')
+          .map((c) => c.trim())
+          .filter(Boolean)
+          .join(' — '),
+      );
   }
   return codes;
 }
@@ -60,7 +74,10 @@ export function beyondLibvirtCodes(rulesMd = readFileSync(join(REPO, 'docs/rules
 export async function ourSchema(): Promise<{ mode?: string; describe: string }> {
   const s = await schemaStatus('auto', TARGET_RELEASE);
   return s.available
-    ? { mode: 'auto', describe: `libvirt ${s.libvirtVersion ?? '(version unknown)'} schemas${s.dir.startsWith(REPO + '/') ? ` in ${s.dir.slice(REPO.length + 1)}/` : ''} (${s.engine})` }
+    ? {
+        mode: 'auto',
+        describe: `libvirt ${s.libvirtVersion ?? '(version unknown)'} schemas${s.dir.startsWith(REPO + '/') ? ` in ${s.dir.slice(REPO.length + 1)}/` : ''} (${s.engine})`,
+      }
     : { describe: `no schema validation (${s.reason})` };
 }
 
@@ -75,13 +92,15 @@ export async function ourVerdicts(inputs: readonly Input[], schemaMode: string |
   return outcomes.map((o, i) => {
     if (o.status !== 'checked') throw new Error(`our check of ${inputs[i].name} ended '${o.status}': ${o.error}`);
     const lines = new LineIndex(inputs[i].text);
-    return o.diagnostics.filter((d) => d.severity === 1 || d.severity === 2).map((d: Diagnostic) => ({
-      code: String(d.code),
-      severity: d.severity === 1 ? 'error' as const : 'warning' as const,
-      message: typeof d.message === 'string' ? d.message : d.message.value,
-      start: lines.offsetAt(d.range.start),
-      end: lines.offsetAt(d.range.end),
-    }));
+    return o.diagnostics
+      .filter((d) => d.severity === 1 || d.severity === 2)
+      .map((d: Diagnostic) => ({
+        code: String(d.code),
+        severity: d.severity === 1 ? ('error' as const) : ('warning' as const),
+        message: typeof d.message === 'string' ? d.message : d.message.value,
+        start: lines.offsetAt(d.range.start),
+        end: lines.offsetAt(d.range.end),
+      }));
   });
 }
 
@@ -167,7 +186,9 @@ export function renderTable(rows: readonly Row[], ctx: TableContext, beyond = be
   out.push(`Every domain below went to libvirt (${ctx.versions}, the referee of docs/referee.md: its 12.8 schema and`);
   out.push("`virsh domxml-to-native qemu-argv`, the QEMU driver's whole validation) and to our checker (the CLI's findings,");
   out.push(`target release ${TARGET_RELEASE}, no host topology; schema: ${ctx.schema}).`);
-  out.push(`Inputs: the examples, the test fixtures, ${ctx.corpusSkipped ? `(virt-install corpus skipped: ${ctx.corpusSkipped})` : 'the virt-install corpus (`../shared/corpus/virt-install`)'},`);
+  out.push(
+    `Inputs: the examples, the test fixtures, ${ctx.corpusSkipped ? `(virt-install corpus skipped: ${ctx.corpusSkipped})` : 'the virt-install corpus (`../shared/corpus/virt-install`)'},`,
+  );
   out.push(`every document our quick fixes and topology generator make from them, and broken variants of the domains`);
   out.push(`libvirt accepts (seed ${ctx.seed}, up to ${ctx.perKind} per kind; test/referee/mutations.ts).`);
   out.push('');
@@ -189,11 +210,15 @@ export function renderTable(rows: readonly Row[], ctx: TableContext, beyond = be
   out.push(`| **all** | ${origins.map((g) => rows.filter((r) => r.input.origin === g).length).join(' | ')} | ${rows.length} |`);
   out.push('');
   out.push('- **agree**: libvirt accepts and we flag nothing (information notes aside).');
-  out.push('- **beyond libvirt**: libvirt accepts, and we flag only rules libvirt cannot check (docs/rules.md, "Beyond libvirt"): the domain fails later, at start or in the guest.');
+  out.push(
+    '- **beyond libvirt**: libvirt accepts, and we flag only rules libvirt cannot check (docs/rules.md, "Beyond libvirt"): the domain fails later, at start or in the guest.',
+  );
   out.push('- **false alarm**: libvirt accepts and we raise another error or warning.');
   out.push('- **caught**: libvirt rejects and we raise an error (for a broken variant: on an element it broke).');
   out.push('- **caught elsewhere**, **warned only**, **missed**: libvirt rejects; our errors are on other elements, we only warn, or we say nothing.');
-  out.push("- **host**: libvirt refused for a reason of the referee machine (no emulator or firmware for the architecture, a capability this QEMU build lacks), or the domain is for another driver (`lxc`, `xen`, `test`…).");
+  out.push(
+    '- **host**: libvirt refused for a reason of the referee machine (no emulator or firmware for the architecture, a capability this QEMU build lacks), or the domain is for another driver (`lxc`, `xen`, `test`…).',
+  );
   out.push('');
 
   const section = (title: string, intro: string, list: readonly Row[], cols: string[], cells: (r: Row) => string[]) => {
@@ -201,25 +226,58 @@ export function renderTable(rows: readonly Row[], ctx: TableContext, beyond = be
     out.push('');
     out.push(intro);
     out.push('');
-    if (!list.length) { out.push('None.'); out.push(''); return; }
+    if (!list.length) {
+      out.push('None.');
+      out.push('');
+      return;
+    }
     out.push(`| ${cols.join(' | ')} |`);
     out.push(`|${cols.map(() => '---').join('|')}|`);
-    for (const r of list) out.push(`| ${cells(r).map((c) => esc(c)).join(' | ')} |`);
+    for (const r of list)
+      out.push(
+        `| ${cells(r)
+          .map((c) => esc(c))
+          .join(' | ')} |`,
+      );
     out.push('');
   };
   const change = (r: Row) => (isMutation(r.input) ? r.input.change : '');
   const by = (o: Outcome) => rows.filter((r) => r.outcome === o);
 
-  section('False alarms', 'libvirt accepts these; we raise an error or warning it does not justify. The reason is our finding.',
-    by('false alarm'), ['domain', 'ours', 'our message'], (r) => [r.input.name, codes(r.ours.filter((x) => !beyond.has(x.code))), clip(r.ours.find((x) => !beyond.has(x.code))?.message ?? '')]);
-  section('Missed', "libvirt rejects these for a reason of the domain and we say nothing. The reason is libvirt's message.",
-    by('missed'), ['domain', 'change', 'libvirt says'], (r) => [r.input.name, change(r), clip(libvirtSays(r.libvirt), 220)]);
-  section('Warned only', 'libvirt rejects these; we only warn.',
-    by('warned only'), ['domain', 'change', 'libvirt says', 'ours'], (r) => [r.input.name, change(r), clip(libvirtSays(r.libvirt)), codes(r.ours)]);
-  section('Caught elsewhere', 'libvirt rejects these; our errors sit on other elements than the one the variant broke.',
-    by('caught elsewhere'), ['domain', 'change', 'libvirt says', 'ours'], (r) => [r.input.name, change(r), clip(libvirtSays(r.libvirt)), codes(r.ours)]);
-  section('Beyond libvirt', 'libvirt accepts these; we flag rules it cannot check, each listed with its reason in docs/rules.md.',
-    by('beyond libvirt'), ['domain', 'change', 'ours'], (r) => [r.input.name, change(r), codes(r.ours)]);
+  section(
+    'False alarms',
+    'libvirt accepts these; we raise an error or warning it does not justify. The reason is our finding.',
+    by('false alarm'),
+    ['domain', 'ours', 'our message'],
+    (r) => [r.input.name, codes(r.ours.filter((x) => !beyond.has(x.code))), clip(r.ours.find((x) => !beyond.has(x.code))?.message ?? '')],
+  );
+  section(
+    'Missed',
+    "libvirt rejects these for a reason of the domain and we say nothing. The reason is libvirt's message.",
+    by('missed'),
+    ['domain', 'change', 'libvirt says'],
+    (r) => [r.input.name, change(r), clip(libvirtSays(r.libvirt), 220)],
+  );
+  section('Warned only', 'libvirt rejects these; we only warn.', by('warned only'), ['domain', 'change', 'libvirt says', 'ours'], (r) => [
+    r.input.name,
+    change(r),
+    clip(libvirtSays(r.libvirt)),
+    codes(r.ours),
+  ]);
+  section(
+    'Caught elsewhere',
+    'libvirt rejects these; our errors sit on other elements than the one the variant broke.',
+    by('caught elsewhere'),
+    ['domain', 'change', 'libvirt says', 'ours'],
+    (r) => [r.input.name, change(r), clip(libvirtSays(r.libvirt)), codes(r.ours)],
+  );
+  section(
+    'Beyond libvirt',
+    'libvirt accepts these; we flag rules it cannot check, each listed with its reason in docs/rules.md.',
+    by('beyond libvirt'),
+    ['domain', 'change', 'ours'],
+    (r) => [r.input.name, change(r), codes(r.ours)],
+  );
 
   const hostReasons = new Map<string, number>();
   for (const r of by('host')) hostReasons.set(r.libvirt.hostReason!, (hostReasons.get(r.libvirt.hostReason!) ?? 0) + 1);

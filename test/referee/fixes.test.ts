@@ -40,7 +40,9 @@ const UNFIXABLE: Readonly<Record<string, RegExp>> = {
 };
 
 function fixtures(): Input[] {
-  return readdirSync(join(REPO, DIR)).filter((f) => f.endsWith('.xml')).sort()
+  return readdirSync(join(REPO, DIR))
+    .filter((f) => f.endsWith('.xml'))
+    .sort()
     .map((f) => ({ name: `${DIR}/${f}`, text: readFileSync(join(REPO, DIR, f), 'utf8'), origin: 'fixture' }));
 }
 
@@ -81,7 +83,12 @@ function allFixed(ls: ReturnType<typeof service>, input: Input): { text: string;
 }
 
 /** A refusal's words without line numbers, which differ between a document and its fixed copy. */
-const reason = (s: string): string => s.replace(/^\d+: /, '').replace(/\bline \d+/g, 'line N').replace(/\bat line N:/, '').trim();
+const reason = (s: string): string =>
+  s
+    .replace(/^\d+: /, '')
+    .replace(/\bline \d+/g, 'line N')
+    .replace(/\bat line N:/, '')
+    .trim();
 
 /** What libvirt holds against a document (schema and driver), line numbers left out. */
 function refusals(v: RefereeVerdict): Set<string> {
@@ -112,13 +119,21 @@ describe('libvirt 12.8 on the documents the quick fixes and the generator make',
     again.forEach((input, i) => {
       const v = verdicts.get(input.name)!;
       // The schema sees the document as written; the driver's verdict is that of the copy without <numatune>.
-      verdicts.set(input.name, { ...second[i], schema: v.schema, accepted: v.schema.valid && second[i].driver.ok, rewrites: [...second[i].rewrites, '<numatune> left out for the driver'] });
+      verdicts.set(input.name, {
+        ...second[i],
+        schema: v.schema,
+        accepted: v.schema.valid && second[i].driver.ok,
+        rewrites: [...second[i].rewrites, '<numatune> left out for the driver'],
+      });
     });
   }
 
   before(async () => {
     const opened = Referee.open();
-    if ('skip' in opened) { skip = opened.skip; return; }
+    if ('skip' in opened) {
+      skip = opened.skip;
+      return;
+    }
     referee = opened.referee;
     derived = derivedInputs(bases);
     const ls = service();
@@ -126,8 +141,10 @@ describe('libvirt 12.8 on the documents the quick fixes and the generator make',
     await judge([...bases, ...derived, ...chains.map((c) => ({ name: `${c.base.name} + all fixes`, text: c.text, origin: 'quick fix' }))]);
     const accepted = [...verdicts.values()].filter((v) => v.accepted).length;
     const chainsAccepted = chains.filter((c) => verdicts.get(`${c.base.name} + all fixes`)!.accepted).length;
-    console.log(`referee fixes: ${bases.length} fixtures, ${derived.length} fixed or generated documents, ${chains.length} with all fixes `
-      + `(${chainsAccepted} of them accepted); ${accepted} of ${verdicts.size} documents accepted`);
+    console.log(
+      `referee fixes: ${bases.length} fixtures, ${derived.length} fixed or generated documents, ${chains.length} with all fixes ` +
+        `(${chainsAccepted} of them accepted); ${accepted} of ${verdicts.size} documents accepted`,
+    );
   });
   after(() => referee?.close());
 

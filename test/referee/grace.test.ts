@@ -35,6 +35,8 @@ test('the generated four-GPU Grace guest is accepted by libvirt 12.8', async (t)
   assert.match(argv, /highmem-mmio-size=2147483648K/);
   assert.equal(argv.match(/"driver":"arm-smmuv3","primary-bus":"pci\.\d+","id":"iommu\d","accel":true/g)?.length, 4);
   assert.equal(argv.match(/"qom-type":"acpi-generic-initiator"/g)?.length, 32);
-  assert.deepEqual(argv.match(/"driver":"pxb-pcie","bus_nr":\d+,"id":"pci\.\d+","numa_node":\d/g)?.map((s) => s.replace(/.*"bus_nr":(\d+).*"numa_node":(\d)/, '$1/$2')),
-    ['252/0', '248/0', '244/1', '240/1']);
+  assert.deepEqual(
+    argv.match(/"driver":"pxb-pcie","bus_nr":\d+,"id":"pci\.\d+","numa_node":\d/g)?.map((s) => s.replace(/.*"bus_nr":(\d+).*"numa_node":(\d)/, '$1/$2')),
+    ['252/0', '248/0', '244/1', '240/1'],
+  );
 });

@@ -39,22 +39,31 @@ const REPO_DIRS: readonly [string, string][] = [
 
 function xmlFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.xml')).sort().map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.xml'))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 const isDomain = (text: string) => /^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*<domain[\s>]/.test(text);
 
 /** The repository's own domain files. */
 export function repositoryInputs(): Input[] {
-  return REPO_DIRS.flatMap(([dir, origin]) => xmlFiles(join(REPO, dir))
-    .map((f) => ({ name: relative(REPO, f), text: readFileSync(f, 'utf8'), origin }))
-    .filter((i) => isDomain(i.text)));
+  return REPO_DIRS.flatMap(([dir, origin]) =>
+    xmlFiles(join(REPO, dir))
+      .map((f) => ({ name: relative(REPO, f), text: readFileSync(f, 'utf8'), origin }))
+      .filter((i) => isDomain(i.text)),
+  );
 }
 
 /** The virt-install corpus, or the reason it is absent. */
 export function corpusInputs(): { inputs: Input[]; skipped?: string } {
   if (!existsSync(VIRT_INSTALL_CORPUS)) return { inputs: [], skipped: '../shared/corpus/virt-install not found beside the repository' };
-  const inputs = xmlFiles(VIRT_INSTALL_CORPUS).map((f) => ({ name: `virt-install/${f.slice(VIRT_INSTALL_CORPUS.length + 1)}`, text: readFileSync(f, 'utf8'), origin: 'virt-install' }));
+  const inputs = xmlFiles(VIRT_INSTALL_CORPUS).map((f) => ({
+    name: `virt-install/${f.slice(VIRT_INSTALL_CORPUS.length + 1)}`,
+    text: readFileSync(f, 'utf8'),
+    origin: 'virt-install',
+  }));
   return { inputs };
 }
 
@@ -109,7 +118,10 @@ export function derivedInputs(bases: readonly Input[]): Input[] {
     const start = { line: 0, character: 0 };
     const fixes = ls.validate(doc).flatMap((d) => ls.codeActions(doc, d.range, [d], ['quickfix']));
     const generated = ls.codeActions(doc, { start, end: start }, [], [GENERATE_TOPOLOGY_KIND]);
-    for (const [origin, actions] of [['quick fix', fixes], ['topology generator', generated]] as const) {
+    for (const [origin, actions] of [
+      ['quick fix', fixes],
+      ['topology generator', generated],
+    ] as const) {
       for (const a of actions) {
         const edits = editsOf(a, uri);
         if (!edits?.length) continue;

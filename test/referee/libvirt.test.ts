@@ -28,7 +28,10 @@ let conn: VirshConnection;
 before(() => {
   if (skip) return;
   const opened = Referee.open();
-  if ('skip' in opened) { skip = opened.skip; return; }
+  if ('skip' in opened) {
+    skip = opened.skip;
+    return;
+  }
   referee = opened.referee;
   URI = referee.uri;
   conn = new VirshConnection(URI, { timeoutMs: 60_000 });
@@ -53,8 +56,17 @@ async function define(name: string, xml: string): Promise<void> {
 }
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const io: Io = { stdout: (s) => { out += s; }, stderr: (s) => { err += s; }, readStdin: async () => '' };
+  let out = '',
+    err = '';
+  const io: Io = {
+    stdout: (s) => {
+      out += s;
+    },
+    stderr: (s) => {
+      err += s;
+    },
+    readStdin: async () => '',
+  };
   const code = await main(args, io);
   return { code, out, err };
 }
@@ -71,8 +83,14 @@ test('referee: check --connect --all-domains lints what the 12.8 daemon holds, u
   await define('ldx-mixed', example('broken-mixed-smmus.xml', 'ldx-mixed'));
   const r = await run(['check', '--connect', URI, '--all-domains', '--host', HOST, '--format', 'json']);
   const findings = JSON.parse(r.out) as { file: string; code: string; severity: string }[];
-  assert.deepEqual(findings.filter((f) => f.file === 'ldx-mixed' && f.severity === 'error').map((f) => f.code), ['smmu-map-mixed']);
-  assert.deepEqual(findings.filter((f) => f.file === 'ldx grace "2gpu" é' && f.severity === 'error'), []);
+  assert.deepEqual(
+    findings.filter((f) => f.file === 'ldx-mixed' && f.severity === 'error').map((f) => f.code),
+    ['smmu-map-mixed'],
+  );
+  assert.deepEqual(
+    findings.filter((f) => f.file === 'ldx grace "2gpu" é' && f.severity === 'error'),
+    [],
+  );
   assert.equal(r.code, 1);
   const text = await run(['check', '--connect', URI, '--domain', 'ldx-mixed', '--host', HOST]);
   assert.match(text.err, /^1 domain on .* \(libvirt 12\.8\.\d+\) checked: 1 error, \d+ warnings?$/m);
@@ -88,14 +106,23 @@ test('referee: native prints the command line of an accepted domain, vSMMU, expa
   const lines = r.out.split('\n');
   assert.match(lines[0], /^# vSMMU, expander and VFIO \(\d+\)$/);
   const parts = lines.slice(1, lines.indexOf("# the rest, in libvirt's order"));
-  assert.ok(parts.some((l) => /^-device \{"driver":"pxb-pcie",.*"bus_nr":252/.test(l)), parts.join('\n'));
-  assert.ok(parts.some((l) => /^-device \{"driver":"arm-smmuv3","primary-bus":"pci\.1",.*"accel":true/.test(l)), parts.join('\n'));
-  assert.ok(parts.some((l) => /^-object \{"qom-type":"iommufd","id":"iommufd0"\}$/.test(l)), parts.join('\n'));
+  assert.ok(
+    parts.some((l) => /^-device \{"driver":"pxb-pcie",.*"bus_nr":252/.test(l)),
+    parts.join('\n'),
+  );
+  assert.ok(
+    parts.some((l) => /^-device \{"driver":"arm-smmuv3","primary-bus":"pci\.1",.*"accel":true/.test(l)),
+    parts.join('\n'),
+  );
+  assert.ok(
+    parts.some((l) => /^-object \{"qom-type":"iommufd","id":"iommufd0"\}$/.test(l)),
+    parts.join('\n'),
+  );
   assert.equal(parts.filter((l) => /"driver":"vfio-pci".*"iommufd":"iommufd0"/.test(l)).length, 2);
   assert.ok(lines.some((l) => /^\/usr\/bin\/qemu-system-aarch64$/.test(l)));
 });
 
-test('referee: native turns libvirt\'s refusal into a diagnostic on the element it names, exit 1', async (t) => {
+test("referee: native turns libvirt's refusal into a diagnostic on the element it names, exit 1", async (t) => {
   if (skip) return t.skip(skip);
   const file = path.join(dir, 'nested.xml');
   writeFileSync(file, example('grace-1gpu.xml', 'ldx-refused').replace(/<iommu model='smmuv3'>/, "<iommu model='nestedSmmuv3'>"));

@@ -26,8 +26,16 @@ export interface Mutation extends Input {
   faults: { start: number; end: number }[];
 }
 
-interface Edit { start: number; end: number; text: string }
-interface Draft { edits: Edit[]; faults: XmlElement[]; change: string }
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+interface Draft {
+  edits: Edit[];
+  faults: XmlElement[];
+  change: string;
+}
 
 interface Doc {
   text: string;
@@ -39,7 +47,11 @@ const attr = (el: XmlElement, name: string) => el.attributes.find((a) => a.name 
 const attrV = (el: XmlElement | undefined, name: string) => (el ? attr(el, name)?.value : undefined);
 const kids = (el: XmlElement | undefined, name: string) => el?.children.filter((c) => c.name === name) ?? [];
 const named = (d: Doc, name: string) => d.all.filter((e) => e.name === name);
-const textOf = (el: XmlElement) => el.texts.map((t) => t.value).join('').trim();
+const textOf = (el: XmlElement) =>
+  el.texts
+    .map((t) => t.value)
+    .join('')
+    .trim();
 
 /** Sets (or adds) an attribute. */
 function setAttr(el: XmlElement, name: string, value: string): Edit {
@@ -114,7 +126,13 @@ const MUTATORS: Record<string, Mutator> = {
   },
   'root-address': (d) => {
     const { root } = domainParts(d);
-    return root && { edits: insertChild(root, "<address type='pci' domain='0x0000' bus='0x00' slot='0x1e' function='0x0'/>"), faults: [root], change: 'an <address> on the root controller' };
+    return (
+      root && {
+        edits: insertChild(root, "<address type='pci' domain='0x0000' bus='0x00' slot='0x1e' function='0x0'/>"),
+        faults: [root],
+        change: 'an <address> on the root controller',
+      }
+    );
   },
   'controller-model-unknown': (d) => {
     const ctl = domainParts(d).pci.filter((c) => attrV(c, 'model') === 'pcie-root-port');
@@ -170,7 +188,11 @@ const MUTATORS: Record<string, Mutator> = {
     const list = pciAddressed(d).filter((x) => x.device.name === 'disk' || x.device.name === 'hostdev' || x.device.name === 'video');
     if (!list.length) return undefined;
     const { device, address } = d.rng.pick(list);
-    return { edits: [{ start: address.start, end: address.end, text: "<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0001'/>" }], faults: [device], change: `<${device.name}> address type pci -> ccw` };
+    return {
+      edits: [{ start: address.start, end: address.end, text: "<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0001'/>" }],
+      faults: [device],
+      change: `<${device.name}> address type pci -> ccw`,
+    };
   },
   'pcibus-missing': (d) => {
     const iommu = domainParts(d).iommus.find((i) => attrV(kids(i, 'driver')[0], 'pciBus') !== undefined);
@@ -189,13 +211,15 @@ const MUTATORS: Record<string, Mutator> = {
     const iommu = iommus.find((i) => attrV(kids(i, 'driver')[0], 'pciBus') !== undefined);
     const drv = kids(iommu, 'driver')[0];
     const port = pci.find((c) => attrV(c, 'model') === 'pcie-root-port');
-    return iommu && drv && port ? { edits: [setAttr(drv, 'pciBus', attrV(port, 'index')!)], faults: [iommu], change: `pciBus -> ${attrV(port, 'index')} (a pcie-root-port)` } : undefined;
+    return iommu && drv && port
+      ? { edits: [setAttr(drv, 'pciBus', attrV(port, 'index')!)], faults: [iommu], change: `pciBus -> ${attrV(port, 'index')} (a pcie-root-port)` }
+      : undefined;
   },
   'pcibus-duplicate': (d) => {
     const with_ = domainParts(d).iommus.filter((i) => attrV(kids(i, 'driver')[0], 'pciBus') !== undefined);
     if (with_.length < 2) return undefined;
     const [a, b] = with_;
-    return { edits: [setAttr(kids(b, 'driver')[0], 'pciBus', attrV(kids(a, 'driver')[0], 'pciBus')!)], faults: [a, b], change: 'second vSMMU on the first one\'s pciBus' };
+    return { edits: [setAttr(kids(b, 'driver')[0], 'pciBus', attrV(kids(a, 'driver')[0], 'pciBus')!)], faults: [a, b], change: "second vSMMU on the first one's pciBus" };
   },
   'iommu-model-wrong': (d) => {
     const { iommus } = domainParts(d);
@@ -209,7 +233,13 @@ const MUTATORS: Record<string, Mutator> = {
     const smmu = domainParts(d).iommus.filter((i) => attrV(i, 'model') === 'smmuv3' && kids(i, 'driver').length);
     if (!smmu.length) return undefined;
     const i = d.rng.pick(smmu);
-    const [name, value] = d.rng.pick([['oas', '40'], ['ssidsize', '21'], ['accel', 'yes'], ['ats', 'maybe'], ['ril', '1']] as const);
+    const [name, value] = d.rng.pick([
+      ['oas', '40'],
+      ['ssidsize', '21'],
+      ['accel', 'yes'],
+      ['ats', 'maybe'],
+      ['ril', '1'],
+    ] as const);
     return { edits: [setAttr(kids(i, 'driver')[0], name, value)], faults: [i], change: `smmuv3 ${name}='${value}'` };
   },
   'iommu-attribute-foreign': (d) => {
@@ -217,9 +247,24 @@ const MUTATORS: Record<string, Mutator> = {
     if (!list.length) return undefined;
     const i = d.rng.pick(list);
     const model = attrV(i, 'model');
-    const [name, value] = model === 'smmuv3' ? d.rng.pick([['aw_bits', '48'], ['intremap', 'on'], ['caching_mode', 'on']] as const)
-      : model === 'intel' ? d.rng.pick([['accel', 'on'], ['pciBus', '1'], ['aw_bits', '52']] as const)
-        : d.rng.pick([['accel', 'on'], ['pciBus', '1'], ['ssidsize', '20']] as const);
+    const [name, value] =
+      model === 'smmuv3'
+        ? d.rng.pick([
+            ['aw_bits', '48'],
+            ['intremap', 'on'],
+            ['caching_mode', 'on'],
+          ] as const)
+        : model === 'intel'
+          ? d.rng.pick([
+              ['accel', 'on'],
+              ['pciBus', '1'],
+              ['aw_bits', '52'],
+            ] as const)
+          : d.rng.pick([
+              ['accel', 'on'],
+              ['pciBus', '1'],
+              ['ssidsize', '20'],
+            ] as const);
     const drv = kids(i, 'driver')[0];
     const edits = drv ? [setAttr(drv, name, value)] : insertChild(i, `<driver ${name}='${value}'/>`);
     return { edits, faults: [i], change: `${model} iommu gets ${name}='${value}'` };
@@ -232,13 +277,19 @@ const MUTATORS: Record<string, Mutator> = {
   'iommu-attribute-spelling': (d) => {
     const smmu = domainParts(d).iommus.find((i) => attrV(kids(i, 'driver')[0], 'ssidsize') !== undefined);
     const a = smmu && attr(kids(smmu, 'driver')[0], 'ssidsize');
-    return smmu && a ? { edits: [{ start: a.nameStart, end: a.nameEnd, text: 'ssidSize' }], faults: [smmu], change: "ssidsize spelt ssidSize (a plain define drops it)" } : undefined;
+    return smmu && a
+      ? { edits: [{ start: a.nameStart, end: a.nameEnd, text: 'ssidSize' }], faults: [smmu], change: 'ssidsize spelt ssidSize (a plain define drops it)' }
+      : undefined;
   },
   'iommu-address': (d) => {
     const list = domainParts(d).iommus.filter((i) => !kids(i, 'address').length);
     if (!list.length) return undefined;
     const i = d.rng.pick(list);
-    return { edits: insertChild(i, "<address type='pci' domain='0x0000' bus='0x00' slot='0x1d' function='0x0'/>"), faults: [i], change: `an <address> on the ${attrV(i, 'model')} iommu` };
+    return {
+      edits: insertChild(i, "<address type='pci' domain='0x0000' bus='0x00' slot='0x1d' function='0x0'/>"),
+      faults: [i],
+      change: `an <address> on the ${attrV(i, 'model')} iommu`,
+    };
   },
   'numa-cell-gap': (d) => {
     const { cells } = domainParts(d);
@@ -256,7 +307,7 @@ const MUTATORS: Record<string, Mutator> = {
   'numa-cpus-overlap': (d) => {
     const { cells } = domainParts(d);
     if (cells.length < 2) return undefined;
-    return { edits: [setAttr(cells[1], 'cpus', attrV(cells[0], 'cpus')!)], faults: [cells[0], cells[1]], change: 'second NUMA cell gets the first one\'s cpus' };
+    return { edits: [setAttr(cells[1], 'cpus', attrV(cells[0], 'cpus')!)], faults: [cells[0], cells[1]], change: "second NUMA cell gets the first one's cpus" };
   },
   'acpi-nodeset-missing-cell': (d) => {
     const { hostdevs, cells } = domainParts(d);
@@ -274,7 +325,7 @@ const MUTATORS: Record<string, Mutator> = {
     const sa = kids(kids(a, 'source')[0], 'address')[0];
     const sb = kids(kids(b, 'source')[0], 'address')[0];
     if (!sa || !sb) return undefined;
-    return { edits: [{ start: sb.start, end: sb.end, text: d.text.slice(sa.start, sa.end) }], faults: [a, b], change: 'second hostdev gets the first one\'s source address' };
+    return { edits: [{ start: sb.start, end: sb.end, text: d.text.slice(sa.start, sa.end) }], faults: [a, b], change: "second hostdev gets the first one's source address" };
   },
   'hostdev-source-range': (d) => {
     const { hostdevs } = domainParts(d);
@@ -295,7 +346,11 @@ const MUTATORS: Record<string, Mutator> = {
     return { edits: [setAttr(type, 'machine', to)], faults: [type, root], change: `machine ${attrV(type, 'machine')} -> ${to}, root controller kept` };
   },
   'disk-bus-unknown': (d) => {
-    const disks = named(d, 'disk').flatMap((disk) => kids(disk, 'target').filter((t) => attrV(t, 'bus')).map((t) => ({ disk, t })));
+    const disks = named(d, 'disk').flatMap((disk) =>
+      kids(disk, 'target')
+        .filter((t) => attrV(t, 'bus'))
+        .map((t) => ({ disk, t })),
+    );
     if (!disks.length) return undefined;
     const { disk, t } = d.rng.pick(disks);
     return { edits: [setAttr(t, 'bus', 'virtio-blk')], faults: [disk], change: "disk target bus -> 'virtio-blk'" };
@@ -322,7 +377,11 @@ const MUTATORS: Record<string, Mutator> = {
   'disk-bus-ide': (d) => {
     const { q35, arch } = domainParts(d);
     if (!q35 && arch !== 'aarch64') return undefined;
-    const disks = named(d, 'disk').flatMap((disk) => kids(disk, 'target').filter((t) => ['sata', 'scsi', 'virtio'].includes(attrV(t, 'bus') ?? '')).map((t) => ({ disk, t })));
+    const disks = named(d, 'disk').flatMap((disk) =>
+      kids(disk, 'target')
+        .filter((t) => ['sata', 'scsi', 'virtio'].includes(attrV(t, 'bus') ?? ''))
+        .map((t) => ({ disk, t })),
+    );
     if (!disks.length) return undefined;
     const { disk, t } = d.rng.pick(disks);
     return { edits: [setAttr(t, 'bus', 'ide'), setAttr(t, 'dev', 'hdz')], faults: [disk], change: `disk target bus ${attrV(t, 'bus')} -> 'ide' on ${q35 ? 'Q35' : 'ARM virt'}` };
@@ -334,14 +393,22 @@ const MUTATORS: Record<string, Mutator> = {
     return { edits: [setAttr(disk, 'sgio', 'unfiltered')], faults: [disk], change: "lun disk sgio -> 'unfiltered'" };
   },
   'disk-target-duplicate': (d) => {
-    const targets = named(d, 'disk').flatMap((disk) => kids(disk, 'target').filter((t) => attrV(t, 'dev')).map((t) => ({ disk, t })));
+    const targets = named(d, 'disk').flatMap((disk) =>
+      kids(disk, 'target')
+        .filter((t) => attrV(t, 'dev'))
+        .map((t) => ({ disk, t })),
+    );
     if (targets.length < 2) return undefined;
     // Our finding sits on whichever of the two comes second in the document.
     const first = d.rng.pick(targets);
     const others = targets.filter((x) => x.disk !== first.disk && attrV(x.t, 'dev') !== attrV(first.t, 'dev'));
     if (!others.length) return undefined;
     const { disk, t } = d.rng.pick(others);
-    return { edits: [setAttr(t, 'dev', attrV(first.t, 'dev')!)], faults: [disk, first.disk], change: `disk target dev ${attrV(t, 'dev')} -> '${attrV(first.t, 'dev')}' (another disk's)` };
+    return {
+      edits: [setAttr(t, 'dev', attrV(first.t, 'dev')!)],
+      faults: [disk, first.disk],
+      change: `disk target dev ${attrV(t, 'dev')} -> '${attrV(first.t, 'dev')}' (another disk's)`,
+    };
   },
   'hyperv-dependency': (d) => {
     const { domain } = domainParts(d);
@@ -384,7 +451,10 @@ export function mutate(bases: readonly Input[], seed: number, perKind: number): 
   const seen = new Set<string>(bases.map((b) => b.text));
   for (const kind of MUTATION_KINDS) {
     const rng = makeRng(seed ^ hash(kind));
-    const order = bases.map((b) => ({ b, r: rng.next() })).sort((x, y) => x.r - y.r).map((x) => x.b);
+    const order = bases
+      .map((b) => ({ b, r: rng.next() }))
+      .sort((x, y) => x.r - y.r)
+      .map((x) => x.b);
     let made = 0;
     for (const base of order) {
       if (made >= perKind) break;

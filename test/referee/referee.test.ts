@@ -36,13 +36,19 @@ describe('libvirt referee', () => {
     assert.equal(v.accepted, true, JSON.stringify(v));
     assert.match(v.driver.argv ?? '', /"driver":"pxb-pcie","bus_nr":252/);
     assert.match(v.driver.argv ?? '', /"driver":"arm-smmuv3","primary-bus":"pci.1","id":"iommu0","accel":true/);
-    assert.ok(v.rewrites.some((r) => r.startsWith("<domain type='kvm'>")), v.rewrites.join('\n'));
+    assert.ok(
+      v.rewrites.some((r) => r.startsWith("<domain type='kvm'>")),
+      v.rewrites.join('\n'),
+    );
   });
 
   test('busNr 255 is refused by the driver in libvirt words; several verdicts come back in order', async (t) => {
     if (!referee) return t.skip(skip);
     const bad = EXAMPLE.replace("busNr='252'", "busNr='255'");
-    const [ok, refused] = await referee.verdicts([{ name: 'ok', text: EXAMPLE }, { name: 'bad', text: bad }]);
+    const [ok, refused] = await referee.verdicts([
+      { name: 'ok', text: EXAMPLE },
+      { name: 'bad', text: bad },
+    ]);
     assert.equal(ok.accepted, true);
     assert.equal(refused.accepted, false);
     assert.equal(refused.driver.error, "unsupported configuration: PCI controller busNr '255' out of range - must be 1-254");

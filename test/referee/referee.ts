@@ -69,7 +69,11 @@ export interface DomainInput {
 // ---------------------------------------------------------------------------
 // Rewrites for a machine without KVM, VFIO or tun
 
-interface Edit { start: number; end: number; text: string }
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
 
 const EMULATOR_BY_ARCH: Record<string, string> = {
   aarch64: '/usr/bin/qemu-system-aarch64',
@@ -124,7 +128,11 @@ export function rewriteForReferee(text: string, rootDir?: string): { text: strin
       const address = kids(iface, 'address')[0];
       if (address) {
         kept++;
-        edits.push({ start: iface.start, end: iface.end, text: `<rng model='virtio'><backend model='random'>/dev/urandom</backend>${text.slice(address.start, address.end)}</rng>` });
+        edits.push({
+          start: iface.start,
+          end: iface.end,
+          text: `<rng model='virtio'><backend model='random'>/dev/urandom</backend>${text.slice(address.start, address.end)}</rng>`,
+        });
         continue;
       }
       let start = iface.start;
@@ -141,7 +149,10 @@ export function rewriteForReferee(text: string, rootDir?: string): { text: strin
       rewrites.push(`${ifaces.length} <interface> removed (type ${kinds}): libvirt opens /dev/net/tun for them${stand}`);
     }
     for (const emu of kids(devices, 'emulator')) {
-      const path = emu.texts.map((t) => t.value).join('').trim();
+      const path = emu.texts
+        .map((t) => t.value)
+        .join('')
+        .trim();
       const wanted = arch ? EMULATOR_BY_ARCH[arch] : undefined;
       if (!rootDir || !wanted || path === wanted || existsSync(join(rootDir, path))) continue;
       const t = emu.texts[0];
@@ -166,20 +177,26 @@ export function rewriteForReferee(text: string, rootDir?: string): { text: strin
  */
 const HOST_MESSAGES: readonly { pattern: RegExp; reason: string }[] = [
   { pattern: /Cannot find emulator|Cannot check QEMU binary|No such file or directory: .*qemu/i, reason: 'no emulator for this architecture in the referee root' },
-  { pattern: /Unable to find '\w+' firmware/i, reason: "no firmware descriptor in the referee root matches" },
+  { pattern: /Unable to find '\w+' firmware/i, reason: 'no firmware descriptor in the referee root matches' },
   { pattern: /unsupported configuration: Emulator '[^']*' does not support (?:arch|virt type)/i, reason: 'the referee root has no QEMU for this architecture or accelerator' },
   { pattern: /No guest options available for arch|could not find capabilities for arch|does not support arch/i, reason: 'the referee root has no QEMU for this architecture' },
-  { pattern: /is not supported by this QEMU binary|not supported with this QEMU binary|this QEMU binary doesn't support|is not available with this QEMU binary/i, reason: "a capability the referee's QEMU 11.1 build lacks" },
+  {
+    pattern: /is not supported by this QEMU binary|not supported with this QEMU binary|this QEMU binary doesn't support|is not available with this QEMU binary/i,
+    reason: "a capability the referee's QEMU 11.1 build lacks",
+  },
   { pattern: /Failed to open file '\/dev\/|Cannot access .*\/dev\//i, reason: 'a host device the referee machine does not have' },
   { pattern: /host doesn't support|host does not support/i, reason: 'a host capability the referee machine lacks' },
   { pattern: /KVM is not available|kvm is not supported/i, reason: 'no KVM on the referee machine' },
-  { pattern: /NUMA node \d+ is unavailable/i, reason: "a host NUMA node (<numatune>) the referee machine does not have" },
+  { pattern: /NUMA node \d+ is unavailable/i, reason: 'a host NUMA node (<numatune>) the referee machine does not have' },
   { pattern: /hugetlbfs filesystem is not mounted/i, reason: 'no hugetlbfs mounted on the referee machine' },
   { pattern: /spice graphics are not supported with this QEMU/i, reason: "the referee's QEMU lacks its SPICE module" },
   { pattern: /TPM version '[^']*' is not supported|swtpm.*(?:not found|No such file)/i, reason: 'no swtpm in the referee root' },
   { pattern: /CPU is incompatible with host CPU|Host CPU does not provide required features/i, reason: "CPU features the referee machine's CPU (under TCG) does not provide" },
-  { pattern: /no connection driver available for storage:/i, reason: "a storage volume, and the referee runs no storage driver" },
-  { pattern: /USB host device is missing bus\/device information/i, reason: 'a USB host device named by vendor and product, looked up on the host when the command line is built (virsh define does not look)' },
+  { pattern: /no connection driver available for storage:/i, reason: 'a storage volume, and the referee runs no storage driver' },
+  {
+    pattern: /USB host device is missing bus\/device information/i,
+    reason: 'a USB host device named by vendor and product, looked up on the host when the command line is built (virsh define does not look)',
+  },
   { pattern: /does not support machine type '[^']*-rhel[^']*'/i, reason: "a distribution's machine type the referee's upstream QEMU does not have" },
 ];
 
@@ -224,7 +241,11 @@ export class Referee {
     if (status.status === 0) return { referee: new Referee(status.stdout.trim(), root, false) };
     const start = spawnSync('bash', [SCRIPT, 'start'], { encoding: 'utf8', timeout: 30 * 60_000 });
     if (start.status === REFEREE_UNAVAILABLE) {
-      const why = start.stderr.split('\n').filter((l) => l.includes('unavailable:')).pop() ?? start.stderr.trim();
+      const why =
+        start.stderr
+          .split('\n')
+          .filter((l) => l.includes('unavailable:'))
+          .pop() ?? start.stderr.trim();
       return { skip: why.replace(/^referee: unavailable: /, 'libvirt referee unavailable: ') };
     }
     if (start.status !== 0) throw new Error(`scripts/referee.sh start failed (exit ${start.status}):\n${start.stderr}`);
@@ -257,10 +278,7 @@ export class Referee {
       const chunks: number[][] = [];
       const per = Math.max(1, Math.ceil(domains.length / Math.max(1, parallel)));
       for (let i = 0; i < domains.length; i += per) chunks.push(Array.from({ length: Math.min(per, domains.length - i) }, (_, k) => i + k));
-      const [schema, ...driverParts] = await Promise.all([
-        this.schemaVerdicts(schemaFiles),
-        ...chunks.map((c) => this.driverVerdicts(c.map((i) => driverFiles[i]))),
-      ]);
+      const [schema, ...driverParts] = await Promise.all([this.schemaVerdicts(schemaFiles), ...chunks.map((c) => this.driverVerdicts(c.map((i) => driverFiles[i])))]);
       const driver = driverParts.flat();
       return domains.map((_, i) => {
         const hostReason = outOfScope(domains[i].text) ?? (driver[i].ok ? undefined : hostReasonOf(driver[i].error));
@@ -311,7 +329,15 @@ export class Referee {
       rest = at < 0 ? '' : rest.slice(at + sep(i).length);
       const err = /^error: (.*)$/m.exec(answer);
       if (at < 0) out.push({ ok: false, error: `virsh gave no answer (output: ${answer.slice(0, 200)})` });
-      else if (err) out.push({ ok: false, error: answer.split('\n').filter((l) => l.startsWith('error: ')).map((l) => l.slice(7)).join(' ') });
+      else if (err)
+        out.push({
+          ok: false,
+          error: answer
+            .split('\n')
+            .filter((l) => l.startsWith('error: '))
+            .map((l) => l.slice(7))
+            .join(' '),
+        });
       else out.push({ ok: true, argv: answer });
     }
     return out;
@@ -326,8 +352,12 @@ export class Referee {
       const p = spawn('chroot', [this.root, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
-      p.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-      p.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+      p.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d;
+      });
+      p.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+      });
       p.on('error', reject);
       p.on('close', (code) => resolvePromise({ stdout, stderr, code }));
     });

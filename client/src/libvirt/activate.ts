@@ -15,7 +15,10 @@ import { LibvirtServer } from './server';
 
 export function activateLibvirt(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, client: LanguageClient): void {
   const config = () => vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  const libvirt = new LibvirtServer((method, params) => client.sendRequest(method, params), (key) => config().get(key));
+  const libvirt = new LibvirtServer(
+    (method, params) => client.sendRequest(method, params),
+    (key) => config().get(key),
+  );
   const connections = async () => {
     const list = await libvirt.connections();
     if (list.note) log.info(list.note);

@@ -73,7 +73,9 @@ export function registerLibvirtCommands(deps: LibvirtDeps): vscode.Disposable[] 
     checkResults,
     vscode.workspace.registerTextDocumentContentProvider(NATIVE_SCHEME, nativeDocs),
     // Once a checked domain is open, the language server's diagnostics for it take over.
-    vscode.workspace.onDidOpenTextDocument((d) => { if (domainOf(d.uri)) checkResults.delete(d.uri); }),
+    vscode.workspace.onDidOpenTextDocument((d) => {
+      if (domainOf(d.uri)) checkResults.delete(d.uri);
+    }),
 
     vscode.commands.registerCommand(COMMANDS.openDomain, async (node?: DomainsNode) => {
       if (node?.kind !== 'domain') return;
@@ -112,7 +114,7 @@ export function registerLibvirtCommands(deps: LibvirtDeps): vscode.Disposable[] 
       }
       const doc = editor.document;
       const ref = domainOf(doc.uri);
-      const uri = ref?.connection ?? await pickConnection(deps);
+      const uri = ref?.connection ?? (await pickConnection(deps));
       if (!uri) return;
       const label = ref?.name ?? vscode.workspace.asRelativePath(doc.uri);
       await showNative(deps, uri, doc, label, nativeDocs, fileSystem);
@@ -136,15 +138,12 @@ async function pickConnection(deps: LibvirtDeps): Promise<string | undefined> {
   return vscode.window.showQuickPick(connections, { title: 'Which libvirt connection?' });
 }
 
-async function showNative(
-  deps: LibvirtDeps, uri: string, doc: vscode.TextDocument, label: string, nativeDocs: NativeDocuments, fileSystem: LibvirtFileSystem,
-): Promise<void> {
+async function showNative(deps: LibvirtDeps, uri: string, doc: vscode.TextDocument, label: string, nativeDocs: NativeDocuments, fileSystem: LibvirtFileSystem): Promise<void> {
   const text = doc.getText();
   let result;
   try {
-    result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: `Asking libvirt on ${uri} for the QEMU command line` },
-      () => deps.libvirt.native(uri, text, label),
+    result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Asking libvirt on ${uri} for the QEMU command line` }, () =>
+      deps.libvirt.native(uri, text, label),
     );
   } catch (e) {
     const message = (e as Error)?.message ?? String(e);
@@ -183,24 +182,30 @@ async function checkConnection(deps: LibvirtDeps, uri: string, results: vscode.D
   const args = [cli, 'check', '--connect', uri, '--all-domains', '--format', 'json', ...checkerOptions()];
   const run = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Checking every domain on ${uri}` },
-    () => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      // The extension host's own runtime as Node (Electron needs ELECTRON_RUN_AS_NODE; Node ignores it).
-      execFile(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-        const code = err && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : err ? 2 : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      });
-    }),
+    () =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        // The extension host's own runtime as Node (Electron needs ELECTRON_RUN_AS_NODE; Node ignores it).
+        execFile(process.execPath, args, { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+          const code = err && typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : err ? 2 : 0;
+          resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+        });
+      }),
   );
   let findings: JsonFinding[] = [];
   try {
-    findings = run.stdout.trim() ? JSON.parse(run.stdout) as JsonFinding[] : [];
+    findings = run.stdout.trim() ? (JSON.parse(run.stdout) as JsonFinding[]) : [];
   } catch {
     deps.log.error(`the checker's output was not JSON: ${run.stdout.slice(0, 500)}`);
   }
-  const messages = run.stderr.split('\n').map((l) => l.replace(/^libvirt-domain-xml: /, '').trim()).filter(Boolean);
+  const messages = run.stderr
+    .split('\n')
+    .map((l) => l.replace(/^libvirt-domain-xml: /, '').trim())
+    .filter(Boolean);
   for (const m of messages) deps.log.info(m);
   // Earlier results of this connection go; other connections' stay.
-  results.forEach((u) => { if (domainOf(u)?.connection === uri) results.delete(u); });
+  results.forEach((u) => {
+    if (domainOf(u)?.connection === uri) results.delete(u);
+  });
   const byDomain = new Map<string, vscode.Diagnostic[]>();
   for (const f of findings) {
     const d = new vscode.Diagnostic(new vscode.Range(f.range.start.line, f.range.start.character, f.range.end.line, f.range.end.character), f.message, SEVERITY[f.severity]);

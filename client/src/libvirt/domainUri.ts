@@ -33,4 +33,3 @@ export function domainOf(uri: UriParts): DomainRef | undefined {
   if (!name || name.includes('/')) return undefined;
   return { connection: uri.query, name };
 }
-

@@ -12,9 +12,7 @@ import type { LibvirtServer } from './server';
 import { COMMANDS, DOMAINS_VIEW_ID } from '../contributions';
 
 export type DomainsNode =
-  | { kind: 'connection'; uri: string }
-  | { kind: 'domain'; connection: string; entry: LibvirtDomainEntry }
-  | { kind: 'problem'; connection: string; message: string };
+  { kind: 'connection'; uri: string } | { kind: 'domain'; connection: string; entry: LibvirtDomainEntry } | { kind: 'problem'; connection: string; message: string };
 
 const STATE_ICONS: Record<string, string> = {
   running: 'vm-running',

@@ -30,7 +30,10 @@ export class LibvirtFileSystem implements vscode.FileSystemProvider, vscode.Disp
   readonly refusals = vscode.languages.createDiagnosticCollection('libvirt');
   private readonly known = new Map<string, Known>();
 
-  constructor(private readonly libvirt: LibvirtServer, private readonly log: vscode.LogOutputChannel) {}
+  constructor(
+    private readonly libvirt: LibvirtServer,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
 
   dispose(): void {
     this.emitter.dispose();

@@ -8,15 +8,27 @@
  * `vscode` import, so this is tested against the real server on its own.
  */
 import {
-  LIBVIRT_CONNECTIONS_REQUEST, LIBVIRT_DEFINE_REQUEST, LIBVIRT_DOMAINS_REQUEST, LIBVIRT_FAILURE_CODE, LIBVIRT_NATIVE_REQUEST, LIBVIRT_READ_REQUEST,
-  type LibvirtConnectionList, type LibvirtDefineResult, type LibvirtDomainEntry, type LibvirtFailure, type LibvirtNativeResult,
+  LIBVIRT_CONNECTIONS_REQUEST,
+  LIBVIRT_DEFINE_REQUEST,
+  LIBVIRT_DOMAINS_REQUEST,
+  LIBVIRT_FAILURE_CODE,
+  LIBVIRT_NATIVE_REQUEST,
+  LIBVIRT_READ_REQUEST,
+  type LibvirtConnectionList,
+  type LibvirtDefineResult,
+  type LibvirtDomainEntry,
+  type LibvirtFailure,
+  type LibvirtNativeResult,
 } from '../protocol';
 
 /** 'server': the language server did not answer at all (not running, crashed while asked). */
 export type LibvirtErrorKind = LibvirtFailure['kind'] | 'server';
 
 export class LibvirtError extends Error {
-  constructor(readonly kind: LibvirtErrorKind, message: string) {
+  constructor(
+    readonly kind: LibvirtErrorKind,
+    message: string,
+  ) {
     super(message);
     this.name = 'LibvirtError';
   }
@@ -28,7 +40,10 @@ export type SendRequest = (method: string, params: unknown) => Promise<unknown>;
 export type ReadSetting = (key: string) => unknown;
 
 export class LibvirtServer {
-  constructor(private readonly send: SendRequest, private readonly setting: ReadSetting) {}
+  constructor(
+    private readonly send: SendRequest,
+    private readonly setting: ReadSetting,
+  ) {}
 
   /** The connections the view lists, and why the list is empty or shorter than written. */
   connections(): Promise<LibvirtConnectionList> {

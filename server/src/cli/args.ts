@@ -31,11 +31,20 @@ export function parseArgs(argv: readonly string[], specs: Readonly<Record<string
   let onlyPositionals = false;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
-    if (onlyPositionals || a === '-' || !a.startsWith('-')) { out.positionals.push(a); continue; }
-    if (a === '--') { onlyPositionals = true; continue; }
+    if (onlyPositionals || a === '-' || !a.startsWith('-')) {
+      out.positionals.push(a);
+      continue;
+    }
+    if (a === '--') {
+      onlyPositionals = true;
+      continue;
+    }
     const eq = a.indexOf('=');
     const name = eq === -1 ? a : a.slice(0, eq);
-    if (name === '--help' || name === '-h') { out.flags.add('--help'); continue; }
+    if (name === '--help' || name === '-h') {
+      out.flags.add('--help');
+      continue;
+    }
     if (spec.flags.includes(name)) {
       if (eq !== -1) throw new UsageError(`option ${name} takes no value`);
       out.flags.add(name);

@@ -51,7 +51,10 @@ export function parseTimeout(value: string | undefined): number {
 export function isLocalUri(uri: string): boolean {
   const m = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(uri.trim());
   if (!m) return true;
-  const host = m[1].replace(/^[^@]*@/, '').replace(/:\d+$/, '').toLowerCase();
+  const host = m[1]
+    .replace(/^[^@]*@/, '')
+    .replace(/:\d+$/, '')
+    .toLowerCase();
   return host === '' || host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
 }
 

@@ -54,7 +54,10 @@ export async function expandInputs(args: readonly string[], cwd: string = proces
   };
 
   for (const arg of args) {
-    if (arg === '-') { stdin = true; continue; }
+    if (arg === '-') {
+      stdin = true;
+      continue;
+    }
     const abs = path.resolve(cwd, arg);
     let kind: 'file' | 'dir' | undefined;
     let errCode = '';
@@ -64,12 +67,24 @@ export async function expandInputs(args: readonly string[], cwd: string = proces
     } catch (e) {
       errCode = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     }
-    if (kind === 'file') { add({ path: arg, abs, discovered: false }); continue; }
+    if (kind === 'file') {
+      add({ path: arg, abs, discovered: false });
+      continue;
+    }
     if (kind === 'dir') {
       let xmlFiles = 0;
-      await walk(abs, arg, Infinity, (rel, fileAbs) => {
-        if (rel.toLowerCase().endsWith('.xml')) { xmlFiles++; add({ path: joinDisplay(arg, rel), abs: fileAbs, discovered: true }); }
-      }, problems);
+      await walk(
+        abs,
+        arg,
+        Infinity,
+        (rel, fileAbs) => {
+          if (rel.toLowerCase().endsWith('.xml')) {
+            xmlFiles++;
+            add({ path: joinDisplay(arg, rel), abs: fileAbs, discovered: true });
+          }
+        },
+        problems,
+      );
       // As a glob that matches nothing: an argument that gives nothing to check is a mistake in the command.
       if (xmlFiles === 0) problems.push(`no *.xml files in ${arg}`);
       continue;
@@ -109,24 +124,37 @@ async function expandGlob(pattern: string, cwd: string, problems: string[]): Pro
       continue; // a fixed prefix that does not exist simply matches nothing
     }
     const dirs: [string, string][] = [];
-    await walk(baseAbs, base, depth, (rel, abs) => {
-      const shown = joinDisplay(base, rel);
-      if (!seen.has(abs) && re.test(shown)) {
-        seen.add(abs);
-        out.push({ path: shown, abs, discovered: true });
-      }
-    }, problems, (rel, abs) => {
-      const shown = joinDisplay(base, rel);
-      if (re.test(shown)) dirs.push([shown, abs]);
-    });
+    await walk(
+      baseAbs,
+      base,
+      depth,
+      (rel, abs) => {
+        const shown = joinDisplay(base, rel);
+        if (!seen.has(abs) && re.test(shown)) {
+          seen.add(abs);
+          out.push({ path: shown, abs, discovered: true });
+        }
+      },
+      problems,
+      (rel, abs) => {
+        const shown = joinDisplay(base, rel);
+        if (re.test(shown)) dirs.push([shown, abs]);
+      },
+    );
     // A directory the glob matches is checked as if named: its *.xml files, at any depth.
     for (const [shown, abs] of dirs) {
-      await walk(abs, shown, Infinity, (rel, fileAbs) => {
-        if (!seen.has(fileAbs) && rel.toLowerCase().endsWith('.xml')) {
-          seen.add(fileAbs);
-          out.push({ path: joinDisplay(shown, rel), abs: fileAbs, discovered: true });
-        }
-      }, problems);
+      await walk(
+        abs,
+        shown,
+        Infinity,
+        (rel, fileAbs) => {
+          if (!seen.has(fileAbs) && rel.toLowerCase().endsWith('.xml')) {
+            seen.add(fileAbs);
+            out.push({ path: joinDisplay(shown, rel), abs: fileAbs, discovered: true });
+          }
+        },
+        problems,
+      );
     }
   }
   return out;

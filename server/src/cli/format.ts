@@ -14,10 +14,14 @@ export type Severity = 'error' | 'warning' | 'information' | 'hint';
 
 export function severityName(d: Diagnostic): Severity {
   switch (d.severity) {
-    case 1: return 'error';
-    case 2: return 'warning';
-    case 3: return 'information';
-    default: return 'hint';
+    case 1:
+      return 'error';
+    case 2:
+      return 'warning';
+    case 3:
+      return 'information';
+    default:
+      return 'hint';
   }
 }
 
@@ -46,9 +50,15 @@ export interface JsonFinding {
 }
 
 export function toJsonFindings(results: readonly FileResult[]): JsonFinding[] {
-  return results.flatMap((r) => r.diagnostics.map((d) => ({
-    file: r.file, range: d.range, severity: severityName(d), code: String(d.code ?? ''), message: messageText(d),
-  })));
+  return results.flatMap((r) =>
+    r.diagnostics.map((d) => ({
+      file: r.file,
+      range: d.range,
+      severity: severityName(d),
+      code: String(d.code ?? ''),
+      message: messageText(d),
+    })),
+  );
 }
 
 export function formatJson(results: readonly FileResult[]): string {
@@ -56,9 +66,12 @@ export function formatJson(results: readonly FileResult[]): string {
 }
 
 export function summary(results: readonly FileResult[]): { errors: number; warnings: number; files: number } {
-  let errors = 0, warnings = 0;
-  for (const r of results) for (const d of r.diagnostics) {
-    if (d.severity === 1) errors++; else if (d.severity === 2) warnings++;
-  }
+  let errors = 0,
+    warnings = 0;
+  for (const r of results)
+    for (const d of r.diagnostics) {
+      if (d.severity === 1) errors++;
+      else if (d.severity === 2) warnings++;
+    }
   return { errors, warnings, files: results.length };
 }

@@ -14,7 +14,10 @@
 export function hasMagic(pattern: string): boolean {
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
-    if (c === '\\') { i++; continue; }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
     if (c === '*' || c === '?' || c === '[') return true;
     if (c === '{' && braceEnd(pattern, i) !== -1) return true;
   }
@@ -27,7 +30,10 @@ function braceEnd(p: string, open: number): number {
   let comma = false;
   for (let i = open; i < p.length; i++) {
     const c = p[i];
-    if (c === '\\') { i++; continue; }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
     if (c === '{') depth++;
     else if (c === '}') {
       depth--;
@@ -46,7 +52,10 @@ function braceEnd(p: string, open: number): number {
 export function expandBraces(pattern: string, limit = 1024): string[] {
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
-    if (c === '\\') { i++; continue; }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
     if (c !== '{') continue;
     const end = braceEnd(pattern, i);
     if (end === -1) continue;
@@ -70,7 +79,10 @@ function splitAlternatives(body: string): string[] {
   let start = 0;
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
-    if (c === '\\') { i++; continue; }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
     if (c === '{') depth++;
     else if (c === '}') depth--;
     else if (c === ',' && depth === 0) {
@@ -88,7 +100,10 @@ export function segments(pattern: string): string[] {
   let cur = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
-    if (c === '\\' && i + 1 < pattern.length) { cur += c + pattern[++i]; continue; }
+    if (c === '\\' && i + 1 < pattern.length) {
+      cur += c + pattern[++i];
+      continue;
+    }
     if (c === '/') {
       if (cur !== '' || out.length === 0) out.push(cur);
       cur = '';
@@ -117,7 +132,10 @@ function segmentSource(seg: string): string {
       re += '[^/]';
     } else if (c === '[') {
       const cls = classSource(seg, i);
-      if (cls) { re += cls.source; i = cls.end; } else re += '\\[';
+      if (cls) {
+        re += cls.source;
+        i = cls.end;
+      } else re += '\\[';
     } else {
       re += escapeRe(c);
     }
@@ -132,7 +150,10 @@ function segmentSource(seg: string): string {
 function classSource(seg: string, open: number): { source: string; end: number } | undefined {
   let i = open + 1;
   let negate = false;
-  if (seg[i] === '!' || seg[i] === '^') { negate = true; i++; }
+  if (seg[i] === '!' || seg[i] === '^') {
+    negate = true;
+    i++;
+  }
   let body = '';
   let first = true;
   for (; i < seg.length; i++) {
@@ -142,8 +163,14 @@ function classSource(seg: string, open: number): { source: string; end: number }
       return { source: `[${negate ? '^/' : ''}${body}]`, end: i };
     }
     first = false;
-    if (c === '\\' && i + 1 < seg.length) { body += '\\' + seg[++i]; continue; }
-    if (c === '-' && body !== '' && seg[i + 1] !== ']' && i + 1 < seg.length) { body += '-'; continue; }
+    if (c === '\\' && i + 1 < seg.length) {
+      body += '\\' + seg[++i];
+      continue;
+    }
+    if (c === '-' && body !== '' && seg[i + 1] !== ']' && i + 1 < seg.length) {
+      body += '-';
+      continue;
+    }
     // Inside a class only these need quoting in a JavaScript regular expression.
     body += /[\]\\^-]/.test(c) ? '\\' + c : c;
   }

@@ -72,9 +72,7 @@ export function parseHostMap(text: string, file: string, cwd: string = process.c
         if (key !== 'files' && key !== 'snapshot' && key !== '$comment') throw new Invalid(`unknown key "${key}" in ${where} (expected "files" and "snapshot")`);
       }
       if (e.files === undefined) throw new Invalid(`${where}.files is missing (expected a glob or a list of globs)`);
-      const globs = Array.isArray(e.files)
-        ? e.files.map((g, j) => nonEmptyString(g, `${where}.files[${j}]`))
-        : [nonEmptyString(e.files, `${where}.files`)];
+      const globs = Array.isArray(e.files) ? e.files.map((g, j) => nonEmptyString(g, `${where}.files[${j}]`)) : [nonEmptyString(e.files, `${where}.files`)];
       if (globs.length === 0) throw new Invalid(`${where}.files is an empty list`);
       if (e.snapshot === undefined) throw new Invalid(`${where}.snapshot is missing (expected the path of a host snapshot)`);
       const snapshot = path.resolve(dir, nonEmptyString(e.snapshot, `${where}.snapshot`));

@@ -49,8 +49,21 @@ const MAX_DEFAULT_JOBS = 8;
 const SPECS: Record<string, OptionSpec> = {
   check: {
     valued: [
-      '--sysfs-root', '--host', '--host-map', '--format', '--output', '--severity', '--max-warnings',
-      '--jobs', '--schema', '--stdin-filename', '--libvirt-version', '--connect', '--domain', '--timeout', '--max-findings',
+      '--sysfs-root',
+      '--host',
+      '--host-map',
+      '--format',
+      '--output',
+      '--severity',
+      '--max-warnings',
+      '--jobs',
+      '--schema',
+      '--stdin-filename',
+      '--libvirt-version',
+      '--connect',
+      '--domain',
+      '--timeout',
+      '--max-findings',
     ],
     flags: ['--quiet', '--skip-non-domain', '--all-domains'],
   },
@@ -143,9 +156,18 @@ class RunError extends Error {}
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   try {
     const args = parseArgs(argv, SPECS);
-    if (args.command === 'usage') { io.stderr(HELP); return 2; }
-    if (args.command === 'help' || args.flags.has('--help')) { io.stdout(HELP); return 0; }
-    if (args.command === 'version') { io.stdout(VERSION + '\n'); return 0; }
+    if (args.command === 'usage') {
+      io.stderr(HELP);
+      return 2;
+    }
+    if (args.command === 'help' || args.flags.has('--help')) {
+      io.stdout(HELP);
+      return 0;
+    }
+    if (args.command === 'version') {
+      io.stdout(VERSION + '\n');
+      return 0;
+    }
     if (args.command === 'host') return await hostCommand(args, io);
     if (args.command === 'native') return await nativeCommand(args, io, { toolName: TOOL_NAME, version: VERSION });
     return await checkCommand(args, io);
@@ -184,7 +206,11 @@ class Hosts {
   private readonly bySnapshot = new Map<string, number>();
   private fallbackIndex: number | undefined;
 
-  constructor(private readonly args: ParsedArgs, private readonly cwd: string, private readonly note: (text: string) => void) {}
+  constructor(
+    private readonly args: ParsedArgs,
+    private readonly cwd: string,
+    private readonly note: (text: string) => void,
+  ) {}
 
   /** True when the command line names a host (--host or --sysfs-root). */
   given(): boolean {
@@ -290,8 +316,7 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
         // An explicit directory that cannot be used is a mistake in the command, not something to note and carry on past.
         const why = hasDomainSchema(schemaMode) ? status.reason : `no ${DOMAIN_SCHEMA} there.`;
         throw new RunError(`--schema ${schemaArg}: ${why}`);
-      }
-      else note(`schema validation is off: ${status.reason}`);
+      } else note(`schema validation is off: ${status.reason}`);
     }
 
     const outcomes = await runChecks(checkJobs, setup, jobs);
@@ -307,7 +332,10 @@ async function checkCommand(args: ParsedArgs, io: Io): Promise<number> {
         io.stderr(`libvirt-domain-xml: ${o.error}\n`);
         continue;
       }
-      if (o.status === 'skipped') { skipped++; continue; }
+      if (o.status === 'skipped') {
+        skipped++;
+        continue;
+      }
       results.push({ file: checkJobs[i].name, diagnostics: o.diagnostics });
     }
 
@@ -353,9 +381,7 @@ interface Inputs {
 }
 
 /** Files, directories, globs and standard input: standard input first, then files by path; each file's host from the map, else the fallback. */
-async function fileInputs(
-  args: ParsedArgs, cwd: string, stdinName: string, map: HostMap | undefined, hosts: Hosts, problem: (t: string) => void, io: Io,
-): Promise<Inputs> {
+async function fileInputs(args: ParsedArgs, cwd: string, stdinName: string, map: HostMap | undefined, hosts: Hosts, problem: (t: string) => void, io: Io): Promise<Inputs> {
   const expansion = await expandInputs(args.positionals, cwd);
   for (const p of expansion.problems) problem(p);
   const entries: { job: Omit<CheckJob, 'host'>; snapshot: string | undefined }[] = [];
@@ -381,9 +407,7 @@ async function fileInputs(
  * when the connection is local; a remote connection without any is checked
  * without a host, and the run says so.
  */
-async function connectionInputs(
-  connect: ConnectOptions, map: HostMap | undefined, hosts: Hosts, problem: (t: string) => void, note: (t: string) => void,
-): Promise<Inputs> {
+async function connectionInputs(connect: ConnectOptions, map: HostMap | undefined, hosts: Hosts, problem: (t: string) => void, note: (t: string) => void): Promise<Inputs> {
   const read = await readConnectionDomains(connect);
   for (const p of read.problems) problem(p);
   // A map without "default" leaves unmatched domains to --host or --sysfs-root; this machine's /sys only speaks for a local connection.
@@ -399,7 +423,9 @@ async function connectionInputs(
     jobs.push({ index: jobs.length, name: d.name, input: d.text, discovered: false, host });
   }
   if (unknownHost !== undefined) {
-    note(`${connect.uri} is another machine and no host topology was given: the checks that need the host's SMMUs and PCI devices are off. Take a snapshot there (libvirt-domain-xml host --output FILE) and pass it with --host FILE.`);
+    note(
+      `${connect.uri} is another machine and no host topology was given: the checks that need the host's SMMUs and PCI devices are off. Take a snapshot there (libvirt-domain-xml host --output FILE) and pass it with --host FILE.`,
+    );
   }
   return { jobs, problems: read.problems.length, release: read.release };
 }
@@ -412,7 +438,10 @@ function render(format: 'text' | 'json' | 'sarif', results: readonly FileResult[
 
 /** The report goes to --output when given, else to standard output; nowhere else. */
 async function emit(report: string, output: string | undefined, io: Io): Promise<void> {
-  if (!output) { io.stdout(report); return; }
+  if (!output) {
+    io.stdout(report);
+    return;
+  }
   try {
     await writeFile(output, report);
   } catch (e) {
@@ -453,5 +482,7 @@ if (isCheckWorker()) {
   runWorker();
 } else if (require.main === module) {
   endQuietlyOnClosedPipe();
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

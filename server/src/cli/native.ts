@@ -62,14 +62,19 @@ export async function nativeCommand(args: ParsedArgs, io: Io, tool: { toolName: 
   const shown = result.accepted ? [...result.parts, ...result.rest] : [];
   let report: string;
   if (format === 'json') {
-    report = JSON.stringify({
-      file: name,
-      connection: uri,
-      accepted: result.accepted,
-      arguments: shown.map(argumentJson),
-      findings: toJsonFindings(findings),
-      notes,
-    }, null, 2) + '\n';
+    report =
+      JSON.stringify(
+        {
+          file: name,
+          connection: uri,
+          accepted: result.accepted,
+          arguments: shown.map(argumentJson),
+          findings: toJsonFindings(findings),
+          notes,
+        },
+        null,
+        2,
+      ) + '\n';
   } else if (format === 'sarif') {
     report = formatSarif(findings, parseRulesDoc(rulesMarkdown() ?? ''), {
       toolName: tool.toolName,

@@ -64,7 +64,12 @@ export function rulesMarkdown(): string | undefined {
 }
 
 const SEVERITY_WORDS: Record<string, DocSeverity> = {
-  error: 'error', warning: 'warning', information: 'information', info: 'information', note: 'information', hint: 'hint',
+  error: 'error',
+  warning: 'warning',
+  information: 'information',
+  info: 'information',
+  note: 'information',
+  hint: 'hint',
 };
 
 /** Code-like tokens in backticks: lower-case words joined by dashes, e.g. `smmu-map-mixed`. */
@@ -80,9 +85,17 @@ function cells(line: string): string[] {
   let tick = false;
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
-    if (c === '\\' && s[i + 1] === '|') { cur += '|'; i++; continue; }
+    if (c === '\\' && s[i + 1] === '|') {
+      cur += '|';
+      i++;
+      continue;
+    }
     if (c === '`') tick = !tick;
-    if (c === '|' && !tick) { out.push(cur.trim()); cur = ''; continue; }
+    if (c === '|' && !tick) {
+      out.push(cur.trim());
+      cur = '';
+      continue;
+    }
     cur += c;
   }
   out.push(cur.trim());
@@ -107,8 +120,16 @@ function sectionsOf(md: string): Section[] {
     if (/^\s*(```|~~~)/.test(raw)) fence = !fence;
     if (!fence) {
       const begin = /<!--\s*BEGIN\s+([\w-]+)\s*-->/.exec(raw);
-      if (begin) { marker = begin[1]; cur = undefined; continue; }
-      if (/<!--\s*END\s+[\w-]+\s*-->/.test(raw)) { marker = undefined; cur = undefined; continue; }
+      if (begin) {
+        marker = begin[1];
+        cur = undefined;
+        continue;
+      }
+      if (/<!--\s*END\s+[\w-]+\s*-->/.test(raw)) {
+        marker = undefined;
+        cur = undefined;
+        continue;
+      }
       const h2 = /^##\s+(.*?)\s*#*\s*$/.exec(raw);
       if (h2) {
         const prefix = /`([a-z0-9]+(?:-[a-z0-9]+)*)-\*`/.exec(h2[1]);
@@ -116,7 +137,10 @@ function sectionsOf(md: string): Section[] {
         out.push(cur);
         continue;
       }
-      if (/^#\s/.test(raw)) { cur = undefined; continue; }
+      if (/^#\s/.test(raw)) {
+        cur = undefined;
+        continue;
+      }
     }
     cur?.lines.push(raw);
   }
@@ -124,11 +148,7 @@ function sectionsOf(md: string): Section[] {
 }
 
 /** Splits a section body into paragraphs, tables, fenced blocks and sub-headings, in order. */
-type Block =
-  | { type: 'para'; text: string }
-  | { type: 'table'; rows: string[][] }
-  | { type: 'fence'; language: string; code: string }
-  | { type: 'heading'; text: string };
+type Block = { type: 'para'; text: string } | { type: 'table'; rows: string[][] } | { type: 'fence'; language: string; code: string } | { type: 'heading'; text: string };
 
 function blocksOf(lines: readonly string[]): Block[] {
   const out: Block[] = [];
@@ -144,7 +164,11 @@ function blocksOf(lines: readonly string[]): Block[] {
       out.push({ type: 'fence', language: open[2] || 'text', code: body.join('\n') });
       continue;
     }
-    if (/^#{3,6}\s/.test(l)) { out.push({ type: 'heading', text: l.replace(/^#+\s*/, '') }); i++; continue; }
+    if (/^#{3,6}\s/.test(l)) {
+      out.push({ type: 'heading', text: l.replace(/^#+\s*/, '') });
+      i++;
+      continue;
+    }
     if (isTableLine(l)) {
       const rows: string[][] = [];
       while (i < lines.length && isTableLine(lines[i])) {
@@ -154,7 +178,10 @@ function blocksOf(lines: readonly string[]): Block[] {
       out.push({ type: 'table', rows });
       continue;
     }
-    if (l.trim() === '' || /^\s*<!--.*-->\s*$/.test(l)) { i++; continue; }
+    if (l.trim() === '' || /^\s*<!--.*-->\s*$/.test(l)) {
+      i++;
+      continue;
+    }
     const para: string[] = [];
     while (i < lines.length && lines[i].trim() !== '' && !isTableLine(lines[i]) && !/^\s*(```|~~~)/.test(lines[i]) && !/^#{3,6}\s/.test(lines[i])) {
       para.push(lines[i++]);
@@ -178,11 +205,16 @@ export function parseRulesDoc(md: string): RuleDoc[] {
     const pendingExamples: { targets: string[]; example: RuleExample }[] = [];
     for (let b = 0; b < blocks.length; b++) {
       const block = blocks[b];
-      if (block.type === 'heading') { scope = codesIn(block.text); continue; }
+      if (block.type === 'heading') {
+        scope = codesIn(block.text);
+        continue;
+      }
       if (block.type === 'table') {
         const [header, ...rows] = block.rows;
         const names = (header ?? []).map((h) => h.replace(/[`*]/g, '').trim().toLowerCase());
-        const ci = names.indexOf('code'), si = names.indexOf('severity'), wi = names.indexOf('what');
+        const ci = names.indexOf('code'),
+          si = names.indexOf('severity'),
+          wi = names.indexOf('what');
         if (ci < 0 || si < 0 || wi < 0) continue;
         for (const row of rows) {
           const codeCell = row[ci] ?? '';
@@ -196,8 +228,14 @@ export function parseRulesDoc(md: string): RuleDoc[] {
           for (const id of ids) {
             if (byId.has(id)) continue; // the first description of a code wins
             const rule: RuleDoc = {
-              id, family: sec.family, section: sec.title, severity: SEVERITY_WORDS[sevWord ?? ''] ?? 'warning',
-              what: (row[wi] ?? '').trim(), extra, description, examples: [],
+              id,
+              family: sec.family,
+              section: sec.title,
+              severity: SEVERITY_WORDS[sevWord ?? ''] ?? 'warning',
+              what: (row[wi] ?? '').trim(),
+              extra,
+              description,
+              examples: [],
             };
             byId.set(id, rule);
             rules.push(rule);
@@ -236,7 +274,10 @@ export function parseRulesDoc(md: string): RuleDoc[] {
 
 /** `smmu-map-mixed` → `SmmuMapMixed`, the SARIF rule name. */
 export function ruleName(id: string): string {
-  return id.split('-').map((w) => (w ? w[0].toUpperCase() + w.slice(1) : '')).join('');
+  return id
+    .split('-')
+    .map((w) => (w ? w[0].toUpperCase() + w.slice(1) : ''))
+    .join('');
 }
 
 /** Markdown reduced to plain text: code spans, emphasis and links lose their marks. */

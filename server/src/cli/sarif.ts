@@ -62,12 +62,9 @@ function ruleDescriptor(r: RuleDoc): Record<string, unknown> {
   const extras = Object.entries(r.extra).map(([k, v]) => `${columnLabel(k)}: ${plainText(v)}`);
   const mdExamples = r.examples.map((e) => `${e.label}\n\n\`\`\`${e.language}\n${e.code}\n\`\`\``);
   const textExamples = r.examples.map((e) => `${plainText(e.label)}\n\n${e.code}`);
-  const markdown = [
-    `**\`${r.id}\`** (${r.severity}): ${r.what}`,
-    ...Object.entries(r.extra).map(([k, v]) => `*${columnLabel(k)}:* ${v}`),
-    ...r.description,
-    ...mdExamples,
-  ].join('\n\n');
+  const markdown = [`**\`${r.id}\`** (${r.severity}): ${r.what}`, ...Object.entries(r.extra).map(([k, v]) => `*${columnLabel(k)}:* ${v}`), ...r.description, ...mdExamples].join(
+    '\n\n',
+  );
   const text = [`${r.id} (${r.severity}): ${what}`, ...extras, ...r.description.map(plainText), ...textExamples].join('\n\n');
   return {
     id: r.id,
@@ -84,7 +81,10 @@ function ruleDescriptor(r: RuleDoc): Record<string, unknown> {
 function undocumentedDescriptor(id: string, severity: DocSeverity): Record<string, unknown> {
   const text = `${id}: not described in docs/rules.md.`;
   return {
-    id, name: ruleName(id), shortDescription: { text }, help: { text, markdown: text },
+    id,
+    name: ruleName(id),
+    shortDescription: { text },
+    help: { text, markdown: text },
     defaultConfiguration: { level: LEVEL[severity] },
   };
 }

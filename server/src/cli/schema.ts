@@ -26,7 +26,9 @@ function validatorFor(mode: SchemaMode, targetVersion: string | undefined): Sche
   return new SchemaValidator({
     settings: { enable: true, directory: mode === 'auto' ? '' : mode, targetVersion },
     // The validator also says which schemas it loaded; once per thread that is noise, failures are not.
-    log: (m) => { if (!m.startsWith('schema validation: ') && !m.startsWith('schema validation off: ')) logSink(m); },
+    log: (m) => {
+      if (!m.startsWith('schema validation: ') && !m.startsWith('schema validation off: ')) logSink(m);
+    },
   });
 }
 

@@ -13,7 +13,10 @@ import { Checker, SCHEMA_BATCH, type CheckJob, type CheckOutcome, type CheckSetu
 
 const WORKER_KIND = 'libvirt-domain-xml/check-worker';
 
-interface WorkerData { kind: typeof WORKER_KIND; setup: CheckSetup }
+interface WorkerData {
+  kind: typeof WORKER_KIND;
+  setup: CheckSetup;
+}
 type ToWorker = { type: 'jobs'; jobs: CheckJob[] };
 type FromWorker = { type: 'done'; outcomes: CheckOutcome[] } | { type: 'failed'; message: string };
 
@@ -76,7 +79,8 @@ export function checkInWorkers(jobs: readonly CheckJob[], setup: CheckSetup, cou
       if (settled) return;
       settled = true;
       for (const w of workers) void w.terminate();
-      if (err) reject(err); else resolve(outcomes);
+      if (err) reject(err);
+      else resolve(outcomes);
     };
     // Batches shrink towards the end so that the threads finish together. With schema
     // validation a batch is also what shares libxml2 runs (check.ts), so each thread
@@ -84,9 +88,7 @@ export function checkInWorkers(jobs: readonly CheckJob[], setup: CheckSetup, cou
     // and never so few files that they would share little.
     const batch = (): CheckJob[] => {
       const left = jobs.length - next;
-      const size = setup.schema === undefined
-        ? Math.max(1, Math.min(32, Math.ceil(left / (count * 4))))
-        : Math.max(16, Math.min(SCHEMA_BATCH, Math.ceil(left / count)));
+      const size = setup.schema === undefined ? Math.max(1, Math.min(32, Math.ceil(left / (count * 4)))) : Math.max(16, Math.min(SCHEMA_BATCH, Math.ceil(left / count)));
       const out = jobs.slice(next, next + size);
       next += out.length;
       return out;
@@ -95,22 +97,31 @@ export function checkInWorkers(jobs: readonly CheckJob[], setup: CheckSetup, cou
       const b = batch();
       if (b.length) w.postMessage({ type: 'jobs', jobs: b } satisfies ToWorker);
     };
-    if (jobs.length === 0) { finish(); return; }
+    if (jobs.length === 0) {
+      finish();
+      return;
+    }
     const data: WorkerData = { kind: WORKER_KIND, setup };
     for (let i = 0; i < count; i++) {
       const w = new Worker(entry.script, { eval: entry.eval, workerData: data });
       workers.push(w);
       w.on('message', (msg: FromWorker) => {
-        if (msg.type === 'failed') { finish(new Error(`a worker thread failed: ${msg.message}`)); return; }
+        if (msg.type === 'failed') {
+          finish(new Error(`a worker thread failed: ${msg.message}`));
+          return;
+        }
         for (const o of msg.outcomes) {
           const at = position.get(o.index);
           if (at !== undefined) outcomes[at] = o;
         }
         done += msg.outcomes.length;
-        if (done === jobs.length) finish(); else feed(w);
+        if (done === jobs.length) finish();
+        else feed(w);
       });
       w.on('error', (e) => finish(new Error(`a worker thread failed: ${e.message}`)));
-      w.on('exit', (code) => { if (!settled) finish(new Error(`a worker thread stopped early (exit code ${code})`)); });
+      w.on('exit', (code) => {
+        if (!settled) finish(new Error(`a worker thread stopped early (exit code ${code})`));
+      });
       feed(w);
     }
   });

@@ -86,8 +86,7 @@ export function freeChassis(model: DomainModel, preferred: number, reserved: Rea
 /** Ports and bridges: each takes one guest bus number below its root complex (catalog `ownsBus`). */
 export function takesBusNumber(c: Controller): boolean {
   const model = c.model?.value;
-  return c.type === 'pci' && model !== undefined && Object.prototype.hasOwnProperty.call(PCI_CONTROLLER_MODELS, model)
-    && !!PCI_CONTROLLER_MODELS[model].ownsBus;
+  return c.type === 'pci' && model !== undefined && Object.prototype.hasOwnProperty.call(PCI_CONTROLLER_MODELS, model) && !!PCI_CONTROLLER_MODELS[model].ownsBus;
 }
 
 /** How many bus numbers the ports and bridges below `expander` take. */
@@ -107,8 +106,7 @@ export function rootBusNumbers(model: DomainModel): number {
 /** Expanders that state a valid `busNr`, lowest first. */
 export function expandersByBusNr(model: DomainModel): Controller[] {
   return model.controllers
-    .filter((c) => isExpander(c) && c.busNr !== undefined && Number.isInteger(c.busNr.value)
-      && c.busNr.value >= BUS_NR.min && c.busNr.value <= BUS_NR.max)
+    .filter((c) => isExpander(c) && c.busNr !== undefined && Number.isInteger(c.busNr.value) && c.busNr.value >= BUS_NR.min && c.busNr.value <= BUS_NR.max)
     .sort((a, b) => a.busNr!.value - b.busNr!.value);
 }
 
@@ -139,9 +137,7 @@ export function busNrRoom(model: DomainModel, expander: Controller): number {
 export function busNrForNewExpander(model: DomainModel, rootPorts: number, below?: number, spare = 0): number | undefined {
   const lowest = below ?? expandersByBusNr(model)[0]?.busNr?.value;
   const take = rootPorts + spare;
-  const busNr = lowest === undefined
-    ? Math.min(BUS_NR.max, MAX_PCI_BUS_NUMBER - take)
-    : lowest - (take + 1);
+  const busNr = lowest === undefined ? Math.min(BUS_NR.max, MAX_PCI_BUS_NUMBER - take) : lowest - (take + 1);
   if (!Number.isInteger(busNr) || busNr < BUS_NR.min || busNr <= rootBusNumbers(model)) return undefined;
   return busNr;
 }
@@ -152,10 +148,15 @@ export function freeRootPorts(model: DomainModel, busIndex: number): Controller[
   for (const d of model.pciDevices) {
     if (isGuestPci(d.address)) taken.add(d.address.bus.value);
   }
-  return model.controllers.filter((c) =>
-    c.type === 'pci' && c.model?.value === 'pcie-root-port' &&
-    isGuestPci(c.address) && c.address.bus.value === busIndex &&
-    model.pciControllers.get(c.index) === c && !taken.has(c.index));
+  return model.controllers.filter(
+    (c) =>
+      c.type === 'pci' &&
+      c.model?.value === 'pcie-root-port' &&
+      isGuestPci(c.address) &&
+      c.address.bus.value === busIndex &&
+      model.pciControllers.get(c.index) === c &&
+      !taken.has(c.index),
+  );
 }
 
 /**
@@ -174,7 +175,10 @@ export class PciAllocator {
   private readonly fresh = new Set<number>();
 
   /** `spare`: bus numbers each new expander keeps free beyond its root ports. */
-  constructor(private readonly model: DomainModel, private readonly spare = 0) {
+  constructor(
+    private readonly model: DomainModel,
+    private readonly spare = 0,
+  ) {
     this.lowestBusNr = expandersByBusNr(model)[0]?.busNr?.value;
   }
 

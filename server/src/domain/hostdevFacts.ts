@@ -48,20 +48,27 @@ export function hostdevIdentity(type: string | undefined, source: XmlElement | u
   switch (type ?? 'pci') {
     case 'pci': {
       const a = child(source, 'address');
-      const d = num(a, 'domain') ?? 0, b = num(a, 'bus'), s = num(a, 'slot'), f = num(a, 'function') ?? 0;
+      const d = num(a, 'domain') ?? 0,
+        b = num(a, 'bus'),
+        s = num(a, 'slot'),
+        f = num(a, 'function') ?? 0;
       return b === undefined || s === undefined ? undefined : `pci:${d}:${b}:${s}.${f}`;
     }
     case 'usb': {
       const a = child(source, 'address');
-      const bus = num(a, 'bus'), device = num(a, 'device');
+      const bus = num(a, 'bus'),
+        device = num(a, 'device');
       if (bus !== undefined && device !== undefined) return `usb-addr:${bus}:${device}`;
-      const vendor = num(child(source, 'vendor'), 'id'), product = num(child(source, 'product'), 'id');
+      const vendor = num(child(source, 'vendor'), 'id'),
+        product = num(child(source, 'product'), 'id');
       return vendor !== undefined && product !== undefined ? `usb-id:${vendor}:${product}` : undefined;
     }
     case 'scsi': {
       const adapter = attr(child(source, 'adapter'), 'name')?.value;
       const a = child(source, 'address');
-      const bus = num(a, 'bus'), target = num(a, 'target'), unit = num(a, 'unit');
+      const bus = num(a, 'bus'),
+        target = num(a, 'target'),
+        unit = num(a, 'unit');
       if (adapter !== undefined && bus !== undefined && target !== undefined && unit !== undefined) return `scsi:${adapter}:${bus}:${target}:${unit}`;
       const name = attr(source, 'name')?.value;
       return attr(source, 'protocol')?.value === 'iscsi' && name ? `iscsi:${name}` : undefined;

@@ -22,12 +22,23 @@ export const ARM_VIRT_DEFAULT_HIGH_MMIO = 512 * GiB;
 
 /** libvirt's scaled-integer units (virScaleInteger): k/KiB are 1024, KB is 1000, and so on. */
 const UNIT_BYTES: Readonly<Record<string, number>> = {
-  b: 1, bytes: 1,
-  kb: 1e3, k: 1024, kib: 1024,
-  mb: 1e6, m: 1024 ** 2, mib: 1024 ** 2,
-  gb: 1e9, g: GiB, gib: GiB,
-  tb: 1e12, t: 1024 ** 4, tib: 1024 ** 4,
-  pb: 1e15, p: 1024 ** 5, pib: 1024 ** 5,
+  b: 1,
+  bytes: 1,
+  kb: 1e3,
+  k: 1024,
+  kib: 1024,
+  mb: 1e6,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  gb: 1e9,
+  g: GiB,
+  gib: GiB,
+  tb: 1e12,
+  t: 1024 ** 4,
+  tib: 1024 ** 4,
+  pb: 1e15,
+  p: 1024 ** 5,
+  pib: 1024 ** 5,
 };
 
 export interface Pcihole64 {
@@ -97,7 +108,12 @@ export function windowFor(need: number): number {
 
 /** Bytes as a short figure: "512 GiB", "1 TiB", "96 MiB". */
 export function formatBytes(n: number): string {
-  const units: Array<[string, number]> = [['TiB', 1024 ** 4], ['GiB', GiB], ['MiB', 1024 ** 2], ['KiB', 1024]];
+  const units: Array<[string, number]> = [
+    ['TiB', 1024 ** 4],
+    ['GiB', GiB],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ];
   for (const [u, s] of units) {
     if (n >= s) {
       const v = n / s;

@@ -146,7 +146,9 @@ function hex(n: number, width: number): string {
 export function bdfOf(a: PciAddress | undefined): string | undefined {
   if (!a) return undefined;
   const d = a.domain?.value ?? 0;
-  const b = a.bus?.value, s = a.slot?.value, f = a.function?.value ?? 0;
+  const b = a.bus?.value,
+    s = a.slot?.value,
+    f = a.function?.value ?? 0;
   if (b === undefined || s === undefined) return undefined;
   if (![d, b, s, f].every(Number.isFinite)) return undefined;
   return `${hex(d, 4)}:${hex(b, 2)}:${hex(s, 2)}.${f.toString(16)}`;
@@ -154,8 +156,30 @@ export function bdfOf(a: PciAddress | undefined): string | undefined {
 
 /** Device elements that can carry a guest PCI address. */
 const DEVICE_KINDS = new Set([
-  'disk', 'controller', 'interface', 'hostdev', 'video', 'sound', 'watchdog', 'memballoon', 'rng',
-  'filesystem', 'input', 'shmem', 'vsock', 'panic', 'iommu', 'redirdev', 'smartcard', 'tpm', 'crypto', 'channel', 'serial', 'console', 'graphics', 'audio',
+  'disk',
+  'controller',
+  'interface',
+  'hostdev',
+  'video',
+  'sound',
+  'watchdog',
+  'memballoon',
+  'rng',
+  'filesystem',
+  'input',
+  'shmem',
+  'vsock',
+  'panic',
+  'iommu',
+  'redirdev',
+  'smartcard',
+  'tpm',
+  'crypto',
+  'channel',
+  'serial',
+  'console',
+  'graphics',
+  'audio',
 ]);
 
 export function readDomain(doc: XmlDocument): DomainModel {
@@ -208,8 +232,11 @@ export function readDomain(doc: XmlDocument): DomainModel {
         address = hd.address;
         break;
       }
-      case 'nestedSmmuv3': nestedDevices.push(el); break;
-      default: if (DEVICE_KINDS.has(el.name)) address = readPciAddress(child(el, 'address'));
+      case 'nestedSmmuv3':
+        nestedDevices.push(el);
+        break;
+      default:
+        if (DEVICE_KINDS.has(el.name)) address = readPciAddress(child(el, 'address'));
     }
     if (DEVICE_KINDS.has(el.name)) pciDevices.push({ el, kind: el.name, address });
   }
@@ -234,13 +261,18 @@ export function readDomain(doc: XmlDocument): DomainModel {
     const address = readPciAddress(child(n, 'address'));
     const bus = address?.bus?.value;
     nestedSmmus.push({
-      el: n, nameEl, name: textOf(nameEl), form: 'device', address,
+      el: n,
+      nameEl,
+      name: textOf(nameEl),
+      form: 'device',
+      address,
       controller: bus !== undefined && Number.isFinite(bus) ? pciControllers.get(bus) : undefined,
     });
   }
 
   return {
-    doc, root,
+    doc,
+    root,
     arch: attr(osType, 'arch'),
     machine: attr(osType, 'machine'),
     features: child(root, 'features'),

@@ -54,7 +54,8 @@ export function parseNodeset(text: string | undefined): Set<number> | undefined 
     if ((m = /^\^(\d+)$/.exec(p))) excluded.push(Number(m[1]));
     else if ((m = /^(\d+)$/.exec(p))) out.add(Number(m[1]));
     else if ((m = /^(\d+)\s*-\s*(\d+)$/.exec(p))) {
-      const a = Number(m[1]), b = Number(m[2]);
+      const a = Number(m[1]),
+        b = Number(m[2]);
       if (b < a || b - a > 4096) return undefined;
       for (let i = a; i <= b; i++) out.add(i);
     } else return undefined;

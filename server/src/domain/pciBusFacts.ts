@@ -65,7 +65,9 @@ export const PCI_CONTROLLER_CONNECT: Readonly<Record<string, PciConnect>> = {
 
 /** The bus models that accept a connection, for messages ("plug it into a …"). */
 export function busesAccepting(connect: PciConnect): string[] {
-  return Object.entries(PCI_BUS_FACTS).filter(([, f]) => f.accepts.includes(connect)).map(([model]) => model);
+  return Object.entries(PCI_BUS_FACTS)
+    .filter(([, f]) => f.accepts.includes(connect))
+    .map(([model]) => model);
 }
 
 /** Highest function number of a PCI slot. */

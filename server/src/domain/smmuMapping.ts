@@ -99,7 +99,7 @@ export function unusedVsmmuExpanders(mapping: SmmuMapping): ExpanderUse[] {
 }
 
 function isPciHostdev(h: Hostdev): boolean {
-  return (h.mode === undefined || h.mode === 'subsystem') && (h.type === 'pci');
+  return (h.mode === undefined || h.mode === 'subsystem') && h.type === 'pci';
 }
 
 /**
@@ -141,12 +141,17 @@ export function analyseSmmuMapping(model: DomainModel, host: HostTopology | unde
     else if (expander) placement = 'expander';
     else if (reachesRoot(model, chain, hostdev.address)) placement = 'root';
     else placement = 'unresolved';
-    const iommu = expander ? iommuForIndex(model, expander.index)
-      : placement === 'root' || placement === 'unplaced' ? iommuForIndex(model, 0) : undefined;
+    const iommu = expander ? iommuForIndex(model, expander.index) : placement === 'root' || placement === 'unplaced' ? iommuForIndex(model, 0) : undefined;
     placements.push({
-      hostdev, index, bdf, hostDevice,
+      hostdev,
+      index,
+      bdf,
+      hostDevice,
       hostSmmu: smmu && smmu.kind === 'smmuv3' ? smmu.name : undefined,
-      placement, chain, expander, iommu,
+      placement,
+      chain,
+      expander,
+      iommu,
     });
   });
 
@@ -158,7 +163,8 @@ export function analyseSmmuMapping(model: DomainModel, host: HostTopology | unde
     for (const c of chainOf(model, d.address)) {
       if (!isExpander(c)) continue;
       const list = emulatedBelow.get(c);
-      if (list) list.push(d); else emulatedBelow.set(c, [d]);
+      if (list) list.push(d);
+      else emulatedBelow.set(c, [d]);
     }
   }
   const expanders: ExpanderUse[] = model.controllers.filter(isExpander).map((expander) => {
@@ -166,8 +172,12 @@ export function analyseSmmuMapping(model: DomainModel, host: HostTopology | unde
     const hostdevs = placements.filter((p) => p.expander === expander);
     const emulated = emulatedBelow.get(expander) ?? [];
     return {
-      expander, iommu, accel: !!iommu && isAccel(iommu), hostdevs,
-      boundSmmu: hostdevs.find((p) => p.hostSmmu)?.hostSmmu, emulated,
+      expander,
+      iommu,
+      accel: !!iommu && isAccel(iommu),
+      hostdevs,
+      boundSmmu: hostdevs.find((p) => p.hostSmmu)?.hostSmmu,
+      emulated,
     };
   });
 
@@ -193,8 +203,11 @@ export function analyseSmmuMapping(model: DomainModel, host: HostTopology | unde
       return !chain.some(isExpander) && reachesRoot(model, chain, d.address);
     });
     root = {
-      iommu: rootIommu, accel: isAccel(rootIommu), hostdevs,
-      boundSmmu: hostdevs.find((p) => p.hostSmmu)?.hostSmmu, emulated,
+      iommu: rootIommu,
+      accel: isAccel(rootIommu),
+      hostdevs,
+      boundSmmu: hostdevs.find((p) => p.hostSmmu)?.hostSmmu,
+      emulated,
     };
   }
 

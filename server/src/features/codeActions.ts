@@ -114,7 +114,11 @@ function mergeDuplicates(actions: CodeAction[]): CodeAction[] {
   for (const a of actions) {
     const key = JSON.stringify([a.title, a.kind, a.edit]);
     const seen = byKey.get(key);
-    if (!seen) { byKey.set(key, a); out.push(a); continue; }
+    if (!seen) {
+      byKey.set(key, a);
+      out.push(a);
+      continue;
+    }
     if (a.diagnostics?.length) seen.diagnostics = [...(seen.diagnostics ?? []), ...a.diagnostics];
   }
   return out;

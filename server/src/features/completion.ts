@@ -19,18 +19,14 @@ import type { Controller, DomainModel } from '../domain/model';
 import { isGuestPci } from '../domain/model';
 import { iommuForIndex, isExpander, isPcieExpander, pciBusOf } from '../domain/topology';
 import { machineFamily } from '../domain/machine';
-import {
-  CONTROLLER_TYPES, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PCI_CONTROLLER_MODELS, type AttributeInfo, type IommuModelInfo,
-} from '../domain/catalog';
+import { CONTROLLER_TYPES, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PCI_CONTROLLER_MODELS, type AttributeInfo, type IommuModelInfo } from '../domain/catalog';
 import { describeDevice, iommuOfDevice, smmuv3s } from '../host/queries';
 import type { HostPciDevice, HostTopology } from '../host/types';
 import { childKey, cursorSite, keyOf, lastSegment, wordAround, type CursorSite } from './completionContext';
 import { grammarAttributeItems, grammarElementItems, grammarTextItems, grammarValueItems, grammarValues, rootItems } from './grammarCompletion';
 import { ATTRIBUTES, CHILD_INFO, ELEMENTS, TARGET_ATTRIBUTES_BY_MODEL, type AttrDoc, type ElementInfo } from './docs/elements';
 import { describeElement, pathOf } from './docs/docs';
-import {
-  attrDocMarkdown, controllerModelMarkdown, elementMarkdown, iommuAttributeMarkdown, iommuModelMarkdown,
-} from './docs/format';
+import { attrDocMarkdown, controllerModelMarkdown, elementMarkdown, iommuAttributeMarkdown, iommuModelMarkdown } from './docs/format';
 import { hostDeviceMarkdown, smmuDevicesMarkdown } from './hostInfo';
 import { expanderNeed, hex2, indexFor, suggestBusNr } from './pciLayout';
 import { hostSmmusBelow, smmuMappingOf } from '../domain/smmuMapping';
@@ -43,10 +39,18 @@ export function complete(ctx: FeatureContext, offset: number): CompletionList {
   const site = cursorSite(ctx.doc.xml, offset);
   const c = new Collector(ctx);
   switch (site.kind) {
-    case 'element': elementItems(c, site); break;
-    case 'attribute': attributeItems(c, site); break;
-    case 'value': valueItems(c, site); break;
-    case 'text': textItems(c, site); break;
+    case 'element':
+      elementItems(c, site);
+      break;
+    case 'attribute':
+      attributeItems(c, site);
+      break;
+    case 'value':
+      valueItems(c, site);
+      break;
+    case 'text':
+      textItems(c, site);
+      break;
     case 'none': {
       // An empty file (or only a prolog and comments): the whole domain skeleton.
       if (ctx.doc.xml.roots.length) return EMPTY;
@@ -70,11 +74,16 @@ function elementSnippet(info: ElementInfo, l: Layout): string {
   const n = info.name;
   const inner = `\n${l.indent}${l.unit}$0\n${l.indent}`;
   switch (info.shape) {
-    case 'empty': return `<${n} $1/>`;
-    case 'flag': return `<${n}/>`;
-    case 'text': return `<${n}>$1</${n}>`;
-    case 'container': return `<${n} $1>${inner}</${n}>`;
-    case 'block': return `<${n}>${inner}</${n}>`;
+    case 'empty':
+      return `<${n} $1/>`;
+    case 'flag':
+      return `<${n}/>`;
+    case 'text':
+      return `<${n}>$1</${n}>`;
+    case 'container':
+      return `<${n} $1>${inner}</${n}>`;
+    case 'block':
+      return `<${n}>${inner}</${n}>`;
   }
 }
 
@@ -87,10 +96,20 @@ function elementItems(c: Collector, site: Extract<CursorSite, { kind: 'element' 
     // The domain intelligence first: whole vSMMU and expander snippets numbered for this document.
     if (site.fresh) {
       for (const s of [vsmmuSnippet(c.model, l), expanderSnippet(c.model, l, cellForWaitingDevice(c))]) {
-        c.add(s.label, s.text, site.start, site.end, {
-          kind: CompletionItemKind.Snippet, snippet: true, detail: s.detail, doc: s.documentation,
-          filterText: s.filterText,
-        }, 'a');
+        c.add(
+          s.label,
+          s.text,
+          site.start,
+          site.end,
+          {
+            kind: CompletionItemKind.Snippet,
+            snippet: true,
+            detail: s.detail,
+            doc: s.documentation,
+            filterText: s.filterText,
+          },
+          'a',
+        );
       }
     }
   }
@@ -103,7 +122,7 @@ function elementItems(c: Collector, site: Extract<CursorSite, { kind: 'element' 
     judged = grammarElementItems(c, grammar, site.parent, site.named, range, site.fresh, l);
   }
   // The catalog's elements: all of them without a grammar, those the grammar does not know (newer syntax) with one.
-  const names = site.parent ? ELEMENTS[parentKey]?.children ?? [] : ['domain'];
+  const names = site.parent ? (ELEMENTS[parentKey]?.children ?? []) : ['domain'];
   for (const name of names) {
     if (c.has(name) || judged.has(name)) continue;
     const info = elementInfo(parentKey, name);
@@ -129,7 +148,7 @@ function cellForWaitingDevice(c: Collector): number | undefined {
 
 function iommuDriverAttributes(driver: XmlElement): AttributeInfo[] {
   const model = attrValue(driver.parent, 'model');
-  const names = model === undefined ? Object.keys(IOMMU_DRIVER_ATTRIBUTES) : IOMMU_MODELS[model]?.attributes ?? [];
+  const names = model === undefined ? Object.keys(IOMMU_DRIVER_ATTRIBUTES) : (IOMMU_MODELS[model]?.attributes ?? []);
   const infos = names.map((n) => IOMMU_DRIVER_ATTRIBUTES[n]).filter((a): a is AttributeInfo => !!a);
   // Attributes that only matter with accel='on' come after accel itself.
   return [...infos.filter((a) => !a.accelOnly), ...infos.filter((a) => a.accelOnly)];
@@ -198,19 +217,26 @@ function isBridge(d: HostPciDevice): boolean {
  * the attribute text into the inserted text; `filterPrefix` is the text of
  * the range before the typed word, so the client's filter still matches.
  */
-function hostDeviceItems(
-  c: Collector, hostdevEl: XmlElement | undefined, wrap: (attrs: string) => string,
-  start: number, end: number, filterPrefix: string, group: string,
-): void {
+function hostDeviceItems(c: Collector, hostdevEl: XmlElement | undefined, wrap: (attrs: string) => string, start: number, end: number, filterPrefix: string, group: string): void {
   const host = c.ctx.host;
   if (!host) return;
   const entries = hostDeviceEntries(host, c.layout(start).quote);
   const assigned = new Set(c.model.hostdevs.filter((h) => h.el !== hostdevEl && h.hostBdf).map((h) => h.hostBdf!));
   const add = (e: HostDeviceEntry, taken: boolean) => {
     const label = taken ? `${e.label} (already assigned)` : e.label;
-    c.add(label, wrap(e.attrs), start, end, {
-      kind: CompletionItemKind.Reference, detail: e.detail, doc: e.doc, filterText: filterPrefix + label,
-    }, group);
+    c.add(
+      label,
+      wrap(e.attrs),
+      start,
+      end,
+      {
+        kind: CompletionItemKind.Reference,
+        detail: e.detail,
+        doc: e.doc,
+        filterText: filterPrefix + label,
+      },
+      group,
+    );
   };
   // Devices another hostdev already assigns come last (same group, added after the free ones).
   for (const e of entries) if (!assigned.has(e.bdf)) add(e, false);
@@ -259,10 +285,19 @@ function hostDeviceEntries(host: HostTopology, q: string): HostDeviceEntry[] {
 // ---------------------------------------------------------------- values
 
 function valueItem(c: Collector, site: Extract<CursorSite, { kind: 'value' }>, value: string, o: Partial<ItemOptions> & { label?: string } = {}, group = 'b'): void {
-  c.add(o.label ?? value, value, site.start, site.end, {
-    kind: o.kind ?? CompletionItemKind.Value, detail: o.detail, doc: o.doc,
-    filterText: o.label !== undefined ? value : undefined,
-  }, group);
+  c.add(
+    o.label ?? value,
+    value,
+    site.start,
+    site.end,
+    {
+      kind: o.kind ?? CompletionItemKind.Value,
+      detail: o.detail,
+      doc: o.doc,
+      filterText: o.label !== undefined ? value : undefined,
+    },
+    group,
+  );
 }
 
 function controllerOf(m: DomainModel, el: XmlElement | undefined): Controller | undefined {
@@ -340,8 +375,7 @@ function valueItems(c: Collector, site: Extract<CursorSite, { kind: 'value' }>):
 
 function iommuModelValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>): void {
   const family = machineFamily(c.model);
-  const fits = (m: IommuModelInfo): boolean =>
-    family === 'unknown' || family === 'other' || !m.machineFamilies || m.machineFamilies.includes(family);
+  const fits = (m: IommuModelInfo): boolean => family === 'unknown' || family === 'other' || !m.machineFamilies || m.machineFamilies.includes(family);
   const models = Object.values(IOMMU_MODELS);
   // Models that fit the guest machine first; the catalog order when the machine is unknown.
   for (const info of [...models.filter(fits), ...models.filter((x) => !fits(x))]) {
@@ -352,8 +386,12 @@ function iommuModelValues(c: Collector, site: Extract<CursorSite, { kind: 'value
 function kindValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>, a: AttributeInfo): void {
   const doc = iommuAttributeMarkdown(a);
   switch (a.value.kind) {
-    case 'onoff': for (const v of ['on', 'off']) valueItem(c, site, v, { kind: CompletionItemKind.EnumMember, doc }); break;
-    case 'enum': for (const v of a.value.values) valueItem(c, site, v, { kind: CompletionItemKind.EnumMember, doc }); break;
+    case 'onoff':
+      for (const v of ['on', 'off']) valueItem(c, site, v, { kind: CompletionItemKind.EnumMember, doc });
+      break;
+    case 'enum':
+      for (const v of a.value.values) valueItem(c, site, v, { kind: CompletionItemKind.EnumMember, doc });
+      break;
     case 'int': {
       // The two ends first: the maximum (what accelerated guests usually want) and 0 (off).
       const { min, max } = a.value;
@@ -362,7 +400,8 @@ function kindValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>, 
       for (const v of order) valueItem(c, site, String(v), { doc });
       break;
     }
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -388,8 +427,13 @@ function oasValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>, a
     const ctrl = bus !== undefined ? c.model.pciControllers.get(bus) : undefined;
     const smmu = ctrl ? hostSmmusBelow(smmuMappingOf(c.model, host), ctrl)[0] : undefined;
     const reported = smmu ? smmuv3s(host).find((s) => s.name === smmu)?.oas : undefined;
-    if (reported !== undefined && values.includes(String(reported))) { first = String(reported); why = `reported by ${smmu}`; }
-    else { first = GRACE_HOST_OAS; why = 'what Grace hosts\' SMMUs report'; }
+    if (reported !== undefined && values.includes(String(reported))) {
+      first = String(reported);
+      why = `reported by ${smmu}`;
+    } else {
+      first = GRACE_HOST_OAS;
+      why = "what Grace hosts' SMMUs report";
+    }
   }
   const doc = iommuAttributeMarkdown(a);
   for (const v of [...values].sort((x, y) => (x === first ? -1 : y === first ? 1 : 0))) {
@@ -414,10 +458,17 @@ function pciBusValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>
     valueItem(c, site, String(ctrl.index), { label, detail: `pcie-expander-bus index ${ctrl.index}`, doc }, taken ? 'c' : 'b');
   }
   const rootTaken = iommuForIndex(m, 0);
-  valueItem(c, site, '0', {
-    label: `0 (pcie-root)${rootTaken && rootTaken !== self ? ' — has a vSMMU' : ''}`,
-    detail: 'the main PCIe root complex', doc,
-  }, rootTaken && rootTaken !== self ? 'c' : 'b');
+  valueItem(
+    c,
+    site,
+    '0',
+    {
+      label: `0 (pcie-root)${rootTaken && rootTaken !== self ? ' — has a vSMMU' : ''}`,
+      detail: 'the main PCIe root complex',
+      doc,
+    },
+    rootTaken && rootTaken !== self ? 'c' : 'b',
+  );
 }
 
 /** Guest `<address bus>`: existing PCI controller indexes, written like the address's other numbers. */
@@ -426,7 +477,7 @@ function guestBusValues(c: Collector, site: Extract<CursorSite, { kind: 'value' 
   const addressEl = site.element;
   const owner = addressEl.parent;
   const others = addressEl.attributes.filter((a) => a !== site.attr && a.value !== undefined && /^(0x)?[0-9a-f]+$/i.test(a.value));
-  const decimal = (!/^0x/i.test(site.attr.value ?? '') && others.length > 0 && others.every((a) => !/^0x/i.test(a.value!)));
+  const decimal = !/^0x/i.test(site.attr.value ?? '') && others.length > 0 && others.every((a) => !/^0x/i.test(a.value!));
   const fmt = (n: number): string => (decimal ? String(n) : hex2(n));
   const pci = m.controllers.filter((x) => x.type === 'pci' && x.el !== owner).sort((a, b) => a.index - b.index);
   // Buses something other than this address's owner plugs into, computed once for all candidates.
@@ -481,7 +532,8 @@ function textItems(c: Collector, site: Extract<CursorSite, { kind: 'text' }>): v
     for (const cell of c.model.numaCells) {
       const cpus = attrValue(cell.el, 'cpus');
       c.add(String(cell.id), String(cell.id), site.start, site.end, {
-        kind: CompletionItemKind.Value, detail: `guest NUMA cell${cpus ? ` (cpus ${cpus})` : ''}`,
+        kind: CompletionItemKind.Value,
+        detail: `guest NUMA cell${cpus ? ` (cpus ${cpus})` : ''}`,
       });
     }
     return;

@@ -33,7 +33,8 @@ export function styleOf(doc: XmlDocument): Style {
 function detect(doc: XmlDocument): Style {
   const text = doc.text;
   const steps = new Map<string, number>();
-  let single = 0, double = 0;
+  let single = 0,
+    double = 0;
   const stack: XmlElement[] = [...doc.roots].reverse();
   while (stack.length) {
     const el = stack.pop()!;
@@ -52,8 +53,13 @@ function detect(doc: XmlDocument): Style {
     }
     for (let i = el.children.length - 1; i >= 0; i--) stack.push(el.children[i]);
   }
-  let unit = '  ', best = 0;
-  for (const [step, n] of steps) if (n > best) { unit = step; best = n; }
+  let unit = '  ',
+    best = 0;
+  for (const [step, n] of steps)
+    if (n > best) {
+      unit = step;
+      best = n;
+    }
   const head = text.length > SAMPLE ? text.slice(0, SAMPLE) : text;
   return { unit, nl: head.includes('\r\n') ? '\r\n' : '\n', quote: double > single ? '"' : "'" };
 }

@@ -13,9 +13,7 @@
 import { CompletionItemKind } from 'vscode-languageserver-types';
 import type { XmlAttribute, XmlElement } from '../xml/nodes';
 import type { RngModel } from '../schema/rng';
-import {
-  childGrammar, elementGrammar, rootGrammar, type AttributeGrammar, type ChildGrammar, type ElementGrammar,
-} from '../schema/grammarQuery';
+import { childGrammar, elementGrammar, rootGrammar, type AttributeGrammar, type ChildGrammar, type ElementGrammar } from '../schema/grammarQuery';
 import { COMMON_ATTRIBUTES, COMMON_CHILDREN, COMMON_VALUES, FORMAT_ORDER } from '../domain/formatOrder';
 import { isArmArch } from '../domain/machine';
 import type { DomainModel } from '../domain/model';
@@ -25,7 +23,25 @@ import type { Collector } from './completionItems';
 import type { Layout } from './snippets';
 
 /** `<features>` children only x86 guests have: offered last, and not at all on an ARM guest. */
-const X86_ONLY_FEATURES = new Set(['apic', 'pae', 'hap', 'viridian', 'privnet', 'hyperv', 'vmport', 'smm', 'ioapic', 'pic', 'msrs', 'tseg', 'pvspinlock', 'kvm', 'xen', 'sbbc', 'ibs']);
+const X86_ONLY_FEATURES = new Set([
+  'apic',
+  'pae',
+  'hap',
+  'viridian',
+  'privnet',
+  'hyperv',
+  'vmport',
+  'smm',
+  'ioapic',
+  'pic',
+  'msrs',
+  'tseg',
+  'pvspinlock',
+  'kvm',
+  'xen',
+  'sbbc',
+  'ibs',
+]);
 /** Values of libvirt's `unit` type people write; the grammar only has a pattern for them. */
 const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'bytes'];
 /** Snippet depth: required children of required children, no further. */
@@ -38,9 +54,7 @@ function catalogVerdict(model: DomainModel, parent: XmlElement, child: string): 
 }
 
 /** The grammar's children of `parent` in offering order, without once-only ones already written. */
-export function rankedChildren(
-  model: RngModel, domain: DomainModel, parent: XmlElement, typed: XmlElement | undefined, start: number, end: number,
-): ChildGrammar[] {
+export function rankedChildren(model: RngModel, domain: DomainModel, parent: XmlElement, typed: XmlElement | undefined, start: number, end: number): ChildGrammar[] {
   const g = elementGrammar(model, parent);
   if (!g) return [];
   const present = new Set(parent.children.filter((c) => c !== typed).map((c) => c.name));
@@ -48,7 +62,10 @@ export function rankedChildren(
   const common = COMMON_CHILDREN[parent.name] ?? [];
   // libvirt's layout where known; else the usual children in their usual order, then the grammar's.
   const order = FORMAT_ORDER[parent.name] ?? [...common, ...g.children.map((c) => c.name).filter((n) => !common.includes(n))];
-  const pos = (name: string) => { const i = order.indexOf(name); return i < 0 ? order.length : i; };
+  const pos = (name: string) => {
+    const i = order.indexOf(name);
+    return i < 0 ? order.length : i;
+  };
   let prev: XmlElement | undefined, next: XmlElement | undefined;
   for (const c of parent.children) {
     if (c === typed) continue;
@@ -60,8 +77,7 @@ export function rankedChildren(
   const between = (c: ChildGrammar) => pos(c.name) >= lo && pos(c.name) <= hi && pos(c.name) < order.length;
   const isCommon = (c: ChildGrammar) => common.includes(c.name);
   // Required and missing; usual and in its place; usual; in its place; the rest.
-  const score = (c: ChildGrammar) => (c.required && !present.has(c.name) ? 0
-    : between(c) && isCommon(c) ? 1 : isCommon(c) ? 2 : between(c) ? 3 : 4);
+  const score = (c: ChildGrammar) => (c.required && !present.has(c.name) ? 0 : between(c) && isCommon(c) ? 1 : isCommon(c) ? 2 : between(c) ? 3 : 4);
   const near = (c: ChildGrammar) => Math.min(Math.abs(pos(c.name) - lo), Math.abs(pos(c.name) - hi));
   return offered
     .map((c, i) => ({ c, i, s: score(c) }))
@@ -76,8 +92,13 @@ export function rankedChildren(
  * not offer them from elsewhere.
  */
 export function grammarElementItems(
-  c: Collector, model: RngModel, parent: XmlElement, typed: XmlElement | undefined,
-  range: { start: number; end: number; nameStart?: number; nameEnd?: number }, fresh: boolean, l: Layout,
+  c: Collector,
+  model: RngModel,
+  parent: XmlElement,
+  typed: XmlElement | undefined,
+  range: { start: number; end: number; nameStart?: number; nameEnd?: number },
+  fresh: boolean,
+  l: Layout,
 ): ReadonlySet<string> {
   const known = new Set(elementGrammar(model, parent)?.children.map((ch) => ch.name) ?? []);
   for (const child of rankedChildren(model, c.model, parent, typed, range.start, range.end)) {
@@ -87,8 +108,12 @@ export function grammarElementItems(
     if (fresh) {
       const s = elementSnippet(model, child, l);
       c.add(child.name, s.text, range.start, range.end, {
-        kind: CompletionItemKind.Property, snippet: true, filterText: `<${child.name}`, doc: docText,
-        detail: child.required ? 'required' : undefined, retrigger: s.retrigger,
+        kind: CompletionItemKind.Property,
+        snippet: true,
+        filterText: `<${child.name}`,
+        doc: docText,
+        detail: child.required ? 'required' : undefined,
+        retrigger: s.retrigger,
       });
     } else if (range.nameStart !== undefined && range.nameEnd !== undefined) {
       c.add(child.name, child.name, range.nameStart, range.nameEnd, { kind: CompletionItemKind.Property, doc: docText });
@@ -116,19 +141,40 @@ export function rootItems(c: Collector, model: RngModel | undefined, start: numb
     `${u}</devices>`,
     `</domain>`,
   ].join('\n');
-  c.add('domain', text, start, end, {
-    kind: CompletionItemKind.Snippet, snippet: true, filterText: '<domain', detail: 'a new libvirt domain',
-    doc: 'A domain with a name, memory, vCPUs, the OS type and an empty device list: the least libvirt starts.',
-  }, 'a');
+  c.add(
+    'domain',
+    text,
+    start,
+    end,
+    {
+      kind: CompletionItemKind.Snippet,
+      snippet: true,
+      filterText: '<domain',
+      detail: 'a new libvirt domain',
+      doc: 'A domain with a name, memory, vCPUs, the OS type and an empty device list: the least libvirt starts.',
+    },
+    'a',
+  );
 }
 
 function elementTypes(model: RngModel, root: ChildGrammar): string[] {
-  return childGrammar(model, root).attributes.find((a) => a.name === 'type')?.values.slice() ?? [];
+  return (
+    childGrammar(model, root)
+      .attributes.find((a) => a.name === 'type')
+      ?.values.slice() ?? []
+  );
 }
 
 /** Attribute names the grammar allows on `el` and that are not written yet: required first, then the usual ones. */
 export function grammarAttributeItems(
-  c: Collector, model: RngModel, el: XmlElement, editing: XmlAttribute | undefined, start: number, end: number, hasValue: boolean, q: string,
+  c: Collector,
+  model: RngModel,
+  el: XmlElement,
+  editing: XmlAttribute | undefined,
+  start: number,
+  end: number,
+  hasValue: boolean,
+  q: string,
 ): void {
   const g = elementGrammar(model, el, { ignore: editing });
   if (!g) return;
@@ -148,7 +194,8 @@ export function grammarAttributeItems(
   const ordered = [
     ...list.filter((a) => a.required),
     ...usual.flatMap((n) => list.filter((a) => !a.required && a.name === n)),
-    ...list.filter((a) => !a.required && !isUsual(a) && between(a)), ...list.filter((a) => !a.required && !isUsual(a) && !between(a)),
+    ...list.filter((a) => !a.required && !isUsual(a) && between(a)),
+    ...list.filter((a) => !a.required && !isUsual(a) && !between(a)),
   ];
   const anchor = describeElement(pathOf(el))?.anchor;
   for (const a of ordered) {
@@ -196,9 +243,19 @@ function hintItem(c: Collector, a: AttributeGrammar, start: number, end: number)
   if (a.values.length || !a.kinds.length || a.kinds.every((k) => k === 'any text')) return;
   const hint = a.hint ?? a.kinds[0];
   if (c.has(hint)) return;
-  c.add(hint, `\${1:${escapeSnippet(hint)}}`, start, end, {
-    kind: CompletionItemKind.Text, snippet: true, detail: a.kinds.join(' or '), filterText: hint,
-  }, 'z');
+  c.add(
+    hint,
+    `\${1:${escapeSnippet(hint)}}`,
+    start,
+    end,
+    {
+      kind: CompletionItemKind.Text,
+      snippet: true,
+      detail: a.kinds.join(' or '),
+      filterText: hint,
+    },
+    'z',
+  );
 }
 
 /**
@@ -220,7 +277,10 @@ function rankByUse(c: Collector, el: XmlElement, attr: string, values: readonly 
   };
   for (const r of c.ctx.doc.xml.roots) visit(r);
   const common = commonValues(el, attr);
-  const rank = (v: string) => { const i = common.indexOf(v); return i < 0 ? common.length : i; };
+  const rank = (v: string) => {
+    const i = common.indexOf(v);
+    return i < 0 ? common.length : i;
+  };
   return [...values].sort((a, b) => (used.get(b) ?? 0) - (used.get(a) ?? 0) || rank(a) - rank(b));
 }
 

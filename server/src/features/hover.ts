@@ -17,9 +17,7 @@ import type { Controller, DomainModel } from '../domain/model';
 import { bdfOf, parseLibvirtInt, readPciAddress } from '../domain/model';
 import { busNumbersBelow } from '../domain/allocate';
 import { chainOf, isExpander, isRoot, pciBusOf, pluggedInto } from '../domain/topology';
-import {
-  ATTRIBUTE_MISSPELLINGS, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PCI_CONTROLLER_MODELS,
-} from '../domain/catalog';
+import { ATTRIBUTE_MISSPELLINGS, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PCI_CONTROLLER_MODELS } from '../domain/catalog';
 import { describeDevice, findDevice, iommuOfDevice } from '../host/queries';
 import type { HostTopology } from '../host/types';
 import { keyOf, lastSegment } from './completionContext';
@@ -28,8 +26,16 @@ import { NESTED_LAYOUT_NOTE } from './docs/elementDocs';
 import { describeAttribute, describeElement, pathOf } from './docs/docs';
 import { elementGrammar } from '../schema/grammarQuery';
 import {
-  attrDocMarkdown, controllerModelMarkdown, elementMarkdown, type GrammarFacts, iommuAttributeMarkdown, iommuModelMarkdown,
-  linkLine, markdown, NESTED_LAYOUT_POINTER, proposalModelMarkdown,
+  attrDocMarkdown,
+  controllerModelMarkdown,
+  elementMarkdown,
+  type GrammarFacts,
+  iommuAttributeMarkdown,
+  iommuModelMarkdown,
+  linkLine,
+  markdown,
+  NESTED_LAYOUT_POINTER,
+  proposalModelMarkdown,
 } from './docs/format';
 import { hostDeviceMarkdown, smmuMarkdown } from './hostInfo';
 
@@ -61,7 +67,8 @@ function result(ctx: FeatureContext, value: string | undefined, start: number, e
 /** A host SMMU name (`smmu3.0x…`) under the cursor, in text, attribute values or comments alike. */
 function smmuTokenAt(text: string, offset: number): { name: string; start: number; end: number } | undefined {
   const isTok = (c: string | undefined): boolean => !!c && /[A-Za-z0-9._]/.test(c);
-  let start = offset, end = offset;
+  let start = offset,
+    end = offset;
   while (start > 0 && isTok(text[start - 1])) start--;
   while (end < text.length && isTok(text[end])) end++;
   const name = text.slice(start, end).replace(/\.+$/, '');
@@ -96,14 +103,20 @@ function elementDoc(ctx: FeatureContext, el: XmlElement): string | undefined {
   if (key === 'iommu/driver') {
     const model = attrValue(el.parent, 'model');
     const names = model ? IOMMU_MODELS[model]?.attributes : undefined;
-    const extra = names ? (names.length ? `Attributes for \`${model}\`: ${names.map((n) => `\`${n}\``).join(', ')}.` : `The \`${model}\` model takes no driver attributes.`) : undefined;
+    const extra = names
+      ? names.length
+        ? `Attributes for \`${model}\`: ${names.map((n) => `\`${n}\``).join(', ')}.`
+        : `The \`${model}\` model takes no driver attributes.`
+      : undefined;
     return elementMarkdown(info, extra, names ? undefined : facts, doc.anchor);
   }
   if (key === 'controller/target/node') {
     const id = parseLibvirtInt(el.texts.map((t) => t.value).join(''));
     const cell = m.numaCells.find((c) => c.id === id);
     const extra = Number.isFinite(id)
-      ? cell ? `Guest NUMA cell ${id}${attrValue(cell.el, 'cpus') ? ` (cpus ${attrValue(cell.el, 'cpus')})` : ''}.` : `No guest NUMA cell has id ${id}.`
+      ? cell
+        ? `Guest NUMA cell ${id}${attrValue(cell.el, 'cpus') ? ` (cpus ${attrValue(cell.el, 'cpus')})` : ''}.`
+        : `No guest NUMA cell has id ${id}.`
       : undefined;
     return elementMarkdown(info, extra, facts, doc.anchor);
   }
@@ -142,9 +155,7 @@ function grammarFacts(ctx: FeatureContext, el: XmlElement, attr?: XmlAttribute):
 
 /** The root element's line on the grammar in use: which libvirt release, from where. */
 function grammarLine(ctx: FeatureContext): string {
-  return ctx.grammar
-    ? `Grammar: ${ctx.grammar.description}.`
-    : 'Grammar: none loaded (yet); what is allowed where is not shown.';
+  return ctx.grammar ? `Grammar: ${ctx.grammar.description}.` : 'Grammar: none loaded (yet); what is allowed where is not shown.';
 }
 
 /**
@@ -201,9 +212,12 @@ function attributeDoc(ctx: FeatureContext, el: XmlElement, a: XmlAttribute): str
   const key = keyOf(el);
   if (key === 'iommu/driver') return iommuDriverAttrDoc(el, a.name);
   if (key === 'hostdev/source/address') return hostDeviceMarkdown(ctx.host, bdfOf(readPciAddress(el)));
-  const extra = key === 'controller/target' && a.name === 'busNr' ? busNrRange(ctx.doc.domain, el.parent)
-    : key === 'hostdev/acpi' && a.name === 'nodeset' ? genericInitiatorFacts(ctx.doc.domain, a.value)
-    : undefined;
+  const extra =
+    key === 'controller/target' && a.name === 'busNr'
+      ? busNrRange(ctx.doc.domain, el.parent)
+      : key === 'hostdev/acpi' && a.name === 'nodeset'
+        ? genericInitiatorFacts(ctx.doc.domain, a.value)
+        : undefined;
   return tableDoc(ctx, el, key, a, extra);
 }
 
@@ -217,7 +231,10 @@ function genericInitiatorFacts(m: DomainModel, value: string | undefined): strin
   if (!nodes) return what;
   const cells = new Map(guestCells(m).map((c) => [c.id, c]));
   const missing = [...nodes].filter((n) => !cells.has(n));
-  const busy = [...nodes].filter((n) => { const c = cells.get(n); return !!c && (c.hasCpus || c.hasMemory); });
+  const busy = [...nodes].filter((n) => {
+    const c = cells.get(n);
+    return !!c && (c.hasCpus || c.hasMemory);
+  });
   const facts = [`${nodes.size} cell${nodes.size === 1 ? '' : 's'} (${formatNodeset(nodes)})`];
   if (missing.length) facts.push(`not in <cpu><numa>: ${formatNodeset(missing)}`);
   if (busy.length) facts.push(`with vCPUs or memory: ${formatNodeset(busy)}`);
@@ -230,9 +247,7 @@ function busNrRange(m: DomainModel, controllerEl: XmlElement | undefined): strin
   const ctrl = m.controllers.find((c) => c.el === controllerEl);
   const b = ctrl?.busNr?.value;
   if (!ctrl || b === undefined || !Number.isInteger(b)) return undefined;
-  const higher = m.controllers
-    .filter((c) => c !== ctrl && isExpander(c) && c.busNr && Number.isInteger(c.busNr.value) && c.busNr.value > b)
-    .map((c) => c.busNr!.value);
+  const higher = m.controllers.filter((c) => c !== ctrl && isExpander(c) && c.busNr && Number.isInteger(c.busNr.value) && c.busNr.value > b).map((c) => c.busNr!.value);
   const top = higher.length ? Math.min(...higher) - 1 : 255;
   const below = busNumbersBelow(m, ctrl);
   return `Here: buses ${b}–${top} belong to this expander; it uses ${1 + below} (its own bus and ${below} port${below === 1 ? '' : 's'} or bridge${below === 1 ? '' : 's'} below it).`;
@@ -251,8 +266,12 @@ function valueDoc(ctx: FeatureContext, el: XmlElement, a: XmlAttribute): string 
       const nested = v === 'smmuv3' && (attrValue(driver, 'pciBus') !== undefined || attrValue(driver, 'accel') === 'on');
       return iommuModelMarkdown(info, nested);
     }
-    return proposalModelMarkdown(v)
-      ?? `**Unknown IOMMU model \`${v}\`**\n\nReleased libvirt knows ${Object.keys(IOMMU_MODELS).map((x) => `\`${x}\``).join(', ')}.`;
+    return (
+      proposalModelMarkdown(v) ??
+      `**Unknown IOMMU model \`${v}\`**\n\nReleased libvirt knows ${Object.keys(IOMMU_MODELS)
+        .map((x) => `\`${x}\``)
+        .join(', ')}.`
+    );
   }
   if (key === 'iommu/driver') {
     if (a.name === 'pciBus') return pciBusValueDoc(ctx, v);

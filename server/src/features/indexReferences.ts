@@ -59,7 +59,9 @@ function refOf(kind: IndexRefKind, a: XmlAttribute | undefined, owner: XmlElemen
 
 function collect(model: DomainModel): IndexReferences {
   const all: IndexReference[] = [];
-  const push = (r: IndexReference | undefined): void => { if (r) all.push(r); };
+  const push = (r: IndexReference | undefined): void => {
+    if (r) all.push(r);
+  };
 
   for (const el of model.devices ? model.devices.children : []) {
     if (el.name === 'nestedSmmuv3') continue; // read below with the other nestedSmmuv3 forms
@@ -77,7 +79,8 @@ function collect(model: DomainModel): IndexReferences {
   for (const r of all) {
     if (!Number.isFinite(r.value)) continue;
     const list = byIndex.get(r.value);
-    if (list) list.push(r); else byIndex.set(r.value, [r]);
+    if (list) list.push(r);
+    else byIndex.set(r.value, [r]);
   }
   return { all, byIndex };
 }

@@ -12,9 +12,7 @@
 import type { Location } from 'vscode-languageserver-types';
 import type { FeatureContext } from './context';
 import type { Controller } from '../domain/model';
-import {
-  controllerDeclarationAt, controllerOfReference, declarationSpan, referenceAt, referencesToIndex,
-} from './indexReferences';
+import { controllerDeclarationAt, controllerOfReference, declarationSpan, referenceAt, referencesToIndex } from './indexReferences';
 
 export function references(ctx: FeatureContext, offset: number, includeDeclaration: boolean): Location[] {
   const { doc } = ctx;

@@ -29,9 +29,7 @@ import type { Controller } from '../domain/model';
 import { parseLibvirtInt, readDomain } from '../domain/model';
 import { parseXml } from '../xml/parser';
 import { attr } from '../xml/query';
-import {
-  controllerDeclarationAt, controllerOfReference, formatIndexLike, referenceAt, referencesToIndex, writtenIndex,
-} from './indexReferences';
+import { controllerDeclarationAt, controllerOfReference, formatIndexLike, referenceAt, referencesToIndex, writtenIndex } from './indexReferences';
 
 interface RenameTarget {
   controller: Controller;
@@ -70,7 +68,11 @@ function parseNewIndex(newName: string): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
-interface OffsetEdit { start: number; end: number; newText: string }
+interface OffsetEdit {
+  start: number;
+  end: number;
+  newText: string;
+}
 
 export function rename(ctx: FeatureContext, offset: number, newName: string): WorkspaceEdit | null {
   const { doc } = ctx;

@@ -90,13 +90,20 @@ export function expanderSnippet(m: DomainModel, l: Layout, cell?: number): Snipp
   const busNrText = busNr !== undefined ? `\${1:${busNr}}` : '${1:busNr}';
   const slotText = slot !== undefined ? hex2(slot) : '${3:0x01}';
   const target: Array<[number, string]> = node
-    ? [[1, `<target ${a('busNr', busNrText)}>`], [2, `<node>${node}</node>`], [1, '</target>']]
+    ? [
+        [1, `<target ${a('busNr', busNrText)}>`],
+        [2, `<node>${node}</node>`],
+        [1, '</target>'],
+      ]
     : [[1, `<target ${a('busNr', busNrText)}/>`]];
   return {
     label: 'pxb-pcie expander bus + root port',
     filterText: '<controller pxb-pcie',
     detail: `index ${index} on pcie-root slot ${slot !== undefined ? hex2(slot) : '?'}${busNr !== undefined ? `, busNr ${busNr}` : ''}; root port index ${port}`,
-    documentation: 'A PCIe expander bus (an extra root complex, for one vSMMU and the devices of one host SMMU) with a root port to plug a device into. Put the device at `bus=\'' + hex2(port) + '\'`.',
+    documentation:
+      "A PCIe expander bus (an extra root complex, for one vSMMU and the devices of one host SMMU) with a root port to plug a device into. Put the device at `bus='" +
+      hex2(port) +
+      "'`.",
     text: lines(l, [
       [0, `<controller ${a('type', 'pci')} ${a('index', String(index))} ${a('model', 'pcie-expander-bus')}>`],
       [1, `<model ${a('name', 'pxb-pcie')}/>`],

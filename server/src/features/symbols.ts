@@ -77,7 +77,8 @@ class OutlineBuilder {
     for (const r of indexReferencesOf(this.model).all) {
       if (r.kind === 'iommu-pciBus' || !Number.isFinite(r.value)) continue;
       const list = this.plugged.get(r.value);
-      if (list) list.push(r.owner); else this.plugged.set(r.value, [r.owner]);
+      if (list) list.push(r.owner);
+      else this.plugged.set(r.value, [r.owner]);
     }
   }
 
@@ -92,9 +93,8 @@ class OutlineBuilder {
       return this.symbol(i.el, name, SymbolKind.Struct, isAccel(i) ? 'accel=on' : undefined);
     });
     const outside = this.outside(pci);
-    const group: DocumentSymbol[] = outside.length && this.model.devices
-      ? [{ ...this.symbol(this.model.devices, OUTSIDE_TREE_GROUP, SymbolKind.Namespace), children: outside }]
-      : [];
+    const group: DocumentSymbol[] =
+      outside.length && this.model.devices ? [{ ...this.symbol(this.model.devices, OUTSIDE_TREE_GROUP, SymbolKind.Namespace), children: outside }] : [];
     return [...top, ...iommus, ...group];
   }
 
@@ -111,7 +111,10 @@ class OutlineBuilder {
       for (;;) {
         const last = path[path.length - 1];
         const parent = isGuestPci(last.address) ? this.model.pciControllers.get(last.address.bus.value) : undefined;
-        if (!parent || this.placed.has(parent) || this.roots.has(parent)) { topC = last; break; }
+        if (!parent || this.placed.has(parent) || this.roots.has(parent)) {
+          topC = last;
+          break;
+        }
         const at = path.indexOf(parent);
         if (at >= 0) {
           topC = path.slice(at).reduce((a, b) => (b.el.start < a.el.start ? b : a));

@@ -32,9 +32,7 @@ import type { ParsedDocument } from '../domain/document';
 import type { Finding } from '../rules/types';
 import type { XmlElement } from '../xml/nodes';
 import { attrValue, child } from '../xml/query';
-import type {
-  DeviceView, ExpanderView, HostDeviceView, ProblemView, Range, SmmuView, TopologyView,
-} from '../protocol';
+import type { DeviceView, ExpanderView, HostDeviceView, ProblemView, Range, SmmuView, TopologyView } from '../protocol';
 
 /**
  * The data keys that findings of several codes share (`smmu`, `hostdev`,
@@ -67,7 +65,11 @@ class ViewBuilder {
   private readonly mapping: SmmuMapping;
   private readonly armHost: HostTopology | undefined;
 
-  constructor(private readonly doc: ParsedDocument, private readonly host: HostTopology | undefined, private readonly findings: readonly Finding[]) {
+  constructor(
+    private readonly doc: ParsedDocument,
+    private readonly host: HostTopology | undefined,
+    private readonly findings: readonly Finding[],
+  ) {
     this.model = doc.domain;
     this.armHost = host && isArmSmmuHost(host) ? host : undefined;
     this.mapping = smmuMappingOf(this.model, host);
@@ -82,7 +84,12 @@ class ViewBuilder {
     const smmus = smmuv3s(host).map((s): SmmuView => {
       const bound = complexes.filter((c) => c.boundSmmu === s.name);
       const mine = this.mapping.placements.filter((p) => p.hostSmmu === s.name);
-      const expanders = bound.map((c) => this.expanderView(c, mine.filter((p) => this.sitsIn(p, c))));
+      const expanders = bound.map((c) =>
+        this.expanderView(
+          c,
+          mine.filter((p) => this.sitsIn(p, c)),
+        ),
+      );
       const inside = new Set(bound.flatMap((c) => mine.filter((p) => this.sitsIn(p, c))));
       const assigned = new Set(mine.map((p) => p.bdf));
       const view: SmmuView = {
@@ -90,7 +97,9 @@ class ViewBuilder {
         expanders,
         devices: mine.filter((p) => !inside.has(p)).map((p) => this.hostdevView(p)),
         unused: mine.length === 0,
-        unassigned: devicesOfIommu(host, s.name).filter((d) => !assigned.has(d.bdf)).map((d) => this.hostDeviceView(d)),
+        unassigned: devicesOfIommu(host, s.name)
+          .filter((d) => !assigned.has(d.bdf))
+          .map((d) => this.hostDeviceView(d)),
         problems: this.problems((f) => sharedData(f).smmu === s.name && sharedData(f).hostdev === undefined),
       };
       if (s.platformDevice !== undefined) view.platformDevice = s.platformDevice;
@@ -99,9 +108,7 @@ class ViewBuilder {
     });
     const known = new Set(smmus.map((s) => s.name));
     const unbound = complexes.filter((c) => !c.boundSmmu || !known.has(c.boundSmmu));
-    const unmatched = this.mapping.placements
-      .filter((p) => !p.hostSmmu || !known.has(p.hostSmmu))
-      .map((p) => ({ ...this.hostdevView(p), reason: this.hostReason(host, p) }));
+    const unmatched = this.mapping.placements.filter((p) => !p.hostSmmu || !known.has(p.hostSmmu)).map((p) => ({ ...this.hostdevView(p), reason: this.hostReason(host, p) }));
     return {
       hostSource: `${smmus.length} host SMMU${smmus.length === 1 ? '' : 's'} · ${hostSourceLabel(host)}`,
       grouping: 'host',
@@ -129,8 +136,13 @@ class ViewBuilder {
   /** Every expander in document order, then pcie-root when it carries a vSMMU. */
   private complexes(): Complex[] {
     const out: Complex[] = this.mapping.expanders.map((e) => ({
-      index: e.expander.index, controller: e.expander, iommu: e.iommu, accel: e.accel,
-      boundSmmu: e.boundSmmu, hostdevs: e.hostdevs, emulated: e.emulated,
+      index: e.expander.index,
+      controller: e.expander,
+      iommu: e.iommu,
+      accel: e.accel,
+      boundSmmu: e.boundSmmu,
+      hostdevs: e.hostdevs,
+      emulated: e.emulated,
     }));
     const r = this.mapping.root;
     if (r) out.push({ index: 0, controller: this.rootController(), iommu: r.iommu, accel: r.accel, boundSmmu: r.boundSmmu, hostdevs: r.hostdevs, emulated: r.emulated });
@@ -176,7 +188,10 @@ class ViewBuilder {
       label: p.bdf ?? 'hostdev (incomplete source address)',
       where: this.whereOf(p.hostdev.address, p.placement === 'unplaced'),
       range: this.rangeOf(p.hostdev.el),
-      problems: this.problems((f) => { const hs = sharedData(f).hostdevs; return this.inside(f, p.hostdev.el) || (Array.isArray(hs) && hs.includes(p.index)); }),
+      problems: this.problems((f) => {
+        const hs = sharedData(f).hostdevs;
+        return this.inside(f, p.hostdev.el) || (Array.isArray(hs) && hs.includes(p.index));
+      }),
     };
     if (p.bdf) view.bdf = p.bdf;
     if (p.hostDevice) view.name = describeDevice(p.hostDevice);

@@ -66,7 +66,10 @@ const pciIdsCache = new Map<string, Promise<PciIds | undefined>>();
 export function loadPciIds(file: string): Promise<PciIds | undefined> {
   let p = pciIdsCache.get(file);
   if (!p) {
-    p = nodeFs.readFile(file, 'utf8').then((text) => new PciIds(text), () => undefined);
+    p = nodeFs.readFile(file, 'utf8').then(
+      (text) => new PciIds(text),
+      () => undefined,
+    );
     pciIdsCache.set(file, p);
   }
   return p;

@@ -59,12 +59,7 @@ export class HostTopologyProvider {
     this.settings = normalize(settings);
     this.maxAgeMs = options.maxAgeMs ?? 5000;
     this.now = options.now ?? Date.now;
-    this.reader =
-      options.read ??
-      (async (s) =>
-        s.snapshot
-          ? loadSnapshot(s.snapshot)
-          : readSysfsHost(s.sysfsRoot ?? '/sys', { pciIdsPaths: options.pciIdsPaths }));
+    this.reader = options.read ?? (async (s) => (s.snapshot ? loadSnapshot(s.snapshot) : readSysfsHost(s.sysfsRoot ?? '/sys', { pciIdsPaths: options.pciIdsPaths })));
   }
 
   /** True while a read is under way. */
@@ -81,9 +76,7 @@ export class HostTopologyProvider {
   get notes(): string[] {
     const notes = [...(this.topology?.notes ?? [])];
     if (this.lastError !== undefined) {
-      const kept = this.topology
-        ? ` Still using the copy loaded earlier${this.topology.readAt ? ` (read at ${this.topology.readAt})` : ''}.`
-        : '';
+      const kept = this.topology ? ` Still using the copy loaded earlier${this.topology.readAt ? ` (read at ${this.topology.readAt})` : ''}.` : '';
       notes.unshift(this.lastError + kept);
     }
     return notes;

@@ -148,9 +148,7 @@ export function describeDevice(d: HostPciDevice): string {
   const v = id(d.vendorId);
   const dev = id(d.deviceId);
   const ids = v && dev ? `${v}:${dev}` : v ? `${v}:????` : undefined;
-  const name = [d.vendorName, d.deviceName ?? (d.vendorName && dev ? `device ${dev}` : undefined)]
-    .filter((s): s is string => !!s)
-    .join(' ');
+  const name = [d.vendorName, d.deviceName ?? (d.vendorName && dev ? `device ${dev}` : undefined)].filter((s): s is string => !!s).join(' ');
   if (name && ids) return `${name} (${ids})`;
   if (ids) return ids;
   return name || `PCI device ${d.bdf}`;

@@ -30,10 +30,7 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Pretty JSON with `version` first and every object's keys in a fixed order. */
 export function serializeTopology(t: HostTopology): string {
-  const source: HostSource =
-    t.source.kind === 'sysfs'
-      ? { kind: 'sysfs', root: t.source.root }
-      : { kind: 'snapshot', file: t.source.file, hostname: t.source.hostname };
+  const source: HostSource = t.source.kind === 'sysfs' ? { kind: 'sysfs', root: t.source.root } : { kind: 'snapshot', file: t.source.file, hostname: t.source.hostname };
   // (an undefined hostname is dropped by JSON.stringify below)
   const out = {
     // Always the current format: a topology loaded from an older snapshot is written as the new one.
@@ -66,9 +63,7 @@ export function serializeTopology(t: HostTopology): string {
         iommu: d.iommu,
         bars: d.bars?.map((b) => ({ index: b.index, size: b.size, kind: b.kind, prefetchable: b.prefetchable })),
       })),
-    numaNodes: t.numaNodes && [...t.numaNodes]
-      .sort((a, b) => a.id - b.id)
-      .map((n) => ({ id: n.id, cpus: n.cpus })),
+    numaNodes: t.numaNodes && [...t.numaNodes].sort((a, b) => a.id - b.id).map((n) => ({ id: n.id, cpus: n.cpus })),
     notes: [...t.notes],
   };
   // JSON.stringify drops undefined members, so optional fields simply vanish.
@@ -218,9 +213,7 @@ export function parseSnapshot(text: string, file: string): SnapshotResult {
     // Older versions lack fields, which stay unknown; their data is read the same way.
     if (typeof o.version !== 'number' || !READABLE_SNAPSHOT_VERSIONS.includes(o.version)) {
       const newer = typeof o.version === 'number' && o.version > HOST_SNAPSHOT_VERSION ? ' (written by a newer version?)' : '';
-      throw new Invalid(
-        `it has version ${JSON.stringify(o.version)}${newer}; this extension reads versions ${readableVersions()}`,
-      );
+      throw new Invalid(`it has version ${JSON.stringify(o.version)}${newer}; this extension reads versions ${readableVersions()}`);
     }
     const iommus = arr(o.iommus, '"iommus"').map((v, i) => parseIommu(v, `iommus[${i}]`));
     const pciDevices = arr(o.pciDevices, '"pciDevices"').map((v, i) => parseDevice(v, `pciDevices[${i}]`));
@@ -285,10 +278,13 @@ export async function loadSnapshot(file: string): Promise<SnapshotResult> {
   } catch (e) {
     const code = typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
     const why =
-      code === 'ENOENT' ? 'does not exist'
-      : code === 'EACCES' || code === 'EPERM' ? 'cannot be read: permission denied'
-      : code === 'EISDIR' ? 'is a directory, not a file'
-      : `cannot be read: ${e instanceof Error ? e.message : String(e)}`;
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'cannot be read: permission denied'
+          : code === 'EISDIR'
+            ? 'is a directory, not a file'
+            : `cannot be read: ${e instanceof Error ? e.message : String(e)}`;
     return { error: `Host snapshot ${file} ${why}.` };
   }
   return parseSnapshot(text, file);

@@ -14,15 +14,7 @@
 import * as fsCb from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  HOST_SNAPSHOT_VERSION,
-  type HostIommu,
-  type HostNumaNode,
-  type HostPciBar,
-  type HostPciDevice,
-  type HostTopology,
-  type IommuKind,
-} from './types';
+import { HOST_SNAPSHOT_VERSION, type HostIommu, type HostNumaNode, type HostPciBar, type HostPciDevice, type HostTopology, type IommuKind } from './types';
 import { iommuKindOf } from './queries';
 import { addPciNames, DEFAULT_PCI_IDS_PATHS } from './pciIds';
 import { parsePciResource } from './pciResource';
@@ -127,12 +119,17 @@ function describeErr(e: unknown): string {
   if (e instanceof ResolveError) return e.message;
   const code = errCode(e);
   switch (code) {
-    case 'ENOENT': return 'it does not exist';
+    case 'ENOENT':
+      return 'it does not exist';
     case 'EACCES':
-    case 'EPERM': return 'permission denied';
-    case 'ENOTDIR': return 'not a directory';
-    case 'ELOOP': return 'too many levels of symbolic links';
-    default: return code ?? (e instanceof Error ? e.message : String(e));
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'not a directory';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    default:
+      return code ?? (e instanceof Error ? e.message : String(e));
   }
 }
 
@@ -159,7 +156,10 @@ class Notes {
 class TreeResolver {
   private readonly cache = new Map<string, string>();
   private readonly prefix: string;
-  constructor(readonly root: string, readonly fs: SysfsFs) {
+  constructor(
+    readonly root: string,
+    readonly fs: SysfsFs,
+  ) {
     // Virtual paths are already normalised, so plain concatenation is enough (and this runs per call).
     this.prefix = path.resolve(root) === '/' ? '' : root.replace(/\/+$/, '');
   }
@@ -357,7 +357,10 @@ class SysfsReader {
   private readonly concurrency: number;
   private failures = 0;
 
-  constructor(private readonly root: string, opts: ReadSysfsOptions) {
+  constructor(
+    private readonly root: string,
+    opts: ReadSysfsOptions,
+  ) {
     this.fs = opts.fs ?? nodeSysfsFs;
     this.tree = new TreeResolver(root, this.fs);
     this.concurrency = opts.concurrency ?? 64;
@@ -374,7 +377,14 @@ class SysfsReader {
     }
     // Every sysfs, a VM's or a container's too, has at least one of these; a directory with none is
     // a wrong path (a project folder, a half-copied tree), not a host without IOMMUs.
-    const shaped = await Promise.all(SYSFS_TOP_DIRS.map((d) => this.fs.lstat(posix.join(this.root, d)).then(() => true, () => false)));
+    const shaped = await Promise.all(
+      SYSFS_TOP_DIRS.map((d) =>
+        this.fs.lstat(posix.join(this.root, d)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
     if (!shaped.some(Boolean)) {
       return `The sysfs root ${this.root} has none of ${SYSFS_TOP_DIRS.map((d) => `${d}/`).join(', ')}: it is not a sysfs tree, so no IOMMUs or PCI devices were read.`;
     }
@@ -421,7 +431,10 @@ class SysfsReader {
     }
     const devs = await this.listDir(posix.join(classDev, 'devices'), sink);
     if (devs && devs !== 'missing') {
-      iommu.devices = devs.entries.map((e) => e.name.toLowerCase()).filter((n) => BDF_RE.test(n)).sort();
+      iommu.devices = devs.entries
+        .map((e) => e.name.toLowerCase())
+        .filter((n) => BDF_RE.test(n))
+        .sort();
     }
     if (problems.length > 0) this.fail(sink, problemNote(`IOMMU ${name}`, problems));
     return { iommu, sink };
@@ -440,7 +453,11 @@ class SysfsReader {
       sink.forEach((n) => this.notes.add(n));
       return undefined;
     }
-    const ids = dir.entries.map((e) => /^node(\d+)$/.exec(e.name)).filter((m): m is RegExpExecArray => !!m).map((m) => Number(m[1])).sort((a, b) => a - b);
+    const ids = dir.entries
+      .map((e) => /^node(\d+)$/.exec(e.name))
+      .filter((m): m is RegExpExecArray => !!m)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
     const problems: Problems = [];
     const out: HostNumaNode[] = [];
     for (const id of ids) {
@@ -464,7 +481,10 @@ class SysfsReader {
     }
     mid.forEach((n) => this.notes.add(n));
     if (!pciDir || pciDir === 'missing') return [];
-    const names = pciDir.entries.map((e) => e.name).filter((n) => BDF_RE.test(n)).sort();
+    const names = pciDir.entries
+      .map((e) => e.name)
+      .filter((n) => BDF_RE.test(n))
+      .sort();
     const read = await mapBounded(names, this.concurrency, (name) => this.readPciDevice(pciDir.dir, name));
     return this.collect(read, (r) => r.device);
   }

@@ -54,23 +54,21 @@ export interface HostIommu {
 export interface HostPciDevice {
   /** `DDDD:BB:SS.F`, lower case. */
   bdf: string;
-  vendorId?: string;   // e.g. "0x10de"
-  deviceId?: string;   // e.g. "0x2342"
-  classCode?: string;  // e.g. "0x030200"
+  vendorId?: string; // e.g. "0x10de"
+  deviceId?: string; // e.g. "0x2342"
+  classCode?: string; // e.g. "0x030200"
   vendorName?: string; // from pci.ids when available
   deviceName?: string; // from pci.ids when available
-  numaNode?: number;   // -1 in sysfs means "none": left undefined
+  numaNode?: number; // -1 in sysfs means "none": left undefined
   iommuGroup?: number;
-  driver?: string;     // bound driver, e.g. "vfio-pci", "nvidia"
+  driver?: string; // bound driver, e.g. "vfio-pci", "nvidia"
   /** Name of the IOMMU instance translating this device, if any. */
   iommu?: string;
   /** Its BARs with a non-zero size, when `resource` could be read. */
   bars?: HostPciBar[];
 }
 
-export type HostSource =
-  | { kind: 'sysfs'; root: string }
-  | { kind: 'snapshot'; file: string; hostname?: string };
+export type HostSource = { kind: 'sysfs'; root: string } | { kind: 'snapshot'; file: string; hostname?: string };
 
 export interface HostTopology {
   version: number;

@@ -30,7 +30,9 @@ export function withoutInterfaces(text: string): { text: string; removed: number
   if (!cuts.length) return { text, removed: 0 };
   let out = '';
   let at = 0;
-  for (const c of cuts) { out += text.slice(at, c.start); at = c.end; }
+  for (const c of cuts) {
+    out += text.slice(at, c.start);
+    at = c.end;
+  }
   return { text: out + text.slice(at), removed: cuts.length };
 }
-

@@ -15,8 +15,14 @@ export function splitShellWords(line: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if (c === '\\') {
-      if (line[i + 1] === '\n') { i++; continue; }
-      if (i + 1 < line.length) { word += line[++i]; inWord = true; }
+      if (line[i + 1] === '\n') {
+        i++;
+        continue;
+      }
+      if (i + 1 < line.length) {
+        word += line[++i];
+        inWord = true;
+      }
       continue;
     }
     if (c === "'") {
@@ -31,14 +37,25 @@ export function splitShellWords(line: string): string[] {
       inWord = true;
       for (i++; i < line.length && line[i] !== '"'; i++) {
         const next = line[i + 1] ?? '';
-        if (line[i] === '\\' && next === '\n') { i++; continue; }
-        if (line[i] === '\\' && /["\\$`]/.test(next)) { word += next; i++; continue; }
+        if (line[i] === '\\' && next === '\n') {
+          i++;
+          continue;
+        }
+        if (line[i] === '\\' && /["\\$`]/.test(next)) {
+          word += next;
+          i++;
+          continue;
+        }
         word += line[i];
       }
       continue;
     }
     if (/\s/.test(c)) {
-      if (inWord) { words.push(word); word = ''; inWord = false; }
+      if (inWord) {
+        words.push(word);
+        word = '';
+        inWord = false;
+      }
       continue;
     }
     word += c;
@@ -63,7 +80,7 @@ export function properties(value: string): Record<string, unknown> {
   if (value.startsWith('{')) {
     try {
       const v = JSON.parse(value) as unknown;
-      return v && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : {};
+      return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
     } catch {
       return {};
     }
@@ -73,8 +90,10 @@ export function properties(value: string): Record<string, unknown> {
   const parts = value.split(/,(?!,)/);
   parts.forEach((p, i) => {
     const eq = p.indexOf('=');
-    if (eq === -1) { if (i === 0) out.driver = p; else out[p] = true; }
-    else out[p.slice(0, eq)] = p.slice(eq + 1).replace(/,,/g, ',');
+    if (eq === -1) {
+      if (i === 0) out.driver = p;
+      else out[p] = true;
+    } else out[p.slice(0, eq)] = p.slice(eq + 1).replace(/,,/g, ',');
   });
   return out;
 }
@@ -98,7 +117,10 @@ export function qemuArguments(words: readonly string[]): QemuArgument[] {
   for (const a of out) {
     if (a.words[0] !== '-device' || a.words.length < 2) continue;
     const p = properties(a.words[1]);
-    if (EXPANDERS.has(String(p.driver))) { a.part = 'expander'; if (typeof p.id === 'string') expanderIds.add(p.id); }
+    if (EXPANDERS.has(String(p.driver))) {
+      a.part = 'expander';
+      if (typeof p.id === 'string') expanderIds.add(p.id);
+    }
   }
   for (const a of out) {
     if (a.part || a.words.length < 2) continue;

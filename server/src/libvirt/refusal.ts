@@ -56,7 +56,10 @@ function score(el: XmlElement, named: Named): { score: number; attribute?: XmlAt
     if (as > best.score) best = { score: as, attribute: a };
   }
   if (el.children.length === 0) {
-    const text = el.texts.map((t) => t.value).join('').trim();
+    const text = el.texts
+      .map((t) => t.value)
+      .join('')
+      .trim();
     if (text && named.quoted.has(text)) s += 2;
   }
   return { score: s + best.score, attribute: best.attribute };

@@ -8,8 +8,17 @@
  * whose message says what happened and what to do.
  */
 import type {
-  LibvirtConnectionList, LibvirtConnectionsParams, LibvirtDefineParams, LibvirtDefineResult, LibvirtDomainEntry, LibvirtDomainParams,
-  LibvirtFailure, LibvirtNativeParams, LibvirtNativeResult, LibvirtParams, LibvirtRefusal,
+  LibvirtConnectionList,
+  LibvirtConnectionsParams,
+  LibvirtDefineParams,
+  LibvirtDefineResult,
+  LibvirtDomainEntry,
+  LibvirtDomainParams,
+  LibvirtFailure,
+  LibvirtNativeParams,
+  LibvirtNativeResult,
+  LibvirtParams,
+  LibvirtRefusal,
 } from '../protocol';
 import { domainName } from './domainXml';
 import { interfacesNote, nativeCommandLine } from './native';
@@ -19,7 +28,10 @@ import { connectionsFrom, timeoutMsFrom, virshInstalled } from './settings';
 import { VirshConnection, VirshError, type VirshOptions } from './virsh';
 
 export class LibvirtRequestError extends Error {
-  constructor(readonly kind: LibvirtFailure['kind'], message: string) {
+  constructor(
+    readonly kind: LibvirtFailure['kind'],
+    message: string,
+  ) {
     super(message);
     this.name = 'LibvirtRequestError';
   }
@@ -55,9 +67,10 @@ export class LibvirtRequests {
     const conn = this.connection(p);
     const written = domainName(text);
     if (written !== name) {
-      const why = written === undefined
-        ? `it has no <domain><name>: write <name>${name}</name>`
-        : `its <name> is '${written}', and this editor holds domain '${name}'; saving would define a second domain. Rename with 'virsh domrename', or keep the name`;
+      const why =
+        written === undefined
+          ? `it has no <domain><name>: write <name>${name}</name>`
+          : `its <name> is '${written}', and this editor holds domain '${name}'; saving would define a second domain. Rename with 'virsh domrename', or keep the name`;
       return { defined: false, message: `Not saved to libvirt: ${why}.` };
     }
     try {

@@ -19,9 +19,7 @@ export interface ConnectionList {
 
 export function connectionsFrom(setting: unknown, virshPresent: boolean): ConnectionList {
   if (setting === undefined || setting === null) {
-    return virshPresent
-      ? { connections: [DEFAULT_CONNECTION] }
-      : { connections: [], note: 'virsh was not found on this machine, so no libvirt connection is shown by default.' };
+    return virshPresent ? { connections: [DEFAULT_CONNECTION] } : { connections: [], note: 'virsh was not found on this machine, so no libvirt connection is shown by default.' };
   }
   if (!Array.isArray(setting)) return { connections: [], note: 'libvirtDomainXml.libvirt.connections must be a list of libvirt URIs.' };
   const good = setting.filter((s): s is string => typeof s === 'string' && s.trim() !== '').map((s) => s.trim());

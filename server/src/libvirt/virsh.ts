@@ -74,9 +74,11 @@ export interface DomainEntry {
  */
 const PROMPT = /Please enter your (authentication name|password)|'s password:|password for .*:|Are you sure you want to continue connecting/i;
 
-const AUTH = /authentication (failed|required|unavailable|cancelled)|auth(entication)? credentials|Permission denied \((publickey|password)|Host key verification failed|polkit|access denied|not authorized/i;
+const AUTH =
+  /authentication (failed|required|unavailable|cancelled)|auth(entication)? credentials|Permission denied \((publickey|password)|Host key verification failed|polkit|access denied|not authorized/i;
 const READ_ONLY = /read only access prevents|read-only connection|readonly connection/i;
-const UNREACHABLE = /failed to connect to the hypervisor|Failed to connect socket|Connection refused|Cannot recv data|unable to connect|Name or service not known|Could not resolve|No route to host|Network is unreachable|no connection driver available|End of file while reading data/i;
+const UNREACHABLE =
+  /failed to connect to the hypervisor|Failed to connect socket|Connection refused|Cannot recv data|unable to connect|Name or service not known|Could not resolve|No route to host|Network is unreachable|no connection driver available|End of file while reading data/i;
 const NOT_FOUND = /Domain not found|failed to get domain/i;
 const UNSUPPORTED = /not supported by the connection driver|this function is not supported/i;
 
@@ -85,7 +87,10 @@ const MAX_OUTPUT = 64 * 1024 * 1024;
 
 /** Only the libvirt part of an `error: ...` line, lines joined; repeated lines once. */
 export function cleanVirshMessage(stderr: string): string {
-  const lines = stderr.split(/\r?\n/).map((l) => l.replace(/^\s*error:\s*/i, '').trim()).filter(Boolean);
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.replace(/^\s*error:\s*/i, '').trim())
+    .filter(Boolean);
   return [...new Set(lines)].join(': ');
 }
 
@@ -95,7 +100,11 @@ export function classifyFailure(detail: string, uri: string, purpose: string): V
     return new VirshError('read-only', `${purpose} needs a read-write connection to ${uri}, and this one is read-only: ${detail}`, detail);
   }
   if (AUTH.test(detail)) {
-    return new VirshError('auth', `${uri} asks for credentials that cannot be typed here (${detail}). Set up key-based ssh, a polkit rule or group membership so that 'virsh -c ${uri}' works without a prompt.`, detail);
+    return new VirshError(
+      'auth',
+      `${uri} asks for credentials that cannot be typed here (${detail}). Set up key-based ssh, a polkit rule or group membership so that 'virsh -c ${uri}' works without a prompt.`,
+      detail,
+    );
   }
   if (UNSUPPORTED.test(detail)) return new VirshError('unsupported', `${purpose}: the driver of ${uri} cannot do this (${detail})`, detail);
   if (NOT_FOUND.test(detail)) return new VirshError('not-found', `${purpose}: ${detail}`, detail);
@@ -132,7 +141,11 @@ export function runVirsh(uri: string, args: readonly string[], run: RunOptions, 
     let settled = false;
     const stop = () => {
       if (child.pid === undefined) return;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     };
     const fail = (e: VirshError) => {
       if (settled) return;
@@ -147,10 +160,19 @@ export function runVirsh(uri: string, args: readonly string[], run: RunOptions, 
     const watch = (chunks: Buffer[]) => (chunk: Buffer) => {
       chunks.push(chunk);
       size += chunk.length;
-      if (size > MAX_OUTPUT) { fail(new VirshError('failed', `${run.purpose} on ${uri}: virsh printed more than ${MAX_OUTPUT / 1024 / 1024} MB; stopped.`)); return; }
+      if (size > MAX_OUTPUT) {
+        fail(new VirshError('failed', `${run.purpose} on ${uri}: virsh printed more than ${MAX_OUTPUT / 1024 / 1024} MB; stopped.`));
+        return;
+      }
       const tail = chunk.toString('utf8');
       if (PROMPT.test(tail)) {
-        fail(new VirshError('auth', `${uri} asks for credentials that cannot be typed here (${tail.trim()}). Set up key-based ssh, a polkit rule or group membership so that 'virsh -c ${uri}' works without a prompt.`, tail.trim()));
+        fail(
+          new VirshError(
+            'auth',
+            `${uri} asks for credentials that cannot be typed here (${tail.trim()}). Set up key-based ssh, a polkit rule or group membership so that 'virsh -c ${uri}' works without a prompt.`,
+            tail.trim(),
+          ),
+        );
       }
     };
     child.stdout?.on('data', watch(out));
@@ -161,7 +183,10 @@ export function runVirsh(uri: string, args: readonly string[], run: RunOptions, 
       settled = true;
       clearTimeout(timer);
       const stdout = Buffer.concat(out).toString('utf8');
-      if (code === 0) { resolve(stdout); return; }
+      if (code === 0) {
+        resolve(stdout);
+        return;
+      }
       let detail = cleanVirshMessage(Buffer.concat(err).toString('utf8'));
       if (run.rename) detail = detail.split(run.rename.from).join(run.rename.to);
       if (!detail && signal) detail = `virsh was ended by ${signal}`;
@@ -213,7 +238,10 @@ export function parseDaemonVersion(text: string): string | undefined {
 
 /** A connection, local or remote, and what the product asks of it. */
 export class VirshConnection {
-  constructor(readonly uri: string, private readonly options: VirshOptions = {}) {}
+  constructor(
+    readonly uri: string,
+    private readonly options: VirshOptions = {},
+  ) {}
 
   run(args: readonly string[], run: RunOptions): Promise<string> {
     return runVirsh(this.uri, args, run, this.options);
@@ -239,7 +267,7 @@ export class VirshConnection {
 
   /** The libvirt release of the daemon (not of the local client), or undefined when virsh does not say. */
   async daemonVersion(): Promise<string | undefined> {
-    return parseDaemonVersion(await this.run(['version', '--daemon'], { readOnly: true, purpose: 'asking the daemon\'s version' }));
+    return parseDaemonVersion(await this.run(['version', '--daemon'], { readOnly: true, purpose: "asking the daemon's version" }));
   }
 
   /**
@@ -249,10 +277,13 @@ export class VirshConnection {
    * libvirt's messages instead of the temporary copy's path.
    */
   toNative(xml: string, label: string): Promise<string> {
-    return withPrivateFile(xml, (file) => this.refusable(
-      ['domxml-to-native', '--format', 'qemu-argv', '--xml', file],
-      { readOnly: false, purpose: 'asking libvirt for the QEMU command line', rename: { from: file, to: label } },
-    ));
+    return withPrivateFile(xml, (file) =>
+      this.refusable(['domxml-to-native', '--format', 'qemu-argv', '--xml', file], {
+        readOnly: false,
+        purpose: 'asking libvirt for the QEMU command line',
+        rename: { from: file, to: label },
+      }),
+    );
   }
 
   /**
@@ -260,10 +291,9 @@ export class VirshConnection {
    * libvirt's schema first (`virsh define --validate`). Starts nothing.
    */
   async define(xml: string, label: string): Promise<void> {
-    await withPrivateFile(xml, (file) => this.refusable(
-      ['define', '--file', file, '--validate'],
-      { readOnly: false, purpose: `defining ${label}`, rename: { from: file, to: label } },
-    ));
+    await withPrivateFile(xml, (file) =>
+      this.refusable(['define', '--file', file, '--validate'], { readOnly: false, purpose: `defining ${label}`, rename: { from: file, to: label } }),
+    );
   }
 
   /** A run whose failure, when it is not about the connection, is libvirt refusing the XML. */

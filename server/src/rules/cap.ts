@@ -13,7 +13,10 @@ export { DEFAULT_MAX_FINDINGS } from './settings';
 export const CAPPED_CODE = 'findings-capped' as const;
 
 /** A finding and the order it was reported in, so that ties on position keep that order. */
-interface Seen { finding: Finding; seq: number }
+interface Seen {
+  finding: Finding;
+  seq: number;
+}
 
 const byPosition = (a: Seen, b: Seen) => a.finding.start - b.finding.start || a.seq - b.seq;
 
@@ -69,8 +72,14 @@ export function capFindings(findings: readonly Finding[], limit: number, omitted
   more += bounded.omitted;
   if (more === 0) return kept;
   const end = kept.reduce((m, f) => Math.max(m, f.end), 0);
-  return [...kept, finding(CAPPED_CODE, { start: end, end },
-    `…and ${more} more finding${more === 1 ? '' : 's'} in this file, not shown: at most ${limit} are reported per file `
-      + '(setting libvirtDomainXml.maxFindingsPerFile, CLI --max-findings). Fix the first ones and check again.',
-    { data: { omitted: more, limit } })];
+  return [
+    ...kept,
+    finding(
+      CAPPED_CODE,
+      { start: end, end },
+      `…and ${more} more finding${more === 1 ? '' : 's'} in this file, not shown: at most ${limit} are reported per file ` +
+        '(setting libvirtDomainXml.maxFindingsPerFile, CLI --max-findings). Fix the first ones and check again.',
+      { data: { omitted: more, limit } },
+    ),
+  ];
 }

@@ -44,8 +44,7 @@ interface Options {
 
 type NotFixable<D> = CodeSpec<D> & { readonly fixable: false };
 
-const spec = <D>(severity: Severity, o: Options = {}): NotFixable<D> =>
-  ({ severity, otherSeverities: o.otherSeverities ?? [], fixable: false });
+const spec = <D>(severity: Severity, o: Options = {}): NotFixable<D> => ({ severity, otherSeverities: o.otherSeverities ?? [], fixable: false });
 const error = <D = undefined>(o?: Options) => spec<D>('error', o);
 const warning = <D = undefined>(o?: Options) => spec<D>('warning', o);
 const information = <D = undefined>(o?: Options) => spec<D>('information', o);
@@ -63,11 +62,25 @@ function family<F extends string, T extends Record<string, CodeSpec<never>>>(nam
 
 // Shapes of data that several codes share.
 /** A hostdev by its position among the domain's hostdevs, and its host address when written. */
-export interface HostdevRef { hostdev: number; bdf?: string }
-interface PciBusData { pciBus: number; suggestedIndex?: number }
-interface Rename { from: string; to: string }
+export interface HostdevRef {
+  hostdev: number;
+  bdf?: string;
+}
+interface PciBusData {
+  pciBus: number;
+  suggestedIndex?: number;
+}
+interface Rename {
+  from: string;
+  to: string;
+}
 /** A device on host node `hostNode` below expander `expanderIndex`, and the guest cell that fits it, when one does. */
-interface DeviceCellData { expanderIndex: number; hostdev: number; hostNode: number; cell?: number }
+interface DeviceCellData {
+  expanderIndex: number;
+  hostdev: number;
+  hostNode: number;
+  cell?: number;
+}
 
 const XML = family('xml', {
   'xml-unclosed-element': error(),
@@ -263,8 +276,23 @@ const LIBVIRT = family('libvirt', {
 
 /** Every code, in the order of docs/rules.md's sections. */
 export const RULE_CODES = {
-  ...XML, ...IOMMU, ...CONTROLLERS, ...MACHINE, ...CONTROLLER_OPTIONS, ...PCI_ADDRESSES, ...HOSTDEVS,
-  ...NUMA_CELLS, ...FEATURES, ...DISKS, ...VERSION, ...SMMU_MAP, ...NUMA, ...MMIO, ...NESTED_PROPOSAL, ...SCHEMA, ...LIBVIRT,
+  ...XML,
+  ...IOMMU,
+  ...CONTROLLERS,
+  ...MACHINE,
+  ...CONTROLLER_OPTIONS,
+  ...PCI_ADDRESSES,
+  ...HOSTDEVS,
+  ...NUMA_CELLS,
+  ...FEATURES,
+  ...DISKS,
+  ...VERSION,
+  ...SMMU_MAP,
+  ...NUMA,
+  ...MMIO,
+  ...NESTED_PROPOSAL,
+  ...SCHEMA,
+  ...LIBVIRT,
 };
 
 export type RuleCode = keyof typeof RULE_CODES;

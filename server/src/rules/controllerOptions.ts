@@ -40,7 +40,6 @@ export const controllerOptionRules: RuleFamily = {
   },
 };
 
-
 /** `<model name>` must be the QEMU device of the controller model. */
 function checkModelName(ctx: RuleContext, c: Controller): void {
   const model = c.model?.value;
@@ -52,9 +51,20 @@ function checkModelName(ctx: RuleContext, c: Controller): void {
   const fits = [info.modelName, ...(info.otherModelNames ?? [])];
   if (fits.includes(name.value)) return;
   const owner = Object.values(PCI_CONTROLLER_MODELS).find((x) => x.modelName === name.value || x.otherModelNames?.includes(name.value!));
-  report(ctx, 'controller-model-name', valueSpan(name),
-    `<model name='${name.value}'/> does not fit a ${model}${owner ? ` (it is the device of ${owner.name})` : ''}: libvirt refuses it ("Option 'modelName' has invalid value for PCI controller with index '${c.index}', model '${model}'…"). Write name='${info.modelName}'${fits.length > 1 ? ` (or ${fits.slice(1).map((x) => `'${x}'`).join(', ')})` : ''}, or leave <model> out.`,
-    { data: { from: name.value, to: info.modelName } });
+  report(
+    ctx,
+    'controller-model-name',
+    valueSpan(name),
+    `<model name='${name.value}'/> does not fit a ${model}${owner ? ` (it is the device of ${owner.name})` : ''}: libvirt refuses it ("Option 'modelName' has invalid value for PCI controller with index '${c.index}', model '${model}'…"). Write name='${info.modelName}'${
+      fits.length > 1
+        ? ` (or ${fits
+            .slice(1)
+            .map((x) => `'${x}'`)
+            .join(', ')})`
+        : ''
+    }, or leave <model> out.`,
+    { data: { from: name.value, to: info.modelName } },
+  );
 }
 
 /** `<target>` options the model does not take. */
@@ -73,9 +83,13 @@ function checkOptions(ctx: RuleContext, c: Controller): void {
     const archFits = !opt.arches || arch === undefined || opt.arches.includes(arch);
     if (opt.models.includes(model) && archFits) continue;
     const owner = `${opt.models.join(', ')}${opt.arches ? ` of ${opt.arches.join('/')} (pSeries) guests` : ''}`;
-    report(ctx, 'controller-option-model', at,
+    report(
+      ctx,
+      'controller-option-model',
+      at,
       `${opt.label} is not an option of a ${model}${opt.models.includes(model) ? ` on ${arch}` : ''}: libvirt refuses it ("Option '${opt.libvirtName}' is not valid for PCI controller with index '${c.index}', model '${model}'…"). It belongs to ${owner}. Remove it.`,
-      { data: { option: key, model, models: opt.models } });
+      { data: { option: key, model, models: opt.models } },
+    );
   }
 }
 
@@ -96,16 +110,32 @@ function checkIothread(ctx: RuleContext, c: Controller, iothread: XmlAttribute, 
   const model = c.model?.value;
   const at = attributeNameSpan(iothread);
   const what = `<controller type='${c.type ?? ''}'${model ? ` model='${model}'` : ''}>`;
-  const refuse = (why: string) => report(ctx, 'controller-iothread-model', at,
-    `iothread is only for virtio-scsi controllers; ${why} (libvirt: "'iothread' attribute only supported for virtio scsi controllers"). Remove iothread, or use <controller type='scsi' model='virtio-scsi'>.`,
-    { data: { type: c.type, model } });
+  const refuse = (why: string) =>
+    report(
+      ctx,
+      'controller-iothread-model',
+      at,
+      `iothread is only for virtio-scsi controllers; ${why} (libvirt: "'iothread' attribute only supported for virtio scsi controllers"). Remove iothread, or use <controller type='scsi' model='virtio-scsi'>.`,
+      { data: { type: c.type, model } },
+    );
   if (c.type !== 'scsi') return refuse(`libvirt refuses it on a ${what}`);
   if (model !== undefined && !IOTHREAD_CONTROLLER_MODELS.includes(model)) return refuse(`libvirt refuses it on model='${model}'`);
   // Without a model libvirt picks lsilogic on x86 and virtio-scsi on the other machines.
   if (model === undefined && isX86Arch(ctx.model.arch?.value)) return refuse(`without a model libvirt makes this x86 SCSI controller an lsilogic and refuses it`);
   const id = parseLibvirtInt(iothread.value);
   if (!Number.isFinite(id) || defined.has(id)) return;
-  report(ctx, 'controller-iothread-missing', valueSpan(iothread),
-    `iothread='${iothread.value}' names no I/O thread of this domain (libvirt: "controller iothread '${id}' not defined in iothreadid"). ${defined.size ? `Use one of ${[...defined].sort((a, b) => a - b).slice(0, 8).join(', ')}` : `Add <iothreads>${id}</iothreads> to the domain`}.`,
-    { data: { iothread: id } });
+  report(
+    ctx,
+    'controller-iothread-missing',
+    valueSpan(iothread),
+    `iothread='${iothread.value}' names no I/O thread of this domain (libvirt: "controller iothread '${id}' not defined in iothreadid"). ${
+      defined.size
+        ? `Use one of ${[...defined]
+            .sort((a, b) => a - b)
+            .slice(0, 8)
+            .join(', ')}`
+        : `Add <iothreads>${id}</iothreads> to the domain`
+    }.`,
+    { data: { iothread: id } },
+  );
 }

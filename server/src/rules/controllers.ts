@@ -17,7 +17,6 @@ import type { RuleCode, RuleContext, RuleFamily } from './types';
 import { elementNameSpan, elementTextSpan, valueSpan, type Span } from './spans';
 import { report } from './report';
 
-
 export const controllerRules: RuleFamily = {
   name: 'controllers',
   run(ctx) {
@@ -41,8 +40,6 @@ export const controllerRules: RuleFamily = {
   },
 };
 
-
-
 function infoOf(c: Controller | undefined): ControllerModelInfo | undefined {
   const model = c?.model?.value;
   return model !== undefined && Object.prototype.hasOwnProperty.call(PCI_CONTROLLER_MODELS, model) ? PCI_CONTROLLER_MODELS[model] : undefined;
@@ -56,7 +53,6 @@ function describe(c: Controller): string {
 function indexSpan(c: Controller): Span {
   return c.indexAttr ? valueSpan(c.indexAttr.attr) : elementNameSpan(c.el);
 }
-
 
 /**
  * Indexes are per controller type. USB companion controllers (with a
@@ -72,9 +68,13 @@ function checkIndexDuplicate(ctx: RuleContext, c: Controller, first: Map<string,
     first.set(key, c);
     return;
   }
-  report(ctx, 'controller-index-duplicate', valueSpan(c.indexAttr!.attr),
+  report(
+    ctx,
+    'controller-index-duplicate',
+    valueSpan(c.indexAttr!.attr),
     `Another <controller type='${c.type}'> already has index ${v}; indexes must be unique per controller type. Use a free index, or leave index out and libvirt picks one.`,
-    { related: [{ ...indexSpan(prev), message: `the first ${c.type} controller with index ${v}` }], data: { type: c.type, index: v } });
+    { related: [{ ...indexSpan(prev), message: `the first ${c.type} controller with index ${v}` }], data: { type: c.type, index: v } },
+  );
 }
 
 const RANGE_CODES = {
@@ -92,8 +92,7 @@ function checkTargetRanges(ctx: RuleContext, c: Controller): void {
     const n = numberOf(c, name);
     if (Number.isFinite(n) && n >= min && n <= max) continue;
     const what = Number.isFinite(n) ? 'is out of range' : 'is not a number';
-    report(ctx, RANGE_CODES[name], valueSpan(a), `${name}='${a.value}' ${what}: use ${min}–${max}.`,
-      { data: { attribute: name, min, max } });
+    report(ctx, RANGE_CODES[name], valueSpan(a), `${name}='${a.value}' ${what}: use ${min}–${max}.`, { data: { attribute: name, min, max } });
   }
 }
 
@@ -111,19 +110,26 @@ function checkExpander(ctx: RuleContext, c: Controller): void {
   const a = c.address;
   if (isGuestPci(a) && a.bus.value !== 0) {
     const on = m.pciControllers.get(a.bus.value);
-    report(ctx, 'controller-expander-placement', valueSpan(a.bus.attr),
+    report(
+      ctx,
+      'controller-expander-placement',
+      valueSpan(a.bus.attr),
       `A ${model} must plug into the root bus (bus='0x00'); this one sits on bus='${a.bus.attr.value}'${on ? `, ${describe(on)}` : ''}. Set bus='0x00'.`,
-      { related: on ? [{ ...elementNameSpan(on.el), message: describe(on) }] : undefined, data: { index: c.index } });
+      { related: on ? [{ ...elementNameSpan(on.el), message: describe(on) }] : undefined, data: { index: c.index } },
+    );
   }
 
   const family = definiteMachine(m);
   if (family && info?.machineFamilies && !info.machineFamilies.includes(family)) {
     const machine = m.machine?.value ? `'${m.machine.value}'` : 'its default machine';
-    report(ctx, 'controller-expander-machine', valueSpan(c.model!),
+    report(
+      ctx,
+      'controller-expander-machine',
+      valueSpan(c.model!),
       `A ${model} needs an x86 Q35 or ARM virt machine; this domain is ${m.arch?.value} ${machine}. Change the machine, or use pci-expander-bus on a conventional PCI machine.`,
-      { related: m.machine ? [{ ...valueSpan(m.machine), message: 'the guest machine' }] : undefined, data: { model, machine: m.machine?.value } });
+      { related: m.machine ? [{ ...valueSpan(m.machine), message: 'the guest machine' }] : undefined, data: { model, machine: m.machine?.value } },
+    );
   }
-
 }
 
 /** An expander's `<node>` must name a guest NUMA cell; pcie-root (index 0) takes none. */
@@ -132,18 +138,26 @@ function checkNuma(ctx: RuleContext, c: Controller): void {
   if (!node) return;
   const m = ctx.model;
   if (c.index === 0) {
-    report(ctx, 'controller-root-numa', elementNameSpan(node.el),
+    report(
+      ctx,
+      'controller-root-numa',
+      elementNameSpan(node.el),
       `The root bus (controller index 0) cannot have a NUMA <node>: only expander buses are placed on a NUMA cell. Remove <node>.`,
-      { data: { index: c.index } });
+      { data: { index: c.index } },
+    );
     return;
   }
   if (m.numaCells.some((cell) => cell.id === node.value)) return;
   const cells = m.numaCells.map((cell) => cell.id);
   const have = cells.length ? `this domain defines cells ${cells.join(', ')}` : 'this domain defines no <cpu><numa> cells';
-  const raw = node.el.texts.map((t) => t.value).join('').trim();
-  report(ctx, 'controller-numa-node', elementTextSpan(node.el),
-    `<node>${raw}</node> names no guest NUMA cell: ${have}. Use one of them, or add the cell under <cpu><numa>.`,
-    { related: cells.length ? [{ ...elementNameSpan(m.numaCells[0].el.parent ?? m.numaCells[0].el), message: 'the guest NUMA cells' }] : undefined, data: { node: Number.isFinite(node.value) ? node.value : raw, cells } });
+  const raw = node.el.texts
+    .map((t) => t.value)
+    .join('')
+    .trim();
+  report(ctx, 'controller-numa-node', elementTextSpan(node.el), `<node>${raw}</node> names no guest NUMA cell: ${have}. Use one of them, or add the cell under <cpu><numa>.`, {
+    related: cells.length ? [{ ...elementNameSpan(m.numaCells[0].el.parent ?? m.numaCells[0].el), message: 'the guest NUMA cells' }] : undefined,
+    data: { node: Number.isFinite(node.value) ? node.value : raw, cells },
+  });
 }
 
 /**
@@ -166,9 +180,16 @@ function checkChassis(ctx: RuleContext, c: Controller, first: Map<number, Contro
   if (!c.chassis && !prev.chassis) return;
   const chassisOf = (x: Controller) => (x.chassis ? 'its chassis' : `its index (libvirt's default chassis)`);
   const at = c.chassis ? valueSpan(c.chassis.attr) : indexSpan(c);
-  report(ctx, 'controller-chassis-duplicate', at,
+  report(
+    ctx,
+    'controller-chassis-duplicate',
+    at,
     `${cap(describe(c))} gets chassis ${ch} from ${chassisOf(c)}, as does ${describe(prev)}: libvirt accepts it, but QEMU puts every port at slot 0 of its chassis and refuses to start ("Can't add chassis slot"). Give each port its own chassis, for example its controller index.`,
-    { related: [{ ...(prev.chassis ? valueSpan(prev.chassis.attr) : indexSpan(prev)), message: `chassis ${ch} of ${describe(prev)}` }], data: { chassis: ch, otherIndex: prev.index } });
+    {
+      related: [{ ...(prev.chassis ? valueSpan(prev.chassis.attr) : indexSpan(prev)), message: `chassis ${ch} of ${describe(prev)}` }],
+      data: { chassis: ch, otherIndex: prev.index },
+    },
+  );
 }
 
 /** Controller models QEMU registers in a chassis slot. */
@@ -186,9 +207,13 @@ function checkBridgeIndexOrder(ctx: RuleContext, c: Controller): void {
   const a = c.address;
   if (!isGuestPci(a) || a.bus.value < c.index) return;
   const on = ctx.model.pciControllers.get(a.bus.value);
-  report(ctx, 'controller-bridge-index-order', indexSpan(c),
+  report(
+    ctx,
+    'controller-bridge-index-order',
+    indexSpan(c),
     `The pci-bridge with index ${c.index} plugs into bus ${a.bus.value}, but a pci-bridge's index must be larger than the index of the bus it plugs into. Give it an index above ${a.bus.value}, or plug it into a lower bus.`,
-    { related: on && on !== c ? [{ ...elementNameSpan(on.el), message: describe(on) }] : undefined, data: { index: c.index, bus: a.bus.value } });
+    { related: on && on !== c ? [{ ...elementNameSpan(on.el), message: describe(on) }] : undefined, data: { index: c.index, bus: a.bus.value } },
+  );
 }
 
 /**
@@ -204,9 +229,13 @@ function checkIndexBelowBus(ctx: RuleContext, c: Controller): void {
   if (!isGuestPci(a) || a.bus.value <= c.index) return;
   const on = ctx.model.pciControllers.get(a.bus.value);
   if (!on) return;
-  report(ctx, 'controller-index-below-bus', indexSpan(c),
+  report(
+    ctx,
+    'controller-index-below-bus',
+    indexSpan(c),
     `${cap(describe(c))} plugs into ${describe(on)}, which has a higher index: \`virsh define\` accepts this, but libvirt puts the controllers on QEMU's command line in index order, and QEMU refuses a controller whose bus does not exist yet ("Bus 'pci.${on.index}' not found"), so the domain does not start. Give it an index above ${on.index}.`,
-    { related: [{ ...elementNameSpan(on.el), message: describe(on) }], data: { index: c.index, bus: on.index } });
+    { related: [{ ...elementNameSpan(on.el), message: describe(on) }], data: { index: c.index, bus: on.index } },
+  );
 }
 
 function checkBusNrDuplicate(ctx: RuleContext, c: Controller, first: Map<number, Controller>): void {
@@ -217,9 +246,13 @@ function checkBusNrDuplicate(ctx: RuleContext, c: Controller, first: Map<number,
     first.set(v, c);
     return;
   }
-  report(ctx, 'controller-busnr-duplicate', valueSpan(c.busNr!.attr),
+  report(
+    ctx,
+    'controller-busnr-duplicate',
+    valueSpan(c.busNr!.attr),
     `busNr ${v} is already the bus number of ${describe(prev)}; every expander needs its own range of bus numbers. Choose a busNr below the lowest one in use, leaving room for the ports below each expander.`,
-    { related: [{ ...valueSpan(prev.busNr!.attr), message: `busNr of ${describe(prev)}` }], data: { busNr: v, otherIndex: prev.index } });
+    { related: [{ ...valueSpan(prev.busNr!.attr), message: `busNr of ${describe(prev)}` }], data: { busNr: v, otherIndex: prev.index } },
+  );
 }
 
 /**
@@ -261,24 +294,32 @@ function checkBusNrOverlap(ctx: RuleContext): void {
     if (b + children <= limit) continue;
     const room = limit - children;
     const clash = next ? `but ${describe(next)} starts at busNr ${busNrOf(next)}` : `beyond the last bus number ${MAX_PCI_BUS_NUMBER}`;
-    report(ctx, 'controller-busnr-overlap', valueSpan(e.busNr!.attr),
+    report(
+      ctx,
+      'controller-busnr-overlap',
+      valueSpan(e.busNr!.attr),
       `${cap(describe(e))} needs bus numbers ${b}–${b + children} (its own bus and ${children} for the ports and bridges below it), ${clash}. libvirt and QEMU accept this, but the guest firmware runs out of bus numbers and devices below it may stay invisible to the guest. Lower this busNr to ${room} or less, keeping clear of the buses below it.`,
       {
         related: next ? [{ ...valueSpan(next.busNr!.attr), message: `busNr of ${describe(next)}` }] : undefined,
         data: { index: e.index, busNr: b, needed: children + 1, limit },
-      });
+      },
+    );
   }
 
   const lowest = [...expanders].sort((x, y) => busNrOf(x) - busNrOf(y))[0];
   if (onRoot < busNrOf(lowest)) return;
   const root = m.pciControllers.get(0);
   const rootName = root && isRoot(root) ? root.model!.value! : undefined;
-  report(ctx, 'controller-busnr-overlap', valueSpan(lowest.busNr!.attr),
+  report(
+    ctx,
+    'controller-busnr-overlap',
+    valueSpan(lowest.busNr!.attr),
     `The root bus${rootName ? ` (${rootName})` : ''} needs bus numbers 0–${onRoot} for itself and the ${onRoot} ports and bridges below it, which reaches busNr ${busNrOf(lowest)} of ${describe(lowest)}. libvirt and QEMU accept this, but the guest firmware runs out of bus numbers and devices may stay invisible to the guest. Give the expanders busNr values above ${onRoot}, counting down from 254.`,
     {
       related: root && rootName ? [{ ...elementNameSpan(root.el), message: `${rootName}, index 0` }] : undefined,
       data: { index: lowest.index, busNr: busNrOf(lowest), needed: onRoot + 1, limit: busNrOf(lowest) - 1 },
-    });
+    },
+  );
 }
 
 /**
@@ -289,10 +330,14 @@ function checkBusNrOverlap(ctx: RuleContext): void {
  */
 function reportNoSpare(ctx: RuleContext, e: Controller, b: number, limit: number, next: Controller | undefined): void {
   const upTo = next ? `up to ${limit}, where ${describe(next)} starts` : `up to ${limit}, the last bus number`;
-  report(ctx, 'controller-busnr-no-spare', valueSpan(e.busNr!.attr),
-    `${cap(describe(e))} uses every bus number of its range (${b}${limit > b ? `–${limit}` : ''}, ${upTo}): one more root port below it needs a lower busNr, and changing busNr later renumbers the guest's buses. `
-      + `While the guest is new, lower this busNr by two or more (staying clear of the expander below it) to leave spare numbers; otherwise put new devices behind another expander.`,
-    { data: { index: e.index, busNr: b, limit } });
+  report(
+    ctx,
+    'controller-busnr-no-spare',
+    valueSpan(e.busNr!.attr),
+    `${cap(describe(e))} uses every bus number of its range (${b}${limit > b ? `–${limit}` : ''}, ${upTo}): one more root port below it needs a lower busNr, and changing busNr later renumbers the guest's buses. ` +
+      `While the guest is new, lower this busNr by two or more (staying clear of the expander below it) to leave spare numbers; otherwise put new devices behind another expander.`,
+    { data: { index: e.index, busNr: b, limit } },
+  );
 }
 
 /**
@@ -337,16 +382,24 @@ function checkDeviceBuses(ctx: RuleContext): void {
       if (!isPcieExpander(target) || !accepts) continue;
       if (self && self.type === 'pci' && accepts.includes(self.model?.value ?? '')) continue;
       const what = self ? `<controller type='${self.type ?? ''}'${self.model?.value ? ` model='${self.model.value}'` : ''}>` : `<${d.kind}>`;
-      report(ctx, 'controller-expander-child', valueSpan(a.bus.attr),
+      report(
+        ctx,
+        'controller-expander-child',
+        valueSpan(a.bus.attr),
         `${what} plugs straight into ${describe(target)}, which accepts only ${accepts.join(' and ')} controllers. Add a pcie-root-port on the expander and set this bus to the port's index.`,
-        { related: [{ ...elementNameSpan(target.el), message: describe(target) }], data: { expanderIndex: target.index } });
+        { related: [{ ...elementNameSpan(target.el), message: describe(target) }], data: { expanderIndex: target.index } },
+      );
       continue;
     }
     if (bus === 0) continue; // libvirt adds the root bus (index 0) itself
     const byBusNr = expanderWithBusNr(m, bus);
     const hint = byBusNr ? ` (${bus} is the busNr of ${describe(byBusNr)}, not its index ${byBusNr.index})` : '';
-    report(ctx, 'address-bus-missing', valueSpan(a.bus.attr),
+    report(
+      ctx,
+      'address-bus-missing',
+      valueSpan(a.bus.attr),
       `bus='${a.bus.attr.value}' names no PCI controller index${hint}; libvirt will add a default controller with index ${bus} for it, which may not be the one you meant. The bus attribute takes a controller index.`,
-      { data: byBusNr ? { bus, expanderIndex: byBusNr.index } : { bus } });
+      { data: byBusNr ? { bus, expanderIndex: byBusNr.index } : { bus } },
+    );
   }
 }

@@ -21,9 +21,13 @@ export const diskRules: RuleFamily = {
     for (const disk of disks) {
       const sgio = attr(disk, 'sgio');
       if (sgio?.value === undefined || !REFUSED_SGIO.includes(sgio.value)) continue;
-      report(ctx, 'disk-sgio-unfiltered', valueSpan(sgio),
+      report(
+        ctx,
+        'disk-sgio-unfiltered',
+        valueSpan(sgio),
         `sgio='${sgio.value}' lets the guest send any SCSI command to the host's device, and libvirt no longer supports it: it refuses the domain ("unfiltered sgio is no longer supported"). Remove sgio, or write sgio='filtered'.`,
-        { data: { sgio: sgio.value } });
+        { data: { sgio: sgio.value } },
+      );
     }
   },
 };
@@ -38,9 +42,13 @@ function checkIdeBus(ctx: RuleContext, disks: ReturnType<typeof children>): void
   for (const disk of disks) {
     const bus = attr(child(disk, 'target'), 'bus');
     if (bus?.value !== 'ide') continue;
-    report(ctx, 'disk-bus-ide', valueSpan(bus),
+    report(
+      ctx,
+      'disk-bus-ide',
+      valueSpan(bus),
       `The ${label} machine has no IDE controller: libvirt refuses this disk ("IDE controllers are unsupported for this QEMU binary or machine type"). Use ${instead}, with a target dev to match (sda for sata or scsi, vda for virtio).`,
-      { related, data: { machine: machine?.value, family } });
+      { related, data: { machine: machine?.value, family } },
+    );
   }
 }
 
@@ -64,8 +72,12 @@ function checkDuplicateTargets(ctx: RuleContext, disks: ReturnType<typeof childr
     }
     const suggested = freeDiskName(name, used);
     if (suggested) used.add(suggested);
-    report(ctx, 'disk-target-duplicate', valueSpan(dev),
+    report(
+      ctx,
+      'disk-target-duplicate',
+      valueSpan(dev),
       `Another disk already has target dev='${name}': libvirt refuses the domain ("target '${name}' duplicated for disk sources …"). Give each disk its own target name${suggested ? `, e.g. dev='${suggested}'` : ''}.`,
-      { related: [{ ...valueSpan(earlier!), message: `the first disk with dev='${name}'` }], data: { dev: name, suggested } });
+      { related: [{ ...valueSpan(earlier!), message: `the first disk with dev='${name}'` }], data: { dev: name, suggested } },
+    );
   }
 }

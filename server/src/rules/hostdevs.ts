@@ -38,7 +38,6 @@ export const hostdevRules: RuleFamily = {
   },
 };
 
-
 /** The host device a `<hostdev mode='subsystem'>` or `<interface type='hostdev'>` assigns. */
 function assignedSource(el: XmlElement): AssignedSource | undefined {
   const source = child(el, 'source');
@@ -70,9 +69,13 @@ function checkDuplicate(ctx: RuleContext, d: AssignedSource, first: Map<string, 
   }
   const what = describeSource(d.identity);
   const via = prev.el.name === 'interface' ? ` (by an <interface type='hostdev'>)` : '';
-  report(ctx, 'hostdev-duplicate', elementNameSpan(d.source),
+  report(
+    ctx,
+    'hostdev-duplicate',
+    elementNameSpan(d.source),
     `The ${what} is already assigned to this domain${via}: libvirt refuses a second assignment ("Hostdev already exists in the domain configuration"). Remove one of them.`,
-    { related: [{ ...elementNameSpan(prev.source), message: `the first assignment of the ${what}` }], data: { source: d.identity } });
+    { related: [{ ...elementNameSpan(prev.source), message: `the first assignment of the ${what}` }], data: { source: d.identity } },
+  );
 }
 
 function checkAddressType(ctx: RuleContext, el: XmlElement, type: string | undefined): void {
@@ -81,37 +84,55 @@ function checkAddressType(ctx: RuleContext, el: XmlElement, type: string | undef
   const typeAttr = attr(address, 'type');
   if (!allowed || !typeAttr || typeAttr.value === undefined || !typeAttr.valueClosed) return;
   if (allowed.includes(typeAttr.value)) return;
-  report(ctx, 'hostdev-address-type', valueSpan(typeAttr),
+  report(
+    ctx,
+    'hostdev-address-type',
+    valueSpan(typeAttr),
     `A <hostdev type='${type ?? 'pci'}'> cannot take an address of type '${typeAttr.value}': libvirt accepts only ${allowed.map((a) => `'${a}'`).join(' or ')} for it. Use type='${allowed[0]}', or remove the <address> and let libvirt place it.`,
-    { data: { hostdevType: type ?? 'pci', addressType: typeAttr.value, allowed } });
+    { data: { hostdevType: type ?? 'pci', addressType: typeAttr.value, allowed } },
+  );
 }
 
 function checkMdev(ctx: RuleContext, el: XmlElement): void {
   const modelAttr = attr(el, 'model');
   const models = Object.keys(MDEV_MODELS);
   if (!modelAttr) {
-    report(ctx, 'hostdev-mdev-model', elementNameSpan(el),
-      `A <hostdev type='mdev'> needs a model: libvirt refuses it without one. Add model='vfio-pci' (a vGPU or other mediated PCI device), or ${models.slice(1).map((x) => `'${x}'`).join(' or ')} on s390.`);
+    report(
+      ctx,
+      'hostdev-mdev-model',
+      elementNameSpan(el),
+      `A <hostdev type='mdev'> needs a model: libvirt refuses it without one. Add model='vfio-pci' (a vGPU or other mediated PCI device), or ${models
+        .slice(1)
+        .map((x) => `'${x}'`)
+        .join(' or ')} on s390.`,
+    );
     return;
   }
   const model = modelAttr.value;
   if (model === undefined || !modelAttr.valueClosed) return;
   const info = Object.prototype.hasOwnProperty.call(MDEV_MODELS, model) ? MDEV_MODELS[model] : undefined;
   if (!info) {
-    report(ctx, 'hostdev-mdev-model', valueSpan(modelAttr),
-      `Unknown mediated device model '${model}': use ${models.map((x) => `'${x}'`).join(', ')}.`, { data: { model } });
+    report(ctx, 'hostdev-mdev-model', valueSpan(modelAttr), `Unknown mediated device model '${model}': use ${models.map((x) => `'${x}'`).join(', ')}.`, { data: { model } });
     return;
   }
   const arch = ctx.model.arch?.value;
   if (info.arches && arch !== undefined && !info.arches.includes(arch)) {
-    report(ctx, 'hostdev-mdev-model', valueSpan(modelAttr),
+    report(
+      ctx,
+      'hostdev-mdev-model',
+      valueSpan(modelAttr),
       `model='${model}' exists only in ${info.arches.join(', ')} QEMU; on ${arch} libvirt refuses it because the emulator has no ${model} device. Use model='vfio-pci' for a mediated PCI device.`,
-      { data: { model, arch } });
+      { data: { model, arch } },
+    );
   }
   const display = attr(el, 'display');
   if (display && model !== 'vfio-pci') {
-    report(ctx, 'hostdev-mdev-display', valueSpan(display),
+    report(
+      ctx,
+      'hostdev-mdev-display',
+      valueSpan(display),
       `display is only for model='vfio-pci' mediated devices (libvirt: "<hostdev> attribute 'display' is only supported with model='vfio-pci'"). Remove display.`,
-      { data: { model } });
+      { data: { model } },
+    );
   }
 }

@@ -38,11 +38,7 @@ export const RULE_FAMILIES: readonly RuleFamily[] = [
   nestedProposalRules,
 ];
 
-export function runRules(
-  families: readonly RuleFamily[],
-  base: Omit<RuleContext, 'report'>,
-  log: (message: string) => void,
-): Finding[] {
+export function runRules(families: readonly RuleFamily[], base: Omit<RuleContext, 'report'>, log: (message: string) => void): Finding[] {
   // Each family collects into its own bounded set, so that a family that fails takes back only its own findings.
   const limit = base.settings.maxFindings ?? DEFAULT_MAX_FINDINGS;
   const all = new BoundedFindings(limit);

@@ -37,24 +37,35 @@ export function inputFindings(xml: XmlDocument, expect: DomainExpectation, decod
   const root = xml.roots[0];
   if (!root) {
     if (expect === 'required' && xml.text.trim() === '') {
-      out.push(finding('xml-empty', START, xml.text === ''
-        ? 'The input is empty: there is no <domain> to check (when it comes from `virsh dumpxml`, that command failed).'
-        : 'The input holds only white space: there is no <domain> to check (when it comes from `virsh dumpxml`, that command failed).'));
+      out.push(
+        finding(
+          'xml-empty',
+          START,
+          xml.text === ''
+            ? 'The input is empty: there is no <domain> to check (when it comes from `virsh dumpxml`, that command failed).'
+            : 'The input holds only white space: there is no <domain> to check (when it comes from `virsh dumpxml`, that command failed).',
+        ),
+      );
     }
     return out;
   }
   if (root.name === 'domain') return out;
   const nearMiss = isNearMiss(root.name);
   if (expect === 'any' || (expect === 'intended' && !nearMiss)) return out;
-  out.push(finding('xml-root-not-domain', elementNameSpan(root),
-    nearMiss
-      ? `The root element is <${root.name}>, not <domain>: libvirt does not take this as a domain definition (names are case-sensitive). Write <domain>.`
-      : `The root element is <${root.name}>, not <domain>: this is not a libvirt domain definition, so nothing else in it was checked.`,
-    {
-      // The editor speaks only of a near miss, and only as a warning: the file may be other XML.
-      severity: expect === 'required' ? 'error' : 'warning',
-      data: nearMiss ? { rename: { from: root.name, to: 'domain' } } : undefined,
-    }));
+  out.push(
+    finding(
+      'xml-root-not-domain',
+      elementNameSpan(root),
+      nearMiss
+        ? `The root element is <${root.name}>, not <domain>: libvirt does not take this as a domain definition (names are case-sensitive). Write <domain>.`
+        : `The root element is <${root.name}>, not <domain>: this is not a libvirt domain definition, so nothing else in it was checked.`,
+      {
+        // The editor speaks only of a near miss, and only as a warning: the file may be other XML.
+        severity: expect === 'required' ? 'error' : 'warning',
+        data: nearMiss ? { rename: { from: root.name, to: 'domain' } } : undefined,
+      },
+    ),
+  );
   return out;
 }
 
@@ -64,11 +75,17 @@ function decodingFinding(p: DecodingProblem, text: string): Finding {
     case 'binary':
       return finding('xml-not-text', START, `This is not a text file (a zero byte at byte ${p.byteOffset}): it cannot be libvirt domain XML, and nothing in it was checked.`);
     case 'utf16':
-      return finding('xml-encoding', { start: 0, end },
-        `This file is UTF-16 (${p.bigEndian ? 'big' : 'little'}-endian${p.bom ? ', by its byte order mark' : ''}); it was checked as such, but libvirt reads domain XML as UTF-8 and refuses it. Convert it: iconv -f UTF-16 -t UTF-8.`);
+      return finding(
+        'xml-encoding',
+        { start: 0, end },
+        `This file is UTF-16 (${p.bigEndian ? 'big' : 'little'}-endian${p.bom ? ', by its byte order mark' : ''}); it was checked as such, but libvirt reads domain XML as UTF-8 and refuses it. Convert it: iconv -f UTF-16 -t UTF-8.`,
+      );
     case 'invalid-utf8':
-      return finding('xml-encoding', { start: p.at, end: p.at + 1 },
-        `Not UTF-8: byte ${p.byteOffset} (0x${p.byte.toString(16).padStart(2, '0')}) starts no UTF-8 character; libvirt reads domain XML as UTF-8. Convert the file (iconv -t UTF-8); the rest was checked with that byte replaced.`);
+      return finding(
+        'xml-encoding',
+        { start: p.at, end: p.at + 1 },
+        `Not UTF-8: byte ${p.byteOffset} (0x${p.byte.toString(16).padStart(2, '0')}) starts no UTF-8 character; libvirt reads domain XML as UTF-8. Convert the file (iconv -t UTF-8); the rest was checked with that byte replaced.`,
+      );
   }
 }
 

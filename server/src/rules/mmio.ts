@@ -26,11 +26,16 @@ export const mmioRules: RuleFamily = {
       const at = elementTextSpan(hole.el);
       if (Number.isFinite(hole.bytes) && hole.bytes > 0 && (!isPowerOfTwo(hole.bytes) || hole.bytes < ARM_VIRT_DEFAULT_HIGH_MMIO)) {
         const fit = windowFor(hole.bytes);
-        ctx.report(finding('mmio-pcihole64-invalid', at,
-          `On ARM virt, <pcihole64> becomes QEMU's highmem-mmio-size, which must be a power of two and at least ${formatBytes(ARM_VIRT_DEFAULT_HIGH_MMIO)}; ${formatBytes(hole.bytes)} is ${isPowerOfTwo(hole.bytes) ? 'below that' : 'not a power of two'}. \`virsh define\` accepts it, and QEMU refuses to start ("${isPowerOfTwo(hole.bytes) ? `highmem-mmio-size cannot be set to a lower value than the default (${formatBytes(ARM_VIRT_DEFAULT_HIGH_MMIO)})` : 'highmem-mmio-size is not a power of 2'}"). Use ${fit / 1024} KiB (${formatBytes(fit)}).`,
-          {
-            data: { bytes: hole.bytes, suggestedKiB: fit / 1024 },
-          }));
+        ctx.report(
+          finding(
+            'mmio-pcihole64-invalid',
+            at,
+            `On ARM virt, <pcihole64> becomes QEMU's highmem-mmio-size, which must be a power of two and at least ${formatBytes(ARM_VIRT_DEFAULT_HIGH_MMIO)}; ${formatBytes(hole.bytes)} is ${isPowerOfTwo(hole.bytes) ? 'below that' : 'not a power of two'}. \`virsh define\` accepts it, and QEMU refuses to start ("${isPowerOfTwo(hole.bytes) ? `highmem-mmio-size cannot be set to a lower value than the default (${formatBytes(ARM_VIRT_DEFAULT_HIGH_MMIO)})` : 'highmem-mmio-size is not a power of 2'}"). Use ${fit / 1024} KiB (${formatBytes(fit)}).`,
+            {
+              data: { bytes: hole.bytes, suggestedKiB: fit / 1024 },
+            },
+          ),
+        );
         return;
       }
     }
@@ -45,12 +50,19 @@ export const mmioRules: RuleFamily = {
     const holders = devices.filter((d) => prefetchable64Need([d]) > 0).map((d) => `${d.bdf} (${formatBytes(prefetchable64Need([d]))})`);
     const where = window.source === 'pcihole64' ? `the ${formatBytes(window.bytes)} that <pcihole64> sets` : `QEMU's default of ${formatBytes(window.bytes)} for the virt machine`;
     const root = model.pciControllers.get(0);
-    const at = window.pcihole64 ? elementTextSpan(window.pcihole64.el)
-      : root?.model?.value === 'pcie-root' ? elementNameSpan(root.el)
-      : elementNameSpan(model.devices ?? model.root!);
-    ctx.report(finding('mmio-window-too-small', at,
-      `The 64-bit prefetchable BARs of the assigned devices need ${formatBytes(need)} (${holders.join(', ')}), more than the 64-bit MMIO window: ${where}. `
-        + `The guest cannot map them all and the driver of a device left out fails. Set <pcihole64 unit='KiB'>${fit / 1024}</pcihole64> (${formatBytes(fit)}) on the pcie-root controller.`,
-      { data: { needBytes: need, windowBytes: window.bytes, suggestedKiB: fit / 1024 } }));
+    const at = window.pcihole64
+      ? elementTextSpan(window.pcihole64.el)
+      : root?.model?.value === 'pcie-root'
+        ? elementNameSpan(root.el)
+        : elementNameSpan(model.devices ?? model.root!);
+    ctx.report(
+      finding(
+        'mmio-window-too-small',
+        at,
+        `The 64-bit prefetchable BARs of the assigned devices need ${formatBytes(need)} (${holders.join(', ')}), more than the 64-bit MMIO window: ${where}. ` +
+          `The guest cannot map them all and the driver of a device left out fails. Set <pcihole64 unit='KiB'>${fit / 1024}</pcihole64> (${formatBytes(fit)}) on the pcie-root controller.`,
+        { data: { needBytes: need, windowBytes: window.bytes, suggestedKiB: fit / 1024 } },
+      ),
+    );
   },
 };

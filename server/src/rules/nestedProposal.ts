@@ -51,11 +51,16 @@ export const nestedProposalRules: RuleFamily = {
       const m = iommu.model?.value;
       if (!iommu.model || m === undefined || !Object.prototype.hasOwnProperty.call(PROPOSAL_IOMMU_MODELS, m)) continue;
       const from = PROPOSAL_IOMMU_MODELS[m];
-      const extra = m === 'smmuv3Dev' ? " (its parentIdx became pciBus)" : '';
-      out.push(finding('nested-proposal-syntax', valueSpan(iommu.model),
-        `model='${m}' comes from ${from}; no released libvirt accepts it. Since libvirt ${ACCEL_VSMMU_WITH_VFIO_SINCE} write one ${UPSTREAM_FORM} per pcie-expander-bus${extra}, `
-          + "N being the expander's controller index, and put each assigned device behind the expander for its host SMMU, with <driver name='vfio' iommufd='yes'/>.",
-        { tags: ['deprecated'], data: { model: m, replacement: 'smmuv3' } }));
+      const extra = m === 'smmuv3Dev' ? ' (its parentIdx became pciBus)' : '';
+      out.push(
+        finding(
+          'nested-proposal-syntax',
+          valueSpan(iommu.model),
+          `model='${m}' comes from ${from}; no released libvirt accepts it. Since libvirt ${ACCEL_VSMMU_WITH_VFIO_SINCE} write one ${UPSTREAM_FORM} per pcie-expander-bus${extra}, ` +
+            "N being the expander's controller index, and put each assigned device behind the expander for its host SMMU, with <driver name='vfio' iommufd='yes'/>.",
+          { tags: ['deprecated'], data: { model: m, replacement: 'smmuv3' } },
+        ),
+      );
     }
 
     const hostKnown = !!host && isArmSmmuHost(host);
@@ -66,22 +71,34 @@ export const nestedProposalRules: RuleFamily = {
       expanders.set(ref, exp);
       const where = exp ? `expander index ${exp.index}` : 'each expander';
       const pciBus = exp ? String(exp.index) : 'N';
-      out.push(finding('nested-proposal-syntax', elementNameSpan(ref.el),
-        `<nestedSmmuv3> is from the 2025 RFC that named host SMMUs in the XML; released libvirt does not accept it and never names host SMMUs. `
-          + `Remove it and give ${where} its own <iommu model='smmuv3'><driver pciBus='${pciBus}' accel='on'/></iommu> (libvirt ${ACCEL_VSMMU_WITH_VFIO_SINCE} or newer, with the devices on iommufd): `
-          + 'the vSMMU then binds to the host SMMU of the first assigned device behind the expander.',
-        { tags: ['deprecated'], data: { name: ref.name, expanderIndex: exp?.index } }));
+      out.push(
+        finding(
+          'nested-proposal-syntax',
+          elementNameSpan(ref.el),
+          `<nestedSmmuv3> is from the 2025 RFC that named host SMMUs in the XML; released libvirt does not accept it and never names host SMMUs. ` +
+            `Remove it and give ${where} its own <iommu model='smmuv3'><driver pciBus='${pciBus}' accel='on'/></iommu> (libvirt ${ACCEL_VSMMU_WITH_VFIO_SINCE} or newer, with the devices on iommufd): ` +
+            'the vSMMU then binds to the host SMMU of the first assigned device behind the expander.',
+          { tags: ['deprecated'], data: { name: ref.name, expanderIndex: exp?.index } },
+        ),
+      );
 
       if (ref.name === '' || !SMMU_NAME_RE.test(ref.name)) {
-        out.push(finding('nested-smmu-name-malformed', refNameRange(ref),
-          ref.name === ''
-            ? '<nestedSmmuv3> names no host SMMU: expected a name like smmu3.0x0000000016000000.'
-            : `'${ref.name}' is not a host SMMUv3 name: those are smmu3.0x followed by 16 lower-case hex digits, like smmu3.0x0000000016000000.`,
-          { data: { name: ref.name } }));
+        out.push(
+          finding(
+            'nested-smmu-name-malformed',
+            refNameRange(ref),
+            ref.name === ''
+              ? '<nestedSmmuv3> names no host SMMU: expected a name like smmu3.0x0000000016000000.'
+              : `'${ref.name}' is not a host SMMUv3 name: those are smmu3.0x followed by 16 lower-case hex digits, like smmu3.0x0000000016000000.`,
+            { data: { name: ref.name } },
+          ),
+        );
       } else if (hostKnown && !hostNames.includes(ref.name)) {
-        out.push(finding('nested-smmu-name-unknown', refNameRange(ref),
-          `The host has no SMMU ${ref.name}; its SMMUv3 instances are ${hostNames.join(', ')}.`,
-          { data: { name: ref.name, known: hostNames } }));
+        out.push(
+          finding('nested-smmu-name-unknown', refNameRange(ref), `The host has no SMMU ${ref.name}; its SMMUv3 instances are ${hostNames.join(', ')}.`, {
+            data: { name: ref.name, known: hostNames },
+          }),
+        );
       }
     }
 
@@ -91,15 +108,23 @@ export const nestedProposalRules: RuleFamily = {
       const exp = expanders.get(ref);
       if (!exp || !SMMU_NAME_RE.test(ref.name)) continue;
       const first = firstByName.get(ref.name);
-      if (!first) { firstByName.set(ref.name, ref); continue; }
+      if (!first) {
+        firstByName.set(ref.name, ref);
+        continue;
+      }
       const firstExp = expanders.get(first)!;
       if (firstExp === exp) continue;
-      out.push(finding('nested-smmu-duplicate', refNameRange(ref),
-        `${ref.name} is already named for expander index ${firstExp.index}; each host SMMU gets one expander, so expander index ${exp.index} must name another.`,
-        {
-          related: [{ ...refNameRange(first), message: `${ref.name}, named for expander index ${firstExp.index}` }],
-          data: { name: ref.name, expanderIndex: exp.index, firstExpanderIndex: firstExp.index },
-        }));
+      out.push(
+        finding(
+          'nested-smmu-duplicate',
+          refNameRange(ref),
+          `${ref.name} is already named for expander index ${firstExp.index}; each host SMMU gets one expander, so expander index ${exp.index} must name another.`,
+          {
+            related: [{ ...refNameRange(first), message: `${ref.name}, named for expander index ${firstExp.index}` }],
+            data: { name: ref.name, expanderIndex: exp.index, firstExpanderIndex: firstExp.index },
+          },
+        ),
+      );
     }
 
     // Devices below an expander whose name is another host SMMU than theirs.
@@ -111,12 +136,17 @@ export const nestedProposalRules: RuleFamily = {
         const named = refs[0];
         const bus = p.hostdev.address?.bus;
         const range = bus ? valueSpan(bus.attr) : elementNameSpan(p.hostdev.el);
-        out.push(finding('nested-smmu-device-mismatch', range,
-          `${p.bdf} is behind host SMMU ${p.hostSmmu}, but expander index ${p.expander.index} names ${named.name}: move the device below the expander that names ${p.hostSmmu}, or name ${p.hostSmmu} here.`,
-          {
-            related: [{ ...refNameRange(named), message: `expander index ${p.expander.index} names ${named.name}` }],
-            data: { hostdev: p.index, bdf: p.bdf, smmu: p.hostSmmu, named: named.name, expanderIndex: p.expander.index },
-          }));
+        out.push(
+          finding(
+            'nested-smmu-device-mismatch',
+            range,
+            `${p.bdf} is behind host SMMU ${p.hostSmmu}, but expander index ${p.expander.index} names ${named.name}: move the device below the expander that names ${p.hostSmmu}, or name ${p.hostSmmu} here.`,
+            {
+              related: [{ ...refNameRange(named), message: `expander index ${p.expander.index} names ${named.name}` }],
+              data: { hostdev: p.index, bdf: p.bdf, smmu: p.hostSmmu, named: named.name, expanderIndex: p.expander.index },
+            },
+          ),
+        );
       }
     }
 

@@ -19,8 +19,16 @@
 import type { DomainModel } from '../domain/model';
 import { smmuMappingOf } from '../domain/smmuMapping';
 import {
-  acpiNodesetOf, cellForHostNode, guestCells, hasNumatune, hostCpusOfCell, hostNodesOfCell, hostNodesOfCellCpus, formatNodeset,
-  GRACE_GI_CELLS_PER_GPU, isNvidiaGpu,
+  acpiNodesetOf,
+  cellForHostNode,
+  guestCells,
+  hasNumatune,
+  hostCpusOfCell,
+  hostNodesOfCell,
+  hostNodesOfCellCpus,
+  formatNodeset,
+  GRACE_GI_CELLS_PER_GPU,
+  isNvidiaGpu,
 } from '../domain/numa';
 import { cpuNodeMap, isArmSmmuHost } from '../host/queries';
 import type { Finding, RuleContext, RuleFamily } from './types';
@@ -65,15 +73,22 @@ function checkAffinity(ctx: RuleContext, out: Finding[]): void {
     const backing = numatune ? hostNodesOfCell(model, node.value) : undefined;
     if (backing && backing.size > 0 && !backing.has(hostNode)) {
       reported.add(p.expander);
-      const advice = cell !== undefined
-        ? `Set the expander's <node> to ${cell}, the cell backed by host node ${hostNode}.`
-        : `No guest cell is backed by host node ${hostNode}: add one (with a <memnode cellid=… nodeset='${hostNode}'/>) and use it as the expander's <node>.`;
-      out.push(finding('numa-device-cell-mismatch', span,
-        `${p.bdf} sits on host NUMA node ${hostNode}, but its expander (index ${p.expander.index}) is in guest cell ${node.value}, which <numatune> backs with host node${backing.size > 1 ? 's' : ''} ${formatNodeset(backing)}: `
-          + `the guest treats the device as local to memory on another socket. ${advice}`,
-        {
-          related, data,
-        }));
+      const advice =
+        cell !== undefined
+          ? `Set the expander's <node> to ${cell}, the cell backed by host node ${hostNode}.`
+          : `No guest cell is backed by host node ${hostNode}: add one (with a <memnode cellid=… nodeset='${hostNode}'/>) and use it as the expander's <node>.`;
+      out.push(
+        finding(
+          'numa-device-cell-mismatch',
+          span,
+          `${p.bdf} sits on host NUMA node ${hostNode}, but its expander (index ${p.expander.index}) is in guest cell ${node.value}, which <numatune> backs with host node${backing.size > 1 ? 's' : ''} ${formatNodeset(backing)}: ` +
+            `the guest treats the device as local to memory on another socket. ${advice}`,
+          {
+            related,
+            data,
+          },
+        ),
+      );
       continue;
     }
     const runOn = cpuNode ? hostNodesOfCellCpus(model, node.value, cpuNode) : undefined;
@@ -81,15 +96,22 @@ function checkAffinity(ctx: RuleContext, out: Finding[]): void {
     reported.add(p.expander);
     const cpus = hostCpusOfCell(model, node.value)!;
     const here = host.numaNodes?.find((n) => n.id === hostNode)?.cpus;
-    const advice = cell !== undefined && cell !== node.value
-      ? `Set the expander's <node> to ${cell}, whose vCPUs run on host node ${hostNode}.`
-      : `Pin the vCPUs of cell ${node.value} to CPUs of host node ${hostNode}${here ? ` (${here})` : ''}, or put the expander in a cell that runs there.`;
-    out.push(finding('numa-device-cell-cpus-remote', span,
-      `${p.bdf} sits on host NUMA node ${hostNode}, but the vCPUs of guest cell ${node.value} (the <node> of its expander, index ${p.expander.index}) are pinned only to host CPUs ${formatNodeset(cpus)}, on host node${runOn.size > 1 ? 's' : ''} ${formatNodeset(runOn)}: `
-        + `QEMU starts, but the guest runs the device's driver and interrupts on the other socket. ${advice}`,
-      {
-        related, data,
-      }));
+    const advice =
+      cell !== undefined && cell !== node.value
+        ? `Set the expander's <node> to ${cell}, whose vCPUs run on host node ${hostNode}.`
+        : `Pin the vCPUs of cell ${node.value} to CPUs of host node ${hostNode}${here ? ` (${here})` : ''}, or put the expander in a cell that runs there.`;
+    out.push(
+      finding(
+        'numa-device-cell-cpus-remote',
+        span,
+        `${p.bdf} sits on host NUMA node ${hostNode}, but the vCPUs of guest cell ${node.value} (the <node> of its expander, index ${p.expander.index}) are pinned only to host CPUs ${formatNodeset(cpus)}, on host node${runOn.size > 1 ? 's' : ''} ${formatNodeset(runOn)}: ` +
+          `QEMU starts, but the guest runs the device's driver and interrupts on the other socket. ${advice}`,
+        {
+          related,
+          data,
+        },
+      ),
+    );
   }
 }
 
@@ -105,43 +127,61 @@ function checkGenericInitiators(ctx: RuleContext, out: Finding[]): void {
     }
     const span = valueSpan(gi.attr);
     if (!gi.nodes) {
-      out.push(finding('numa-gi-nodeset-invalid', span,
-        `nodeset='${gi.attr.value}' is not a list of NUMA cells: write numbers and ranges separated by commas, such as '2-9'.`,
-        {
+      out.push(
+        finding('numa-gi-nodeset-invalid', span, `nodeset='${gi.attr.value}' is not a list of NUMA cells: write numbers and ranges separated by commas, such as '2-9'.`, {
           data: { hostdev: index },
-        }));
+        }),
+      );
       return;
     }
     const missing = [...gi.nodes].filter((n) => !cells.has(n)).sort((a, b) => a - b);
     if (missing.length) {
-      out.push(finding('numa-gi-cell-missing', span,
-        `Guest NUMA cell${missing.length > 1 ? 's' : ''} ${formatNodeset(missing)} of this nodeset ${missing.length > 1 ? 'are' : 'is'} not in <cpu><numa>. \`virsh define\` accepts this (libvirt does not check it), and QEMU stops when the domain starts ("acpi-generic-initiator: Specified node ${missing[0]} is invalid."). `
-          + `Add ${missing.length > 1 ? 'them' : 'it'} as memory-less cells (<cell id='N' memory='0' unit='KiB'/>).`,
-        {
-          data: { hostdev: index, missing },
-        }));
+      out.push(
+        finding(
+          'numa-gi-cell-missing',
+          span,
+          `Guest NUMA cell${missing.length > 1 ? 's' : ''} ${formatNodeset(missing)} of this nodeset ${missing.length > 1 ? 'are' : 'is'} not in <cpu><numa>. \`virsh define\` accepts this (libvirt does not check it), and QEMU stops when the domain starts ("acpi-generic-initiator: Specified node ${missing[0]} is invalid."). ` +
+            `Add ${missing.length > 1 ? 'them' : 'it'} as memory-less cells (<cell id='N' memory='0' unit='KiB'/>).`,
+          {
+            data: { hostdev: index, missing },
+          },
+        ),
+      );
     }
     const busy = [...gi.nodes].map((n) => cells.get(n)).filter((c) => c && (c.hasCpus || c.hasMemory));
     for (const c of busy) {
       const what = [c!.hasCpus ? 'vCPUs' : '', c!.hasMemory ? 'memory' : ''].filter(Boolean).join(' and ');
-      out.push(finding('numa-gi-cell-not-empty', span,
-        `Guest cell ${c!.id} has ${what}, but a Generic Initiator cell stands for the device's own memory and should have neither: the guest would count this cell's CPUs or RAM as the GPU's. `
-          + `Use memory-less, CPU-less cells (memory='0', no cpus) for the nodeset.`,
-        {
-          related: [{ ...elementNameSpan(c!.el), message: `cell ${c!.id}` }],
-          data: { hostdev: index, cell: c!.id },
-        }));
+      out.push(
+        finding(
+          'numa-gi-cell-not-empty',
+          span,
+          `Guest cell ${c!.id} has ${what}, but a Generic Initiator cell stands for the device's own memory and should have neither: the guest would count this cell's CPUs or RAM as the GPU's. ` +
+            `Use memory-less, CPU-less cells (memory='0', no cpus) for the nodeset.`,
+          {
+            related: [{ ...elementNameSpan(c!.el), message: `cell ${c!.id}` }],
+            data: { hostdev: index, cell: c!.id },
+          },
+        ),
+      );
     }
     for (const n of gi.nodes) {
       const prev = owner.get(n);
-      if (prev === undefined) { owner.set(n, index); continue; }
+      if (prev === undefined) {
+        owner.set(n, index);
+        continue;
+      }
       const other = model.hostdevs[prev];
-      out.push(finding('numa-gi-cell-shared', span,
-        `Guest cell ${n} is already a Generic Initiator cell of another hostdev: each device needs cells of its own, or the guest sees one device's memory partitions as the other's.`,
-        {
-          related: [{ ...elementNameSpan(other.el), message: 'the hostdev that names this cell first' }],
-          data: { hostdev: index, cell: n },
-        }));
+      out.push(
+        finding(
+          'numa-gi-cell-shared',
+          span,
+          `Guest cell ${n} is already a Generic Initiator cell of another hostdev: each device needs cells of its own, or the guest sees one device's memory partitions as the other's.`,
+          {
+            related: [{ ...elementNameSpan(other.el), message: 'the hostdev that names this cell first' }],
+            data: { hostdev: index, cell: n },
+          },
+        ),
+      );
     }
   });
 }
@@ -154,10 +194,15 @@ function offerGenericInitiators(ctx: RuleContext, model: DomainModel, index: num
   const h = model.hostdevs[index];
   const p = smmuMappingOf(model, host).placements.find((x) => x.index === index);
   if (!p || !isNvidiaGpu(p.hostDevice)) return;
-  out.push(finding('numa-gi-missing', elementNameSpan(h.el),
-    `${p.bdf} is an NVIDIA GPU on a Grace host, assigned without ACPI Generic Initiator cells: the guest driver finds no NUMA nodes for the GPU's memory partitions (MIG). `
-      + `Add ${GRACE_GI_CELLS_PER_GPU} memory-less cells to <cpu><numa> and name them in <acpi nodeset='…'/> on this hostdev (${GRACE_GI_CELLS_PER_GPU} per GPU is what QEMU's documentation of acpi-generic-initiator gives for Grace).`,
-    {
-      data: { hostdev: index, bdf: p.bdf },
-    }));
+  out.push(
+    finding(
+      'numa-gi-missing',
+      elementNameSpan(h.el),
+      `${p.bdf} is an NVIDIA GPU on a Grace host, assigned without ACPI Generic Initiator cells: the guest driver finds no NUMA nodes for the GPU's memory partitions (MIG). ` +
+        `Add ${GRACE_GI_CELLS_PER_GPU} memory-less cells to <cpu><numa> and name them in <acpi nodeset='…'/> on this hostdev (${GRACE_GI_CELLS_PER_GPU} per GPU is what QEMU's documentation of acpi-generic-initiator gives for Grace).`,
+      {
+        data: { hostdev: index, bdf: p.bdf },
+      },
+    ),
+  );
 }

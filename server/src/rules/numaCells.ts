@@ -31,7 +31,6 @@ export const numaCellRules: RuleFamily = {
   },
 };
 
-
 function idSpan(cell: GuestNumaCell): Span {
   return cell.idAttr ? valueSpan(cell.idAttr) : elementNameSpan(cell.el);
 }
@@ -49,17 +48,25 @@ function checkCellIds(ctx: RuleContext, cells: readonly GuestNumaCell[]): void {
     if (!Number.isFinite(cell.id)) continue; // the schema says what an id looks like
     const prev = first.get(cell.id);
     if (prev) {
-      report(ctx, 'numa-cell-duplicate', idSpan(cell),
+      report(
+        ctx,
+        'numa-cell-duplicate',
+        idSpan(cell),
         `Cell id ${raw} is already used by another <cell>; libvirt refuses the domain ("Duplicate NUMA cell info for cell id '${cell.id}'"). Number the cells 0 to ${n - 1}, one id each.`,
-        { related: [{ ...idSpan(prev), message: `the first cell with id ${cell.id}` }], data: { id: cell.id } });
+        { related: [{ ...idSpan(prev), message: `the first cell with id ${cell.id}` }], data: { id: cell.id } },
+      );
       continue;
     }
     first.set(cell.id, cell);
     if (cell.id < n) continue;
     const missing = Array.from({ length: n }, (_, i) => i).filter((i) => !cells.some((c) => c.id === i));
-    report(ctx, 'numa-cell-id', idSpan(cell),
+    report(
+      ctx,
+      'numa-cell-id',
+      idSpan(cell),
       `Cell id ${raw} is out of order: with ${n} cells the ids must be 0 to ${n - 1} (libvirt: "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous ranges or ranges not starting from 0 are not allowed").${missing.length ? ` Use id='${missing[0]}'.` : ''}`,
-      { data: { id: cell.id, cells: n, ...(missing.length ? { suggestedId: missing[0] } : {}) } });
+      { data: { id: cell.id, cells: n, ...(missing.length ? { suggestedId: missing[0] } : {}) } },
+    );
   }
 }
 
@@ -86,9 +93,13 @@ function checkCpus(ctx: RuleContext, cells: readonly GuestNumaCell[], vcpus: num
     if (clash.length) {
       overlap = true;
       const other = owner.get(clash[0])!;
-      report(ctx, 'numa-cpus-overlap', valueSpan(cell.cpusAttr),
+      report(
+        ctx,
+        'numa-cpus-overlap',
+        valueSpan(cell.cpusAttr),
         `vCPU ${clash.join(', ')} ${clash.length > 1 ? 'are' : 'is'} already in cell ${Number.isFinite(other.id) ? other.id : '?'}; libvirt refuses cells that share vCPUs ("NUMA cells … have overlapping vCPU IDs"). Give each vCPU to one cell.`,
-        { related: other.cpusAttr ? [{ ...valueSpan(other.cpusAttr), message: 'the cell that has them first' }] : undefined, data: { cpus: clash } });
+        { related: other.cpusAttr ? [{ ...valueSpan(other.cpusAttr), message: 'the cell that has them first' }] : undefined, data: { cpus: clash } },
+      );
     }
     for (const c of cell.cpus) if (!owner.has(c)) owner.set(c, cell);
   }
@@ -99,16 +110,24 @@ function checkCpus(ctx: RuleContext, cells: readonly GuestNumaCell[], vcpus: num
   // counted twice in the total; the overlap is the finding then.
   if (total > vcpus && !overlap) {
     const at = cells.find((c) => beyondIn(c).length) ?? cells.find((c) => c.cpusAttr)!;
-    report(ctx, 'numa-cpus-beyond-vcpus', valueSpan(at.cpusAttr!),
+    report(
+      ctx,
+      'numa-cpus-beyond-vcpus',
+      valueSpan(at.cpusAttr!),
       `The cells name ${total} vCPUs but ${howMany}; libvirt refuses it ("Number of CPUs in <numa> exceeds the <vcpu> count"). ${vcpuEl ? `Raise <vcpu> to ${Math.max(total, maxId(cells) + 1)}` : `Write <vcpu placement='static'>${Math.max(total, maxId(cells) + 1)}</vcpu>`}, or take vCPUs out of the cells.`,
-      { related: vcpuRelated(vcpuEl), data: { total, vcpus } });
+      { related: vcpuRelated(vcpuEl), data: { total, vcpus } },
+    );
   } else {
     for (const cell of cells) {
       const beyond = beyondIn(cell);
       if (!beyond.length) continue;
-      report(ctx, 'numa-cpus-beyond-vcpus', valueSpan(cell.cpusAttr!),
+      report(
+        ctx,
+        'numa-cpus-beyond-vcpus',
+        valueSpan(cell.cpusAttr!),
         `cpus='${cell.cpusAttr!.value}' names vCPU ${beyond[0]}, but ${howMany} (${vcpus > 1 ? `ids 0–${vcpus - 1}` : 'id 0'}); libvirt refuses it ("CPU IDs in <numa> exceed the <vcpu> count"). ${vcpuEl ? `Raise <vcpu> to ${maxId(cells) + 1}` : `Write <vcpu placement='static'>${maxId(cells) + 1}</vcpu>`} or use lower ids.`,
-        { related: vcpuRelated(vcpuEl), data: { cpu: beyond[0], vcpus } });
+        { related: vcpuRelated(vcpuEl), data: { cpu: beyond[0], vcpus } },
+      );
     }
   }
   // A cell whose cpus do not parse is reported by the schema; counting the rest would then mislead.
@@ -117,9 +136,13 @@ function checkCpus(ctx: RuleContext, cells: readonly GuestNumaCell[], vcpus: num
   for (let i = 0; i < vcpus && left.length <= vcpus; i++) if (!owner.has(i)) left.push(i);
   if (!left.length || !cells.some((c) => c.cpusAttr)) return;
   const numaEl = cells[0].el.parent;
-  report(ctx, 'numa-cpus-uncovered', numaEl ? elementNameSpan(numaEl) : elementNameSpan(cells[0].el),
+  report(
+    ctx,
+    'numa-cpus-uncovered',
+    numaEl ? elementNameSpan(numaEl) : elementNameSpan(cells[0].el),
     `vCPU ${compress(left)} ${left.length > 1 ? 'are' : 'is'} in no NUMA cell: libvirt accepts it, but QEMU puts ${left.length > 1 ? 'them' : 'it'} on a cell of its own choosing (a deprecated fallback), so the guest topology is not the one written. Add ${left.length > 1 ? 'them' : 'it'} to a cell's cpus.`,
-    { related: vcpuRelated(vcpuEl), data: { cpus: left } });
+    { related: vcpuRelated(vcpuEl), data: { cpus: left } },
+  );
 }
 
 /** The highest vCPU id the cells name (-1 when none). */

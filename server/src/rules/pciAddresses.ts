@@ -16,8 +16,19 @@ import type { Controller, DomainModel, PciAddress, PciDevice } from '../domain/m
 import { isGuestPci } from '../domain/model';
 import { definiteMachine } from '../domain/machine';
 import {
-  INTEGRATED_DEVICES, PCI_BUS_FACTS, PCI_CONTROLLER_CONNECT, PCI_MAX_BUS, PCI_MAX_FUNCTION, PCI_MAX_SLOT,
-  Q35_RESERVED_ROOT_SLOTS, ROOT_MODELS, ROOT_MODEL_BY_MACHINE, ROOT_PORTS_PER_SLOT, busesAccepting, machineWithoutPci, type PciConnect,
+  INTEGRATED_DEVICES,
+  PCI_BUS_FACTS,
+  PCI_CONTROLLER_CONNECT,
+  PCI_MAX_BUS,
+  PCI_MAX_FUNCTION,
+  PCI_MAX_SLOT,
+  Q35_RESERVED_ROOT_SLOTS,
+  ROOT_MODELS,
+  ROOT_MODEL_BY_MACHINE,
+  ROOT_PORTS_PER_SLOT,
+  busesAccepting,
+  machineWithoutPci,
+  type PciConnect,
 } from '../domain/pciBusFacts';
 import { HOSTDEV_ONLY_ADDRESS_TYPES } from '../domain/hostdevFacts';
 import { ADDRESSLESS_DEVICES, ADDRESS_TYPE_ARCHES, DISK_BUS_ADDRESS_TYPES } from '../domain/addressTypes';
@@ -48,7 +59,6 @@ export const pciAddressRules: RuleFamily = {
   },
 };
 
-
 const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 function addressText(a: PciAddress & { bus: { value: number } }): string {
   return `${hex(a.domain?.value ?? 0, 4)}:${hex(a.bus.value, 2)}:${hex(a.slot?.value ?? 0, 2)}.${(a.function?.value ?? 0).toString(16)}`;
@@ -60,35 +70,51 @@ function checkAddressType(ctx: RuleContext, d: PciDevice): void {
   const t = typeAttr?.value;
   if (!typeAttr || t === undefined || !typeAttr.valueClosed) return;
   if (HOSTDEV_ONLY_ADDRESS_TYPES.includes(t) && d.kind !== 'hostdev') {
-    report(ctx, 'address-type-hostdev-only', valueSpan(typeAttr),
+    report(
+      ctx,
+      'address-type-hostdev-only',
+      valueSpan(typeAttr),
       `Address type '${t}' is only for <hostdev>; libvirt refuses it on a <${d.kind}> ("address of type '${t}' is supported only for hostdevs"). Use type='pci', or remove the <address>.`,
-      { data: { kind: d.kind, type: t } });
+      { data: { kind: d.kind, type: t } },
+    );
     return;
   }
   const arch = ctx.model.arch?.value;
   const archOnly = Object.prototype.hasOwnProperty.call(ADDRESS_TYPE_ARCHES, t) ? ADDRESS_TYPE_ARCHES[t] : undefined;
   if (archOnly && arch !== undefined && !archOnly.arches.includes(arch)) {
     const machine = ctx.model.machine?.value;
-    report(ctx, 'address-type-machine', valueSpan(typeAttr),
+    report(
+      ctx,
+      'address-type-machine',
+      valueSpan(typeAttr),
       `${archOnly.label} exist only on ${archOnly.arches.join('/')} machines; this domain is ${arch}${machine ? ` '${machine}'` : ''} and libvirt refuses it ("${archOnly.label} are not supported by machine type …"). Use type='pci', or remove the <address>.`,
-      { data: { kind: d.kind, type: t, arch } });
+      { data: { kind: d.kind, type: t, arch } },
+    );
     return;
   }
   const modelType = attr(child(d.el, 'model'), 'type')?.value;
   const addressless = ADDRESSLESS_DEVICES.find((x) => x.element === d.kind && x.modelType === modelType);
   if (addressless) {
-    report(ctx, 'address-type-device', elementNameSpan(d.address!.el),
+    report(
+      ctx,
+      'address-type-device',
+      elementNameSpan(d.address!.el),
       `A ${addressless.label} takes no <address>: libvirt refuses it ("address not supported for video type ${modelType}"). Remove the <address>.`,
-      { data: { kind: d.kind, type: t } });
+      { data: { kind: d.kind, type: t } },
+    );
     return;
   }
   if (d.kind !== 'disk') return;
   const bus = attr(child(d.el, 'target'), 'bus')?.value;
   const allowed = bus !== undefined && Object.prototype.hasOwnProperty.call(DISK_BUS_ADDRESS_TYPES, bus) ? DISK_BUS_ADDRESS_TYPES[bus] : undefined;
   if (!allowed || allowed.includes(t)) return;
-  report(ctx, 'address-type-device', valueSpan(typeAttr),
+  report(
+    ctx,
+    'address-type-device',
+    valueSpan(typeAttr),
     `A disk on bus '${bus}' cannot take an address of type '${t}': libvirt refuses it (for example "Invalid address type '${t}' for the disk … with the bus type '${bus}'"). Use type='${allowed[0]}', or remove the <address> and let libvirt place it.`,
-    { data: { kind: d.kind, bus, type: t, allowed } });
+    { data: { kind: d.kind, bus, type: t, allowed } },
+  );
 }
 
 /**
@@ -108,9 +134,13 @@ function checkRanges(ctx: RuleContext, a: PciAddress & { bus: { value: number } 
   const out = (name: string, n: { value: number; attr: Parameters<typeof valueSpan>[0] } | undefined, max: number, why: string) => {
     if (!n || !Number.isFinite(n.value) || n.value <= max) return;
     ok = false;
-    report(ctx, 'address-pci-range', valueSpan(n.attr),
+    report(
+      ctx,
+      'address-pci-range',
+      valueSpan(n.attr),
       `${name}='${n.attr.value}' is out of range: ${why} (libvirt: "Invalid PCI address ${name}=${n.attr.value}, must be <= ${max === PCI_MAX_FUNCTION ? max : `0x${max.toString(16).toUpperCase()}`}").`,
-      { data: { attribute: name, max } });
+      { data: { attribute: name, max } },
+    );
   };
   out('bus', a.bus, PCI_MAX_BUS, 'a bus names a controller index, 0–255');
   out('slot', a.slot, PCI_MAX_SLOT, 'a PCI bus has slots 0x00–0x1f');
@@ -126,9 +156,13 @@ function checkDuplicate(ctx: RuleContext, d: PciDevice, a: PciAddress & { bus: {
     used.set(key, d);
     return;
   }
-  report(ctx, 'address-duplicate', elementNameSpan(a.el),
+  report(
+    ctx,
+    'address-duplicate',
+    elementNameSpan(a.el),
     `PCI address ${key} is already taken by a <${prev.kind}>: libvirt refuses the domain ("Attempted double use of PCI Address ${key}"). Give this <${d.kind}> another slot or function, or remove its <address> and let libvirt place it.`,
-    { related: prev.address ? [{ ...elementNameSpan(prev.address.el), message: `the <${prev.kind}> at ${key}` }] : undefined, data: { address: key } });
+    { related: prev.address ? [{ ...elementNameSpan(prev.address.el), message: `the <${prev.kind}> at ${key}` }] : undefined, data: { address: key } },
+  );
 }
 
 /** Integrated devices sit on the root bus itself. */
@@ -136,9 +170,13 @@ function checkIntegrated(ctx: RuleContext, d: PciDevice, a: PciAddress & { bus: 
   const model = attr(d.el, 'model')?.value;
   const integrated = INTEGRATED_DEVICES.find((x) => x.element === d.kind && x.model === model);
   if (!integrated || a.bus.value === 0) return;
-  report(ctx, 'address-integrated-bus', valueSpan(a.bus.attr),
+  report(
+    ctx,
+    'address-integrated-bus',
+    valueSpan(a.bus.attr),
     `${integrated.label} is an integrated device: it must sit on the root bus, bus='0x00' (libvirt: "The device at PCI address ${addressText(a)} needs to be an integrated device (bus=0)"). Set bus='0x00' and a free slot, or remove the <address>.`,
-    { data: { bus: a.bus.value } });
+    { data: { bus: a.bus.value } },
+  );
 }
 
 /** The model of the controller with this index, including the root bus libvirt adds when none is written. */
@@ -175,9 +213,13 @@ function checkBus(ctx: RuleContext, d: PciDevice, a: PciAddress & { bus: { value
 
   if (connect && !facts.accepts.includes(connect)) {
     const homes = busesAccepting(connect).filter((x) => x !== target.model);
-    report(ctx, 'address-bus-accepts', valueSpan(a.bus.attr),
+    report(
+      ctx,
+      'address-bus-accepts',
+      valueSpan(a.bus.attr),
       `${cap(what)} cannot plug into the ${target.model} with index ${bus}, which accepts only ${facts.accepts.map(plural).join(', ')} (libvirt: "The device at PCI address ${addressText(a)} cannot be plugged into the PCI controller with index='${bus}'"). Plug it into ${homes.length ? homes.map((x) => `a ${x}`).join(' or ') : 'another controller'}.`,
-      { related, data: { bus, busModel: target.model, connect } });
+      { related, data: { bus, busModel: target.model, connect } },
+    );
     return;
   }
   const slot = a.slot?.value;
@@ -185,9 +227,13 @@ function checkBus(ctx: RuleContext, d: PciDevice, a: PciAddress & { bus: { value
   if (slot >= facts.minSlot && slot <= facts.maxSlot) return;
   const range = facts.minSlot === facts.maxSlot ? `only slot ${facts.minSlot}` : `slots ${hexSlot(facts.minSlot)}–${hexSlot(facts.maxSlot)}`;
   const why = slot < facts.minSlot ? `slot must be >= ${facts.minSlot}` : `slot must be <= ${facts.maxSlot}`;
-  report(ctx, 'address-slot-range', valueSpan(a.slot!.attr),
+  report(
+    ctx,
+    'address-slot-range',
+    valueSpan(a.slot!.attr),
     `The ${target.model} with index ${bus} offers ${range}${slot === 0 && facts.minSlot === 1 ? ' (slot 0 is taken by the bridge itself)' : ''}; slot='${a.slot!.attr.value}' is not one of them (libvirt: "Invalid PCI address ${addressText(a)}. ${why}"). Use slot='${hexSlot(facts.minSlot)}'${facts.minSlot !== facts.maxSlot ? ' or another free slot in range' : ''}.`,
-    { related, data: { bus, busModel: target.model, minSlot: facts.minSlot, maxSlot: facts.maxSlot } });
+    { related, data: { bus, busModel: target.model, minSlot: facts.minSlot, maxSlot: facts.maxSlot } },
+  );
 }
 
 function hexSlot(n: number): string {
@@ -235,7 +281,11 @@ function checkRootPortRoom(ctx: RuleContext): void {
   }
   if (unplaced.length <= room) return;
   const first = unplaced[room];
-  report(ctx, 'address-no-free-slot', first.model ? valueSpan(first.model) : elementNameSpan(first.el),
+  report(
+    ctx,
+    'address-no-free-slot',
+    first.model ? valueSpan(first.model) : elementNameSpan(first.el),
     `${unplaced.length} pcie-root-ports have no address, but pcie-root${buses.length > 1 ? ' and the expander buses' : ''} ${buses.length > 1 ? 'have' : 'has'} room for at most ${room} (${ROOT_PORTS_PER_SLOT} to a free slot): libvirt refuses the rest ("a PCIe slot is needed to connect a PCI controller model='pcie-root-port', but none is available"). Remove ${unplaced.length - room} of them, or use a PCIe switch (pcie-switch-upstream-port with downstream ports) for more slots.`,
-    { data: { ports: unplaced.length, room } });
+    { data: { ports: unplaced.length, room } },
+  );
 }

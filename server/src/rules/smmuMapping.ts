@@ -81,8 +81,14 @@ interface Complex {
 
 function complexesOf(mapping: SmmuMapping): Complex[] {
   const out: Complex[] = mapping.expanders.map((e) => ({
-    index: e.expander.index, label: describeExpander(e.expander), el: e.expander.el,
-    iommu: e.iommu, accel: e.accel, hostdevs: e.hostdevs, boundSmmu: e.boundSmmu, emulated: e.emulated,
+    index: e.expander.index,
+    label: describeExpander(e.expander),
+    el: e.expander.el,
+    iommu: e.iommu,
+    accel: e.accel,
+    hostdevs: e.hostdevs,
+    boundSmmu: e.boundSmmu,
+    emulated: e.emulated,
   }));
   const r = mapping.root;
   if (r) out.push({ index: 0, label: 'pcie-root (index 0)', el: r.iommu.el, iommu: r.iommu, accel: r.accel, hostdevs: r.hostdevs, boundSmmu: r.boundSmmu, emulated: r.emulated });
@@ -118,19 +124,29 @@ function checkNoHost(ctx: RuleContext, mapping: SmmuMapping, out: Finding[]): vo
   if (!host) {
     // Still being read: the answer is coming, and "no host" would be wrong until it does.
     if (ctx.hostReading) return;
-    out.push(finding('smmu-map-no-host', at,
-      'Host-dependent checks are off: no host topology is known, so which host SMMU each assigned device sits behind is not checked. '
-        + 'Point the `libvirtDomainXml.host.snapshot` setting at a snapshot of the host this domain runs on (written by `libvirt-domain-xml host --output FILE` there), '
-        + 'or pass `--host SNAPSHOT.json` to `libvirt-domain-xml check`.',
-      { data: { reason: 'no-host' } }));
+    out.push(
+      finding(
+        'smmu-map-no-host',
+        at,
+        'Host-dependent checks are off: no host topology is known, so which host SMMU each assigned device sits behind is not checked. ' +
+          'Point the `libvirtDomainXml.host.snapshot` setting at a snapshot of the host this domain runs on (written by `libvirt-domain-xml host --output FILE` there), ' +
+          'or pass `--host SNAPSHOT.json` to `libvirt-domain-xml check`.',
+        { data: { reason: 'no-host' } },
+      ),
+    );
     return;
   }
   const others = host.iommus.map((i) => i.name);
   const has = others.length ? `its IOMMUs are ${others.join(', ')}` : 'it reports no IOMMU at all';
-  out.push(finding('smmu-map-no-host', at,
-    `Host-dependent checks are off: ${hostLabel(host)} has no SMMUv3 (${has}), so it is not the ARM host this domain's SMMU layout can be checked against. `
-      + 'Load a snapshot of the ARM host instead (setting `libvirtDomainXml.host.snapshot`, or `--host SNAPSHOT.json` on the command line).',
-    { data: { reason: 'no-smmuv3', iommus: others } }));
+  out.push(
+    finding(
+      'smmu-map-no-host',
+      at,
+      `Host-dependent checks are off: ${hostLabel(host)} has no SMMUv3 (${has}), so it is not the ARM host this domain's SMMU layout can be checked against. ` +
+        'Load a snapshot of the ARM host instead (setting `libvirtDomainXml.host.snapshot`, or `--host SNAPSHOT.json` on the command line).',
+      { data: { reason: 'no-smmuv3', iommus: others } },
+    ),
+  );
 }
 
 function checkUncovered(mapping: SmmuMapping, out: Finding[]): void {
@@ -144,20 +160,30 @@ function checkUncovered(mapping: SmmuMapping, out: Finding[]): void {
       if (mapping.root) others.push('pcie-root');
       if (others.length === 0) continue;
       const idx = p.expander.index;
-      out.push(finding('smmu-map-uncovered', guestRange(p.hostdev),
-        `${deviceName(p)} sits below ${describeExpander(p.expander)}, which has no vSMMU, while ${others.join(', ')} ${others.length > 1 ? 'have one' : 'has one'}: `
-          + 'the guest reaches it without any IOMMU translation. '
-          + `Add <iommu model='smmuv3'><driver pciBus='${idx}'/></iommu> for this expander, or move the device ${home ? `to a root port on ${home}` : 'behind an expander that has a vSMMU'}.`,
-        {
-          related: [{ ...elementNameSpan(p.expander.el), message: `${describeExpander(p.expander)}: no <iommu> has pciBus='${idx}'` }],
-          data: { ...data, expanderIndex: idx },
-        }));
+      out.push(
+        finding(
+          'smmu-map-uncovered',
+          guestRange(p.hostdev),
+          `${deviceName(p)} sits below ${describeExpander(p.expander)}, which has no vSMMU, while ${others.join(', ')} ${others.length > 1 ? 'have one' : 'has one'}: ` +
+            'the guest reaches it without any IOMMU translation. ' +
+            `Add <iommu model='smmuv3'><driver pciBus='${idx}'/></iommu> for this expander, or move the device ${home ? `to a root port on ${home}` : 'behind an expander that has a vSMMU'}.`,
+          {
+            related: [{ ...elementNameSpan(p.expander.el), message: `${describeExpander(p.expander)}: no <iommu> has pciBus='${idx}'` }],
+            data: { ...data, expanderIndex: idx },
+          },
+        ),
+      );
     } else if ((p.placement === 'root' || p.placement === 'unplaced') && mapping.pluggable && !mapping.root) {
       const where = p.placement === 'root' ? 'sits on pcie-root' : 'has no guest PCI address, so libvirt puts it on pcie-root';
-      out.push(finding('smmu-map-uncovered', guestRange(p.hostdev),
-        `${deviceName(p)} ${where}, which has no vSMMU in this domain (its vSMMUs sit on expanders through pciBus): the guest reaches it without IOMMU translation. `
-          + `Move it to a root port on ${home ?? 'an expander with a vSMMU'}, or add an expander for it.`,
-        { data }));
+      out.push(
+        finding(
+          'smmu-map-uncovered',
+          guestRange(p.hostdev),
+          `${deviceName(p)} ${where}, which has no vSMMU in this domain (its vSMMUs sit on expanders through pciBus): the guest reaches it without IOMMU translation. ` +
+            `Move it to a root port on ${home ?? 'an expander with a vSMMU'}, or add an expander for it.`,
+          { data },
+        ),
+      );
     }
   }
 }
@@ -172,24 +198,37 @@ function checkAccelContents(ctx: RuleContext, complexes: readonly Complex[], map
       const range = bus ? valueSpan(bus.attr) : elementNameSpan(d.el);
       const devModel = attrValue(child(d.el, 'model'), 'type');
       const what = devModel ? `<${d.kind}> (model ${devModel})` : `<${d.kind}>`;
-      out.push(finding('smmu-map-emulated-device', range,
-        `This ${what} sits below ${c.label}, whose vSMMU is accelerated (accel='on'): \`virsh define\` accepts this, but QEMU allows only VFIO devices on the iommufd backend behind an accelerated vSMMU and refuses to start. `
-          + 'Move it to a root port on pcie-root or on an expander without an accelerated vSMMU.',
-        {
-          related: [{ ...elementNameSpan(c.el), message: `${c.label}, accelerated vSMMU` }],
-          data: { expanderIndex: c.index, device: model.pciDevices.indexOf(d), kind: d.kind },
-        }));
+      out.push(
+        finding(
+          'smmu-map-emulated-device',
+          range,
+          `This ${what} sits below ${c.label}, whose vSMMU is accelerated (accel='on'): \`virsh define\` accepts this, but QEMU allows only VFIO devices on the iommufd backend behind an accelerated vSMMU and refuses to start. ` +
+            'Move it to a root port on pcie-root or on an expander without an accelerated vSMMU.',
+          {
+            related: [{ ...elementNameSpan(c.el), message: `${c.label}, accelerated vSMMU` }],
+            data: { expanderIndex: c.index, device: model.pciDevices.indexOf(d), kind: d.kind },
+          },
+        ),
+      );
     }
     for (const p of c.hostdevs) {
       if (!hostdevUsesIommufd(model, p.hostdev)) {
         const own = p.hostdev.driver;
         const a = own?.attributes.find((x) => x.name === 'iommufd');
         const range = a ? valueSpan(a) : own ? elementNameSpan(own) : elementNameSpan(p.hostdev.el);
-        const why = a?.value === 'no' ? "its <driver iommufd='no'/> opts it out of iommufd" : "it uses legacy VFIO (no <driver iommufd='yes'/> here, no <iommufd enabled='yes'/> on the domain)";
-        out.push(finding('smmu-map-no-iommufd', range,
-          `${deviceName(p)} sits behind the accelerated vSMMU of ${c.label}, but ${why}: \`virsh define\` accepts this, but QEMU accepts only iommufd-backed VFIO devices there and refuses to start. `
-            + `Add <driver name='vfio' iommufd='yes'/> to the hostdev (libvirt ${FEATURE_SINCE.hostdevIommufd.since}), or <iommufd enabled='yes'/> to the domain (libvirt ${FEATURE_SINCE.domainIommufd.since}).`,
-          { data: { hostdev: p.index, bdf: p.bdf, expanderIndex: c.index } }));
+        const why =
+          a?.value === 'no'
+            ? "its <driver iommufd='no'/> opts it out of iommufd"
+            : "it uses legacy VFIO (no <driver iommufd='yes'/> here, no <iommufd enabled='yes'/> on the domain)";
+        out.push(
+          finding(
+            'smmu-map-no-iommufd',
+            range,
+            `${deviceName(p)} sits behind the accelerated vSMMU of ${c.label}, but ${why}: \`virsh define\` accepts this, but QEMU accepts only iommufd-backed VFIO devices there and refuses to start. ` +
+              `Add <driver name='vfio' iommufd='yes'/> to the hostdev (libvirt ${FEATURE_SINCE.hostdevIommufd.since}), or <iommufd enabled='yes'/> to the domain (libvirt ${FEATURE_SINCE.domainIommufd.since}).`,
+            { data: { hostdev: p.index, bdf: p.bdf, expanderIndex: c.index } },
+          ),
+        );
       }
     }
     if (!hostChecks || !c.boundSmmu) continue;
@@ -205,14 +244,19 @@ function checkAccelContents(ctx: RuleContext, complexes: readonly Complex[], map
         { ...elementNameSpan(c.el), message: `${c.label}: its accelerated vSMMU is bound to ${c.boundSmmu}` },
         { ...sourceRange(first.hostdev), message: `${deviceName(first)}, behind ${c.boundSmmu}, is the first assigned device here and binds the vSMMU` },
       ];
-      out.push(finding('smmu-map-mixed', guestRange(p.hostdev),
-        `${deviceName(p)} is behind host SMMU ${p.hostSmmu}, but the accelerated vSMMU of ${c.label} is bound to ${c.boundSmmu} by ${deviceName(first)}: `
-          + `\`virsh define\` accepts this, and the start fails: the kernel refuses a device of another host SMMU behind it. ${advice}`,
-        {
-          related,
-          relatedHost: hostRefs(host!, [p.hostSmmu, c.boundSmmu]),
-          data: { expanderIndex: c.index, hostdev: p.index, bdf: p.bdf, smmu: p.hostSmmu, expectedSmmu: c.boundSmmu },
-        }));
+      out.push(
+        finding(
+          'smmu-map-mixed',
+          guestRange(p.hostdev),
+          `${deviceName(p)} is behind host SMMU ${p.hostSmmu}, but the accelerated vSMMU of ${c.label} is bound to ${c.boundSmmu} by ${deviceName(first)}: ` +
+            `\`virsh define\` accepts this, and the start fails: the kernel refuses a device of another host SMMU behind it. ${advice}`,
+          {
+            related,
+            relatedHost: hostRefs(host!, [p.hostSmmu, c.boundSmmu]),
+            data: { expanderIndex: c.index, hostdev: p.index, bdf: p.bdf, smmu: p.hostSmmu, expectedSmmu: c.boundSmmu },
+          },
+        ),
+      );
     }
   }
 }
@@ -236,17 +280,22 @@ function checkMissingExpander(ctx: RuleContext, mapping: SmmuMapping, mixed: Rea
     const advice = home
       ? `But ${describeExpander(home.expander)} already has ${home.accel ? 'an accelerated' : 'a'} vSMMU that serves no device yet: move ${them} to a root port on it, and its vSMMU binds to ${smmu}.`
       : `Add one for ${smmu} and move ${them} behind it.`;
-    out.push(finding('smmu-map-missing-expander', sourceRange(first.hostdev),
-      `Host SMMU ${smmu} translates ${names.join(', ')}, but no expander in this domain is bound to it: each host SMMU in use needs its own pcie-expander-bus `
-        + `with a root port and an <iommu model='smmuv3'> whose pciBus is that expander's index. ${advice}`,
-      {
-        related: [
-        ...list.filter((p) => p !== first).map((p) => ({ ...sourceRange(p.hostdev), message: `${deviceName(p)}, also behind ${smmu}` })),
-        ...(home ? [{ ...elementNameSpan(home.expander.el), message: `${describeExpander(home.expander)}: its vSMMU serves no device yet` }] : []),
-      ],
-        relatedHost: hostRefs(host, [smmu]),
-        data: { smmu, hostdevs: list.map((p) => p.index) },
-      }));
+    out.push(
+      finding(
+        'smmu-map-missing-expander',
+        sourceRange(first.hostdev),
+        `Host SMMU ${smmu} translates ${names.join(', ')}, but no expander in this domain is bound to it: each host SMMU in use needs its own pcie-expander-bus ` +
+          `with a root port and an <iommu model='smmuv3'> whose pciBus is that expander's index. ${advice}`,
+        {
+          related: [
+            ...list.filter((p) => p !== first).map((p) => ({ ...sourceRange(p.hostdev), message: `${deviceName(p)}, also behind ${smmu}` })),
+            ...(home ? [{ ...elementNameSpan(home.expander.el), message: `${describeExpander(home.expander)}: its vSMMU serves no device yet` }] : []),
+          ],
+          relatedHost: hostRefs(host, [smmu]),
+          data: { smmu, hostdevs: list.map((p) => p.index) },
+        },
+      ),
+    );
   }
 }
 
@@ -258,15 +307,25 @@ function checkHostDevices(ctx: RuleContext, mapping: SmmuMapping, out: Finding[]
     if (!p.bdf) continue;
     const iommu = iommuOfDevice(host, p.bdf);
     if (!p.hostDevice && !iommu) {
-      out.push(finding('smmu-map-host-device-missing', sourceRange(p.hostdev),
-        `No PCI device ${p.bdf} on ${hostLabel(host)}: check the source address (\`lspci -D\` on the host lists the devices), or load the topology of the host this domain runs on.`,
-        { data: { hostdev: p.index, bdf: p.bdf } }));
+      out.push(
+        finding(
+          'smmu-map-host-device-missing',
+          sourceRange(p.hostdev),
+          `No PCI device ${p.bdf} on ${hostLabel(host)}: check the source address (\`lspci -D\` on the host lists the devices), or load the topology of the host this domain runs on.`,
+          { data: { hostdev: p.index, bdf: p.bdf } },
+        ),
+      );
     } else if (smmuGuest && !p.hostSmmu) {
       const what = p.hostDevice ? `${p.bdf} (${describeDevice(p.hostDevice)})` : p.bdf;
       const behind = iommu ? `only behind ${iommu.name}, which is not an SMMUv3` : 'behind no IOMMU';
-      out.push(finding('smmu-map-host-device-no-smmu', sourceRange(p.hostdev),
-        `${what} is ${behind} on ${hostLabel(host)}, so no vSMMU can be backed by its host SMMU. Check the source address, or the host's IOMMU setup (the device's iommu link in sysfs).`,
-        { data: { hostdev: p.index, bdf: p.bdf, iommu: iommu?.name } }));
+      out.push(
+        finding(
+          'smmu-map-host-device-no-smmu',
+          sourceRange(p.hostdev),
+          `${what} is ${behind} on ${hostLabel(host)}, so no vSMMU can be backed by its host SMMU. Check the source address, or the host's IOMMU setup (the device's iommu link in sysfs).`,
+          { data: { hostdev: p.index, bdf: p.bdf, iommu: iommu?.name } },
+        ),
+      );
     }
   }
 }
@@ -285,13 +344,18 @@ function checkNoVsmmu(ctx: RuleContext, mapping: SmmuMapping, out: Finding[]): v
   if (open.length === 0) return;
   const [first] = open;
   const smmus = [...new Set(open.map((p) => p.hostSmmu!))];
-  out.push(finding('smmu-map-no-vsmmu', guestRange(first.hostdev),
-    `${open.map(deviceName).join(', ')} ${open.length > 1 ? 'are' : 'is'} assigned on pcie-root with no vSMMU in the domain, so the guest reaches ${open.length > 1 ? 'them' : 'it'} without an IOMMU of its own (no nested translation). `
-      + `On this host ${open.length > 1 ? 'they sit' : 'it sits'} behind ${smmus.join(', ')}: the source action "Generate vSMMU topology" adds an expander with an accelerated vSMMU per host SMMU and moves the devices there.`,
-    {
-      related: open.slice(1).map((p) => ({ ...sourceRange(p.hostdev), message: `${deviceName(p)}, also on pcie-root` })),
-      data: { hostdevs: open.map((p) => p.index), smmus },
-    }));
+  out.push(
+    finding(
+      'smmu-map-no-vsmmu',
+      guestRange(first.hostdev),
+      `${open.map(deviceName).join(', ')} ${open.length > 1 ? 'are' : 'is'} assigned on pcie-root with no vSMMU in the domain, so the guest reaches ${open.length > 1 ? 'them' : 'it'} without an IOMMU of its own (no nested translation). ` +
+        `On this host ${open.length > 1 ? 'they sit' : 'it sits'} behind ${smmus.join(', ')}: the source action "Generate vSMMU topology" adds an expander with an accelerated vSMMU per host SMMU and moves the devices there.`,
+      {
+        related: open.slice(1).map((p) => ({ ...sourceRange(p.hostdev), message: `${deviceName(p)}, also on pcie-root` })),
+        data: { hostdevs: open.map((p) => p.index), smmus },
+      },
+    ),
+  );
 }
 
 export const smmuMappingRules: RuleFamily = {

@@ -8,9 +8,7 @@
  * domain targeting an older release is still certainly too old.
  */
 import { attr, child } from '../xml/query';
-import {
-  ATTRIBUTE_MISSPELLINGS, FEATURE_SINCE, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PCI_CONTROLLER_MODELS, attributeSinceFor,
-} from '../domain/catalog';
+import { ATTRIBUTE_MISSPELLINGS, FEATURE_SINCE, IOMMU_DRIVER_ATTRIBUTES, IOMMU_MODELS, PCI_CONTROLLER_MODELS, attributeSinceFor } from '../domain/catalog';
 import { compareVersions, normalizeVersion } from '../domain/versions';
 import type { Finding, RuleFamily } from './types';
 import { finding } from './report';

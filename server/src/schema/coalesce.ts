@@ -51,7 +51,10 @@ export class CoalescingEngine implements SchemaEngine {
   private readonly maxTexts: number;
   private readonly maxChars: number;
 
-  constructor(private readonly inner: SchemaEngine, opts: CoalescingOptions = {}) {
+  constructor(
+    private readonly inner: SchemaEngine,
+    opts: CoalescingOptions = {},
+  ) {
     this.name = inner.name;
     this.maxTexts = Math.max(1, opts.maxTexts ?? DEFAULT_MAX_TEXTS);
     this.maxChars = Math.max(1, opts.maxChars ?? DEFAULT_MAX_CHARS);
@@ -91,7 +94,8 @@ export class CoalescingEngine implements SchemaEngine {
     const first = this.pending[0];
     const group: Request[] = [];
     const rest: Request[] = [];
-    let texts = 0, chars = 0;
+    let texts = 0,
+      chars = 0;
     for (const r of this.pending) {
       const size = r.texts.reduce((n, t) => n + t.length, 0);
       const fits = group.length === 0 || (texts + r.texts.length <= this.maxTexts && chars + size <= this.maxChars);

@@ -31,7 +31,10 @@ export class MemoizingEngine implements SchemaEngine {
   remembered = 0;
   private readonly answers = new Map<string, EngineResult>();
 
-  constructor(private readonly inner: SchemaEngine, private readonly maxEntries = MAX_ENTRIES) {
+  constructor(
+    private readonly inner: SchemaEngine,
+    private readonly maxEntries = MAX_ENTRIES,
+  ) {
     this.name = inner.name;
   }
 
@@ -40,7 +43,9 @@ export class MemoizingEngine implements SchemaEngine {
   }
 
   async validateMany(texts: readonly string[], schema: SchemaSet, start?: string, signal?: AbortSignal): Promise<EngineResult[]> {
-    const prefix = createHash('sha256').update(`${schema.dir}\0${schema.main}\0${start ?? '\u0001'}\0`).digest();
+    const prefix = createHash('sha256')
+      .update(`${schema.dir}\0${schema.main}\0${start ?? '\u0001'}\0`)
+      .digest();
     const keys = texts.map((t) => createHash('sha256').update(prefix).update(t).digest('base64'));
     const out: (EngineResult | undefined)[] = keys.map((k) => this.answers.get(k));
     const missing = out.flatMap((r, i) => (r ? [] : [i]));
@@ -49,12 +54,23 @@ export class MemoizingEngine implements SchemaEngine {
     if (missing.length) {
       this.runs++;
       // A run that fails or is cancelled throws before anything is kept.
-      const fresh = await this.inner.validateMany(missing.map((i) => texts[i]), schema, start, signal);
-      missing.forEach((i, j) => { out[i] = fresh[j]; });
+      const fresh = await this.inner.validateMany(
+        missing.map((i) => texts[i]),
+        schema,
+        start,
+        signal,
+      );
+      missing.forEach((i, j) => {
+        out[i] = fresh[j];
+      });
       missing.forEach((i, j) => this.keep(keys[i], fresh[j]));
     }
     // Recently used answers move to the end, so the oldest unused go first.
-    for (const [i, k] of keys.entries()) if (!asked.has(i)) { this.answers.delete(k); this.answers.set(k, out[i]!); }
+    for (const [i, k] of keys.entries())
+      if (!asked.has(i)) {
+        this.answers.delete(k);
+        this.answers.set(k, out[i]!);
+      }
     return out as EngineResult[];
   }
 

@@ -9,16 +9,33 @@
 import * as path from 'node:path';
 import { loadSchema } from './rng';
 import {
-  asUtf8Document, docName, parseXmllintOutput, SchemaEngineError, wrapperGrammar,
-  type EngineResult, type RawSchemaError, type SchemaEngine, type SchemaSet,
+  asUtf8Document,
+  docName,
+  parseXmllintOutput,
+  SchemaEngineError,
+  wrapperGrammar,
+  type EngineResult,
+  type RawSchemaError,
+  type SchemaEngine,
+  type SchemaSet,
 } from './engine';
 
-interface WasmFile { readonly fileName: string; readonly contents: string }
-interface WasmResult { readonly valid: boolean; readonly rawOutput: string }
+interface WasmFile {
+  readonly fileName: string;
+  readonly contents: string;
+}
+interface WasmResult {
+  readonly valid: boolean;
+  readonly rawOutput: string;
+}
 interface WasmModule {
   validateXML(options: {
-    xml: WasmFile[]; schema: WasmFile[]; preload: WasmFile[]; extension: 'relaxng';
-    initialMemoryPages?: number; maxMemoryPages?: number;
+    xml: WasmFile[];
+    schema: WasmFile[];
+    preload: WasmFile[];
+    extension: 'relaxng';
+    initialMemoryPages?: number;
+    maxMemoryPages?: number;
   }): Promise<WasmResult>;
   memoryPages: { MiB: number; GiB: number };
 }
@@ -82,7 +99,14 @@ export class WasmEngine implements SchemaEngine {
     } catch (e) {
       // Exit status 1 is a document that is not well-formed: its messages are still the answer.
       const err = e as Error & { code?: number };
-      if (err.code !== 1) throw new SchemaEngineError(`xmllint-wasm failed: ${String(err.message ?? err).trim().split('\n').slice(-3).join(' | ')}`);
+      if (err.code !== 1)
+        throw new SchemaEngineError(
+          `xmllint-wasm failed: ${String(err.message ?? err)
+            .trim()
+            .split('\n')
+            .slice(-3)
+            .join(' | ')}`,
+        );
       output = err.message;
     }
     signal?.throwIfAborted();

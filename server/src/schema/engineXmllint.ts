@@ -11,8 +11,15 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { findOnPath } from './locate';
 import {
-  asUtf8Document, docName, parseXmllintOutput, SchemaEngineError, wrapperGrammar,
-  type EngineResult, type RawSchemaError, type SchemaEngine, type SchemaSet,
+  asUtf8Document,
+  docName,
+  parseXmllintOutput,
+  SchemaEngineError,
+  wrapperGrammar,
+  type EngineResult,
+  type RawSchemaError,
+  type SchemaEngine,
+  type SchemaSet,
 } from './engine';
 
 export interface XmllintEngineOptions {
@@ -67,17 +74,38 @@ export class XmllintEngine implements SchemaEngine {
 
   private exec(args: string[], cwd: string, signal?: AbortSignal): Promise<{ code: number; stderr: string }> {
     return new Promise((resolve, reject) => {
-      execFile('xmllint', args, {
-        cwd, timeout: this.timeoutMs, maxBuffer: 64 * 1024 * 1024, signal,
-        env: { ...process.env, LC_ALL: 'C' }, windowsHide: true,
-      }, (err, _stdout, stderr) => {
-        if (!err) { resolve({ code: 0, stderr: String(stderr) }); return; }
-        const e = err as NodeJS.ErrnoException & { code?: unknown; killed?: boolean };
-        if (e.name === 'AbortError') { reject(e); return; }
-        if (typeof e.code === 'number') { resolve({ code: e.code, stderr: String(stderr) }); return; }
-        if (e.killed) { reject(new SchemaEngineError(`xmllint took longer than ${this.timeoutMs} ms and was stopped`)); return; }
-        reject(new SchemaEngineError(e.code === 'ENOENT' ? 'xmllint is not installed' : `xmllint could not run: ${e.message}`));
-      });
+      execFile(
+        'xmllint',
+        args,
+        {
+          cwd,
+          timeout: this.timeoutMs,
+          maxBuffer: 64 * 1024 * 1024,
+          signal,
+          env: { ...process.env, LC_ALL: 'C' },
+          windowsHide: true,
+        },
+        (err, _stdout, stderr) => {
+          if (!err) {
+            resolve({ code: 0, stderr: String(stderr) });
+            return;
+          }
+          const e = err as NodeJS.ErrnoException & { code?: unknown; killed?: boolean };
+          if (e.name === 'AbortError') {
+            reject(e);
+            return;
+          }
+          if (typeof e.code === 'number') {
+            resolve({ code: e.code, stderr: String(stderr) });
+            return;
+          }
+          if (e.killed) {
+            reject(new SchemaEngineError(`xmllint took longer than ${this.timeoutMs} ms and was stopped`));
+            return;
+          }
+          reject(new SchemaEngineError(e.code === 'ENOENT' ? 'xmllint is not installed' : `xmllint could not run: ${e.message}`));
+        },
+      );
     });
   }
 }

@@ -143,18 +143,31 @@ function mergeGrammars(list: ElementGrammar[]): ElementGrammar {
     for (const c of g.children) {
       const e = children.get(c.name);
       if (!e) children.set(c.name, { ...c, patterns: [...c.patterns], required: c.required && list.every((o) => o.children.some((x) => x.name === c.name && x.required)) });
-      else { e.repeatable ||= c.repeatable; for (const p of c.patterns) if (!e.patterns.includes(p)) e.patterns.push(p); }
+      else {
+        e.repeatable ||= c.repeatable;
+        for (const p of c.patterns) if (!e.patterns.includes(p)) e.patterns.push(p);
+      }
     }
     for (const a of g.attributes) {
       const e = attributes.get(a.name);
-      if (!e) attributes.set(a.name, { ...a, values: [...a.values], kinds: [...a.kinds], checks: [...a.checks], required: list.every((o) => o.attributes.some((x) => x.name === a.name && x.required)) });
+      if (!e)
+        attributes.set(a.name, {
+          ...a,
+          values: [...a.values],
+          kinds: [...a.kinds],
+          checks: [...a.checks],
+          required: list.every((o) => o.attributes.some((x) => x.name === a.name && x.required)),
+        });
       else mergeInto(e, a);
     }
     mergeInto(text, g.text);
   }
   return {
-    children: [...children.values()], attributes: [...attributes.values()], text,
-    openChildren: list.some((g) => g.openChildren), openAttributes: list.some((g) => g.openAttributes),
+    children: [...children.values()],
+    attributes: [...attributes.values()],
+    text,
+    openChildren: list.some((g) => g.openChildren),
+    openAttributes: list.some((g) => g.openAttributes),
   };
 }
 
@@ -186,14 +199,20 @@ function newAcc(): Acc {
 function joinInto(into: Acc, from: Acc, sequential: boolean): void {
   for (const [name, c] of from.children) {
     const e = into.children.get(name);
-    if (!e) { into.children.set(name, { ...c, patterns: [...c.patterns] }); continue; }
+    if (!e) {
+      into.children.set(name, { ...c, patterns: [...c.patterns] });
+      continue;
+    }
     e.required ||= c.required;
     e.repeatable ||= c.repeatable || sequential;
     for (const p of c.patterns) if (!e.patterns.includes(p)) e.patterns.push(p);
   }
   for (const [name, a] of from.attributes) {
     const e = into.attributes.get(name);
-    if (!e) { into.attributes.set(name, { ...a, values: [...a.values], kinds: [...a.kinds], checks: [...a.checks] }); continue; }
+    if (!e) {
+      into.attributes.set(name, { ...a, values: [...a.values], kinds: [...a.kinds], checks: [...a.checks] });
+      continue;
+    }
     e.required ||= a.required;
     mergeInto(e, a);
     e.hint ??= a.hint;
@@ -204,14 +223,21 @@ function joinInto(into: Acc, from: Acc, sequential: boolean): void {
 }
 
 class Walker {
-  constructor(private readonly model: RngModel, private readonly written: Written, private readonly acc: Acc) {}
+  constructor(
+    private readonly model: RngModel,
+    private readonly written: Written,
+    private readonly acc: Acc,
+  ) {}
 
   walk(nodes: readonly XmlElement[], optional: boolean, repeat: boolean, refs: Set<string>): void {
     for (const c of nodes) {
       switch (c.name) {
         case 'element': {
           const cp = this.model.patternOf(c);
-          if (cp.name === undefined) { this.acc.openChildren = true; break; }
+          if (cp.name === undefined) {
+            this.acc.openChildren = true;
+            break;
+          }
           const e = this.acc.children.get(cp.name);
           if (!e) this.acc.children.set(cp.name, { required: !optional, repeatable: repeat, patterns: [cp] });
           else {
@@ -221,7 +247,9 @@ class Walker {
           }
           break;
         }
-        case 'attribute': this.attribute(c, optional); break;
+        case 'attribute':
+          this.attribute(c, optional);
+          break;
         case 'ref': {
           const n = attrValue(c, 'name');
           if (!n || refs.has(n)) break;
@@ -233,14 +261,30 @@ class Walker {
           refs.delete(n);
           break;
         }
-        case 'optional': this.walk(c.children, true, repeat, refs); break;
-        case 'zeroOrMore': this.walk(c.children, true, true, refs); break;
-        case 'oneOrMore': this.walk(c.children, optional, true, refs); break;
-        case 'choice': this.choice(c.children, optional, repeat, refs); break;
-        case 'value': case 'data': case 'text': case 'list':
+        case 'optional':
+          this.walk(c.children, true, repeat, refs);
+          break;
+        case 'zeroOrMore':
+          this.walk(c.children, true, true, refs);
+          break;
+        case 'oneOrMore':
+          this.walk(c.children, optional, true, refs);
+          break;
+        case 'choice':
+          this.choice(c.children, optional, repeat, refs);
+          break;
+        case 'value':
+        case 'data':
+        case 'text':
+        case 'list':
           mergeInto(this.acc.text, this.model.valuesOf([c]));
           break;
-        case 'name': case 'anyName': case 'nsName': case 'except': case 'empty': case 'notAllowed':
+        case 'name':
+        case 'anyName':
+        case 'nsName':
+        case 'except':
+        case 'empty':
+        case 'notAllowed':
           break;
         default:
           if (!c.name.includes(':')) this.walk(c.children, optional, repeat, refs); // group, interleave, mixed, div
@@ -257,7 +301,10 @@ class Walker {
     const all = alts.filter((a) => !a.name.includes(':'));
     const fitting = this.written.size ? all.filter((a) => this.fits(a, refs)) : all;
     const use = fitting.length ? fitting : all;
-    if (use.length === 1) { this.walk(use, optional, repeat, refs); return; }
+    if (use.length === 1) {
+      this.walk(use, optional, repeat, refs);
+      return;
+    }
     const joined = newAcc();
     for (const a of use) {
       const one = newAcc();
@@ -310,7 +357,10 @@ class Walker {
 
   private attribute(node: XmlElement, optional: boolean): void {
     const name = attributeName(node);
-    if (name === undefined) { this.acc.openAttributes = true; return; }
+    if (name === undefined) {
+      this.acc.openAttributes = true;
+      return;
+    }
     const space = attributeSpace(this.model, node);
     const e = this.acc.attributes.get(name);
     if (!e) this.acc.attributes.set(name, { required: !optional, values: [...space.values], kinds: [...space.kinds], checks: [...space.checks], hint: hintOf(this.model, node) });
@@ -346,7 +396,8 @@ function hintOf(model: RngModel, node: XmlElement): string | undefined {
   if (!data) return refName;
   const type = attrValue(data, 'type') ?? '';
   const params = new Map(data.children.filter((p) => p.name === 'param').map((p) => [attrValue(p, 'name') ?? '', textOf(p)]));
-  const lo = params.get('minInclusive'), hi = params.get('maxInclusive');
+  const lo = params.get('minInclusive'),
+    hi = params.get('maxInclusive');
   if (lo !== undefined || hi !== undefined) return `${lo ?? ''}-${hi ?? ''}`;
   if (/int|Integer|long|short|byte/i.test(type)) return refName ?? 'number';
   return refName ?? (type && type !== 'string' ? type : undefined);
@@ -359,7 +410,10 @@ function findData(model: RngModel, node: XmlElement, refs: Set<string>): XmlElem
       const r = attrValue(c, 'name');
       if (!r || refs.has(r)) continue;
       refs.add(r);
-      for (const d of model.definesNamed(r)) { const f = findData(model, d, refs); if (f) return f; }
+      for (const d of model.definesNamed(r)) {
+        const f = findData(model, d, refs);
+        if (f) return f;
+      }
     } else if (c.name === 'choice' || c.name === 'group') {
       const f = findData(model, c, refs);
       if (f) return f;
@@ -370,11 +424,44 @@ function findData(model: RngModel, node: XmlElement, refs: Set<string>): XmlElem
 
 /** Placeholders for libvirt's named value types whose patterns say little to a reader. */
 const NAMED_HINTS: Readonly<Record<string, string>> = {
-  unit: 'KiB', scaledInteger: '1024', positiveInteger: '1', unsignedInt: '0', unsignedLong: '0', uint8: '0-255', uint16: '0-65535',
-  uint24: '0-16777215', uint32: '0-4294967295', UUID: '00000000-0000-0000-0000-000000000000', absFilePath: '/path/to/file',
-  filePath: '/path/to/file', absDirPath: '/path/to/dir', dirPath: '/path/to/dir', deviceName: 'name', diskTarget: 'vda',
-  macAddr: '52:54:00:00:00:00', ipAddr: '192.168.122.1', ipv4Addr: '192.168.122.1', ipv6Addr: 'fe80::1', cpuset: '0-3',
-  pciDomain: '0x0000', pciBus: '0x00', pciSlot: '0x00', pciFunc: '0x0', hexuint: '0x0', usbPort: '1', driveController: '0',
-  driveBus: '0', driveUnit: '0', timeDelta: '0', wwn: '0x5000000000000000', vendor: 'vendor', product: 'product',
-  virtioQueues: '1', genericName: 'name', objectName: 'name', port: '5900', portNumber: '5900', address: 'localhost',
+  unit: 'KiB',
+  scaledInteger: '1024',
+  positiveInteger: '1',
+  unsignedInt: '0',
+  unsignedLong: '0',
+  uint8: '0-255',
+  uint16: '0-65535',
+  uint24: '0-16777215',
+  uint32: '0-4294967295',
+  UUID: '00000000-0000-0000-0000-000000000000',
+  absFilePath: '/path/to/file',
+  filePath: '/path/to/file',
+  absDirPath: '/path/to/dir',
+  dirPath: '/path/to/dir',
+  deviceName: 'name',
+  diskTarget: 'vda',
+  macAddr: '52:54:00:00:00:00',
+  ipAddr: '192.168.122.1',
+  ipv4Addr: '192.168.122.1',
+  ipv6Addr: 'fe80::1',
+  cpuset: '0-3',
+  pciDomain: '0x0000',
+  pciBus: '0x00',
+  pciSlot: '0x00',
+  pciFunc: '0x0',
+  hexuint: '0x0',
+  usbPort: '1',
+  driveController: '0',
+  driveBus: '0',
+  driveUnit: '0',
+  timeDelta: '0',
+  wwn: '0x5000000000000000',
+  vendor: 'vendor',
+  product: 'product',
+  virtioQueues: '1',
+  genericName: 'name',
+  objectName: 'name',
+  port: '5900',
+  portNumber: '5900',
+  address: 'localhost',
 };

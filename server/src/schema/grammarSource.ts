@@ -66,15 +66,18 @@ export async function chooseGrammar(opts: LocateOptions): Promise<GrammarChoice>
       const what = [
         loaded.broken.length ? `${loaded.broken.join(', ')} ${loaded.broken.length === 1 ? 'is' : 'are'} not a well-formed RelaxNG grammar` : '',
         loaded.missing.length ? `${loaded.missing.join(', ')} (included by the grammar) ${loaded.missing.length === 1 ? 'is' : 'are'} missing` : '',
-      ].filter(Boolean).join('; ');
+      ]
+        .filter(Boolean)
+        .join('; ');
       notes.push(`the libvirt schema in ${location.dir} is incomplete: ${what}`);
       continue;
     }
     return { grammar: { location, loaded, description: describeLocation(location) }, notes };
   }
-  const unavailable = found.candidates.length || notes.length
-    ? `no usable libvirt schema: ${notes.join('; ')}.`
-    : `no libvirt schemas found (looked in ${found.searched.join(' and ')}, and none shipped with this build). Install libvirt's schemas (Debian: package libvirt0) or name a schema directory (setting libvirtDomainXml.schema.directory, CLI --schema DIR).`;
+  const unavailable =
+    found.candidates.length || notes.length
+      ? `no usable libvirt schema: ${notes.join('; ')}.`
+      : `no libvirt schemas found (looked in ${found.searched.join(' and ')}, and none shipped with this build). Install libvirt's schemas (Debian: package libvirt0) or name a schema directory (setting libvirtDomainXml.schema.directory, CLI --schema DIR).`;
   return { grammar: undefined, notes, unavailable };
 }
 

@@ -94,7 +94,10 @@ export async function localize(doc: XmlDocument, raws: readonly RawSchemaError[]
       for (const c of el.children) {
         // A child already explained is not looked at again: with several alternative
         // patterns libxml2 would add messages about the alternatives that do not apply.
-        if (issues.some((i) => within(i.el, c))) { faultyChildren.add(el); continue; }
+        if (issues.some((i) => within(i.el, c))) {
+          faultyChildren.add(el);
+          continue;
+        }
         const cp = opts.model.childPatterns(parentPatterns, c.name);
         if (cp.length) batch.push({ el: c, patterns: cp });
         else if (parentPatterns.length && !opts.model.allowsAnyChild(parentPatterns)) {
@@ -105,8 +108,17 @@ export async function localize(doc: XmlDocument, raws: readonly RawSchemaError[]
     }
     if (batch.length) {
       runs++;
-      const start = startPattern(opts.model, batch.flatMap((b) => b.patterns));
-      const results = await validateIsolated(doc, lines, batch.map((b) => b.el), start, opts);
+      const start = startPattern(
+        opts.model,
+        batch.flatMap((b) => b.patterns),
+      );
+      const results = await validateIsolated(
+        doc,
+        lines,
+        batch.map((b) => b.el),
+        start,
+        opts,
+      );
       batch.forEach((b, i) => {
         const r = results[i];
         if (!r || r.valid || r.notWellFormed) return;
@@ -165,17 +177,22 @@ export function isolate(text: string, lines: LineIndex, el: XmlElement): { text:
 }
 
 /** Runs the isolated elements in chunks (a command line has limits), with line numbers of the whole document. */
-async function validateIsolated(
-  doc: XmlDocument, lines: LineIndex, els: readonly XmlElement[], start: string, opts: LocalizeOptions,
-): Promise<EngineResult[]> {
+async function validateIsolated(doc: XmlDocument, lines: LineIndex, els: readonly XmlElement[], start: string, opts: LocalizeOptions): Promise<EngineResult[]> {
   const out: EngineResult[] = [];
   for (let i = 0; i < els.length; i += CHUNK) {
     const part = els.slice(i, i + CHUNK).map((el) => isolate(doc.text, lines, el));
-    const results = await opts.engine.validateMany(part.map((p) => p.text), opts.schema, start, opts.signal);
-    results.forEach((r, j) => out.push({
-      ...r,
-      errors: r.errors.map((e) => (e.line === undefined ? e : { ...e, line: e.line + part[j].lineOffset })),
-    }));
+    const results = await opts.engine.validateMany(
+      part.map((p) => p.text),
+      opts.schema,
+      start,
+      opts.signal,
+    );
+    results.forEach((r, j) =>
+      out.push({
+        ...r,
+        errors: r.errors.map((e) => (e.line === undefined ? e : { ...e, line: e.line + part[j].lineOffset })),
+      }),
+    );
   }
   return out;
 }
@@ -268,7 +285,8 @@ export function nodeFor(r: RawSchemaError, scope: XmlElement, lines: LineIndex):
   const line0 = r.line - 1;
   let spanning: XmlElement | undefined, containing: XmlElement | undefined, onLine: XmlElement | undefined;
   const visit = (e: XmlElement) => {
-    const first = lines.positionAt(e.start).line, last = lines.positionAt(Math.max(e.start, e.startTagEnd - 1)).line;
+    const first = lines.positionAt(e.start).line,
+      last = lines.positionAt(Math.max(e.start, e.startTagEnd - 1)).line;
     const named = r.element === undefined || localName(e.name) === localName(r.element);
     if (named && last === line0 && !spanning) spanning = e;
     else if (named && first <= line0 && line0 <= last && !spanning) spanning = e;
@@ -282,8 +300,11 @@ export function nodeFor(r: RawSchemaError, scope: XmlElement, lines: LineIndex):
 
 /** The element a message is about, for messages printed without a location. */
 export function subjectOf(message: string): string | undefined {
-  const m = /^Element (\S+) (?:failed|has)/.exec(message) ?? /for element (\S+)$/.exec(message) ?? /^Expecting element (\S+) to be empty$/.exec(message)
-    ?? /^Did not expect text in element (\S+) content$/.exec(message);
+  const m =
+    /^Element (\S+) (?:failed|has)/.exec(message) ??
+    /for element (\S+)$/.exec(message) ??
+    /^Expecting element (\S+) to be empty$/.exec(message) ??
+    /^Did not expect text in element (\S+) content$/.exec(message);
   return m?.[1];
 }
 
@@ -330,7 +351,7 @@ function issuesFor(r: RawSchemaError, scope: XmlElement, lines: LineIndex, pats:
     const childName = m[2] ?? m[1];
     if (childName === 'text') return issue('text-unexpected');
     // libxml2 reports on the extra element itself; fall back to a child of that name.
-    const child = localName(el.name) === localName(childName) ? el : el.children.find((c) => localName(c.name) === localName(childName)) ?? el;
+    const child = localName(el.name) === localName(childName) ? el : (el.children.find((c) => localName(c.name) === localName(childName)) ?? el);
     const parent = child.parent;
     const allowed = parent ? pats.allowsChild(parent, child.name) : true;
     return [{ kind: allowed ? 'child-extra' : 'child-unknown', el: child, raw: r, patterns: pats.of(child) }];

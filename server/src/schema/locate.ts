@@ -73,9 +73,7 @@ export function hasDomainSchema(dir: string): boolean {
 /** Words for a source, for hovers, the status item and notes ("libvirt 12.8.0, shipped with the extension"). */
 export function describeLocation(l: SchemaLocation): string {
   const release = l.libvirtVersion ? `libvirt ${l.libvirtVersion}` : 'libvirt (release unknown)';
-  const where = l.source === 'shipped' ? 'shipped with the extension'
-    : l.source === 'setting' ? `from ${l.dir} (schema directory setting)`
-      : `installed in ${l.dir}`;
+  const where = l.source === 'shipped' ? 'shipped with the extension' : l.source === 'setting' ? `from ${l.dir} (schema directory setting)` : `installed in ${l.dir}`;
   return `${release}, ${where}`;
 }
 
@@ -94,7 +92,7 @@ export function locateSchemas(opts: LocateOptions = {}): SchemaCandidates {
   const target = opts.targetVersion;
   const recentEnough = installed && (!target || (installed.libvirtVersion !== undefined && compareVersions(installed.libvirtVersion, target) >= 0));
   if (installed && recentEnough) candidates.push(installed);
-  const shipped = opts.shippedDir === undefined ? shippedSchemaDir() : opts.shippedDir ?? undefined;
+  const shipped = opts.shippedDir === undefined ? shippedSchemaDir() : (opts.shippedDir ?? undefined);
   if (shipped && hasDomainSchema(shipped)) candidates.push({ dir: shipped, source: 'shipped', libvirtVersion: shippedRelease(shipped) });
   if (installed && !recentEnough) candidates.push(installed);
   return { candidates, searched, notes };
@@ -176,7 +174,11 @@ export function libvirtVersionNear(schemaDir: string): string | undefined {
   let best: string | undefined;
   for (const d of libDirs) {
     let names: string[];
-    try { names = readdirSync(d); } catch { continue; }
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue;
+    }
     for (const n of names) {
       const v = versionFromLibraryName(n);
       if (v && (!best || compareVersions(v, best) > 0)) best = v;

@@ -75,7 +75,10 @@ export async function measureEngines(dir = DEFAULT_SCHEMA_DIR, warmRuns = 5): Pr
   const invalid = readFileSync(path.join(fixtures, 'invalid-disk-type-typo.xml'), 'utf8');
   for (const [name, make] of engines) {
     const setup = await prepareSchema({ ...DEFAULT_SCHEMA_SETTINGS, directory: dir }, {}, make());
-    if ('unavailable' in setup) { rows.push(`| ${name} | ${setup.unavailable} |`); continue; }
+    if ('unavailable' in setup) {
+      rows.push(`| ${name} | ${setup.unavailable} |`);
+      continue;
+    }
     await checkText(invalid, setup);
     const runs: number[] = [];
     for (let i = 0; i < warmRuns; i++) runs.push(await time(() => checkText(invalid, setup)));

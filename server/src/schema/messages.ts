@@ -30,7 +30,10 @@ export interface MessageContext {
 }
 
 /** A range of the text to blank out before validating again, so that errors hidden behind newer syntax show. */
-export interface Blank { readonly start: number; readonly end: number }
+export interface Blank {
+  readonly start: number;
+  readonly end: number;
+}
 
 export interface Rendered {
   readonly findings: Finding[];
@@ -78,11 +81,17 @@ function groupNewerAttributes(findings: Finding[], ctx: MessageContext): Finding
   const out: Finding[] = [];
   for (const f of findings) {
     const d = f.code === SCHEMA_NEWER_LIBVIRT ? f.data : undefined;
-    if (d?.element === undefined || !d.attribute) { out.push(f); continue; }
+    if (d?.element === undefined || !d.attribute) {
+      out.push(f);
+      continue;
+    }
     const key = `${d.element}@${d.since}`;
     const list = groups.get(key);
     if (list) list.push(f);
-    else { groups.set(key, [f]); out.push(f); }
+    else {
+      groups.set(key, [f]);
+      out.push(f);
+    }
   }
   const installed = ctx.schemaVersion ? `the schema installed here (libvirt ${ctx.schemaVersion})` : 'the schema installed here';
   return out.map((f): Finding => {
@@ -153,8 +162,7 @@ function invalid(issue: Issue, ctx: MessageContext): Finding {
   const parent = el.parent?.name;
   const data: SchemaInvalidData = { libxml2: issue.raw.message };
   if (issue.raw.line !== undefined) data.line = issue.raw.line;
-  const make = (range: Span, message: string, extra: Omit<SchemaInvalidData, 'libxml2'> = {}): Finding =>
-    finding(SCHEMA_INVALID, range, message, { data: { ...data, ...extra } });
+  const make = (range: Span, message: string, extra: Omit<SchemaInvalidData, 'libxml2'> = {}): Finding => finding(SCHEMA_INVALID, range, message, { data: { ...data, ...extra } });
 
   switch (issue.kind) {
     case 'attribute-value': {
@@ -163,21 +171,28 @@ function invalid(issue: Issue, ctx: MessageContext): Finding {
       const value = attr.value ?? '';
       const range = valueSpan(attr);
       if (space.values.includes(value)) {
-        return make(range, `${attr.name}='${value}' does not fit the rest of this ${tag(name)}: the libvirt schema accepts it only with other attributes or child elements than these.`, { attribute: attr.name });
+        return make(
+          range,
+          `${attr.name}='${value}' does not fit the rest of this ${tag(name)}: the libvirt schema accepts it only with other attributes or child elements than these.`,
+          { attribute: attr.name },
+        );
       }
       const guess = closest(value, space.values);
-      return make(range,
+      return make(
+        range,
         `'${value}' is not a valid ${attr.name} for ${tag(name)}; the libvirt schema expects ${describeSpace(space)}.${guess !== undefined ? ` Did you mean '${guess}'?` : ''}`,
-        { attribute: attr.name, allowed: space.values, ...(guess !== undefined ? { suggestion: guess } : {}) });
+        { attribute: attr.name, allowed: space.values, ...(guess !== undefined ? { suggestion: guess } : {}) },
+      );
     }
     case 'attribute-unknown': {
       if (!attr) break;
       const names = ctx.pats.attributeNames(el);
       const guess = closest(attr.name, names);
       const allowed = names.length ? ` It allows ${quoteList(names)}.` : ' It allows no attributes here.';
-      return make(attributeNameSpan(attr),
-        `${tag(name)} has no attribute '${attr.name}' in the libvirt schema.${guess ? ` Did you mean '${guess}'?` : ''}${allowed}`,
-        { attribute: attr.name, ...(guess ? { suggestion: guess } : {}) });
+      return make(attributeNameSpan(attr), `${tag(name)} has no attribute '${attr.name}' in the libvirt schema.${guess ? ` Did you mean '${guess}'?` : ''}${allowed}`, {
+        attribute: attr.name,
+        ...(guess ? { suggestion: guess } : {}),
+      });
     }
     case 'attribute-missing':
       return make(elementNameSpan(el), `${tag(name)} needs the attribute '${issue.name}'.`, { attribute: issue.name, missing: true });
@@ -191,13 +206,18 @@ function invalid(issue: Issue, ctx: MessageContext): Finding {
         // another reason (say, a relative <loader> path beside <type>hvm</type>): point at the
         // enclosing element instead of contradicting ourselves.
         const outer = localName(el.parent.name);
-        return make(elementNameSpan(el.parent),
-          `The libvirt schema does not accept this ${tag(outer)} as written: '${text}' in ${tag(name)} is fine, so another attribute or child of ${tag(outer)} does not fit (libxml2 reports it at ${tag(name)}).`);
+        return make(
+          elementNameSpan(el.parent),
+          `The libvirt schema does not accept this ${tag(outer)} as written: '${text}' in ${tag(name)} is fine, so another attribute or child of ${tag(outer)} does not fit (libxml2 reports it at ${tag(name)}).`,
+        );
       }
       const guess = closest(text, space.values);
-      return make(range, text
-        ? `'${text}' is not valid content for ${tag(name)}; the libvirt schema expects ${expected}.${guess ? ` Did you mean '${guess}'?` : ''}`
-        : `${tag(name)} must not be empty; the libvirt schema expects ${expected}.`);
+      return make(
+        range,
+        text
+          ? `'${text}' is not valid content for ${tag(name)}; the libvirt schema expects ${expected}.${guess ? ` Did you mean '${guess}'?` : ''}`
+          : `${tag(name)} must not be empty; the libvirt schema expects ${expected}.`,
+      );
     }
     case 'child-unknown': {
       const siblings = (el.parent ? ctx.pats.childNames(el.parent) : []).map((n) => withPrefixOf(el.parent!.name, n));
@@ -211,12 +231,20 @@ function invalid(issue: Issue, ctx: MessageContext): Finding {
       if (same.length > 1 && parent) {
         return make(elementNameSpan(el), `${tag(parent)} may contain only one ${tag(name)} in the libvirt schema; this is another one.`, { element: local });
       }
-      return make(elementNameSpan(el), `${tag(name)} is not accepted at this place${parent ? ` in ${tag(parent)}` : ''}: the libvirt schema allows it only in another position or combination.`, { element: local });
+      return make(
+        elementNameSpan(el),
+        `${tag(name)} is not accepted at this place${parent ? ` in ${tag(parent)}` : ''}: the libvirt schema allows it only in another position or combination.`,
+        { element: local },
+      );
     }
     case 'child-missing':
       return make(elementNameSpan(el), `${tag(name)} is missing the required ${tag(withPrefixOf(name, issue.name ?? '?'))} element.`, { element: issue.name, missing: true });
     case 'child-unexpected':
-      return make(elementNameSpan(el), `${parent ? `${tag(parent)} expects` : 'The libvirt schema expects'} ${tag(withPrefixOf(name, issue.name ?? '?'))} here, not ${tag(name)}.`, { element: issue.name });
+      return make(
+        elementNameSpan(el),
+        `${parent ? `${tag(parent)} expects` : 'The libvirt schema expects'} ${tag(withPrefixOf(name, issue.name ?? '?'))} here, not ${tag(name)}.`,
+        { element: issue.name },
+      );
     case 'not-empty':
       return make(elementNameSpan(el), `${tag(name)} must be empty in the libvirt schema.`);
     case 'text-unexpected':
@@ -241,7 +269,10 @@ function contentMessage(name: string, raw: string): string {
   return `The libvirt schema does not accept this ${tag(name)}: ${raw.replace(/^Relax-NG validity error : /, '')}.`;
 }
 
-interface NewerView { finding: Finding; blank: Blank }
+interface NewerView {
+  finding: Finding;
+  blank: Blank;
+}
 
 /** The issue as "a later libvirt accepts this", when our knowledge says so. */
 function newerSyntax(issue: Issue, ctx: MessageContext): NewerView | undefined {

@@ -84,7 +84,10 @@ export class RngModel {
   private readonly byName = new Map<string, ElementPattern[]>();
   private rootCache: ElementPattern[] | undefined;
 
-  constructor(readonly files: readonly SchemaFile[], mainName: string) {
+  constructor(
+    readonly files: readonly SchemaFile[],
+    mainName: string,
+  ) {
     const byFile = new Map(files.map((f) => [f.name, f]));
     const seen = new Set<string>();
     const visit = (f: SchemaFile | undefined, overridden: ReadonlySet<string>, withStart: boolean) => {
@@ -96,8 +99,12 @@ export class RngModel {
   }
 
   private scanGrammar(
-    f: SchemaFile, grammar: XmlElement, overridden: ReadonlySet<string>, withStart: boolean,
-    byFile: Map<string, SchemaFile>, visit: (f: SchemaFile | undefined, o: ReadonlySet<string>, s: boolean) => void,
+    f: SchemaFile,
+    grammar: XmlElement,
+    overridden: ReadonlySet<string>,
+    withStart: boolean,
+    byFile: Map<string, SchemaFile>,
+    visit: (f: SchemaFile | undefined, o: ReadonlySet<string>, s: boolean) => void,
   ): void {
     for (const c of grammar.children) {
       if (c.name === 'define') {
@@ -105,7 +112,10 @@ export class RngModel {
         if (!name || overridden.has(name)) continue;
         this.addDefine(name, c, f);
       } else if (c.name === 'start') {
-        if (withStart) { this.starts.push(c); this.indexFile(c, f); }
+        if (withStart) {
+          this.starts.push(c);
+          this.indexFile(c, f);
+        }
       } else if (c.name === 'div') {
         this.scanGrammar(f, c, overridden, withStart, byFile, visit);
       } else if (c.name === 'include') {
@@ -115,8 +125,17 @@ export class RngModel {
         for (const o of c.children) {
           if (o.name === 'define') {
             const n = attrValue(o, 'name');
-            if (n) { own.add(n); this.addDefine(n, o, f); }
-          } else if (o.name === 'start') { ownStart = true; if (withStart) { this.starts.push(o); this.indexFile(o, f); } }
+            if (n) {
+              own.add(n);
+              this.addDefine(n, o, f);
+            }
+          } else if (o.name === 'start') {
+            ownStart = true;
+            if (withStart) {
+              this.starts.push(o);
+              this.indexFile(o, f);
+            }
+          }
         }
         visit(byFile.get(resolveHref(f.name, attrValue(c, 'href'))), own, withStart && !ownStart);
       }
@@ -248,14 +267,18 @@ export class RngModel {
     const attributes = new Map<string, MutableSpace>();
     const children = new Map<string, ElementPattern[]>();
     const text: MutableSpace = { values: [], kinds: [], checks: [] };
-    let openAttributes = false, openChildren = false;
+    let openAttributes = false,
+      openChildren = false;
     const visited = new Set<string>();
     const walk = (node: XmlElement) => {
       for (const c of node.children) {
         switch (c.name) {
           case 'element': {
             const cp = this.patternFor(c);
-            if (cp.name === undefined) { openChildren = true; break; }
+            if (cp.name === undefined) {
+              openChildren = true;
+              break;
+            }
             const list = children.get(cp.name) ?? [];
             if (!list.includes(cp)) list.push(cp);
             children.set(cp.name, list);
@@ -263,7 +286,10 @@ export class RngModel {
           }
           case 'attribute': {
             const n = attrValue(c, 'name') ?? (c.children.find((x) => x.name === 'name') ? textOf(c.children.find((x) => x.name === 'name')) : undefined);
-            if (n === undefined) { openAttributes = true; break; }
+            if (n === undefined) {
+              openAttributes = true;
+              break;
+            }
             const local = localName(n.trim());
             const a = attributes.get(local) ?? { values: [], kinds: [], checks: [] };
             const vs = this.valueSpace(c.children);
@@ -279,11 +305,15 @@ export class RngModel {
             for (const d of this.defines.get(n) ?? []) walk(d);
             break;
           }
-          case 'value': case 'data': {
+          case 'value':
+          case 'data': {
             mergeInto(text, this.valueSpace([c]));
             break;
           }
-          case 'name': case 'anyName': case 'nsName': case 'except':
+          case 'name':
+          case 'anyName':
+          case 'nsName':
+          case 'except':
             break; // name classes and exceptions describe names or forbidden values, not content
           default:
             if (!c.name.includes(':')) walk(c); // structure: group, choice, optional, interleave, ...
@@ -306,8 +336,7 @@ export class RngModel {
   /** Attributes present on every path through the content `nodes` (choice intersects, optional drops). */
   private requiredAttributes(nodes: readonly XmlElement[], visiting: Set<string>): Set<string> {
     const out = new Set<string>();
-    const intersect = (alts: Set<string>[]): Set<string> =>
-      alts.length ? alts.reduce((acc, r) => new Set([...acc].filter((x) => r.has(x)))) : new Set();
+    const intersect = (alts: Set<string>[]): Set<string> => (alts.length ? alts.reduce((acc, r) => new Set([...acc].filter((x) => r.has(x)))) : new Set());
     for (const c of nodes) {
       let req: Set<string> = new Set();
       switch (c.name) {
@@ -316,7 +345,10 @@ export class RngModel {
           if (n) req = new Set([localName(n.trim())]);
           break;
         }
-        case 'group': case 'interleave': case 'oneOrMore': case 'mixed':
+        case 'group':
+        case 'interleave':
+        case 'oneOrMore':
+        case 'mixed':
           req = this.requiredAttributes(c.children, visiting);
           break;
         case 'choice':
@@ -351,10 +383,18 @@ export class RngModel {
     const walk = (list: readonly XmlElement[], defineName: string | undefined) => {
       for (const c of list) {
         switch (c.name) {
-          case 'value': pushUnique(out.values, textOf(c)); break;
-          case 'data': kind(describeData(c, defineName), dataCheck(c)); break;
-          case 'text': kind('any text', ACCEPT_ALL); break;
-          case 'list': kind('a space-separated list', ACCEPT_ALL); break;
+          case 'value':
+            pushUnique(out.values, textOf(c));
+            break;
+          case 'data':
+            kind(describeData(c, defineName), dataCheck(c));
+            break;
+          case 'text':
+            kind('any text', ACCEPT_ALL);
+            break;
+          case 'list':
+            kind('a space-separated list', ACCEPT_ALL);
+            break;
           case 'ref': {
             const name = attrValue(c, 'name');
             if (!name || visited.has(name)) break;
@@ -362,7 +402,12 @@ export class RngModel {
             for (const d of this.defines.get(name) ?? []) walk(d.children, name);
             break;
           }
-          case 'name': case 'anyName': case 'nsName': case 'except': case 'element': case 'attribute':
+          case 'name':
+          case 'anyName':
+          case 'nsName':
+          case 'except':
+          case 'element':
+          case 'attribute':
             break; // names, forbidden values and nested structure are not values of this content
           default:
             if (!c.name.includes(':')) walk(c.children, defineName);
@@ -376,7 +421,11 @@ export class RngModel {
   /** Collects the element patterns reachable from `node` without entering an element. */
   private collectElements(node: XmlElement, out: ElementPattern[], visited: Set<string>): void {
     for (const c of node.children) {
-      if (c.name === 'element') { const p = this.patternFor(c); if (!out.includes(p)) out.push(p); continue; }
+      if (c.name === 'element') {
+        const p = this.patternFor(c);
+        if (!out.includes(p)) out.push(p);
+        continue;
+      }
       if (c.name === 'attribute' || c.name.includes(':')) continue;
       if (c.name === 'ref') {
         const n = attrValue(c, 'name');
@@ -410,7 +459,11 @@ export class RngModel {
   }
 }
 
-interface MutableSpace { values: string[]; kinds: string[]; checks: DataCheck[] }
+interface MutableSpace {
+  values: string[];
+  kinds: string[];
+  checks: DataCheck[];
+}
 
 /** Adds b's alternatives to a (kinds and checks stay paired). */
 export function mergeInto(a: MutableSpace, b: ValueSpace): void {
@@ -431,10 +484,19 @@ export function spaceAccepts(space: ValueSpace, value: string): boolean {
 const ACCEPT_ALL: DataCheck = { accepts: () => true };
 
 const INTEGER_BOUNDS: Record<string, [number, number]> = {
-  int: [-2147483648, 2147483647], integer: [-Infinity, Infinity], long: [-Infinity, Infinity],
-  short: [-32768, 32767], byte: [-128, 127],
-  unsignedInt: [0, 4294967295], unsignedLong: [0, Infinity], unsignedShort: [0, 65535], unsignedByte: [0, 255],
-  nonNegativeInteger: [0, Infinity], positiveInteger: [1, Infinity], negativeInteger: [-Infinity, -1], nonPositiveInteger: [-Infinity, 0],
+  int: [-2147483648, 2147483647],
+  integer: [-Infinity, Infinity],
+  long: [-Infinity, Infinity],
+  short: [-32768, 32767],
+  byte: [-128, 127],
+  unsignedInt: [0, 4294967295],
+  unsignedLong: [0, Infinity],
+  unsignedShort: [0, 65535],
+  unsignedByte: [0, 255],
+  nonNegativeInteger: [0, Infinity],
+  positiveInteger: [1, Infinity],
+  negativeInteger: [-Infinity, -1],
+  nonPositiveInteger: [-Infinity, 0],
 };
 
 /** A check for a <data> pattern; what it cannot judge, it accepts. */
@@ -444,7 +506,9 @@ export function dataCheck(data: XmlElement): DataCheck {
   for (const p of data.children) if (p.name === 'param') params.set(attrValue(p, 'name') ?? '', textOf(p));
   const excluded: string[] = [];
   const collectExcluded = (e: XmlElement) => {
-    for (const c of e.children) if (c.name === 'value') excluded.push(textOf(c)); else collectExcluded(c);
+    for (const c of e.children)
+      if (c.name === 'value') excluded.push(textOf(c));
+      else collectExcluded(c);
   };
   for (const e of data.children) if (e.name === 'except') collectExcluded(e);
   let pattern: RegExp | undefined;
@@ -457,7 +521,8 @@ export function dataCheck(data: XmlElement): DataCheck {
     }
   }
   const num = (k: string) => (params.has(k) ? Number(params.get(k)) : undefined);
-  const minLength = num('minLength') ?? num('length'), maxLength = num('maxLength') ?? num('length');
+  const minLength = num('minLength') ?? num('length'),
+    maxLength = num('maxLength') ?? num('length');
   const bounds = INTEGER_BOUNDS[type];
   const lo = Math.max(bounds?.[0] ?? -Infinity, num('minInclusive') ?? -Infinity, (num('minExclusive') ?? -Infinity) + 1);
   const hi = Math.min(bounds?.[1] ?? Infinity, num('maxInclusive') ?? Infinity, (num('maxExclusive') ?? Infinity) - 1);
@@ -490,10 +555,19 @@ function escapeAttr(v: string): string {
 }
 
 const INTEGER_TYPES: Record<string, string> = {
-  int: 'an integer', integer: 'an integer', long: 'an integer', short: 'an integer', byte: 'an integer',
-  unsignedInt: 'a non-negative integer', unsignedLong: 'a non-negative integer', unsignedShort: 'a non-negative integer',
-  unsignedByte: 'a non-negative integer', nonNegativeInteger: 'a non-negative integer', positiveInteger: 'a positive integer',
-  negativeInteger: 'a negative integer', nonPositiveInteger: 'a non-positive integer',
+  int: 'an integer',
+  integer: 'an integer',
+  long: 'an integer',
+  short: 'an integer',
+  byte: 'an integer',
+  unsignedInt: 'a non-negative integer',
+  unsignedLong: 'a non-negative integer',
+  unsignedShort: 'a non-negative integer',
+  unsignedByte: 'a non-negative integer',
+  nonNegativeInteger: 'a non-negative integer',
+  positiveInteger: 'a positive integer',
+  negativeInteger: 'a negative integer',
+  nonPositiveInteger: 'a non-positive integer',
 };
 
 /** Words for a <data> pattern; long regular expressions give way to the name of the define holding them. */
@@ -501,7 +575,8 @@ export function describeData(data: XmlElement, defineName: string | undefined): 
   const type = attrValue(data, 'type') ?? 'string';
   const params = new Map<string, string>();
   for (const p of data.children) if (p.name === 'param') params.set(attrValue(p, 'name') ?? '', textOf(p));
-  const min = params.get('minInclusive'), max = params.get('maxInclusive');
+  const min = params.get('minInclusive'),
+    max = params.get('maxInclusive');
   const pattern = params.get('pattern');
   if (INTEGER_TYPES[type]) {
     const [lo, hi] = INTEGER_BOUNDS[type] ?? [-Infinity, Infinity];
@@ -517,8 +592,18 @@ export function describeData(data: XmlElement, defineName: string | undefined): 
     return defineName ? `a ${defineName} value` : 'text in the form the schema defines';
   }
   const simple: Record<string, string> = {
-    string: 'text', token: 'text', normalizedString: 'text', boolean: 'true or false', double: 'a number', float: 'a number',
-    decimal: 'a number', anyURI: 'a URI', NCName: 'a name without colons', Name: 'a name', ID: 'an identifier', IDREF: 'an identifier',
+    string: 'text',
+    token: 'text',
+    normalizedString: 'text',
+    boolean: 'true or false',
+    double: 'a number',
+    float: 'a number',
+    decimal: 'a number',
+    anyURI: 'a URI',
+    NCName: 'a name without colons',
+    Name: 'a name',
+    ID: 'an identifier',
+    IDREF: 'an identifier',
     dateTime: 'a date and time',
   };
   const words = simple[type] ?? `a value of type ${type}`;

@@ -49,11 +49,14 @@ export interface SchemaSetup {
 
 export type SchemaStatus =
   | {
-    readonly available: true; readonly dir: string; readonly libvirtVersion: string | undefined; readonly engine: string;
-    /** "libvirt 12.8.0, shipped with the extension". */
-    readonly grammar: string;
-    readonly notes: readonly string[];
-  }
+      readonly available: true;
+      readonly dir: string;
+      readonly libvirtVersion: string | undefined;
+      readonly engine: string;
+      /** "libvirt 12.8.0, shipped with the extension". */
+      readonly grammar: string;
+      readonly notes: readonly string[];
+    }
   | { readonly available: false; readonly reason: string };
 
 /** How a document fared: the findings and the verdict they add up to. */
@@ -76,7 +79,9 @@ export interface SchemaValidatorOptions {
 
 /** Builds the setup for a settings value (one-shot callers: measurements, tests), or says why there is none. */
 export async function prepareSchema(
-  settings: SchemaSettings, locate: Omit<LocateOptions, 'directory' | 'targetVersion'> = {}, engine?: SchemaEngine,
+  settings: SchemaSettings,
+  locate: Omit<LocateOptions, 'directory' | 'targetVersion'> = {},
+  engine?: SchemaEngine,
 ): Promise<SchemaSetup | { unavailable: string }> {
   return setupFor(await chooseGrammar({ ...locate, directory: settings.directory, targetVersion: settings.targetVersion }), settings, engine);
 }
@@ -111,7 +116,12 @@ export async function checkText(text: string, setup: SchemaSetup, signal?: Abort
     const issues = await localize(doc, r.errors, { engine: setup.engine, schema: setup.set, model: setup.loaded.model, signal });
     const rendered = renderIssues(issues, { pats: new PatternsOf(setup.loaded.model), model: setup.loaded.model, schemaVersion: setup.location.libvirtVersion });
     if (!rendered.findings.length) {
-      findings.push(fallbackFinding(doc.roots[0], r.errors.map((e) => e.message)));
+      findings.push(
+        fallbackFinding(
+          doc.roots[0],
+          r.errors.map((e) => e.message),
+        ),
+      );
       return { findings, verdict: 'invalid' };
     }
     findings.push(...rendered.findings);
@@ -180,8 +190,11 @@ export class SchemaValidator {
   /** New settings; a changed directory, target release or engine is looked up again on the next run. */
   configure(next: Partial<SchemaSettings>): void {
     const merged = { ...this.settings, ...next };
-    const changed = merged.directory !== this.settings.directory || merged.engine !== this.settings.engine || merged.enable !== this.settings.enable
-      || merged.targetVersion !== this.settings.targetVersion;
+    const changed =
+      merged.directory !== this.settings.directory ||
+      merged.engine !== this.settings.engine ||
+      merged.enable !== this.settings.enable ||
+      merged.targetVersion !== this.settings.targetVersion;
     this.settings = merged;
     this.grammar.configure({ directory: merged.directory, targetVersion: merged.targetVersion });
     if (changed) this.forgetSetup();
@@ -210,8 +223,12 @@ export class SchemaValidator {
     const s = await this.ensureSetup();
     if ('unavailable' in s) return { available: false, reason: s.unavailable };
     return {
-      available: true, dir: s.location.dir, libvirtVersion: s.location.libvirtVersion, engine: s.engine.name,
-      grammar: describeLocation(s.location), notes: s.notes,
+      available: true,
+      dir: s.location.dir,
+      libvirtVersion: s.location.libvirtVersion,
+      engine: s.engine.name,
+      grammar: describeLocation(s.location),
+      notes: s.notes,
     };
   }
 
@@ -264,7 +281,13 @@ export class SchemaValidator {
     if (!this.settings.enable || docs.length === 0) return docs.map(() => ({ findings: [] }));
     const setup = await this.ensureSetup();
     if ('unavailable' in setup) return docs.map((d) => ({ findings: this.unavailableFindings(d.uri, d.text, setup.unavailable) }));
-    const run = this.queue.then(() => checkTexts(docs.map((d) => d.text), setup, opts));
+    const run = this.queue.then(() =>
+      checkTexts(
+        docs.map((d) => d.text),
+        setup,
+        opts,
+      ),
+    );
     this.queue = run.catch(() => undefined);
     const checks = await run;
     return checks.map((c) => ('check' in c ? { findings: c.check.findings } : { failed: String((c.error as Error)?.message ?? c.error) }));
@@ -306,7 +329,8 @@ export class SchemaValidator {
     if (this.setup && this.setupFrom && this.grammar.current && this.grammar.current !== this.setupFrom) this.forgetSetup();
     if (!this.setup) {
       const settings = this.settings;
-      this.setup = this.grammar.load()
+      this.setup = this.grammar
+        .load()
         .then((choice) => {
           this.setupFrom = choice;
           const s = setupFor(choice, settings, this.options.engine);

@@ -94,12 +94,22 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
     return this.parsedOf(doc);
   }
 
-  get settings(): SessionSettings { return this.sessionSettings; }
-  configure(next: Partial<SessionSettings>): void { this.sessionSettings = { ...this.sessionSettings, ...next }; }
+  get settings(): SessionSettings {
+    return this.sessionSettings;
+  }
+  configure(next: Partial<SessionSettings>): void {
+    this.sessionSettings = { ...this.sessionSettings, ...next };
+  }
 
-  opened(doc: D): void { this.scheduler.schedule(doc, { strict: true, immediate: true }); }
-  changed(doc: D): void { this.scheduler.schedule(doc, { strict: false }); }
-  saved(doc: D): void { this.scheduler.schedule(doc, { strict: true, immediate: true }); }
+  opened(doc: D): void {
+    this.scheduler.schedule(doc, { strict: true, immediate: true });
+  }
+  changed(doc: D): void {
+    this.scheduler.schedule(doc, { strict: false });
+  }
+  saved(doc: D): void {
+    this.scheduler.schedule(doc, { strict: true, immediate: true });
+  }
 
   closed(uri: string): void {
     this.parsed.delete(uri);
@@ -155,7 +165,7 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
   /** Publishes the whole verdict when libvirt's schema has spoken on a version that is still current. */
   private async runSchema(p: ParsedDocument, verdict: Verdict, strict: boolean): Promise<void> {
     try {
-      const schema = await this.o.service.schemaFindings(p, { delayMs: strict ? 0 : this.o.schemaDelayMs ?? 500 });
+      const schema = await this.o.service.schemaFindings(p, { delayMs: strict ? 0 : (this.o.schemaDelayMs ?? 500) });
       if (schema === 'superseded' || schema.length === 0) return;
       const now = this.o.current(p.uri);
       if (!now || now.version !== p.version) return;

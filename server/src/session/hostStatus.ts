@@ -15,13 +15,17 @@ function baseName(p: string): string {
 export function describeHost(topology: HostTopology | undefined, error?: string, reading = false): HostStatus {
   if (!topology && reading) {
     return {
-      text: 'host: reading…', kind: 'none', smmuCount: 0,
+      text: 'host: reading…',
+      kind: 'none',
+      smmuCount: 0,
       detail: 'The host topology is being read; the checks that need it wait for it and run again when it arrives.',
     };
   }
   if (!topology) {
     return {
-      text: error ? 'host: unreadable' : 'host: unknown', kind: error ? 'error' : 'none', smmuCount: 0,
+      text: error ? 'host: unreadable' : 'host: unknown',
+      kind: error ? 'error' : 'none',
+      smmuCount: 0,
       detail: error ?? 'No host topology has been read yet.',
     };
   }
@@ -32,7 +36,9 @@ export function describeHost(topology: HostTopology | undefined, error?: string,
   const notes = topology.notes.length ? `\n${topology.notes.join('\n')}` : '';
   const err = error ? `\nLast refresh failed, showing the previous topology: ${error}` : '';
   return {
-    text, kind: topology.source.kind, smmuCount: smmus,
+    text,
+    kind: topology.source.kind,
+    smmuCount: smmus,
     detail: `Host topology from ${whereLong}: ${topology.iommus.length} IOMMUs, ${topology.pciDevices.length} PCI devices.${notes}${err}`,
   };
 }

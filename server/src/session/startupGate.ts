@@ -13,10 +13,15 @@
 export class StartupGate {
   private opened = false;
   private release!: () => void;
-  private readonly ready = new Promise<void>((resolve) => { this.release = resolve; });
+  private readonly ready = new Promise<void>((resolve) => {
+    this.release = resolve;
+  });
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly boundMs: number, private readonly onTimeout: () => void) {}
+  constructor(
+    private readonly boundMs: number,
+    private readonly onTimeout: () => void,
+  ) {}
 
   /** Starts the bound's clock (when the client initializes); the gate opens at the latest `boundMs` later. */
   start(): void {

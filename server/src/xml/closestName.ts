@@ -8,12 +8,16 @@
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   // Numbers and very short words are not typos of each other.
   if (word.length < 3 || /^\d+$/.test(word)) return undefined;
-  let best: string | undefined, bestD = Infinity;
+  let best: string | undefined,
+    bestD = Infinity;
   const limit = Math.max(1, Math.floor(word.length / 3));
   for (const c of candidates) {
     if (c === word) continue;
     const d = c.toLowerCase() === word.toLowerCase() ? 0.5 : editDistance(word, c);
-    if (d < bestD) { best = c; bestD = d; }
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
   }
   return bestD <= limit ? best : undefined;
 }

@@ -26,7 +26,8 @@ export interface Decoded {
 const BINARY_SNIFF_BYTES = 8192;
 
 export function decodeXmlBytes(bytes: Uint8Array): Decoded {
-  const b0 = bytes[0], b1 = bytes[1];
+  const b0 = bytes[0],
+    b1 = bytes[1];
   if (b0 === 0xff && b1 === 0xfe) return utf16(bytes.subarray(2), false, true);
   if (b0 === 0xfe && b1 === 0xff) return utf16(bytes.subarray(2), true, true);
   // Without a byte order mark, '<' (or white space) next to a zero byte opens UTF-16 XML.

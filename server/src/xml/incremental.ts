@@ -125,7 +125,8 @@ function reparseRegion(previous: XmlDocument, text: string, change: TextChange):
 
   const after = problems.slice(pj).map((p) => (delta === 0 ? p : { ...p, start: p.start + delta, end: p.end + delta }));
   return {
-    text, roots: previous.roots,
+    text,
+    roots: previous.roots,
     problems: [...problems.slice(0, pi), ...scanned.problems, ...after],
     elementCount: previous.elementCount - removed + scanned.elementCount,
   };
@@ -137,7 +138,8 @@ function contentHolds(el: XmlElement, s: number, e: number): boolean {
 
 /** First index whose item satisfies a predicate that is false then true along the list (binary search). */
 function firstIndex<T>(list: readonly T[], pred: (item: T) => boolean): number {
-  let lo = 0, hi = list.length;
+  let lo = 0,
+    hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (pred(list[mid])) hi = mid;
@@ -194,6 +196,8 @@ function shiftText(text: XmlText, delta: number): void {
 
 function countElements(root: XmlElement): number {
   let n = 0;
-  walkFrom([root], () => { n++; });
+  walkFrom([root], () => {
+    n++;
+  });
   return n;
 }

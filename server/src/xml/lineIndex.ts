@@ -5,8 +5,14 @@
  */
 import type { TextChange } from './textChange';
 
-export interface Position { line: number; character: number }
-export interface Range { start: Position; end: Position }
+export interface Position {
+  line: number;
+  character: number;
+}
+export interface Range {
+  start: Position;
+  end: Position;
+}
 
 export class LineIndex {
   private readonly starts: number[];
@@ -35,7 +41,10 @@ export class LineIndex {
     return new LineIndex(text, starts);
   }
 
-  constructor(private readonly text: string, knownStarts?: number[]) {
+  constructor(
+    private readonly text: string,
+    knownStarts?: number[],
+  ) {
     if (knownStarts) {
       this.starts = knownStarts;
       return;
@@ -68,10 +77,12 @@ export class LineIndex {
   positionAt(offset: number): Position {
     const o = Math.max(0, Math.min(offset, this.text.length));
     const starts = this.starts;
-    let lo = 0, hi = starts.length - 1;
+    let lo = 0,
+      hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= o) lo = mid; else hi = mid - 1;
+      if (starts[mid] <= o) lo = mid;
+      else hi = mid - 1;
     }
     return { line: lo, character: o - starts[lo] };
   }

@@ -21,7 +21,15 @@
 import type { XmlAttribute, XmlDocument, XmlElement, XmlProblem, XmlProblemCode, XmlText } from './nodes';
 import { keep } from './strings';
 
-const LT = 0x3c, GT = 0x3e, SLASH = 0x2f, EQ = 0x3d, QUOT = 0x22, APOS = 0x27, BANG = 0x21, QUEST = 0x3f, NL = 0x0a;
+const LT = 0x3c,
+  GT = 0x3e,
+  SLASH = 0x2f,
+  EQ = 0x3d,
+  QUOT = 0x22,
+  APOS = 0x27,
+  BANG = 0x21,
+  QUEST = 0x3f,
+  NL = 0x0a;
 const BYTE_ORDER_MARK = 0xfeff;
 
 function isSpace(c: number): boolean {
@@ -97,8 +105,12 @@ export interface ScannedContent {
  * never ends, a second root…) change where later elements belong.
  */
 export const LOCAL_PROBLEMS: ReadonlySet<XmlProblemCode> = new Set<XmlProblemCode>([
-  'xml-duplicate-attribute', 'xml-attribute-without-value', 'xml-unquoted-attribute-value',
-  'xml-unterminated-attribute-value', 'xml-bad-entity', 'xml-invalid-name',
+  'xml-duplicate-attribute',
+  'xml-attribute-without-value',
+  'xml-unquoted-attribute-value',
+  'xml-unterminated-attribute-value',
+  'xml-bad-entity',
+  'xml-invalid-name',
   'xml-unterminated-start-tag',
 ]);
 
@@ -190,8 +202,20 @@ class Scanner {
     // A stand-in for the element whose content this is: its name is in messages ("does not match the open
     // element <devices>"), and scanEndTag never closes it.
     const holder: MutableElement = {
-      name: parentName, start: -1, nameStart: -1, nameEnd: -1, startTagEnd: -1, startTagClosed: true, selfClosing: false,
-      endTagStart: -1, end: -1, closed: false, attributes: EMPTY, children: EMPTY, texts: EMPTY, parent: undefined,
+      name: parentName,
+      start: -1,
+      nameStart: -1,
+      nameEnd: -1,
+      startTagEnd: -1,
+      startTagClosed: true,
+      selfClosing: false,
+      endTagStart: -1,
+      end: -1,
+      closed: false,
+      attributes: EMPTY,
+      children: EMPTY,
+      texts: EMPTY,
+      parent: undefined,
     };
     this.stack.push(holder);
     this.pos = from;
@@ -201,7 +225,10 @@ class Scanner {
       const lt = text.indexOf('<', this.pos);
       const textEnd = lt === -1 || lt > to ? to : lt;
       if (textEnd > this.pos) this.addText(this.pos, textEnd);
-      if (textEnd === to) { this.pos = to; break; }
+      if (textEnd === to) {
+        this.pos = to;
+        break;
+      }
       this.scanMarkup(lt);
       if (this.stack.length === 0 || !local()) return undefined;
     }
@@ -277,7 +304,10 @@ class Scanner {
     let i = 0;
     while (i < raw.length) {
       const amp = raw.indexOf('&', i);
-      if (amp === -1) { out += raw.slice(i); break; }
+      if (amp === -1) {
+        out += raw.slice(i);
+        break;
+      }
       out += raw.slice(i, amp);
       const semi = raw.indexOf(';', amp);
       const name = semi === -1 ? '' : raw.slice(amp + 1, semi);
@@ -295,8 +325,7 @@ class Scanner {
       }
       if (resolved === undefined) {
         const badEnd = semi !== -1 && semi - amp <= 10 ? start + semi + 1 : start + amp + 1;
-        this.problem('xml-bad-entity', start + amp, badEnd,
-          semi !== -1 && semi - amp <= 10 ? `Unknown entity '&${name};'.` : "'&' must start an entity such as &amp;");
+        this.problem('xml-bad-entity', start + amp, badEnd, semi !== -1 && semi - amp <= 10 ? `Unknown entity '&${name};'.` : "'&' must start an entity such as &amp;");
         out += '&';
         i = amp + 1;
       } else {
@@ -367,21 +396,46 @@ class Scanner {
     const nameEnd = this.readName(nameStart);
     const parent = this.stack[this.stack.length - 1];
     const el: MutableElement = {
-      name: keep(text.slice(nameStart, nameEnd)), start, nameStart, nameEnd,
-      startTagEnd: -1, startTagClosed: false, selfClosing: false,
-      endTagStart: -1, end: -1, closed: false,
-      attributes: EMPTY, children: EMPTY, texts: EMPTY, parent,
+      name: keep(text.slice(nameStart, nameEnd)),
+      start,
+      nameStart,
+      nameEnd,
+      startTagEnd: -1,
+      startTagClosed: false,
+      selfClosing: false,
+      endTagStart: -1,
+      end: -1,
+      closed: false,
+      attributes: EMPTY,
+      children: EMPTY,
+      texts: EMPTY,
+      parent,
     };
     this.elementCount++;
     let i = nameEnd;
     let selfClosing = false;
     for (;;) {
       i = this.skipSpace(i);
-      if (i >= len) { this.unterminatedStartTag(el, i); break; }
+      if (i >= len) {
+        this.unterminatedStartTag(el, i);
+        break;
+      }
       const c = text.charCodeAt(i);
-      if (c === GT) { el.startTagEnd = i + 1; el.startTagClosed = true; break; }
-      if (c === SLASH && text.charCodeAt(i + 1) === GT) { el.startTagEnd = i + 2; el.startTagClosed = true; selfClosing = true; break; }
-      if (c === LT) { this.unterminatedStartTag(el, i); break; }
+      if (c === GT) {
+        el.startTagEnd = i + 1;
+        el.startTagClosed = true;
+        break;
+      }
+      if (c === SLASH && text.charCodeAt(i + 1) === GT) {
+        el.startTagEnd = i + 2;
+        el.startTagClosed = true;
+        selfClosing = true;
+        break;
+      }
+      if (c === LT) {
+        this.unterminatedStartTag(el, i);
+        break;
+      }
       if (c === SLASH || c === EQ || c === QUOT || c === APOS) {
         this.problem('xml-invalid-name', i, i + 1, `Unexpected '${text[i]}' in the start tag of <${el.name}>.`);
         if (c === QUOT || c === APOS) {
@@ -399,7 +453,10 @@ class Scanner {
         continue;
       }
       const stop = this.scanAttribute(el, i);
-      if (stop < 0) { this.unterminatedStartTag(el, -stop); break; }
+      if (stop < 0) {
+        this.unterminatedStartTag(el, -stop);
+        break;
+      }
       i = stop;
     }
     this.pos = el.startTagEnd;
@@ -456,11 +513,19 @@ class Scanner {
       // unterminated when a tag starts first. Never scanning past that '<'
       // keeps a long single-line file linear (indexOf('\n') per broken value was not).
       const qc = q;
-      let close = -1, lt = -1, nl = -1;
+      let close = -1,
+        lt = -1,
+        nl = -1;
       for (let k = valueStart; k < len; k++) {
         const c = text.charCodeAt(k);
-        if (c === qc) { close = k; break; }
-        if (c === LT) { lt = k; break; }
+        if (c === qc) {
+          close = k;
+          break;
+        }
+        if (c === LT) {
+          lt = k;
+          break;
+        }
         if (c === NL && nl === -1) nl = k;
       }
       if (close !== -1) {
@@ -472,10 +537,9 @@ class Scanner {
       if (nl !== -1 && nl < valueEnd) valueEnd = nl;
       let trimmed = valueEnd;
       while (trimmed > valueStart && isSpace(text.charCodeAt(trimmed - 1))) trimmed--;
-      this.problem('xml-unterminated-attribute-value', nameStart, trimmed,
-        `The value of '${name}' has no closing ${quote === '"' ? 'double' : 'single'} quote.`);
+      this.problem('xml-unterminated-attribute-value', nameStart, trimmed, `The value of '${name}' has no closing ${quote === '"' ? 'double' : 'single'} quote.`);
       attrs.push({ name, nameStart, nameEnd, value: keep(text.slice(valueStart, trimmed)), valueStart, valueEnd: trimmed, quote, valueClosed: false, element: el });
-      return -(valueEnd);
+      return -valueEnd;
     }
     if (q === -1 || q === GT || q === LT) {
       this.problem('xml-attribute-without-value', nameStart, nameEnd, `Attribute '${name}' needs a quoted value.`);
@@ -546,8 +610,12 @@ class Scanner {
     if (k < floor) {
       if (this.outer?.has(name)) this.escaped = true;
       const open = this.stack[this.stack.length - 1];
-      this.problem(open ? 'xml-mismatched-end-tag' : 'xml-stray-end-tag', start, end,
-        open ? `End tag </${name}> does not match the open element <${open.name}>.` : `End tag </${name}> has no start tag.`);
+      this.problem(
+        open ? 'xml-mismatched-end-tag' : 'xml-stray-end-tag',
+        start,
+        end,
+        open ? `End tag </${name}> does not match the open element <${open.name}>.` : `End tag </${name}> has no start tag.`,
+      );
       return;
     }
     while (this.stack.length - 1 > k) this.closeUnclosed(this.stack.pop()!, start);

@@ -29,19 +29,24 @@ export function children(el: XmlElement | undefined, name: string): XmlElement[]
 export function textOf(el: XmlElement | undefined): string {
   if (!el) return '';
   if (el.texts.length === 1) return el.texts[0].value.trim();
-  return el.texts.map((t) => t.value).join('').trim();
+  return el.texts
+    .map((t) => t.value)
+    .join('')
+    .trim();
 }
 
 /** The first text node's trimmed range, for diagnostics on element content. */
 export function textRange(el: XmlElement): { start: number; end: number } | undefined {
   const t = el.texts[0];
   if (!t) return undefined;
-  let start = t.start, end = t.end;
+  let start = t.start,
+    end = t.end;
   const s = t.value;
   const lead = s.length - s.trimStart().length;
   const trail = s.length - s.trimEnd().length;
   // Only exact when the text had no entities; close enough for ranges otherwise.
-  start += lead; end -= trail;
+  start += lead;
+  end -= trail;
   return { start, end: Math.max(start, end) };
 }
 
@@ -58,7 +63,10 @@ export function pathOf(el: XmlElement): string {
   for (let e: XmlElement | undefined = el; e; e = e.parent) {
     const siblings: readonly XmlElement[] = e.parent ? e.parent.children : [];
     let n = 0;
-    for (const s of siblings) { if (s === e) break; if (s.name === e.name) n++; }
+    for (const s of siblings) {
+      if (s === e) break;
+      if (s.name === e.name) n++;
+    }
     parts.push(n ? `${e.name}[${n}]` : e.name);
   }
   return parts.reverse().join('/');
@@ -97,10 +105,15 @@ export function elementAt(doc: XmlDocument, offset: number): XmlElement | undefi
 
 function findContaining(list: readonly XmlElement[], offset: number): XmlElement | undefined {
   // Children are in document order: binary search on start.
-  let lo = 0, hi = list.length - 1, cand = -1;
+  let lo = 0,
+    hi = list.length - 1,
+    cand = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (list[mid].start < offset) { cand = mid; lo = mid + 1; } else hi = mid - 1;
+    if (list[mid].start < offset) {
+      cand = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
   }
   if (cand < 0) return undefined;
   const el = list[cand];

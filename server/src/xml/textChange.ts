@@ -25,9 +25,9 @@ export function changeBetween(before: string, after: string): TextChange | undef
   // The common suffix may not overlap the common prefix in either text.
   const maxSuffix = n - p;
   let q = 0;
-  const bl = before.length, al = after.length;
+  const bl = before.length,
+    al = after.length;
   while (q + BLOCK <= maxSuffix && before.slice(bl - q - BLOCK, bl - q) === after.slice(al - q - BLOCK, al - q)) q += BLOCK;
   while (q < maxSuffix && before.charCodeAt(bl - q - 1) === after.charCodeAt(al - q - 1)) q++;
   return { start: p, oldEnd: bl - q, newEnd: al - q };
 }
-

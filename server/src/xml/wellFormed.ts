@@ -48,5 +48,8 @@ export function strictWellFormedness(text: string): StrictError | undefined {
 }
 
 function clean(message: string): string {
-  return message.replace(/^\[xmldom [a-z]+\]\s*/i, '').replace(/\s*@#\[line:\d+,col:\d+\]\s*$/, '').split('\n')[0];
+  return message
+    .replace(/^\[xmldom [a-z]+\]\s*/i, '')
+    .replace(/\s*@#\[line:\d+,col:\d+\]\s*$/, '')
+    .split('\n')[0];
 }

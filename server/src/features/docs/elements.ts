@@ -61,12 +61,16 @@ function textOf(path: readonly string[]): string {
 }
 
 /** An element of ELEMENTS, by its key (see keyOf). */
-const el = (key: string, shape: ElementShape, since?: string, sinceConfirmed?: boolean): ElementInfo =>
-  ({ name: key.slice(key.lastIndexOf('/') + 1), shape, doc: textOf(key.split('/')), since, sinceConfirmed });
+const el = (key: string, shape: ElementShape, since?: string, sinceConfirmed?: boolean): ElementInfo => ({
+  name: key.slice(key.lastIndexOf('/') + 1),
+  shape,
+  doc: textOf(key.split('/')),
+  since,
+  sinceConfirmed,
+});
 
 /** An element of CHILD_INFO, looked up below `parent` where the name alone is ambiguous. */
-const child = (name: string, shape: ElementShape, parent?: string): ElementInfo =>
-  ({ name, shape, doc: textOf(parent ? [parent, name] : [name]) });
+const child = (name: string, shape: ElementShape, parent?: string): ElementInfo => ({ name, shape, doc: textOf(parent ? [parent, name] : [name]) });
 
 /** The text of the docs tables for attribute `name` of the element with key `key`. */
 function attrText(key: string, name: string): string {
@@ -83,7 +87,25 @@ export const ELEMENTS: Readonly<Record<string, { info?: ElementInfo; children: r
   },
   devices: {
     info: el('devices', 'block', '0.0.1'),
-    children: ['controller', 'hostdev', 'iommu', 'interface', 'disk', 'emulator', 'video', 'console', 'serial', 'channel', 'input', 'graphics', 'memballoon', 'rng', 'tpm', 'watchdog', 'filesystem'],
+    children: [
+      'controller',
+      'hostdev',
+      'iommu',
+      'interface',
+      'disk',
+      'emulator',
+      'video',
+      'console',
+      'serial',
+      'channel',
+      'input',
+      'graphics',
+      'memballoon',
+      'rng',
+      'tpm',
+      'watchdog',
+      'filesystem',
+    ],
   },
   features: { children: ['acpi', 'gic', 'ioapic'] },
   os: { children: ['type', 'loader', 'nvram', 'boot'] },
@@ -193,8 +215,18 @@ const YES_NO: readonly ValueInfo[] = [{ value: 'yes' }, { value: 'no' }];
 
 const PCI_ADDRESS_ATTRS: readonly AttrDoc[] = [
   {
-    name: 'type', doc: attrText('address', 'type'),
-    values: [{ value: 'pci' }, { value: 'drive' }, { value: 'virtio-serial' }, { value: 'ccid' }, { value: 'usb' }, { value: 'virtio-mmio' }, { value: 'isa' }, { value: 'unassigned', since: '6.0.0' }],
+    name: 'type',
+    doc: attrText('address', 'type'),
+    values: [
+      { value: 'pci' },
+      { value: 'drive' },
+      { value: 'virtio-serial' },
+      { value: 'ccid' },
+      { value: 'usb' },
+      { value: 'virtio-mmio' },
+      { value: 'isa' },
+      { value: 'unassigned', since: '6.0.0' },
+    ],
   },
   { name: 'domain', doc: attrText('address', 'domain') },
   { name: 'bus', doc: attrText('address', 'bus') },
@@ -222,7 +254,8 @@ export const ATTRIBUTES: Readonly<Record<string, readonly AttrDoc[]>> = {
   'controller/model': [{ name: 'name', doc: attrText('controller/model', 'name'), since: '1.2.19' }],
   'controller/target': [
     {
-      name: 'busNr', since: '1.3.4',
+      name: 'busNr',
+      since: '1.3.4',
       doc: attrText('controller/target', 'busNr'),
     },
     { name: 'chassis', since: '1.2.19', doc: attrText('controller/target', 'chassis') },
@@ -238,12 +271,17 @@ export const ATTRIBUTES: Readonly<Record<string, readonly AttrDoc[]>> = {
   'hostdev/driver': [
     { name: 'name', doc: attrText('hostdev/driver', 'name'), values: [{ value: 'vfio' }, { value: 'kvm' }, { value: 'xen' }] },
     {
-      name: 'iommufd', since: LIBVIRT_RELEASE.hostdevIommufd, values: YES_NO,
+      name: 'iommufd',
+      since: LIBVIRT_RELEASE.hostdevIommufd,
+      values: YES_NO,
       doc: attrText('hostdev/driver', 'iommufd'),
     },
   ],
   'hostdev/acpi': [{ name: 'nodeset', since: LIBVIRT_RELEASE.hostdevAcpiNodeset, doc: attrText('hostdev/acpi', 'nodeset') }],
-  'hostdev/rom': [{ name: 'bar', doc: attrText('hostdev/rom', 'bar'), values: ON_OFF }, { name: 'file', doc: attrText('hostdev/rom', 'file') }],
+  'hostdev/rom': [
+    { name: 'bar', doc: attrText('hostdev/rom', 'bar'), values: ON_OFF },
+    { name: 'file', doc: attrText('hostdev/rom', 'file') },
+  ],
   'hostdev/source/address': HOST_ADDRESS_ATTRS,
   address: PCI_ADDRESS_ATTRS,
   alias: [{ name: 'name', doc: attrText('alias', 'name') }],
@@ -251,8 +289,16 @@ export const ATTRIBUTES: Readonly<Record<string, readonly AttrDoc[]>> = {
     { name: 'enabled', since: LIBVIRT_RELEASE.domainIommufd, doc: attrText('iommufd', 'enabled'), values: YES_NO },
     { name: 'fdgroup', since: LIBVIRT_RELEASE.domainIommufd, doc: attrText('iommufd', 'fdgroup') },
   ],
-  'os/type': [{ name: 'arch', doc: attrText('os/type', 'arch'), values: [{ value: 'aarch64' }, { value: 'x86_64' }] }, { name: 'machine', doc: attrText('os/type', 'machine') }],
-  'cpu/numa/cell': [{ name: 'id', doc: attrText('cpu/numa/cell', 'id') }, { name: 'cpus', doc: attrText('cpu/numa/cell', 'cpus') }, { name: 'memory', doc: attrText('cpu/numa/cell', 'memory') }, { name: 'unit', doc: attrText('cpu/numa/cell', 'unit') }],
+  'os/type': [
+    { name: 'arch', doc: attrText('os/type', 'arch'), values: [{ value: 'aarch64' }, { value: 'x86_64' }] },
+    { name: 'machine', doc: attrText('os/type', 'machine') },
+  ],
+  'cpu/numa/cell': [
+    { name: 'id', doc: attrText('cpu/numa/cell', 'id') },
+    { name: 'cpus', doc: attrText('cpu/numa/cell', 'cpus') },
+    { name: 'memory', doc: attrText('cpu/numa/cell', 'memory') },
+    { name: 'unit', doc: attrText('cpu/numa/cell', 'unit') },
+  ],
 };
 
 /** Which `<target>` attributes each PCI controller model takes. */

@@ -33,9 +33,7 @@ export interface GrammarFacts {
  */
 export function sinceLine(since: string | undefined, confirmed?: boolean): string | undefined {
   if (!since) return undefined;
-  return confirmed === false
-    ? `_Since libvirt ${since}, as libvirt's release notes read (not tried on that release)._`
-    : `_Since libvirt ${since}._`;
+  return confirmed === false ? `_Since libvirt ${since}, as libvirt's release notes read (not tried on that release)._` : `_Since libvirt ${since}._`;
 }
 
 /** The link line to a section of libvirt's documentation (anchors.ts). */
@@ -76,11 +74,16 @@ export function grammarLines(g: GrammarFacts | undefined): string | undefined {
 
 export function valueKindText(v: ValueKind): string | undefined {
   switch (v.kind) {
-    case 'onoff': return 'Values: `on`, `off`.';
-    case 'int': return `Values: an integer from ${v.min} to ${v.max}.`;
-    case 'enum': return `Values: ${v.values.map((x) => `\`${x}\``).join(', ')}.`;
-    case 'index': return 'Value: a PCI controller **index**.';
-    case 'string': return undefined;
+    case 'onoff':
+      return 'Values: `on`, `off`.';
+    case 'int':
+      return `Values: an integer from ${v.min} to ${v.max}.`;
+    case 'enum':
+      return `Values: ${v.values.map((x) => `\`${x}\``).join(', ')}.`;
+    case 'index':
+      return 'Value: a PCI controller **index**.';
+    case 'string':
+      return undefined;
   }
 }
 
@@ -89,14 +92,16 @@ export const NESTED_LAYOUT_POINTER = 'Why one expander per vSMMU, and what that 
 
 /** The models of the catalog that take this driver attribute. */
 function modelsWith(name: string): string[] {
-  return Object.values(IOMMU_MODELS).filter((m) => m.attributes.includes(name)).map((m) => m.name);
+  return Object.values(IOMMU_MODELS)
+    .filter((m) => m.attributes.includes(name))
+    .map((m) => m.name);
 }
 
 /** Docs of an IOMMU `<driver>` attribute. */
 export function iommuAttributeMarkdown(a: AttributeInfo): string {
   const deps: string[] = [];
   if (a.needsPciBus) deps.push('`pciBus` (the pluggable form)');
-  if (a.accelOnly) deps.push('`accel=\'on\'`');
+  if (a.accelOnly) deps.push("`accel='on'`");
   const models = modelsWith(a.name);
   const nested = a.name === 'accel' || a.name === 'pciBus';
   return join([
@@ -111,13 +116,7 @@ export function iommuAttributeMarkdown(a: AttributeInfo): string {
 
 /** Docs of an IOMMU model value; `nested` (smmuv3 in the pluggable or accelerated form) points at the layout note. */
 export function iommuModelMarkdown(m: IommuModelInfo, nested: boolean): string {
-  return join([
-    `**IOMMU model \`${m.name}\`** (${m.machines})`,
-    m.doc,
-    nested ? NESTED_LAYOUT_POINTER : undefined,
-    sinceLine(m.since),
-    linkLine('iommu-devices'),
-  ]);
+  return join([`**IOMMU model \`${m.name}\`** (${m.machines})`, m.doc, nested ? NESTED_LAYOUT_POINTER : undefined, sinceLine(m.since), linkLine('iommu-devices')]);
 }
 
 /** Docs for a model value that only existed in proposals (nestedSmmuv3, smmuv3Dev). */

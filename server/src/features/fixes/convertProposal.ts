@@ -19,8 +19,17 @@ import { smmuMappingOf } from '../../domain/smmuMapping';
 import { child, textOf } from '../../xml/query';
 import type { XmlElement } from '../../xml/nodes';
 import {
-  DevicesInserter, EditBuilder, commentsIn, joinLines, makeAction, renderLines,
-  versionAllows, wholeLinesOf, type CommentSpec, type ElementSpec, type FixContext,
+  DevicesInserter,
+  EditBuilder,
+  commentsIn,
+  joinLines,
+  makeAction,
+  renderLines,
+  versionAllows,
+  wholeLinesOf,
+  type CommentSpec,
+  type ElementSpec,
+  type FixContext,
 } from './edits';
 import { indentBefore, lineIndentOf } from '../documentStyle';
 import { ensureIommufd } from './iommufdFix';
@@ -65,7 +74,10 @@ export function convertProposalAction(ctx: FixContext, diagnostics: Diagnostic[]
     // An expander that already has its vSMMU keeps it: a second one would be refused.
     if (!e.usable || iommuForIndex(model, e.index)) continue;
     converted.add(e.index);
-    const attrs: [string, string][] = [['pciBus', String(e.index)], ['accel', 'on']];
+    const attrs: [string, string][] = [
+      ['pciBus', String(e.index)],
+      ['accel', 'on'],
+    ];
     if (cmdqv) attrs.push(['cmdqv', 'on']);
     blocks.push({ name: 'iommu', attrs: [['model', 'smmuv3']], children: [{ name: 'driver', attrs }] });
   }
@@ -111,7 +123,10 @@ function expandersOf(ctx: FixContext, refs: readonly NestedSmmuRef[], hasNestedI
   const loose: string[] = [];
   for (const r of refs) {
     const c = r.controller;
-    if (!c) { if (r.name) loose.push(r.name); continue; }
+    if (!c) {
+      if (r.name) loose.push(r.name);
+      continue;
+    }
     let e = byIndex.get(c.index);
     if (!e) byIndex.set(c.index, (e = { index: c.index, names: [], usable: isPcieExpander(c) }));
     if (r.name && !e.names.includes(r.name)) e.names.push(r.name);
@@ -134,24 +149,25 @@ function removeKeepingComments(ctx: FixContext, b: EditBuilder, el: XmlElement):
   const end = Math.max(el.end, el.startTagEnd);
   const range = wholeLinesOf(ctx.text, el.start, end);
   const comments = commentsIn(ctx.text, el.start, end);
-  if (comments.length === 0) { b.remove(range.start, range.end); return; }
+  if (comments.length === 0) {
+    b.remove(range.start, range.end);
+    return;
+  }
   const whole = range.start !== el.start;
   const indent = lineIndentOf(ctx.text, el.start);
-  const text = whole
-    ? comments.map((c) => indent + c + ctx.style.nl).join('')
-    : comments.join(' ');
+  const text = whole ? comments.map((c) => indent + c + ctx.style.nl).join('') : comments.join(' ');
   b.replace(range.start, range.end, text);
 }
 
 /** Replaces an element by new ones at its indentation, keeping comments that were inside it first. */
 function replaceKeepingComments(ctx: FixContext, b: EditBuilder, el: XmlElement, specs: readonly (ElementSpec | CommentSpec)[]): void {
   const end = Math.max(el.end, el.startTagEnd);
-  if (specs.length === 0) { removeKeepingComments(ctx, b, el); return; }
+  if (specs.length === 0) {
+    removeKeepingComments(ctx, b, el);
+    return;
+  }
   const indent = indentBefore(ctx.text, el.start) ?? lineIndentOf(ctx.text, el.start);
-  const parts = [
-    ...commentsIn(ctx.text, el.start, end),
-    ...specs.map((s) => joinLines(renderLines(s, ctx.style), indent, ctx.style)),
-  ];
+  const parts = [...commentsIn(ctx.text, el.start, end), ...specs.map((s) => joinLines(renderLines(s, ctx.style), indent, ctx.style))];
   b.replace(el.start, end, parts.join(ctx.style.nl + indent));
 }
 

@@ -16,7 +16,11 @@ export function diskTargetFixes(ctx: FixContext, d: CodeDiagnostic<'disk-target-
   if (!a || a.value !== dev || a.valueStart < 0) return [];
   // The name is chosen again in the current parse: the diagnostic may be older than the text.
   const devices = ctx.model.devices;
-  const used = new Set(children(devices, 'disk').map((disk) => attr(child(disk, 'target'), 'dev')?.value).filter((v): v is string => !!v));
+  const used = new Set(
+    children(devices, 'disk')
+      .map((disk) => attr(child(disk, 'target'), 'dev')?.value)
+      .filter((v): v is string => !!v),
+  );
   const to = freeDiskName(dev!, used);
   if (!to) return [];
   const action = makeAction(ctx, `Rename target ${dev} to ${to}`, CodeActionKind.QuickFix, [d], new EditBuilder().replace(a.valueStart, a.valueEnd, to), true);

@@ -27,8 +27,12 @@ export interface FixContext {
 export function fixContextOf(feature: FeatureContext): FixContext {
   const { doc } = feature;
   return {
-    feature, text: doc.text, model: doc.domain,
-    get style() { return styleOf(doc.xml); },
+    feature,
+    text: doc.text,
+    model: doc.domain,
+    get style() {
+      return styleOf(doc.xml);
+    },
   };
 }
 
@@ -40,7 +44,6 @@ export function versionAllows(ctx: FixContext, since: string): boolean {
 
 // ---------------------------------------------------------------------------
 // Style
-
 
 /** The indentation for a child of `parent`: that of its existing children, else one unit deeper. */
 export function childIndentOf(ctx: FixContext, parent: XmlElement): string {
@@ -125,7 +128,10 @@ export class EditBuilder {
   private conflict = false;
 
   replace(start: number, end: number, text: string): this {
-    if (!(start >= 0 && end >= start)) { this.conflict = true; return this; }
+    if (!(start >= 0 && end >= start)) {
+      this.conflict = true;
+      return this;
+    }
     this.list.push({ start, end, text, seq: this.list.length });
     return this;
   }
@@ -145,7 +151,7 @@ export class EditBuilder {
   /** The edits in document order, inserts at one point merged; undefined when parts of the fix overlap. */
   edits(): { start: number; end: number; text: string }[] | undefined {
     if (this.conflict) return undefined;
-    const sorted = [...this.list].sort((a, b) => a.start - b.start || (a.end - a.start) - (b.end - b.start) || a.seq - b.seq);
+    const sorted = [...this.list].sort((a, b) => a.start - b.start || a.end - a.start - (b.end - b.start) || a.seq - b.seq);
     const out: { start: number; end: number; text: string }[] = [];
     for (const e of sorted) {
       const last = out[out.length - 1];
@@ -171,9 +177,7 @@ export class EditBuilder {
 }
 
 /** A code action carrying one WorkspaceEdit for the document; undefined when the edit is empty or inconsistent. */
-export function makeAction(
-  ctx: FixContext, title: string, kind: CodeActionKind, diagnostics: Diagnostic[] | undefined, b: EditBuilder, preferred = false,
-): CodeAction | undefined {
+export function makeAction(ctx: FixContext, title: string, kind: CodeActionKind, diagnostics: Diagnostic[] | undefined, b: EditBuilder, preferred = false): CodeAction | undefined {
   if (b.isEmpty) return undefined;
   const edits = b.textEdits(ctx);
   if (!edits) return undefined;

@@ -39,8 +39,13 @@ export function emulatedDeviceFixes(ctx: FixContext, d: CodeDiagnostic<'smmu-map
   const b = new EditBuilder();
   const port = controllerOfAddress(model, dev.address);
   const below = port ? pluggedInto(model, port.index) : undefined;
-  const alone = port?.model?.value === 'pcie-root-port' && below!.controllers.length === 0
-    && below!.devices.length === 1 && below!.devices[0] === dev && isGuestPci(port.address) && model.pciControllers.get(port.address.bus.value)?.model?.value === 'pcie-expander-bus';
+  const alone =
+    port?.model?.value === 'pcie-root-port' &&
+    below!.controllers.length === 0 &&
+    below!.devices.length === 1 &&
+    below!.devices[0] === dev &&
+    isGuestPci(port.address) &&
+    model.pciControllers.get(port.address.bus.value)?.model?.value === 'pcie-expander-bus';
   let title: string;
   if (alone && port?.address) {
     const slot = alloc.slot(0);
@@ -60,11 +65,31 @@ export function emulatedDeviceFixes(ctx: FixContext, d: CodeDiagnostic<'smmu-map
       if (slot === undefined || chassis === undefined) return [];
       const ins = new DevicesInserter(ctx);
       ins.addController({
-        name: 'controller', attrs: [['type', 'pci'], ['index', String(index)], ['model', 'pcie-root-port']],
+        name: 'controller',
+        attrs: [
+          ['type', 'pci'],
+          ['index', String(index)],
+          ['model', 'pcie-root-port'],
+        ],
         children: [
           { name: 'model', attrs: [['name', 'pcie-root-port']] },
-          { name: 'target', attrs: [['chassis', String(chassis)], ['port', hex(slot << 3, 1)]] },
-          { name: 'address', attrs: [['type', 'pci'], ['domain', '0x0000'], ['bus', '0x00'], ['slot', hex(slot, 2)], ['function', '0x0']] },
+          {
+            name: 'target',
+            attrs: [
+              ['chassis', String(chassis)],
+              ['port', hex(slot << 3, 1)],
+            ],
+          },
+          {
+            name: 'address',
+            attrs: [
+              ['type', 'pci'],
+              ['domain', '0x0000'],
+              ['bus', '0x00'],
+              ['slot', hex(slot, 2)],
+              ['function', '0x0'],
+            ],
+          },
         ],
       });
       if (!ins.flush(b)) return [];

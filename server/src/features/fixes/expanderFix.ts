@@ -75,7 +75,14 @@ function addExpanderAction(ctx: FixContext, host: HostTopology, mapping: SmmuMap
   if (pending.length === 0) return undefined;
   const layout = new VsmmuLayout(ctx);
   const numa = numaNodeOf(pending) ?? smmuNumaNode(host, pending);
-  if (!layout.addExpanderFor(smmu, pending.map((p) => p.hostdev), numa)) return undefined;
+  if (
+    !layout.addExpanderFor(
+      smmu,
+      pending.map((p) => p.hostdev),
+      numa,
+    )
+  )
+    return undefined;
   const b = layout.finish();
   return b && makeAction(ctx, `Add a pxb-pcie expander for host SMMU ${smmu}`, CodeActionKind.QuickFix, [d], b);
 }

@@ -47,7 +47,10 @@ export function generateTopologyAction(ctx: FixContext): CodeAction | undefined 
       layout.addVsmmu(reuse.expander.index);
       const group = pending.filter((p) => p.expander !== reuse.expander).map((p) => p.hostdev);
       for (const p of pending) {
-        if (p.expander === reuse.expander) { layout.ensureIommufd(p.hostdev); continue; }
+        if (p.expander === reuse.expander) {
+          layout.ensureIommufd(p.hostdev);
+          continue;
+        }
         if (!layout.place(p.hostdev, reuse.expander, true, group)) return undefined;
       }
       continue;
@@ -60,10 +63,16 @@ export function generateTopologyAction(ctx: FixContext): CodeAction | undefined 
       continue;
     }
 
-    if (!layout.addExpanderFor(smmu, pending.map((p) => p.hostdev), numaNodeOf(pending))) return undefined;
+    if (
+      !layout.addExpanderFor(
+        smmu,
+        pending.map((p) => p.hostdev),
+        numaNodeOf(pending),
+      )
+    )
+      return undefined;
   }
 
   const b = layout.finish();
   return b && makeAction(ctx, GENERATE_TOPOLOGY_TITLE, GENERATE_TOPOLOGY_KIND, undefined, b);
 }
-

@@ -21,16 +21,24 @@ import { child, textRange } from '../../xml/query';
 import { appendChild, DevicesInserter, EditBuilder, insertAfter, makeAction, childIndentOf, type FixContext } from './edits';
 import { hostdevOf, intData, type CodeDiagnostic } from './lookup';
 
-export function graceFixes(ctx: FixContext, d: CodeDiagnostic<'mmio-window-too-small' | 'mmio-pcihole64-invalid' | 'numa-device-cell-mismatch' | 'numa-device-cell-cpus-remote' | 'numa-gi-missing' | 'numa-gi-cell-missing'>): CodeAction[] {
+export function graceFixes(
+  ctx: FixContext,
+  d: CodeDiagnostic<'mmio-window-too-small' | 'mmio-pcihole64-invalid' | 'numa-device-cell-mismatch' | 'numa-device-cell-cpus-remote' | 'numa-gi-missing' | 'numa-gi-cell-missing'>,
+): CodeAction[] {
   const a = (() => {
     switch (d.code) {
       case 'mmio-window-too-small':
-      case 'mmio-pcihole64-invalid': return pcihole64Action(ctx, d);
+      case 'mmio-pcihole64-invalid':
+        return pcihole64Action(ctx, d);
       case 'numa-device-cell-mismatch':
-      case 'numa-device-cell-cpus-remote': return numaNodeAction(ctx, d);
-      case 'numa-gi-missing': return giAction(ctx, d, true);
-      case 'numa-gi-cell-missing': return giAction(ctx, d, false);
-      default: return undefined;
+      case 'numa-device-cell-cpus-remote':
+        return numaNodeAction(ctx, d);
+      case 'numa-gi-missing':
+        return giAction(ctx, d, true);
+      case 'numa-gi-cell-missing':
+        return giAction(ctx, d, false);
+      default:
+        return undefined;
     }
   })();
   return a ? [a] : [];
@@ -40,7 +48,11 @@ export function graceFixes(ctx: FixContext, d: CodeDiagnostic<'mmio-window-too-s
 function neededWindow(ctx: FixContext): number | undefined {
   const host = ctx.feature.host;
   const hole = pcihole64Of(ctx.model);
-  const devices = host ? smmuMappingOf(ctx.model, host).placements.map((p) => p.hostDevice).filter((x): x is HostPciDevice => !!x) : [];
+  const devices = host
+    ? smmuMappingOf(ctx.model, host)
+        .placements.map((p) => p.hostDevice)
+        .filter((x): x is HostPciDevice => !!x)
+    : [];
   const need = Math.max(prefetchable64Need(devices), hole && Number.isFinite(hole.bytes) ? hole.bytes : 0);
   if (need === 0 && !hole) return undefined;
   return windowFor(need);
@@ -68,7 +80,12 @@ function pcihole64Action(ctx: FixContext, d: Diagnostic): CodeAction | undefined
     if (ctx.model.pciControllers.has(0)) return undefined;
     const ins = new DevicesInserter(ctx);
     ins.addController({
-      name: 'controller', attrs: [['type', 'pci'], ['index', '0'], ['model', 'pcie-root']],
+      name: 'controller',
+      attrs: [
+        ['type', 'pci'],
+        ['index', '0'],
+        ['model', 'pcie-root'],
+      ],
       children: [{ name: 'pcihole64', attrs: [['unit', 'KiB']], text: kib }],
     });
     if (!ins.flush(b)) return undefined;
@@ -122,7 +139,14 @@ function giAction(ctx: FixContext, d: CodeDiagnostic<'numa-gi-missing' | 'numa-g
     if (add.length === 0 || add.some((n, i) => n !== next + i)) return undefined;
   }
   const b = new EditBuilder();
-  const specs = add.map((id) => ({ name: 'cell', attrs: [['id', String(id)], ['memory', '0'], ['unit', 'KiB']] as [string, string][] }));
+  const specs = add.map((id) => ({
+    name: 'cell',
+    attrs: [
+      ['id', String(id)],
+      ['memory', '0'],
+      ['unit', 'KiB'],
+    ] as [string, string][],
+  }));
   insertAfter(ctx, b, lastElement(numa), specs, childIndentOf(ctx, numa));
   if (addNodeset && !appendChild(ctx, b, found.hostdev.el, { name: 'acpi', attrs: [['nodeset', formatNodeset(add)]] })) return undefined;
   const title = addNodeset

@@ -11,9 +11,7 @@ import type { Hostdev } from '../../domain/model';
 import { FEATURE_SINCE } from '../../domain/catalog';
 import { hostdevUsesIommufd } from '../../domain/smmuMapping';
 import { attr, attrValue } from '../../xml/query';
-import {
-  EditBuilder, attrText, insertFirstChild, makeAction, setAttribute, versionAllows, type FixContext,
-} from './edits';
+import { EditBuilder, attrText, insertFirstChild, makeAction, setAttribute, versionAllows, type FixContext } from './edits';
 import { indentBefore } from '../documentStyle';
 import { hostdevOf, type CodeDiagnostic } from './lookup';
 
@@ -27,7 +25,13 @@ export function ensureIommufd(ctx: FixContext, b: EditBuilder, hostdev: Hostdev)
   if (hostdevUsesIommufd(ctx.model, hostdev)) return true;
   if (!versionAllows(ctx, IOMMUFD_HOSTDEV_SINCE)) return false;
   if (hostdev.driver) return setAttribute(ctx, b, hostdev.driver, 'iommufd', 'yes');
-  return insertFirstChild(ctx, b, hostdev.el, { name: 'driver', attrs: [['name', 'vfio'], ['iommufd', 'yes']] });
+  return insertFirstChild(ctx, b, hostdev.el, {
+    name: 'driver',
+    attrs: [
+      ['name', 'vfio'],
+      ['iommufd', 'yes'],
+    ],
+  });
 }
 
 export function iommufdFixes(ctx: FixContext, d: CodeDiagnostic<'smmu-map-no-iommufd'>): CodeAction[] {

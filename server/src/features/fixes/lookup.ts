@@ -22,7 +22,7 @@ export function offsetsOf(ctx: FixContext, d: Diagnostic): OffsetRange {
 
 export function dataOf(d: Diagnostic): Record<string, unknown> {
   const data = d.data;
-  return data && typeof data === 'object' && !Array.isArray(data) ? data as Record<string, unknown> : {};
+  return data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
 }
 
 /**
@@ -99,7 +99,10 @@ export function attributeAt(ctx: FixContext, d: Diagnostic, name: string): XmlAt
   const visit = (el: XmlElement): void => {
     if (found || r.start > Math.max(el.end, el.startTagEnd) || r.end < el.start) return;
     for (const a of el.attributes) {
-      if (a.name === name && overlaps(a.nameStart, Math.max(a.nameEnd, a.valueEnd), r)) { found = a; return; }
+      if (a.name === name && overlaps(a.nameStart, Math.max(a.nameEnd, a.valueEnd), r)) {
+        found = a;
+        return;
+      }
     }
     for (const c of el.children) visit(c);
   };

@@ -14,7 +14,10 @@ import { isPcieExpander, pciBusOf } from '../../domain/topology';
 import { EditBuilder, makeAction, setAttribute, type FixContext } from './edits';
 import { intData, iommuWithPciBusAt, offsetsOf, type CodeDiagnostic } from './lookup';
 
-export function pciBusFixes(ctx: FixContext, d: CodeDiagnostic<'iommu-pcibus-is-busnr' | 'iommu-pcibus-missing' | 'iommu-pcibus-not-expander' | 'iommu-needs-pcibus'>): CodeAction[] {
+export function pciBusFixes(
+  ctx: FixContext,
+  d: CodeDiagnostic<'iommu-pcibus-is-busnr' | 'iommu-pcibus-missing' | 'iommu-pcibus-not-expander' | 'iommu-needs-pcibus'>,
+): CodeAction[] {
   const suggested = intData(d, 'suggestedIndex');
   if (suggested === undefined) return [];
   const { model } = ctx;

@@ -68,7 +68,7 @@ export function schemaInvalidFixes(ctx: FixContext, d: CodeDiagnostic<'schema-in
     const el = elementNamedAt(ctx, d);
     if (!el || el.attributes.some((a) => a.name === attrName)) return [];
     const grammar = ctx.feature.grammar?.loaded.model;
-    const values = grammar ? elementGrammar(grammar, el)?.attributes.find((a) => a.name === attrName)?.values ?? [] : [];
+    const values = grammar ? (elementGrammar(grammar, el)?.attributes.find((a) => a.name === attrName)?.values ?? []) : [];
     if (!setAttribute(ctx, b, el, attrName, values.length === 1 ? values[0] : '')) return [];
     title = `Add the missing attribute ${attrName}`;
   } else if (data.missing === true && elName) {

@@ -22,9 +22,7 @@
 import { CodeActionKind, type CodeAction, type Diagnostic } from 'vscode-languageserver-types';
 import type { XmlAttribute, XmlElement } from '../../xml/nodes';
 import { attr, attrValue } from '../../xml/query';
-import {
-  ATTRIBUTE_MISSPELLINGS, FEATURE_SINCE, IOMMU_DRIVER_ATTRIBUTES, OLDER_FORMS,
-} from '../../domain/catalog';
+import { ATTRIBUTE_MISSPELLINGS, FEATURE_SINCE, IOMMU_DRIVER_ATTRIBUTES, OLDER_FORMS } from '../../domain/catalog';
 import { compareVersions, normalizeVersion } from '../../domain/versions';
 import { EditBuilder, attrEnd, commentsIn, insertFirstChild, makeAction, setAttribute, wholeLinesOf, type FixContext } from './edits';
 import { offsetsOf, stringData, type CodeDiagnostic } from './lookup';
@@ -67,7 +65,15 @@ function olderFormFix(ctx: FixContext, d: Diagnostic, feature: string, target: s
   const b = new EditBuilder();
   if (!removeElement(ctx, b, el)) return undefined;
   for (const h of devices) {
-    const ok = h.driver ? setAttribute(ctx, b, h.driver, 'iommufd', 'yes') : insertFirstChild(ctx, b, h.el, { name: 'driver', attrs: [['name', 'vfio'], ['iommufd', 'yes']] });
+    const ok = h.driver
+      ? setAttribute(ctx, b, h.driver, 'iommufd', 'yes')
+      : insertFirstChild(ctx, b, h.el, {
+          name: 'driver',
+          attrs: [
+            ['name', 'vfio'],
+            ['iommufd', 'yes'],
+          ],
+        });
     if (!ok) return undefined;
   }
   const n = devices.length;
@@ -91,9 +97,8 @@ function removalFix(ctx: FixContext, d: Diagnostic, feature: string, since: stri
     // The model is the element's identity: without it libvirt would pick another device, so the element goes.
     const a = attributeAt(ctx, d, (x) => x.name === 'model' && x.value === name);
     if (!a || !removeElement(ctx, b, a.element)) return undefined;
-    title = kind === 'iommu-model'
-      ? `Remove <iommu model='${name}'> (needs libvirt ${since})`
-      : `Remove <controller model='${name}'${indexPart(a.element)}> (needs libvirt ${since})`;
+    title =
+      kind === 'iommu-model' ? `Remove <iommu model='${name}'> (needs libvirt ${since})` : `Remove <controller model='${name}'${indexPart(a.element)}> (needs libvirt ${since})`;
   } else if (kind === 'iommu-driver' || kind === 'hostdevIommufd' || kind === 'hostdevAcpiNodeset') {
     const wanted = kind === 'iommu-driver' ? name : kind === 'hostdevIommufd' ? 'iommufd' : 'nodeset';
     const a = attributeAt(ctx, d, (x) => canonical(x.name) === wanted);
@@ -179,7 +184,10 @@ function attributeAt(ctx: FixContext, d: Diagnostic, test: (a: XmlAttribute) => 
     if (found || r.start > Math.max(el.end, el.startTagEnd) || r.end < el.start) return;
     for (const a of el.attributes) {
       const end = Math.max(a.nameEnd, a.valueEnd);
-      if (test(a) && r.start >= a.nameStart && r.end <= end + 1) { found = a; return; }
+      if (test(a) && r.start >= a.nameStart && r.end <= end + 1) {
+        found = a;
+        return;
+      }
     }
     for (const c of el.children) visit(c);
   };

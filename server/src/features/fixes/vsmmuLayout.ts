@@ -18,10 +18,7 @@ import type { XmlElement } from '../../xml/nodes';
 import { indentBefore } from '../documentStyle';
 import type { HostdevPlacement, SmmuMapping } from '../../domain/smmuMapping';
 import { attr, attrValue } from '../../xml/query';
-import {
-  commentsIn, DevicesInserter, EditBuilder, insertLastChild, setAttribute, versionAllows, wholeLinesOf,
-  type ElementSpec, type FixContext,
-} from './edits';
+import { commentsIn, DevicesInserter, EditBuilder, insertLastChild, setAttribute, versionAllows, wholeLinesOf, type ElementSpec, type FixContext } from './edits';
 import { ensureIommufd } from './iommufdFix';
 import { DEFAULT_SPARE_BUS_NUMBERS } from '../../rules/settings';
 
@@ -120,20 +117,33 @@ export class VsmmuLayout {
       const byBusNr = expanderWithBusNr(model, bus, true);
       if (c && (isPcieExpander(c) || bus === 0)) indexes.add(bus);
       else if (byBusNr) indexes.add(byBusNr.index);
-      else if (c) { const e = expanderOf(model, c.address); if (e) indexes.add(e.index); else anyUnresolved = true; }
-      else { indexes.add(bus); anyUnresolved = true; }
+      else if (c) {
+        const e = expanderOf(model, c.address);
+        if (e) indexes.add(e.index);
+        else anyUnresolved = true;
+      } else {
+        indexes.add(bus);
+        anyUnresolved = true;
+      }
     }
     return { indexes, anyUnresolved };
   }
 
   /** An accelerated vSMMU on the controller `index`. */
   addVsmmu(index: number): void {
-    if (!this.canAddVsmmu()) { this.fail(); return; }
+    if (!this.canAddVsmmu()) {
+      this.fail();
+      return;
+    }
     const claimed = this.claimed();
     const existing = this.ctx.model.pciControllers.has(index);
-    if (claimed.indexes.has(index) || (existing && claimed.anyUnresolved)) { this.fail(); return; }
+    if (claimed.indexes.has(index) || (existing && claimed.anyUnresolved)) {
+      this.fail();
+      return;
+    }
     this.devices.addIommu({
-      name: 'iommu', attrs: [['model', 'smmuv3']],
+      name: 'iommu',
+      attrs: [['model', 'smmuv3']],
       children: [{ name: 'driver', attrs: [['pciBus', String(index)], ['accel', 'on'], ...this.accelAttrs] }],
     });
   }
@@ -175,7 +185,12 @@ export class VsmmuLayout {
     this.devices.addController(
       { comment: `expander for host SMMU ${smmu}` },
       {
-        name: 'controller', attrs: [['type', 'pci'], ['index', String(index)], ['model', 'pcie-expander-bus']],
+        name: 'controller',
+        attrs: [
+          ['type', 'pci'],
+          ['index', String(index)],
+          ['model', 'pcie-expander-bus'],
+        ],
         children: [
           { name: 'model', attrs: [['name', 'pxb-pcie']] },
           node === undefined
@@ -187,7 +202,10 @@ export class VsmmuLayout {
     );
     for (const h of hostdevs) {
       const old = this.portOf(h);
-      if (old && this.carried.get(old) === index) { this.ensureIommufd(h); continue; }
+      if (old && this.carried.get(old) === index) {
+        this.ensureIommufd(h);
+        continue;
+      }
       const port = this.newRootPort(index, pool.shift());
       if (port === undefined) return !!this.fail();
       this.move(h, port, true);
@@ -255,8 +273,7 @@ export class VsmmuLayout {
   private onlyHolds(port: Controller, devices: ReadonlySet<XmlElement>): boolean {
     const { model } = this.ctx;
     const below = pluggedInto(model, port.index);
-    return below.controllers.length === 0 && below.devices.every((d) => devices.has(d.el))
-      && !model.iommus.some((i) => pciBusOf(i) === port.index);
+    return below.controllers.length === 0 && below.devices.every((d) => devices.has(d.el)) && !model.iommus.some((i) => pciBusOf(i) === port.index);
   }
 
   /** A port can travel when its `<address>` is there to rewrite and it holds only devices that go along. */
@@ -290,10 +307,21 @@ export class VsmmuLayout {
     const chassis = reuse?.chassis && Number.isInteger(reuse.chassis.value) ? reuse.chassis.value : this.alloc.chassisFor(index);
     if (chassis === undefined) return undefined;
     this.devices.addController({
-      name: 'controller', attrs: [['type', 'pci'], ['index', String(index)], ['model', 'pcie-root-port']],
+      name: 'controller',
+      attrs: [
+        ['type', 'pci'],
+        ['index', String(index)],
+        ['model', 'pcie-root-port'],
+      ],
       children: [
         { name: 'model', attrs: [['name', 'pcie-root-port']] },
-        { name: 'target', attrs: [['chassis', String(chassis)], ['port', '0x' + (slot << 3).toString(16)]] },
+        {
+          name: 'target',
+          attrs: [
+            ['chassis', String(chassis)],
+            ['port', '0x' + (slot << 3).toString(16)],
+          ],
+        },
         addressSpec(busIndex, slot),
       ],
     });
@@ -373,7 +401,13 @@ export class VsmmuLayout {
 function addressSpec(bus: number, slot: number): ElementSpec {
   return {
     name: 'address',
-    attrs: [['type', 'pci'], ['domain', '0x0000'], ['bus', hex(bus, 2)], ['slot', hex(slot, 2)], ['function', '0x0']],
+    attrs: [
+      ['type', 'pci'],
+      ['domain', '0x0000'],
+      ['bus', hex(bus, 2)],
+      ['slot', hex(slot, 2)],
+      ['function', '0x0'],
+    ],
   };
 }
 
