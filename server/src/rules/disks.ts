@@ -5,6 +5,7 @@
  * unfiltered SCSI pass-through. The facts are domain/diskFacts.ts's.
  */
 import { attr, child, children } from '../xml/query';
+import type { XmlAttribute } from '../xml/nodes';
 import { definiteMachine, forQemuDriver } from '../domain/machine';
 import { MACHINES_WITHOUT_IDE, REFUSED_SGIO, freeDiskName } from '../domain/diskFacts';
 import type { RelatedSpan, RuleContext, RuleFamily } from './types';
@@ -58,18 +59,21 @@ function checkIdeBus(ctx: RuleContext, disks: ReturnType<typeof children>): void
  * disk's identity for hotplug, block jobs and the guest's device order.
  */
 function checkDuplicateTargets(ctx: RuleContext, disks: ReturnType<typeof children>): void {
-  const first = new Map<string, ReturnType<typeof attr>>();
-  const used = new Set<string>();
-  const devs = disks.map((disk) => attr(child(disk, 'target'), 'dev'));
-  for (const dev of devs) if (dev?.value) used.add(dev.value);
-  for (const dev of devs) {
+  // One pass over the targets; the names in use are gathered only once a duplicate needs a suggestion
+  // (a generated domain can hold ten thousand disks, and this runs on every keystroke).
+  const first = new Map<string, XmlAttribute>();
+  const repeats: XmlAttribute[] = [];
+  for (const disk of disks) {
+    const dev = attr(child(disk, 'target'), 'dev');
     const name = dev?.value;
     if (!dev || !name) continue;
-    const earlier = first.get(name);
-    if (!earlier) {
-      first.set(name, dev);
-      continue;
-    }
+    if (first.has(name)) repeats.push(dev);
+    else first.set(name, dev);
+  }
+  if (!repeats.length) return;
+  const used = new Set(first.keys());
+  for (const dev of repeats) {
+    const name = dev.value!;
     const suggested = freeDiskName(name, used);
     if (suggested) used.add(suggested);
     report(
@@ -77,7 +81,7 @@ function checkDuplicateTargets(ctx: RuleContext, disks: ReturnType<typeof childr
       'disk-target-duplicate',
       valueSpan(dev),
       `Another disk already has target dev='${name}': libvirt refuses the domain ("target '${name}' duplicated for disk sources …"). Give each disk its own target name${suggested ? `, e.g. dev='${suggested}'` : ''}.`,
-      { related: [{ ...valueSpan(earlier!), message: `the first disk with dev='${name}'` }], data: { dev: name, suggested } },
+      { related: [{ ...valueSpan(first.get(name)!), message: `the first disk with dev='${name}'` }], data: { dev: name, suggested } },
     );
   }
 }
