@@ -311,8 +311,13 @@ export const steps = [
       await newChildLine(wb);
       await wb.suggestionsIncluding('target offered', ['target']);
       await wb.acceptSuggestion('target');
-      // <target dev='…'/> with its required dev as a placeholder: the device name is typed over it.
-      await wb.type('vda');
+      // <target dev='…'/> with its required dev as a placeholder (the grammar's type name, selected): cleared,
+      // the first name no other disk uses is offered there.
+      await wb.closeWidgets();
+      await wb.press('Backspace');
+      await wb.triggerSuggest();
+      const names = await wb.suggestionsIncluding('a free disk name offered', ['vda']);
+      await wb.acceptSuggestion('vda');
       await nextAttribute(wb);
       await wb.suggestionsIncluding('target attributes', ['bus']);
       await wb.acceptSuggestion('bus');
@@ -324,8 +329,8 @@ export const steps = [
       assert.equal(readFileSync(file, 'utf8'), expected);
       // What the grammar allows at each step, the usual choices among the first.
       assert.ok(
-        types[0] === 'file' && deviceValues.includes('cdrom') && children[0] === 'driver' && formats.slice(0, 2).includes('qcow2') && buses[0] === 'virtio',
-        `offered: ${JSON.stringify({ types, deviceValues, children, formats, buses })}`,
+        types[0] === 'file' && deviceValues.includes('cdrom') && children[0] === 'driver' && formats.slice(0, 2).includes('qcow2') && buses[0] === 'virtio' && names[0] === 'vda',
+        `offered: ${JSON.stringify({ types, deviceValues, children, formats, buses, names })}`,
       );
       // No error, from the rules nor from libvirt's grammar; the Problems panel agrees with the checker.
       const findings = cliFindings(file, root, { schema: true });

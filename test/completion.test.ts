@@ -611,3 +611,22 @@ describe('Grace placement in completion', () => {
     );
   });
 });
+
+describe('disk target names', () => {
+  const disk = (file: string, target: string) => `    <disk type='file' device='disk'>\n      <source file='${file}'/>\n      ${target}\n    </disk>`;
+  const two = (target: string) => armDomain(`${disk('/a.qcow2', "<target dev='vda' bus='virtio'/>")}\n${disk('/b.img', target)}`);
+
+  test("<target dev='|'> offers the first name of the disk's bus that no other disk uses", () => {
+    assert.deepEqual(labels(two("<target dev='|' bus='virtio'/>")), ['vdb']);
+    assert.deepEqual(labels(two("<target bus='scsi' dev='|'/>")), ['sda']);
+    assert.deepEqual(labels(two("<target bus='ide' dev='|'/>")), ['hda']);
+    // Without a bus: virtio's name first, then SCSI's.
+    assert.deepEqual(labels(two("<target dev='|'/>")), ['vdb', 'sda']);
+  });
+
+  test('the name being edited does not count as used, and the typed text is replaced', () => {
+    assert.deepEqual(offered(two("<target dev='vd|a' bus='virtio'/>"), 'vdb'), { label: 'vdb', replaces: 'vda', newText: 'vdb' });
+    const only = armDomain(disk('/a.qcow2', "<target dev='vd|a' bus='virtio'/>"));
+    assert.deepEqual(labels(only), ['vda']);
+  });
+});

@@ -58,3 +58,19 @@ export function freeDiskName(dev: string, used: ReadonlySet<string>): string | u
   }
   return undefined;
 }
+
+/**
+ * The target name prefix libvirt's drivers use for a disk on each bus
+ * (virtio-blk `vd`, SCSI/SATA/USB `sd`, IDE `hd`, Xen `xvd`, floppy `fd`):
+ * the guest-visible name libvirt expects, which a management tool (virsh
+ * attach-disk, virt-install) also picks this way.
+ */
+export const DISK_PREFIX_BY_BUS: Readonly<Record<string, string>> = {
+  virtio: 'vd',
+  scsi: 'sd',
+  sata: 'sd',
+  usb: 'sd',
+  ide: 'hd',
+  xen: 'xvd',
+  fdc: 'fd',
+};

@@ -14,7 +14,8 @@ import type { CompletionList } from 'vscode-languageserver-types';
 import { CompletionItemKind } from 'vscode-languageserver-types';
 import type { FeatureContext } from './context';
 import type { XmlAttribute, XmlElement } from '../xml/nodes';
-import { attrValue, child } from '../xml/query';
+import { attrValue, child, children } from '../xml/query';
+import { DISK_PREFIX_BY_BUS, freeDiskName } from '../domain/diskFacts';
 import type { Controller, DomainModel } from '../domain/model';
 import { isGuestPci } from '../domain/model';
 import { iommuForIndex, isExpander, isPcieExpander, pciBusOf } from '../domain/topology';
@@ -361,6 +362,7 @@ function valueItems(c: Collector, site: Extract<CursorSite, { kind: 'value' }>):
     }
   }
   if (lastSegment(key) === 'address' && key !== 'hostdev/source/address' && name === 'bus') return guestBusValues(c, site);
+  if (key === 'disk/target' && name === 'dev') diskTargetValues(c, site);
 
   const table = ATTRIBUTES[key] ?? ATTRIBUTES[lastSegment(key)] ?? [];
   const info = table.find((a) => a.name === name);
@@ -552,5 +554,26 @@ function smmuNameItems(c: Collector, site: Extract<CursorSite, { kind: 'text' }>
       detail: facts.join(', ') || undefined,
       doc: smmuDevicesMarkdown(host, s.name),
     });
+  }
+}
+
+/**
+ * A disk's `<target dev>`: the first name no other disk uses, with the
+ * prefix of the disk's bus (`vd` for virtio, `sd` for SCSI/SATA/USB, …);
+ * without a bus, virtio's first and SCSI's next. libvirt refuses two disks
+ * with one name (disk-target-duplicate).
+ */
+function diskTargetValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>): void {
+  const used = new Set<string>();
+  for (const disk of children(c.model.devices, 'disk')) {
+    const target = child(disk, 'target');
+    const dev = target === site.element ? undefined : attrValue(target, 'dev');
+    if (dev) used.add(dev);
+  }
+  const bus = attrValue(site.element, 'bus');
+  const prefixes = bus && DISK_PREFIX_BY_BUS[bus] ? [DISK_PREFIX_BY_BUS[bus]] : ['vd', 'sd'];
+  for (const prefix of prefixes) {
+    const free = freeDiskName(`${prefix}a`, used);
+    if (free) valueItem(c, site, free, { detail: bus ? `the first ${bus} disk name no other disk uses` : 'the first free name of this kind', kind: CompletionItemKind.Value });
   }
 }
