@@ -20,8 +20,8 @@ import { controllerOfAddress, isAccel, iommuForIndex, pluggedInto } from '../../
 import { attr } from '../../xml/query';
 import { DevicesInserter, EditBuilder, makeAction, setAttribute, type FixContext } from './edits';
 import { intData, offsetsOf, type CodeDiagnostic } from './lookup';
-
-const hex = (n: number, width: number): string => '0x' + n.toString(16).padStart(width, '0');
+import { rootPortSpec } from './pciSpecs';
+import { hex2 } from '../pciLayout';
 
 export function emulatedDeviceFixes(ctx: FixContext, d: CodeDiagnostic<'smmu-map-emulated-device'>): CodeAction[] {
   const model = ctx.model;
@@ -52,7 +52,7 @@ export function emulatedDeviceFixes(ctx: FixContext, d: CodeDiagnostic<'smmu-map
     if (slot === undefined) return [];
     const el = port.address.el;
     setAttribute(ctx, b, el, 'bus', '0x00');
-    setAttribute(ctx, b, el, 'slot', hex(slot, 2));
+    setAttribute(ctx, b, el, 'slot', hex2(slot));
     if (attr(el, 'function') && port.address.function?.value !== 0) setAttribute(ctx, b, el, 'function', '0x0');
     title = `Move its root port (index ${port.index}) to pcie-root`;
   } else {
@@ -64,39 +64,12 @@ export function emulatedDeviceFixes(ctx: FixContext, d: CodeDiagnostic<'smmu-map
       const chassis = alloc.chassisFor(index);
       if (slot === undefined || chassis === undefined) return [];
       const ins = new DevicesInserter(ctx);
-      ins.addController({
-        name: 'controller',
-        attrs: [
-          ['type', 'pci'],
-          ['index', String(index)],
-          ['model', 'pcie-root-port'],
-        ],
-        children: [
-          { name: 'model', attrs: [['name', 'pcie-root-port']] },
-          {
-            name: 'target',
-            attrs: [
-              ['chassis', String(chassis)],
-              ['port', hex(slot << 3, 1)],
-            ],
-          },
-          {
-            name: 'address',
-            attrs: [
-              ['type', 'pci'],
-              ['domain', '0x0000'],
-              ['bus', '0x00'],
-              ['slot', hex(slot, 2)],
-              ['function', '0x0'],
-            ],
-          },
-        ],
-      });
+      ins.addController(rootPortSpec(index, chassis, 0, slot));
       if (!ins.flush(b)) return [];
       target = index;
     }
     const el = dev.address.el;
-    setAttribute(ctx, b, el, 'bus', hex(target, 2));
+    setAttribute(ctx, b, el, 'bus', hex2(target));
     if (dev.address.slot?.value !== 0) setAttribute(ctx, b, el, 'slot', '0x00');
     if (attr(el, 'function') && dev.address.function?.value !== 0) setAttribute(ctx, b, el, 'function', '0x0');
     title = free ? `Move this <${dev.kind}> to the free root port ${target} on pcie-root` : `Move this <${dev.kind}> to a new root port on pcie-root`;

@@ -18,14 +18,14 @@ import type { XmlElement } from '../../xml/nodes';
 import { indentBefore } from '../documentStyle';
 import type { HostdevPlacement, SmmuMapping } from '../../domain/smmuMapping';
 import { attr, attrValue } from '../../xml/query';
-import { commentsIn, DevicesInserter, EditBuilder, insertLastChild, setAttribute, versionAllows, wholeLinesOf, type ElementSpec, type FixContext } from './edits';
+import { commentsIn, DevicesInserter, EditBuilder, insertLastChild, setAttribute, versionAllows, wholeLinesOf, type FixContext } from './edits';
 import { ensureIommufd } from './iommufdFix';
+import { guestAddressSpec, rootPortSpec } from './pciSpecs';
+import { hex2 } from '../pciLayout';
 import { DEFAULT_SPARE_BUS_NUMBERS } from '../../rules/settings';
 
 /** libvirt version of `<driver pciBus accel>` on smmuv3. */
 export const PLUGGABLE_SMMU_SINCE = IOMMU_DRIVER_ATTRIBUTES.pciBus.since ?? LIBVIRT_RELEASE.pluggableSmmuv3;
-
-const hex = (n: number, width: number): string => '0x' + n.toString(16).padStart(width, '0');
 
 /** Tuning copied from an existing accelerated vSMMU, only when its value is one libvirt accepts. */
 const COPIED_ACCEL_ATTRIBUTES: ReadonlyArray<readonly [string, (v: string) => boolean]> = [
@@ -196,7 +196,7 @@ export class VsmmuLayout {
           node === undefined
             ? { name: 'target', attrs: [['busNr', String(busNr)]] }
             : { name: 'target', attrs: [['busNr', String(busNr)]], children: [{ name: 'node', text: String(node) }] },
-          addressSpec(0, slot),
+          guestAddressSpec(0, slot),
         ],
       },
     );
@@ -285,8 +285,8 @@ export class VsmmuLayout {
   private carry(port: Controller, busIndex: number, slot: number): void {
     const { ctx, edits: b } = this;
     const el = port.address!.el;
-    setAttribute(ctx, b, el, 'bus', hex(busIndex, 2));
-    setAttribute(ctx, b, el, 'slot', hex(slot, 2));
+    setAttribute(ctx, b, el, 'bus', hex2(busIndex));
+    setAttribute(ctx, b, el, 'slot', hex2(slot));
     if (attr(el, 'function') && port.address!.function?.value !== 0) setAttribute(ctx, b, el, 'function', '0x0');
     // libvirt numbers a root port after its slot (port = slot << 3 | function); keep a written one matching.
     const t = port.el.children.find((c) => c.name === 'target');
@@ -306,25 +306,7 @@ export class VsmmuLayout {
     const index = reuse ? reuse.index : this.newIndex();
     const chassis = reuse?.chassis && Number.isInteger(reuse.chassis.value) ? reuse.chassis.value : this.alloc.chassisFor(index);
     if (chassis === undefined) return undefined;
-    this.devices.addController({
-      name: 'controller',
-      attrs: [
-        ['type', 'pci'],
-        ['index', String(index)],
-        ['model', 'pcie-root-port'],
-      ],
-      children: [
-        { name: 'model', attrs: [['name', 'pcie-root-port']] },
-        {
-          name: 'target',
-          attrs: [
-            ['chassis', String(chassis)],
-            ['port', '0x' + (slot << 3).toString(16)],
-          ],
-        },
-        addressSpec(busIndex, slot),
-      ],
-    });
+    this.devices.addController(rootPortSpec(index, chassis, busIndex, slot));
     return index;
   }
 
@@ -344,11 +326,11 @@ export class VsmmuLayout {
       if (a.type !== 'pci') setAttribute(ctx, b, el, 'type', 'pci');
       const domain = attr(el, 'domain');
       if (domain && a.domain?.value !== 0) setAttribute(ctx, b, el, 'domain', '0x0000');
-      setAttribute(ctx, b, el, 'bus', hex(portIndex, 2));
+      setAttribute(ctx, b, el, 'bus', hex2(portIndex));
       if (a.slot?.value !== 0) setAttribute(ctx, b, el, 'slot', '0x00');
       // A missing function is already 0.
       if (a.function !== undefined && a.function.value !== 0) setAttribute(ctx, b, el, 'function', '0x0');
-    } else if (!insertLastChild(ctx, b, hostdev.el, addressSpec(portIndex, 0))) {
+    } else if (!insertLastChild(ctx, b, hostdev.el, guestAddressSpec(portIndex, 0))) {
       this.fail();
       return;
     }
@@ -396,19 +378,6 @@ export class VsmmuLayout {
     if (!this.devices.flush(this.edits)) return undefined;
     return this.edits.isEmpty ? undefined : this.edits;
   }
-}
-
-function addressSpec(bus: number, slot: number): ElementSpec {
-  return {
-    name: 'address',
-    attrs: [
-      ['type', 'pci'],
-      ['domain', '0x0000'],
-      ['bus', hex(bus, 2)],
-      ['slot', hex(slot, 2)],
-      ['function', '0x0'],
-    ],
-  };
 }
 
 /** The NUMA node to give a new expander for these devices: the host's node of the first one that has one. */
