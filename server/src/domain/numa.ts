@@ -15,6 +15,7 @@
 import type { DomainModel, Hostdev } from './model';
 import { parseLibvirtInt } from './model';
 import type { HostPciDevice } from '../host/types';
+import { formatCpuList } from '../host/cpuList';
 import type { XmlAttribute, XmlElement } from '../xml/nodes';
 import { attr, child, children } from '../xml/query';
 
@@ -64,17 +65,9 @@ export function parseNodeset(text: string | undefined): Set<number> | undefined 
   return out;
 }
 
-/** A set of numbers written the way libvirt prints them: ranges joined by commas ("2-9,12"). */
+/** A set of numbers written the way libvirt prints them: ranges joined by commas ("2-9,12"), as the kernel writes a CPU list. */
 export function formatNodeset(nodes: Iterable<number>): string {
-  const sorted = [...new Set(nodes)].sort((a, b) => a - b);
-  const out: string[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    out.push(j > i ? `${sorted[i]}-${sorted[j]}` : String(sorted[i]));
-    i = j;
-  }
-  return out.join(',');
+  return formatCpuList(nodes);
 }
 
 export function guestCells(m: DomainModel): GuestCell[] {
