@@ -3,8 +3,11 @@
  * host: two disks with one target name, a bus the machine has no
  * controller for, and SCSI pass-through settings it no longer supports.
  * Measured with `virsh domxml-to-native` against libvirt 12.8 and QEMU 11.1.
+ * Also how libvirt names disk targets, for the fix and completion that pick a free one.
  */
 import type { MachineFamily } from './machine';
+import type { XmlElement } from '../xml/nodes';
+import { attrValue, child, children } from '../xml/query';
 
 /**
  * Machine families with no IDE controller: Q35 has AHCI (SATA) instead,
@@ -46,6 +49,17 @@ export function formatDiskName(name: DiskName): string {
   let suffix = '';
   for (let n = name.index + 1; n > 0; n = Math.floor((n - 1) / 26)) suffix = String.fromCharCode(0x61 + ((n - 1) % 26)) + suffix;
   return name.prefix + suffix;
+}
+
+/** The target names the disks under `devices` use, leaving out the `<target>` element `except` (one being edited). */
+export function diskTargetNames(devices: XmlElement | undefined, except?: XmlElement): Set<string> {
+  const used = new Set<string>();
+  for (const disk of children(devices, 'disk')) {
+    const target = child(disk, 'target');
+    const dev = target === except ? undefined : attrValue(target, 'dev');
+    if (dev) used.add(dev);
+  }
+  return used;
 }
 
 /** The first target name of `dev`'s kind that no disk uses, or undefined when `dev` is not such a name. */

@@ -14,8 +14,8 @@ import type { CompletionList } from 'vscode-languageserver-types';
 import { CompletionItemKind } from 'vscode-languageserver-types';
 import type { FeatureContext } from './context';
 import type { XmlAttribute, XmlElement } from '../xml/nodes';
-import { attrValue, child, children } from '../xml/query';
-import { DISK_PREFIX_BY_BUS, freeDiskName } from '../domain/diskFacts';
+import { attrValue, child } from '../xml/query';
+import { DISK_PREFIX_BY_BUS, diskTargetNames, freeDiskName } from '../domain/diskFacts';
 import type { Controller, DomainModel } from '../domain/model';
 import { isGuestPci } from '../domain/model';
 import { iommuForIndex, isExpander, isPcieExpander, pciBusOf } from '../domain/topology';
@@ -564,12 +564,7 @@ function smmuNameItems(c: Collector, site: Extract<CursorSite, { kind: 'text' }>
  * with one name (disk-target-duplicate).
  */
 function diskTargetValues(c: Collector, site: Extract<CursorSite, { kind: 'value' }>): void {
-  const used = new Set<string>();
-  for (const disk of children(c.model.devices, 'disk')) {
-    const target = child(disk, 'target');
-    const dev = target === site.element ? undefined : attrValue(target, 'dev');
-    if (dev) used.add(dev);
-  }
+  const used = diskTargetNames(c.model.devices, site.element);
   const bus = attrValue(site.element, 'bus');
   const prefixes = bus && DISK_PREFIX_BY_BUS[bus] ? [DISK_PREFIX_BY_BUS[bus]] : ['vd', 'sd'];
   for (const prefix of prefixes) {

@@ -5,8 +5,7 @@
  * have meant, since libvirt refuses two disks with one name.
  */
 import { CodeActionKind, type CodeAction } from 'vscode-languageserver-types';
-import { freeDiskName } from '../../domain/diskFacts';
-import { attr, child, children } from '../../xml/query';
+import { diskTargetNames, freeDiskName } from '../../domain/diskFacts';
 import { EditBuilder, makeAction, type FixContext } from './edits';
 import { attributeAt, stringData, type CodeDiagnostic } from './lookup';
 
@@ -15,13 +14,7 @@ export function diskTargetFixes(ctx: FixContext, d: CodeDiagnostic<'disk-target-
   const a = dev ? attributeAt(ctx, d, 'dev') : undefined;
   if (!a || a.value !== dev || a.valueStart < 0) return [];
   // The name is chosen again in the current parse: the diagnostic may be older than the text.
-  const devices = ctx.model.devices;
-  const used = new Set(
-    children(devices, 'disk')
-      .map((disk) => attr(child(disk, 'target'), 'dev')?.value)
-      .filter((v): v is string => !!v),
-  );
-  const to = freeDiskName(dev!, used);
+  const to = freeDiskName(dev!, diskTargetNames(ctx.model.devices));
   if (!to) return [];
   const action = makeAction(ctx, `Rename target ${dev} to ${to}`, CodeActionKind.QuickFix, [d], new EditBuilder().replace(a.valueStart, a.valueEnd, to), true);
   return action ? [action] : [];
