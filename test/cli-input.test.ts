@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type Io } from '../server/src/cli/main';
+import { runCli as run } from './cliRun';
 import { decodeXmlBytes } from '../server/src/xml/decode';
 
 const HOST = path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json');
@@ -30,22 +30,6 @@ function put(name: string, content: string | Buffer): string {
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, content);
   return file;
-}
-
-async function run(args: string[], stdin: string | Uint8Array = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '',
-    err = '';
-  const io: Io = {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err += s;
-    },
-    readStdin: async () => stdin,
-  };
-  const code = await main(args, io);
-  return { code, out, err };
 }
 
 /** `line:col code` of each finding, from the text report of one file. */

@@ -14,7 +14,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeF
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type Io } from '../server/src/cli/main';
+import { runCli as run, runCliIn as runIn } from './cliRun';
 import { expandBraces, hasMagic, matchGlob } from '../server/src/cli/glob';
 import { expandInputs } from '../server/src/cli/files';
 import { matchHostMap, parseHostMap } from '../server/src/cli/hostMap';
@@ -215,33 +215,6 @@ function generateFleet(root: string, n: number): Fleet {
 }
 
 // ---------------------------------------------------------------- helpers
-
-async function run(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '',
-    err = '';
-  const io: Io = {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err += s;
-    },
-    readStdin: async () => stdin,
-  };
-  const code = await main(args, io);
-  return { code, out, err };
-}
-
-/** main() resolves paths against the process's working directory; tests that use relative paths run inside `dir`. */
-async function runIn(dir: string, args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  const before = process.cwd();
-  process.chdir(dir);
-  try {
-    return await run(args, stdin);
-  } finally {
-    process.chdir(before);
-  }
-}
 
 function bin(cwd: string, args: string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });

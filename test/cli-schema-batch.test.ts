@@ -21,7 +21,7 @@ import { CoalescingEngine } from '../server/src/schema/coalesce';
 import { createEngine } from '../server/src/schema/engines';
 import { DEFAULT_SCHEMA_DIR, hasDomainSchema } from '../server/src/schema/locate';
 import { SchemaValidator } from '../server/src/schema/validator';
-import { main, type Io } from '../server/src/cli/main';
+import { runCliIn as run } from './cliRun';
 import { Checker, SCHEMA_BATCH, type CheckJob, type CheckSetup } from '../server/src/cli/check';
 import { checkInWorkers, workersAvailable } from '../server/src/cli/workers';
 
@@ -157,27 +157,6 @@ function countingValidator(): { validator: SchemaValidator; engine: CountingEngi
   if (!inner) throw new Error('no schema engine here (neither xmllint nor xmllint-wasm)');
   const engine = new CountingEngine(inner);
   return { validator: new SchemaValidator({ settings: { directory: DEFAULT_SCHEMA_DIR }, engine }), engine };
-}
-
-async function run(cwd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '',
-    err = '';
-  const io: Io = {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err += s;
-    },
-    readStdin: async () => '',
-  };
-  const before = process.cwd();
-  process.chdir(cwd);
-  try {
-    return { code: await main(args, io), out, err };
-  } finally {
-    process.chdir(before);
-  }
 }
 
 describe('libvirt schemas: a batch gives each file what it gets alone', () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type Io } from '../server/src/cli/main';
+import { runCli as run } from './cliRun';
 
 const BROKEN = `<domain type='kvm'>\n  <devices>\n    <hostdev mode='subsystem' type='pci'>\n  </devices>\n</domain>\n`;
 const CLEAN = `<domain type='kvm'>\n  <name>ok</name>\n</domain>\n`;
@@ -18,22 +18,6 @@ const cleanFile = path.join(dir, 'clean.xml');
 writeFileSync(brokenFile, BROKEN);
 writeFileSync(cleanFile, CLEAN);
 const HOST = path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json');
-
-async function run(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '',
-    err = '';
-  const io: Io = {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err += s;
-    },
-    readStdin: async () => stdin,
-  };
-  const code = await main(args, io);
-  return { code, out, err };
-}
 
 test('check: text output like a compiler, exit 1 on errors', async () => {
   const r = await run(['check', '--host', HOST, brokenFile]);

@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { getLanguageService } from '../server/src/languageService';
 import { BoundedFindings, capFindings, CAPPED_CODE } from '../server/src/rules/cap';
-import { main, type Io } from '../server/src/cli/main';
 import type { Finding } from '../server/src/rules/types';
+import { runCli } from './cliRun';
 
 /** 3000 disks with an unquoted value and no end tag: two findings each, 6000 in all. */
 const DAMAGED = "<domain type='kvm'><devices>" + '<disk type=file>\n'.repeat(3000) + '</devices></domain>';
@@ -78,13 +78,7 @@ test('capping again folds an earlier "and N more" into the new count (schema fin
 });
 
 test('CLI: --max-findings bounds each file, and a bad value is a usage error', async () => {
-  const run = async (args: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: Io = { stdout: (s) => out.push(s), stderr: (s) => err.push(s), readStdin: async () => DAMAGED };
-    const code = await main(['check', '--schema', 'off', '--format', 'json', '--quiet', ...args, '-'], io);
-    return { code, out: out.join(''), err: err.join('') };
-  };
+  const run = (args: string[]) => runCli(['check', '--schema', 'off', '--format', 'json', '--quiet', ...args, '-'], DAMAGED);
   const r = await run(['--max-findings', '5']);
   assert.equal(r.code, 1);
   const diagnostics = JSON.parse(r.out) as { file: string; code: string; message: string }[];

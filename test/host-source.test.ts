@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type Io } from '../server/src/cli/main';
+import { runCli as run } from './cliRun';
 import { buildSysfsFixtures } from './helpers';
 import { startClient } from './lspClient';
 import type { HostStatus } from '../server/src/protocol';
@@ -20,21 +20,6 @@ const missing = path.join(dir, 'no-such-root');
 const notSysfs = path.join(dir, 'project');
 mkdirSync(path.join(notSysfs, 'src'), { recursive: true });
 buildSysfsFixtures(dir, 'vm-no-iommu');
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '',
-    err = '';
-  const io: Io = {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err += s;
-    },
-    readStdin: async () => '',
-  };
-  return { code: await main(args, io), out, err };
-}
 
 test('check --sysfs-root: a missing or non-sysfs root is a note on stderr, and the domain is checked as without any host', async () => {
   const cases: [string, string][] = [

@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type Io } from '../server/src/cli/main';
+import { runCli as run } from './cliRun';
 import { VirshConnection, VirshError, classifyFailure, parseDaemonVersion, parseDomainTable, runVirsh } from '../server/src/libvirt/virsh';
 import { qemuArguments, readableCommandLine, splitShellWords } from '../server/src/libvirt/qemuArgv';
 import { locateRefusal, refusalDiagnostic } from '../server/src/libvirt/refusal';
@@ -37,22 +37,6 @@ function fakeVirsh(name: string, body: string): string {
   writeFileSync(file, `#!/bin/sh\n${body}\n`);
   chmodSync(file, 0o755);
   return file;
-}
-
-async function run(args: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-  let out = '',
-    err = '';
-  const io: Io = {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err += s;
-    },
-    readStdin: async () => stdin,
-  };
-  const code = await main(args, io);
-  return { code, out, err };
 }
 
 /** Running (a zombie waiting for a reaper counts as gone). */

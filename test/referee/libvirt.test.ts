@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type Io } from '../../server/src/cli/main';
+import { runCli as run } from '../cliRun';
 import { VirshConnection, VirshError } from '../../server/src/libvirt/virsh';
 import { Referee } from './referee';
 
@@ -53,22 +53,6 @@ function example(file: string, name: string): string {
 async function define(name: string, xml: string): Promise<void> {
   await conn.define(xml, name);
   defined.push(name);
-}
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '',
-    err = '';
-  const io: Io = {
-    stdout: (s) => {
-      out += s;
-    },
-    stderr: (s) => {
-      err += s;
-    },
-    readStdin: async () => '',
-  };
-  const code = await main(args, io);
-  return { code, out, err };
 }
 
 after(() => {
