@@ -3,6 +3,7 @@
 import { copyFileSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
+import { writeNotices } from './notices.mjs';
 
 // libvirt's schemas ship in libvirt-schemas/ (fetched once, then kept; see the
 // script). Without bash, apt-get or network the build goes on and says so.
@@ -21,9 +22,11 @@ const common = {
   sourcemap: release ? false : 'linked',
   logLevel: 'warning',
   legalComments: 'none',
+  // Read by notices.mjs: which packages each bundle carries.
+  metafile: true,
 };
 
-await Promise.all([
+const bundles = await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
   build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
   // The CLI carries docs/rules.md (rule help for SARIF output), so an installed copy needs no docs directory.
@@ -37,6 +40,17 @@ await Promise.all([
   }),
 ]);
 
+// libxml2-wasm (the in-process schema engine, server/src/schema/libxml2Wasm.ts) is
+// an ES module that awaits its WebAssembly as it loads, which a CommonJS bundle
+// cannot hold: it goes beside the bundles as one ES module they import.
+const libxml2 = await build({ ...common, format: 'esm', sourcemap: false, entryPoints: ['node_modules/libxml2-wasm/lib/index.mjs'], outfile: 'dist/libxml2.mjs' });
+
 // The bundled server and CLI load xmllint-wasm's worker script and .wasm from
 // their own directory (dist/), so they travel with them into both packages.
 for (const f of ['xmllint-node.js', 'xmllint.wasm']) copyFileSync(`node_modules/xmllint-wasm/${f}`, `dist/${f}`);
+
+writeNotices(
+  'dist/THIRD-PARTY-NOTICES.md',
+  [...bundles, libxml2].map((b) => b.metafile),
+  ['node_modules/xmllint-wasm'],
+);

@@ -59,7 +59,18 @@ for (const [name, get] of packages) {
 
   test(`${name}: the release bundles and what they load, nothing of the development tree`, () => {
     const files = listOf(name, get);
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/server.js', 'dist/extension.js', 'dist/xmllint-node.js', 'dist/xmllint.wasm']) {
+    for (const f of [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'dist/cli.js',
+      'dist/server.js',
+      'dist/extension.js',
+      'dist/libxml2.mjs',
+      'dist/THIRD-PARTY-NOTICES.md',
+      'dist/xmllint-node.js',
+      'dist/xmllint.wasm',
+    ]) {
       assert.ok(files.includes(f), `${f} is missing`);
     }
     const dev = files.filter((f) => /\.map$|\.ts$|^(scripts|server|client|test|e2e|bench|examples|node_modules)\/|^tsconfig\.json$|^\.|\.vsix$|\.tgz$/.test(f));

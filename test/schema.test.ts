@@ -750,7 +750,7 @@ describe('libvirt schemas: our verdict against xmllint --relaxng', () => {
       {
         available: true,
         dir: DEFAULT_SCHEMA_DIR,
-        engine: 'xmllint',
+        engine: 'libxml2-wasm',
         libvirtVersion: 'string',
         grammar: undefined,
         notes: [],

@@ -1,8 +1,12 @@
 /**
  * What a schema engine is: libxml2's RelaxNG validator behind one interface,
- * whether it runs as the system `xmllint` or as xmllint-wasm. Both print the
- * same text, so reading that text into RawSchemaError lives here, once.
+ * whether it runs in the process (libxml2-wasm), as the system `xmllint` or
+ * as xmllint-wasm. The last two print the same text, so reading that text
+ * into RawSchemaError lives here, once.
  */
+
+import * as path from 'node:path';
+import { loadSchema } from './rng';
 
 /** One libxml2 message, as printed by xmllint. */
 export interface RawSchemaError {
@@ -33,7 +37,7 @@ export interface SchemaSet {
 }
 
 export interface SchemaEngine {
-  readonly name: 'xmllint' | 'xmllint-wasm';
+  readonly name: 'xmllint' | 'xmllint-wasm' | 'libxml2-wasm';
   /** Validates one document against `<dir>/domain.rng`. */
   validate(xmlText: string, schemaDir: string, signal?: AbortSignal): Promise<RawSchemaError[]>;
   /**
@@ -42,6 +46,25 @@ export interface SchemaEngine {
    * (RelaxNG pattern text), which is how one element is checked on its own.
    */
   validateMany(texts: readonly string[], schema: SchemaSet, start?: string, signal?: AbortSignal): Promise<EngineResult[]>;
+}
+
+/**
+ * The files of `<dir>/domain.rng`, read once per directory, for engines that
+ * are handed a directory (`validate`) and validate whole sets.
+ */
+export class SchemaSetsByDir {
+  private readonly sets = new Map<string, Promise<SchemaSet>>();
+
+  get(dir: string): Promise<SchemaSet> {
+    const key = path.resolve(dir);
+    let p = this.sets.get(key);
+    if (!p) {
+      p = loadSchema(key).then((s) => ({ dir: key, main: s.main, files: new Map(s.files.map((f) => [f.name, f.text])) }));
+      p.catch(() => this.sets.delete(key));
+      this.sets.set(key, p);
+    }
+    return p;
+  }
 }
 
 /** Raised when the engine itself fails (missing program, schema that does not compile, timeout). */

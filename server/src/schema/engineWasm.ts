@@ -6,13 +6,12 @@
  * thread, so it never blocks the server's event loop; it cannot be stopped
  * half-way, so a cancelled run is finished and then thrown away.
  */
-import * as path from 'node:path';
-import { loadSchema } from './rng';
 import {
   asUtf8Document,
   docName,
   parseXmllintOutput,
   SchemaEngineError,
+  SchemaSetsByDir,
   wrapperGrammar,
   type EngineResult,
   type RawSchemaError,
@@ -62,7 +61,7 @@ const WRAPPER = '__start.rng';
 
 export class WasmEngine implements SchemaEngine {
   readonly name = 'xmllint-wasm' as const;
-  private readonly sets = new Map<string, Promise<SchemaSet>>();
+  private readonly sets = new SchemaSetsByDir();
 
   async validate(xmlText: string, schemaDir: string, signal?: AbortSignal): Promise<RawSchemaError[]> {
     const [r] = await this.validateMany([xmlText], await this.schemaSet(schemaDir), undefined, signal);
@@ -71,14 +70,7 @@ export class WasmEngine implements SchemaEngine {
 
   /** The files of `<dir>/domain.rng`, read once per directory. */
   schemaSet(dir: string): Promise<SchemaSet> {
-    const key = path.resolve(dir);
-    let p = this.sets.get(key);
-    if (!p) {
-      p = loadSchema(key).then((s) => ({ dir: key, main: s.main, files: new Map(s.files.map((f) => [f.name, f.text])) }));
-      p.catch(() => this.sets.delete(key));
-      this.sets.set(key, p);
-    }
-    return p;
+    return this.sets.get(dir);
   }
 
   async validateMany(texts: readonly string[], schema: SchemaSet, start?: string, signal?: AbortSignal): Promise<EngineResult[]> {

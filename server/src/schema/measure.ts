@@ -1,5 +1,5 @@
 /**
- * Measures the two schema engines, to choose the default and to keep the
+ * Measures the schema engines, to choose the default and to keep the
  * figures in docs/schema.md honest:
  *
  *   node --import tsx server/src/schema/measure.ts [SCHEMA_DIR]
@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { DEFAULT_SCHEMA_DIR } from './locate';
 import { XmllintEngine, systemXmllintAvailable } from './engineXmllint';
 import { WasmEngine, wasmAvailable } from './engineWasm';
+import { InProcessEngine } from './engineInProcess';
 import type { SchemaEngine } from './engine';
 import { checkText, prepareSchema, DEFAULT_SCHEMA_SETTINGS } from './validator';
 
@@ -55,6 +56,7 @@ function median(xs: number[]): number {
 export async function measureEngines(dir = DEFAULT_SCHEMA_DIR, warmRuns = 5): Promise<string[]> {
   const rows: string[] = [];
   const engines: [string, () => SchemaEngine][] = [];
+  engines.push(['libxml2-wasm (in process)', () => new InProcessEngine()]);
   if (systemXmllintAvailable()) engines.push(['xmllint', () => new XmllintEngine()]);
   if (wasmAvailable()) engines.push(['xmllint-wasm', () => new WasmEngine()]);
   const docs: [string, string][] = [0, 30, 1000].map((n) => {
@@ -88,5 +90,5 @@ export async function measureEngines(dir = DEFAULT_SCHEMA_DIR, warmRuns = 5): Pr
 }
 
 if (require.main === module) {
-  void measureEngines(process.argv[2]).then((rows) => console.log(rows.join('\n')));
+  void measureEngines(process.argv[2] ? path.resolve(process.argv[2]) : undefined).then((rows) => console.log(rows.join('\n')));
 }
