@@ -159,3 +159,32 @@ test('schema validation runs on documents up to the strict-check size, on open a
   }
   assert.deepEqual(asked, [1, 2]);
 });
+
+test('only typing waits for the schema pause: open, save and a revalidation (settings, host) ask at once', async () => {
+  const asked: Array<[number, number | undefined]> = [];
+  const recording = {
+    validate: async (_u: string, version: number, _t: string, opts: { delayMs?: number } = {}) => {
+      asked.push([version, opts.delayMs]);
+      return [];
+    },
+    forget: () => undefined,
+  } as unknown as SchemaValidator;
+  const g = generateDomain({ targetBytes: 20_000, seed: 4 });
+  const h = harness(undefined, 0, recording);
+  const step = async (act: () => void) => {
+    const done = h.nextPublish();
+    act();
+    await done;
+  };
+  await step(() => h.analysis.opened(h.set(1, g.text)));
+  const edited = typed(g.text);
+  await step(() => h.analysis.changed(h.set(2, edited)));
+  await step(() => h.analysis.revalidateAll([h.set(2, edited)]));
+  await step(() => h.analysis.saved(h.set(2, edited)));
+  assert.deepEqual(asked, [
+    [1, 0],
+    [2, 500],
+    [2, 0],
+    [2, 0],
+  ]);
+});

@@ -17,9 +17,11 @@ export interface SchedulerOptions<D extends VersionedDocument> {
   /**
    * The diagnostics of a version. A large document's analysis may come back
    * later (it lets requests in between its steps) or as undefined when a newer
-   * version replaced the document meanwhile.
+   * version replaced the document meanwhile. `typing`: the run follows a
+   * pause in typing, rather than an open, a save or a change of settings or
+   * host (which are run at once).
    */
-  analyse(doc: D, strict: boolean): Diagnostic[] | Promise<Diagnostic[] | undefined>;
+  analyse(doc: D, strict: boolean, typing: boolean): Diagnostic[] | Promise<Diagnostic[] | undefined>;
   publish(uri: string, version: number, diagnostics: Diagnostic[]): void;
   log(message: string): void;
 }
@@ -72,7 +74,7 @@ export class DiagnosticScheduler<D extends VersionedDocument> {
     const failed = (e: unknown) => this.options.log(`analysis of ${uri} failed: ${(e as Error)?.stack ?? e}`);
     try {
       this.runs++;
-      const result = this.options.analyse(doc, p.strict);
+      const result = this.options.analyse(doc, p.strict, !p.immediate);
       if (Array.isArray(result)) this.publishIfCurrent(doc, result);
       else result.then((diagnostics) => diagnostics && this.publishIfCurrent(doc, diagnostics), failed);
     } catch (e) {

@@ -63,7 +63,7 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
     this.scheduler = new DiagnosticScheduler<D>({
       delayMs: o.typingDelayMs ?? 120,
       current: o.current,
-      analyse: (doc, strict) => this.analyse(doc, strict),
+      analyse: (doc, strict, typing) => this.analyse(doc, strict, typing),
       publish: o.publish,
       log: o.log,
     });
@@ -123,11 +123,11 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
     this.scheduler.revalidateAll(docs);
   }
 
-  private analyse(doc: D, strict: boolean): Diagnostic[] | Promise<Diagnostic[] | undefined> {
+  private analyse(doc: D, strict: boolean, typing: boolean): Diagnostic[] | Promise<Diagnostic[] | undefined> {
     const { gate } = this.o;
     if (gate && !gate.isOpen) {
       // The version opened before the host was read is analysed once it is; a newer one has its own run.
-      return gate.wait().then(() => (this.o.current(doc.uri)?.version === doc.version ? this.analyse(doc, strict) : undefined));
+      return gate.wait().then(() => (this.o.current(doc.uri)?.version === doc.version ? this.analyse(doc, strict, typing) : undefined));
     }
     const limit = this.sessionSettings.maxLiveAnalysisSize;
     const size = doc.getText().length;
@@ -135,19 +135,19 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
     const p = this.parsedOf(doc);
     this.o.onActivity?.();
     const expect = editorExpectation(doc.uri, doc.languageId);
-    if (size < YIELD_ABOVE_SIZE) return this.check(p, strict, expect);
+    if (size < YIELD_ABOVE_SIZE) return this.check(p, strict, typing, expect);
     // Between the parse and the rules, requests that arrived meanwhile are answered (from this very
     // parse), and an edit that arrived makes the rest of this analysis moot.
     return yieldToRequests().then(() => {
       const now = this.o.current(doc.uri);
-      if (now?.version === doc.version) return this.check(p, strict, expect);
+      if (now?.version === doc.version) return this.check(p, strict, typing, expect);
       // The strict check asked for by an open or a save moves on to the newer version.
       if (now && strict) this.scheduler.schedule(now, { strict: true });
       return undefined;
     });
   }
 
-  private check(p: ParsedDocument, strict: boolean, expect: DomainExpectation): Diagnostic[] {
+  private check(p: ParsedDocument, strict: boolean, typing: boolean, expect: DomainExpectation): Diagnostic[] {
     const { service } = this.o;
     const limit = this.sessionSettings.maxLiveAnalysisSize;
     const size = p.text.length;
@@ -158,14 +158,17 @@ export class DocumentAnalysis<D extends AnalysedDocument> {
     const wholeDocumentChecks = size <= Math.min(limit, STRICT_CHECK_MAX_SIZE);
     // A generic XML file stays silent; a libvirt-xml one whose root is almost <domain> is told so (expect).
     const verdict = service.verdict(p, { strict: strict && wholeDocumentChecks, expect });
-    if (p.isDomain && wholeDocumentChecks) void this.runSchema(p, verdict, strict);
+    if (p.isDomain && wholeDocumentChecks) void this.runSchema(p, verdict, typing);
     return verdict.diagnostics;
   }
 
   /** Publishes the whole verdict when libvirt's schema has spoken on a version that is still current. */
-  private async runSchema(p: ParsedDocument, verdict: Verdict, strict: boolean): Promise<void> {
+  private async runSchema(p: ParsedDocument, verdict: Verdict, typing: boolean): Promise<void> {
     try {
-      const schema = await this.o.service.schemaFindings(p, { delayMs: strict ? 0 : (this.o.schemaDelayMs ?? 500) });
+      // Only typing waits for the longer pause. A run after a change of settings or host (revalidateAll)
+      // replaces the open's run, which it cancels: were it to wait, the first schema findings of a session
+      // would come half a second late (the host and the local libvirt release are read just after open).
+      const schema = await this.o.service.schemaFindings(p, { delayMs: typing ? (this.o.schemaDelayMs ?? 500) : 0 });
       if (schema === 'superseded' || schema.length === 0) return;
       const now = this.o.current(p.uri);
       if (!now || now.version !== p.version) return;
