@@ -149,6 +149,8 @@ test('schema validation runs on documents up to the strict-check size, on open a
     let done = h.nextPublish();
     h.analysis.opened(h.set(version, g.text));
     await done;
+    // The open's schema run starts once its diagnostics are out (a version replaced before that is not checked).
+    await new Promise((r) => setTimeout(r, 5));
     done = h.nextPublish();
     h.analysis.changed(h.set(version + 1, `${g.text.slice(0, g.marks.editOffset)}7${g.text.slice(g.marks.editOffset)}`));
     await done;
@@ -175,6 +177,8 @@ test('only typing waits for the schema pause: open, save and a revalidation (set
     const done = h.nextPublish();
     act();
     await done;
+    // An open's or a save's schema run starts once its diagnostics are out (after the strict check).
+    await new Promise((r) => setTimeout(r, 5));
   };
   await step(() => h.analysis.opened(h.set(1, g.text)));
   const edited = typed(g.text);
@@ -187,4 +191,57 @@ test('only typing waits for the schema pause: open, save and a revalidation (set
     [2, 0],
     [2, 0],
   ]);
+});
+
+test('on open the strict check follows the first diagnostics: its finding comes next, a well-formed file is published once', async () => {
+  const g = generateDomain({ targetBytes: 5 * 1024, seed: 4 });
+  // A comment with "--" inside: the tolerant scanner reads on, a conformant parser stops.
+  const broken = g.text.replace('<name>', '<!-- a -- b --><name>');
+  const h = harness();
+  let done = h.nextPublish();
+  h.analysis.opened(h.set(1, broken));
+  await done;
+  assert.ok(!h.published[0].codes.includes('xml-not-well-formed'));
+  done = h.nextPublish();
+  await done;
+  assert.deepEqual(
+    h.published.map((p) => [p.version, p.codes.filter((c) => c === 'xml-not-well-formed')]),
+    [
+      [1, []],
+      [1, ['xml-not-well-formed']],
+    ],
+  );
+  assert.deepEqual(
+    h.published[1].codes.filter((c) => c !== 'xml-not-well-formed'),
+    h.published[0].codes,
+  );
+
+  const clean = harness();
+  done = clean.nextPublish();
+  clean.analysis.opened(clean.set(1, g.text));
+  await done;
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(
+    clean.published.map((p) => [p.version, p.codes.includes('xml-not-well-formed')]),
+    [[1, false]],
+  );
+});
+
+test('typing right after an open takes the strict check over to the newer version', async () => {
+  const g = generateDomain({ targetBytes: 5 * 1024, seed: 4 });
+  const h = harness();
+  const done = h.nextPublish();
+  h.analysis.opened(h.set(1, g.text));
+  await done;
+  // Version 2 arrives before the strict check of version 1 ran; it is typing (no strict run of its own).
+  h.analysis.changed(h.set(2, g.text.replace('<name>', '<!-- a -- b --><name>')));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(
+    h.published.map((p) => [p.version, p.codes.includes('xml-not-well-formed')]),
+    [
+      [1, false],
+      [2, false],
+      [2, true],
+    ],
+  );
 });

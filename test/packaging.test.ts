@@ -65,6 +65,7 @@ for (const [name, get] of packages) {
       'LICENSE',
       'dist/cli.js',
       'dist/server.js',
+      'dist/languageServer.js',
       'dist/extension.js',
       'dist/libxml2.mjs',
       'dist/THIRD-PARTY-NOTICES.md',

@@ -24,9 +24,10 @@ const MAX_RESTARTS = 3;
 
 export function createLanguageClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const env = serverEnvironment(context);
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS] } },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS, '--nolazy', '--inspect=6019'] } },
+    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS], env } },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...SERVER_NODE_FLAGS, '--nolazy', '--inspect=6019'], env } },
   };
 
   const onCrash = createRestartPolicy(MAX_RESTARTS);
@@ -58,6 +59,16 @@ export function createLanguageClient(context: vscode.ExtensionContext, output: v
   };
 
   return new LanguageClient(SETTINGS_SECTION, 'Libvirt Domain XML', serverOptions, clientOptions);
+}
+
+/**
+ * What the server's environment adds to this one (vscode-languageclient merges the two): the folder for its
+ * code cache (server/src/boot/codeCache.ts) in the extension's global storage, which VS Code keeps per user and
+ * removes with the extension. Storage that is no local folder leaves the server its default.
+ */
+function serverEnvironment(context: vscode.ExtensionContext): Record<string, string> | undefined {
+  const storage = context.globalStorageUri;
+  return storage.scheme === 'file' ? { LDX_CODE_CACHE_DIR: path.join(storage.fsPath, 'code-cache') } : undefined;
 }
 
 /** The settings the server starts with; later changes reach it through workspace/configuration. */

@@ -69,8 +69,11 @@ export interface LanguageServiceOptions {
 }
 
 export interface VerdictOptions {
-  /** Run the strict (xmldom) well-formedness check too: slower, for open and save. */
-  strict?: boolean;
+  /**
+   * Run the strict (xmldom) well-formedness check too: slower, for open and save. 'deferred': not yet, so
+   * that the rest of the verdict can be shown first; `strictLater` runs it.
+   */
+  strict?: boolean | 'deferred';
   /** How much the face expects a domain (rules/input.ts); without it, what the input is goes unsaid. */
   expect?: DomainExpectation;
   /** What reading the bytes found, for a face that reads bytes (the CLI). */
@@ -83,6 +86,12 @@ export interface Verdict {
   readonly diagnostics: Diagnostic[];
   /** The whole verdict once the schema's findings for the same text are known. */
   withSchema(schema: readonly Finding[]): Diagnostic[];
+  /**
+   * Runs the strict check of a verdict asked for with strict 'deferred' (once): the whole verdict with its
+   * finding (and the schema's, when they were merged in already), or undefined when it finds nothing and what
+   * was shown stands. Later `withSchema` verdicts include it.
+   */
+  strictLater(): Diagnostic[] | undefined;
 }
 
 /** The schema verdict of one document in a batch, or why it failed. */
@@ -196,13 +205,22 @@ export function getLanguageService(options: LanguageServiceOptions = {}): Langua
     verdict(doc, opts = {}) {
       const input = opts.expect ? inputFindings(doc.xml, opts.expect, opts.decoding) : [];
       const own = findings(doc);
-      const strict = opts.strict ? strictCheck(doc) : [];
+      let strict = opts.strict === true ? strictCheck(doc) : [];
+      let strictPending = opts.strict === 'deferred';
+      /** Our findings with the schema's, once they are merged in. */
+      let merged: readonly Finding[] = own;
       // The per-file bound holds for the whole verdict, schema findings included.
       const limit = settings.maxFindings ?? DEFAULT_MAX_FINDINGS;
       const assemble = (all: readonly Finding[]) => inDocumentOrder([...capFindings([...input, ...all], limit).map((f) => toDiagnostic(doc, f)), ...strict]);
       return {
         diagnostics: assemble(own),
-        withSchema: (schema) => assemble(mergeFindings(own, schema)),
+        withSchema: (schema) => assemble((merged = mergeFindings(own, schema))),
+        strictLater: () => {
+          if (!strictPending) return undefined;
+          strictPending = false;
+          strict = strictCheck(doc);
+          return strict.length > 0 ? assemble(merged) : undefined;
+        },
       };
     },
 

@@ -191,25 +191,41 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   };
 });
 
+let detection: Promise<void> | undefined;
+/**
+ * The installed libvirt's version (`virsh --version`), asked once and only when the settings name no target
+ * release: with one, it changes nothing, and the first analyses need not wait for a process start.
+ */
+function detectVersionIfNeeded(): Promise<void> {
+  if (explicitVersion) return Promise.resolve();
+  detection ??= detectLibvirtVersion().then((v) => {
+    detectedVersion = v;
+    if (explicitVersion) return;
+    service.configure({ libvirtVersion: detectedVersion });
+    schema.configure({ targetVersion: detectedVersion });
+  });
+  return detection;
+}
+
 connection.onInitialized(async () => {
+  await pullSettings();
+  await Promise.all([detectVersionIfNeeded(), refreshHost()]);
+  // Later reads that change the host revalidate the documents. The initial read does not need to: the documents
+  // opened meanwhile wait for it at the gate, and a second analysis would only repeat the first.
   hostProvider.onDidChange(() => {
     sendHostStatus();
     analysis.revalidateAll(documents.all());
   });
-  await pullSettings();
-  [detectedVersion] = await Promise.all([detectLibvirtVersion(), refreshHost()]);
-  if (!explicitVersion) {
-    service.configure({ libvirtVersion: detectedVersion });
-    schema.configure({ targetVersion: detectedVersion });
-  }
+  // When the bound ran out first, the documents were analysed without the host (or without the detected version).
+  const late = startup.isOpen;
   startup.open();
-  analysis.revalidateAll(documents.all());
+  if (late) analysis.revalidateAll(documents.all());
 });
 
 connection.onDidChangeConfiguration(async (change) => {
   if (hasConfiguration) await pullSettings();
   else applySettings((change.settings as { libvirtDomainXml?: ClientSettings })?.libvirtDomainXml);
-  await refreshHost();
+  await Promise.all([detectVersionIfNeeded(), refreshHost()]);
   analysis.revalidateAll(documents.all());
 });
 

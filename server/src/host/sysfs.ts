@@ -14,6 +14,7 @@
 import * as fsCb from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { HOST_SNAPSHOT_VERSION, type HostIommu, type HostNumaNode, type HostPciBar, type HostPciDevice, type HostTopology, type IommuKind } from './types';
 import { iommuKindOf } from './queries';
 import { addPciNames, DEFAULT_PCI_IDS_PATHS } from './pciIds';
@@ -42,42 +43,72 @@ export interface SysfsDirent {
 }
 
 /**
- * The real file system. Built on the callback API rather than fs/promises:
- * a read is thousands of tiny calls, and per call the promise API (FileHandle
- * objects, an fstat plus an extra read in readFile) measured 2-4 times slower.
+ * The real file system, called synchronously. A read is thousands of tiny
+ * calls on files the kernel answers from memory; handing each to libuv's
+ * thread pool and back cost more than the call itself (300 devices: about
+ * 200 ms asynchronously, 80 ms synchronously, on the start-up path of the
+ * first diagnostics). The event loop still gets a turn every SLICE_MS, so a
+ * host with thousands of devices does not hold up the editor's requests.
  */
 export const nodeSysfsFs: SysfsFs = {
-  readdir: (p) => new Promise((res, rej) => fsCb.readdir(p, { withFileTypes: true }, (e, d) => (e ? rej(e) : res(d)))),
-  readFile: readSmallFile,
-  readlink: (p) => new Promise((res, rej) => fsCb.readlink(p, (e, t) => (e ? rej(e) : res(t)))),
-  lstat: (p) => new Promise((res, rej) => fsCb.lstat(p, (e, st) => (e ? rej(e) : res(st)))),
+  readdir: (p) => settle(() => fsCb.readdirSync(p, { withFileTypes: true })),
+  readFile: (p) => settle(() => readSmallFile(p)),
+  readlink: (p) => settle(() => fsCb.readlinkSync(p)),
+  lstat: (p) => settle(() => fsCb.lstatSync(p)),
 };
+
+/** The longest stretch of synchronous calls before the event loop gets a turn. */
+const SLICE_MS = 8;
+/** When the current stretch of calls began, and when the last call ended. */
+let sliceStart = -Infinity;
+let lastCallEnd = -Infinity;
+
+/** The call's result as a promise, after a turn of the event loop when the current slice is used up. */
+function settle<T>(call: () => T): Promise<T> {
+  const start = performance.now();
+  // The event loop was free since the last call: this one begins a new slice.
+  if (start - lastCallEnd > SLICE_MS) sliceStart = start;
+  try {
+    return pass(call());
+  } catch (e) {
+    return pass(undefined).then(() => Promise.reject(e as Error));
+  } finally {
+    lastCallEnd = performance.now();
+  }
+}
+
+function pass<T>(result: T): Promise<T> {
+  if (performance.now() - sliceStart < SLICE_MS) return Promise.resolve(result);
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      sliceStart = performance.now();
+      resolve(result);
+    }),
+  );
+}
+
+/** One buffer for every attribute: reads are synchronous, so never two at once. */
+const attrBuffer = Buffer.allocUnsafe(4096);
 
 /**
  * Reads a sysfs attribute: open, read, close. Attributes are at most a page
  * and the kernel returns them in one read, so a short read is the end; a full
  * buffer reads on until end of file.
  */
-function readSmallFile(p: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    fsCb.open(p, 'r', (err, fd) => {
-      if (err) return reject(err);
-      const chunks: Buffer[] = [];
-      const finish = (e: Error | null): void => {
-        fsCb.close(fd, () => (e ? reject(e) : resolve(Buffer.concat(chunks).toString('utf8'))));
-      };
-      const next = (): void => {
-        const buf = Buffer.allocUnsafe(4096);
-        fsCb.read(fd, buf, 0, buf.length, null, (e, n) => {
-          if (e) return finish(e);
-          chunks.push(buf.subarray(0, n));
-          if (n === buf.length) next();
-          else finish(null);
-        });
-      };
-      next();
-    });
-  });
+function readSmallFile(p: string): string {
+  const fd = fsCb.openSync(p, 'r');
+  try {
+    let n = fsCb.readSync(fd, attrBuffer, 0, attrBuffer.length, null);
+    if (n < attrBuffer.length) return attrBuffer.toString('utf8', 0, n);
+    const chunks = [Buffer.from(attrBuffer)];
+    do {
+      n = fsCb.readSync(fd, attrBuffer, 0, attrBuffer.length, null);
+      chunks.push(Buffer.from(attrBuffer.subarray(0, n)));
+    } while (n === attrBuffer.length);
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    fsCb.closeSync(fd);
+  }
 }
 
 export interface ReadSysfsOptions {

@@ -5,7 +5,17 @@
  * error at its exact place. It is slower, so callers run it off the typing
  * path (on open and save, and in the CLI).
  */
-import { DOMParser } from '@xmldom/xmldom';
+import type * as Xmldom from '@xmldom/xmldom';
+
+let xmldom: typeof Xmldom | undefined;
+/**
+ * xmldom, loaded on first use: loading it (its entity tables) took 10-15 ms of the language server's start,
+ * before its first diagnostics, which no longer wait for this check.
+ */
+function loadXmldom(): typeof Xmldom {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (xmldom ??= require('@xmldom/xmldom') as typeof Xmldom);
+}
 
 export interface StrictError {
   message: string;
@@ -24,7 +34,7 @@ export function strictWellFormedness(text: string): StrictError | undefined {
   }
   let firstError: StrictError | undefined;
   try {
-    const parser = new DOMParser({
+    const parser = new (loadXmldom().DOMParser)({
       locator: true,
       onError: (level, message, context) => {
         // xmldom reports recoverable 'error's via this callback and throws on fatal ones.
