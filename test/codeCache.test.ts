@@ -45,6 +45,27 @@ test('code cache: none at first, written on save, used at the next start; the bu
   assert.equal(exported(second).answer, 42);
 });
 
+test('code cache: the bundle import()s ES modules as a module loaded by Node does, with and without the cache, and Node says nothing about it', async () => {
+  const file = path.join(tmp, 'imports.js');
+  writeFileSync(file, `module.exports = { os: import('node:os').then((m) => typeof m.cpus) };\n`);
+  const dir = path.join(tmp, 'cache-imports');
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.message);
+  process.on('warning', onWarning);
+  try {
+    for (const expected of ['absent', 'used']) {
+      const r = runWithCodeCache(file, dir);
+      assert.equal(r.outcome, expected);
+      assert.equal(await (r.exports as { os: Promise<string> }).os, 'function');
+      r.save();
+    }
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings, []);
+});
+
 test('code cache: what the bundle exports and sees (module, exports, require, __dirname, __filename)', () => {
   const file = bundle('exports', 7);
   const r = runWithCodeCache(file, undefined);

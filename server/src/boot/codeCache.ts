@@ -23,7 +23,6 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as vm from 'node:vm';
 
 /** Starts every cache file: the format, then the data's length (uint32 LE) and SHA-1. */
@@ -44,7 +43,9 @@ export type CacheOutcome =
   /** V8 refused it (another V8 build or flags wrote it under the same name). */
   | 'rejected'
   /** No cache folder: caching is off. */
-  | 'off';
+  | 'off'
+  /** This Node cannot run the bundle from vm (before 20.12): Node loads it, without a cache. */
+  | 'unsupported';
 
 export interface LoadedBundle {
   outcome: CacheOutcome;
@@ -60,7 +61,7 @@ export interface LoadedBundle {
   save(): SaveResult;
 }
 
-export type SaveResult = { written: string } | { skipped: 'used' | 'off' | 'already saved' } | { failed: string };
+export type SaveResult = { written: string } | { skipped: 'used' | 'off' | 'already saved' | 'unsupported' } | { failed: string };
 
 /** The folder for the cache: LDX_CODE_CACHE_DIR (empty or "off": no cache), else the user's cache folder. */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
@@ -137,6 +138,12 @@ function pruneOthers(dir: string, keep: string): void {
  * when there is a good one.
  */
 export function runWithCodeCache(file: string, cacheDir: string | undefined): LoadedBundle {
+  const defaultLoader = mainContextLoader();
+  if (defaultLoader === undefined) {
+    // This Node cannot give a script compiled here Node's own import(); the bundle needs it, so Node loads it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return { outcome: 'unsupported', exports: require(file) as unknown, save: () => ({ skipped: 'unsupported' }) };
+  }
   const bytes = fs.readFileSync(file);
   // An ASCII bundle (esbuild escapes the rest) read as latin1: the same string, built faster, one byte per character.
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
@@ -145,9 +152,8 @@ export function runWithCodeCache(file: string, cacheDir: string | undefined): Lo
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     cachedData: typeof cached === 'string' ? undefined : cached,
-    // The bundle imports an ES module (libxml2-wasm beside it, schema/libxml2Wasm.ts): without this a
-    // script compiled by vm cannot import() at all. Relative names are taken from the bundle's folder.
-    importModuleDynamically: ((specifier: string) => import(/^\.\.?\//.test(specifier) ? new URL(specifier, pathToFileURL(file)).href : specifier)) as never,
+    // The bundle import()s an ES module (libxml2-wasm, beside it): with Node's own loader, as if Node had loaded it.
+    importModuleDynamically: defaultLoader as unknown as number, // @types/node types the constant as a number
   });
   const outcome: CacheOutcome = !cacheFile ? 'off' : typeof cached === 'string' ? cached : script.cachedDataRejected ? 'rejected' : 'used';
   const mod = { exports: {} as unknown, filename: file, id: file, loaded: false };
@@ -173,4 +179,25 @@ export function runWithCodeCache(file: string, cacheDir: string | undefined): Lo
       }
     },
   };
+}
+
+const DEFAULT_LOADER_WARNING = 'vm.USE_MAIN_CONTEXT_DEFAULT_LOADER is an experimental feature';
+let warningFiltered = false;
+
+/**
+ * vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER (Node 20.12 and later): a script compiled by vm then import()s
+ * as a module loaded by Node does. (A callback of our own needs --experimental-vm-modules.) Node calls the
+ * option experimental and says so on stderr at the first import(); that one warning is not passed on, since
+ * the editor shows the server's stderr as its log.
+ */
+function mainContextLoader(): symbol | undefined {
+  const loader = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } }).constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  if (loader === undefined || warningFiltered) return loader;
+  warningFiltered = true;
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
+    if (String(typeof warning === 'string' ? warning : warning.message).startsWith(DEFAULT_LOADER_WARNING)) return;
+    return (emitWarning as (...args: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+  return loader;
 }

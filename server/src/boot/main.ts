@@ -16,7 +16,7 @@ import { codeCacheDir, runWithCodeCache } from './codeCache';
 const SAVE_AFTER_MS = 1500;
 
 const loaded = runWithCodeCache(path.join(__dirname, 'languageServer.js'), codeCacheDir());
-if (loaded.outcome !== 'used' && loaded.outcome !== 'off') {
+if (loaded.outcome === 'absent' || loaded.outcome === 'damaged' || loaded.outcome === 'rejected') {
   setTimeout(() => {
     const r = loaded.save();
     // Said once per start on stderr (the editor's log of the server), never to the user: the server runs on without.
