@@ -71,6 +71,17 @@ describe('completion from the grammar', () => {
     assert.deepEqual(first(x86("  <devices>\n    <interface type='network'>\n      <source |/>\n    </interface>\n  </devices>"), 1), ['network']);
   });
 
+  test('a typed value gets a placeholder and its type in words, not the regular expression', (t) => {
+    if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
+    const hint = (marked: string) => items(marked).map((i) => [String(i.label), i.detail]);
+    assert.deepEqual(hint(x86("  <devices>\n    <disk type='file' device='disk'>\n      <source file='|'/>\n    </disk>\n  </devices>")), [
+      ['/path/to/file', 'an absolute file path or a VMware datastore path ("[datastore] dir/file")'],
+    ]);
+    assert.deepEqual(hint(x86("  <devices>\n    <interface type='network'>\n      <mac address='|'/>\n    </interface>\n  </devices>")), [
+      ['52:54:00:00:00:00', 'a unicast MAC address'],
+    ]);
+  });
+
   test("an attribute name inserts name='…' and asks for suggestions again; written attributes are not offered", (t) => {
     if (!grammar) return t.skip(SKIP_NO_SHIPPED_SCHEMAS);
     const marked = x86("  <devices>\n    <disk type='file' |>\n    </disk>\n  </devices>");

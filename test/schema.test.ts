@@ -542,7 +542,7 @@ const EXPECTED: Record<string, Shown[]> = {
       line: 11,
       text: 'two-fifty',
       code: 'schema-invalid',
-      message: "'two-fifty' is not a valid busNr for <target>; the libvirt schema expects text matching 0x[0-9a-fA-F]{1,2} or an integer from 0 to 255.",
+      message: "'two-fifty' is not a valid busNr for <target>; the libvirt schema expects a hexadecimal number from 0x0 to 0xff or an integer from 0 to 255.",
     },
   ],
   'invalid-gic-version.xml': [{ line: 9, text: '4', code: 'schema-invalid', message: "'4' is not a valid version for <gic>; the libvirt schema expects one of host, 2, 3." }],
@@ -561,7 +561,7 @@ const EXPECTED: Record<string, Shown[]> = {
       line: 10,
       text: '0x9',
       code: 'schema-invalid',
-      message: "'0x9' is not a valid function for <address>; the libvirt schema expects text matching (0x)?[0-7] or an integer from 0 to 7.",
+      message: "'0x9' is not a valid function for <address>; the libvirt schema expects a function number from 0x0 to 0x7 or an integer from 0 to 7.",
     },
   ],
   'invalid-iommu-model.xml': [
@@ -576,7 +576,12 @@ const EXPECTED: Record<string, Shown[]> = {
     },
   ],
   'invalid-mac-address.xml': [
-    { line: 9, text: '52:54:00:zz:00:01', code: 'schema-invalid', message: "'52:54:00:zz:00:01' is not a valid address for <mac>; the libvirt schema expects a uniMacAddr value." },
+    {
+      line: 9,
+      text: '52:54:00:zz:00:01',
+      code: 'schema-invalid',
+      message: "'52:54:00:zz:00:01' is not a valid address for <mac>; the libvirt schema expects a unicast MAC address.",
+    },
   ],
   'invalid-memory-text.xml': [
     { line: 3, text: 'two', code: 'schema-invalid', message: "'two' is not valid content for <memory>; the libvirt schema expects a non-negative integer." },

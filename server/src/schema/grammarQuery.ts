@@ -389,9 +389,12 @@ function attributeSpace(model: RngModel, node: XmlElement): ValueSpace {
  * type and its bounds.
  */
 function hintOf(model: RngModel, node: XmlElement): string | undefined {
-  const ref = node.children.find((c) => c.name === 'ref');
-  const refName = ref ? attrValue(ref, 'name') : undefined;
-  if (refName && NAMED_HINTS[refName]) return NAMED_HINTS[refName];
+  // A choice of types (a disk's file: absFilePath or vmwarePath) takes the first one with a placeholder.
+  const refs = node.children.flatMap((c) => (c.name === 'ref' ? [c] : c.name === 'choice' ? c.children.filter((r) => r.name === 'ref') : []));
+  const names = refs.map((r) => attrValue(r, 'name')).filter((n): n is string => !!n);
+  const named = names.find((n) => NAMED_HINTS[n]);
+  if (named) return NAMED_HINTS[named];
+  const refName = names[0];
   const data = findData(model, node, new Set());
   if (!data) return refName;
   const type = attrValue(data, 'type') ?? '';
@@ -441,6 +444,7 @@ const NAMED_HINTS: Readonly<Record<string, string>> = {
   deviceName: 'name',
   diskTarget: 'vda',
   macAddr: '52:54:00:00:00:00',
+  uniMacAddr: '52:54:00:00:00:00',
   ipAddr: '192.168.122.1',
   ipv4Addr: '192.168.122.1',
   ipv6Addr: 'fe80::1',

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import { parseXml } from '../xml/parser';
 import type { XmlElement } from '../xml/nodes';
 import { attrValue, textOf } from '../xml/query';
+import { TYPE_WORDS } from './typeWords';
 
 export interface SchemaFile {
   /** Name relative to the schema directory, with '/' separators. */
@@ -588,6 +589,8 @@ export function describeData(data: XmlElement, defineName: string | undefined): 
     return INTEGER_TYPES[type];
   }
   if (pattern !== undefined) {
+    // libvirt's named types read better in words than as their regular expression.
+    if (defineName && TYPE_WORDS[defineName]) return TYPE_WORDS[defineName];
     if (pattern.length <= 40) return `text matching ${pattern}`;
     return defineName ? `a ${defineName} value` : 'text in the form the schema defines';
   }
