@@ -205,17 +205,28 @@ class TreeResolver {
     return path.join(this.root, vpath);
   }
 
-  /** Resolves every link in `vpath`; the result names an existing entry with no links on the way. */
-  async resolve(vpath: string, hops = 0): Promise<string> {
-    vpath = posix.resolve('/', vpath);
+  /**
+   * Resolves every link in `vpath`; the result names an existing entry with no links on the way.
+   * `isLink`: its directory's listing said it is a link, which saves asking again (one lstat per device).
+   */
+  async resolve(vpath: string, hops = 0, isLink = false): Promise<string> {
+    if (!NORMAL_VPATH.test(vpath)) vpath = posix.resolve('/', vpath);
     if (vpath === '/') return '/';
     const hit = this.cache.get(vpath);
     if (hit !== undefined) return hit;
     const parent = await this.resolve(posix.dirname(vpath), hops);
-    const here = posix.join(parent, posix.basename(vpath));
+    const here = childPath(parent, posix.basename(vpath));
     let st;
+    let target: string | undefined;
     try {
-      st = await this.fs.lstat(this.real(here));
+      if (isLink) {
+        try {
+          target = await this.fs.readlink(this.real(here));
+        } catch (e) {
+          if (errCode(e) !== 'EINVAL') throw e; // EINVAL: no longer a link; lstat says what it is
+        }
+      }
+      st = target !== undefined ? KNOWN_LINK : await this.fs.lstat(this.real(here));
     } catch (e) {
       const code = errCode(e);
       const at = this.show(here);
@@ -229,7 +240,7 @@ class TreeResolver {
       if (hops >= MAX_LINK_HOPS) {
         throw new ResolveError('ELOOP', vpath, `${this.show(vpath)}: symbolic link loop (more than ${MAX_LINK_HOPS} hops)`);
       }
-      const target = await this.fs.readlink(this.real(here));
+      target ??= await this.fs.readlink(this.real(here));
       const next = rerootLinkTarget(parent, target);
       try {
         resolved = await this.resolve(next, hops + 1);
@@ -244,6 +255,16 @@ class TreeResolver {
     this.cache.set(vpath, resolved);
     return resolved;
   }
+}
+
+/** An absolute path without empty, `.` or `..` components and no trailing slash: what `posix.resolve` would leave as it is. */
+const NORMAL_VPATH = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$|^\/$/;
+
+const KNOWN_LINK = { isSymbolicLink: () => true, isDirectory: () => false };
+
+/** `dir`/`name` for an entry name of a listing or an attribute name (no slash, not `.` or `..`): posix.join without its parsing. */
+function childPath(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
 }
 
 /**
@@ -444,7 +465,7 @@ class SysfsReader {
     const sink: string[] = [];
     let classDev: string;
     try {
-      classDev = await this.tree.resolve(posix.join(classDir, name));
+      classDev = await this.tree.resolve(childPath(classDir, name));
     } catch (e) {
       this.fail(sink, `Skipped IOMMU ${name}: ${describeErr(e)}.`);
       return { sink };
@@ -460,7 +481,7 @@ class SysfsReader {
       const numa = parseNuma(await this.readAttr(owner, 'numa_node', problems));
       if (numa !== undefined) iommu.numaNode = numa;
     }
-    const devs = await this.listDir(posix.join(classDev, 'devices'), sink);
+    const devs = await this.listDir(childPath(classDev, 'devices'), sink);
     if (devs && devs !== 'missing') {
       iommu.devices = devs.entries
         .map((e) => e.name.toLowerCase())
@@ -512,20 +533,17 @@ class SysfsReader {
     }
     mid.forEach((n) => this.notes.add(n));
     if (!pciDir || pciDir === 'missing') return [];
-    const names = pciDir.entries
-      .map((e) => e.name)
-      .filter((n) => BDF_RE.test(n))
-      .sort();
-    const read = await mapBounded(names, this.concurrency, (name) => this.readPciDevice(pciDir.dir, name));
+    const links = pciDir.entries.filter((e) => BDF_RE.test(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const read = await mapBounded(links, this.concurrency, (e) => this.readPciDevice(pciDir.dir, e.name, e.isSymbolicLink()));
     return this.collect(read, (r) => r.device);
   }
 
-  private async readPciDevice(busDir: string, name: string): Promise<{ device?: HostPciDevice; sink: string[] }> {
+  private async readPciDevice(busDir: string, name: string, isLink: boolean): Promise<{ device?: HostPciDevice; sink: string[] }> {
     const sink: string[] = [];
     let dir: string;
     let entries: Map<string, SysfsDirent>;
     try {
-      dir = await this.tree.resolve(posix.join(busDir, name));
+      dir = await this.tree.resolve(childPath(busDir, name), 0, isLink);
       entries = new Map((await this.fs.readdir(this.tree.real(dir))).map((e) => [e.name, e]));
     } catch (e) {
       this.fail(sink, `Skipped PCI device ${name}: ${describeErr(e)}.`);
@@ -619,7 +637,7 @@ class SysfsReader {
    * exist" is the common, silent case.
    */
   private async readAttr(dir: string, name: string, problems: Problems, entries?: Map<string, SysfsDirent>): Promise<string | undefined> {
-    const vpath = posix.join(dir, name);
+    const vpath = childPath(dir, name);
     const ent = entries?.get(name);
     if (entries && !ent) return undefined;
     try {
@@ -638,7 +656,7 @@ class SysfsReader {
   private async linkBase(dir: string, name: string, problems: Problems, entries: Map<string, SysfsDirent>): Promise<string | undefined> {
     if (!entries.get(name)?.isSymbolicLink()) return undefined;
     try {
-      return posix.basename(await this.fs.readlink(this.tree.real(posix.join(dir, name))));
+      return posix.basename(await this.fs.readlink(this.tree.real(childPath(dir, name))));
     } catch (e) {
       problems.push(`${name} (${describeErr(e)})`);
       return undefined;
