@@ -158,6 +158,12 @@ test('start patterns: each compiled once, evicted beyond the limit, compiled aga
   );
 });
 
+test('grammars: the last two sets stay compiled; an older one asked again is compiled again', async () => {
+  const engine = new InProcessEngine();
+  const [a, b, c] = [await setOf(MINI), await setOf(MINI), await setOf(MINI)];
+  for (const set of [a, b, c, a, b]) assert.deepEqual(await engine.validateMany([MINI_VALID, MINI_TYPO], set).then((r) => r.map((x) => x.valid)), [true, false]);
+});
+
 test('a cancelled run is abandoned with an AbortError', async () => {
   const c = new AbortController();
   c.abort();

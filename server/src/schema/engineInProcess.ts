@@ -37,6 +37,8 @@ type Validator = ReturnType<Libxml2['compile']>;
 interface CompiledSet {
   /** URL of the grammar's main file among the registered files. */
   readonly url: string;
+  /** Unregisters the files (libxml2 reads them only while compiling). */
+  readonly removeFiles: () => void;
   readonly main: Validator;
   /** Start pattern → its compiled wrapper grammar, least recently used first. */
   readonly starts: Map<string, Validator>;
@@ -113,6 +115,7 @@ export class InProcessEngine implements SchemaEngine {
     this.sets.delete(schema);
     compiled.main.dispose();
     for (const v of compiled.starts.values()) v.dispose();
+    compiled.removeFiles();
   }
 
   private fallback(): SchemaEngine {
@@ -135,8 +138,15 @@ export class InProcessEngine implements SchemaEngine {
     if (!set) {
       const mainText = schema.files.get(schema.main);
       if (mainText === undefined) throw new SchemaEngineError(`${schema.main} was not read from ${schema.dir}`);
-      const url = lib.addSchemaFiles(schema.files, schema.main);
-      set = { url, main: compile(lib, mainText, url), starts: new Map() };
+      const { url, remove } = lib.addSchemaFiles(schema.files, schema.main);
+      let main: Validator;
+      try {
+        main = compile(lib, mainText, url);
+      } catch (e) {
+        remove();
+        throw e;
+      }
+      set = { url, removeFiles: remove, main, starts: new Map() };
       this.sets.set(schema, set);
       // A new set comes with new settings; the one before the last is not asked about again.
       for (const [old, compiled] of this.sets) if (this.sets.size > MAX_SETS && old !== schema) this.drop(old, compiled);

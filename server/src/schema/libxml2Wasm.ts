@@ -37,10 +37,14 @@ type Libxml2Document = Disposable;
 interface Libxml2Validator extends Disposable {
   validate(doc: Libxml2Document): void;
 }
+interface BufferProvider {
+  addBuffer(name: string, buf: Uint8Array): void;
+  removeBuffer(name: string): void;
+}
 interface Libxml2Module {
   XmlDocument: { fromString(source: string, options?: { url?: string }): Libxml2Document };
   RelaxNGValidator: { fromDoc(doc: Libxml2Document): Libxml2Validator };
-  XmlBufferInputProvider: new (data: Record<string, Uint8Array>) => { addBuffer(name: string, buf: Uint8Array): void };
+  XmlBufferInputProvider: new (data: Record<string, Uint8Array>) => BufferProvider;
   xmlRegisterInputProvider(provider: unknown): boolean;
 }
 
@@ -55,7 +59,7 @@ export type ParsedDocument = { readonly doc: Libxml2Document } | { readonly pars
 
 /** libxml2, loaded; one per process. */
 export class Libxml2 {
-  private readonly provider: { addBuffer(name: string, buf: Uint8Array): void };
+  private readonly provider: BufferProvider;
   private sets = 0;
 
   private constructor(private readonly lib: Libxml2Module) {
@@ -63,11 +67,11 @@ export class Libxml2 {
     if (!lib.xmlRegisterInputProvider(this.provider)) throw new Error('libxml2-wasm refused the in-memory input provider');
   }
 
-  /** Registers a grammar's files; returns the URL its main file is read from. */
-  addSchemaFiles(files: ReadonlyMap<string, string>, main: string): string {
+  /** Registers a grammar's files; returns the URL its main file is read from, and how to take them back. */
+  addSchemaFiles(files: ReadonlyMap<string, string>, main: string): { url: string; remove: () => void } {
     const base = `libvirt-schema:/${++this.sets}/`;
     for (const [name, text] of files) this.provider.addBuffer(base + name, Buffer.from(text, 'utf8'));
-    return base + main;
+    return { url: base + main, remove: () => [...files.keys()].forEach((name) => this.provider.removeBuffer(base + name)) };
   }
 
   /** Compiles a RelaxNG grammar given as text, whose includes resolve against `url`. Throws with libxml2's messages. */
