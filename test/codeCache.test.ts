@@ -135,6 +135,16 @@ test('code cache: a folder that cannot be written leaves the bundle running and 
   assert.ok('failed' in saved && /a-file/.test(saved.failed), JSON.stringify(saved));
 });
 
+test('code cache: a Node that cannot give a vm script its import() (before 20.12) loads the bundle itself, without a cache', () => {
+  const file = bundle('old-node', 5);
+  const dir = path.join(tmp, 'cache-old-node');
+  const r = runWithCodeCache(file, dir, () => undefined);
+  assert.equal(r.outcome, 'unsupported');
+  assert.equal(exported(r).answer, 5);
+  assert.deepEqual(r.save(), { skipped: 'unsupported' });
+  assert.deepEqual(readdirSync(tmp).includes('cache-old-node'), false);
+});
+
 test('code cache folder: LDX_CODE_CACHE_DIR, "off" or empty for none, else the platform cache folder', () => {
   assert.equal(codeCacheDir({ LDX_CODE_CACHE_DIR: '/x/y' }, 'linux'), path.resolve('/x/y'));
   assert.equal(codeCacheDir({ LDX_CODE_CACHE_DIR: 'off' }, 'linux'), undefined);

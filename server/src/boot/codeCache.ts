@@ -135,10 +135,11 @@ function pruneOthers(dir: string, keep: string): void {
 /**
  * Runs the CommonJS bundle `file` as Node's loader would (module, exports,
  * require, __filename, __dirname), compiled with the cache from `cacheDir`
- * when there is a good one.
+ * when there is a good one. `loader`: how this Node lets a script compiled by
+ * vm import() (tests stand in for a Node that cannot).
  */
-export function runWithCodeCache(file: string, cacheDir: string | undefined): LoadedBundle {
-  const defaultLoader = mainContextLoader();
+export function runWithCodeCache(file: string, cacheDir: string | undefined, loader: () => symbol | undefined = mainContextLoader): LoadedBundle {
+  const defaultLoader = loader();
   if (defaultLoader === undefined) {
     // This Node cannot give a script compiled here Node's own import(); the bundle needs it, so Node loads it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
