@@ -24,6 +24,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { lendImport } from '../schema/loaderImport';
 
 /** Starts every cache file: the format, then the data's length (uint32 LE) and SHA-1. */
 const MAGIC = Buffer.from('LDX-V8-CODE-CACHE-1\n', 'latin1');
@@ -43,9 +44,7 @@ export type CacheOutcome =
   /** V8 refused it (another V8 build or flags wrote it under the same name). */
   | 'rejected'
   /** No cache folder: caching is off. */
-  | 'off'
-  /** This Node cannot run the bundle from vm (before 20.12): Node loads it, without a cache. */
-  | 'unsupported';
+  | 'off';
 
 export interface LoadedBundle {
   outcome: CacheOutcome;
@@ -61,7 +60,7 @@ export interface LoadedBundle {
   save(): SaveResult;
 }
 
-export type SaveResult = { written: string } | { skipped: 'used' | 'off' | 'already saved' | 'unsupported' } | { failed: string };
+export type SaveResult = { written: string } | { skipped: 'used' | 'off' | 'already saved' } | { failed: string };
 
 /** The folder for the cache: LDX_CODE_CACHE_DIR (empty or "off": no cache), else the user's cache folder. */
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
@@ -135,16 +134,11 @@ function pruneOthers(dir: string, keep: string): void {
 /**
  * Runs the CommonJS bundle `file` as Node's loader would (module, exports,
  * require, __filename, __dirname), compiled with the cache from `cacheDir`
- * when there is a good one. `loader`: how this Node lets a script compiled by
- * vm import() (tests stand in for a Node that cannot).
+ * when there is a good one. The bundle's import() goes through this module's
+ * (schema/loaderImport.ts says why).
  */
-export function runWithCodeCache(file: string, cacheDir: string | undefined, loader: () => symbol | undefined = mainContextLoader): LoadedBundle {
-  const defaultLoader = loader();
-  if (defaultLoader === undefined) {
-    // This Node cannot give a script compiled here Node's own import(); the bundle needs it, so Node loads it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return { outcome: 'unsupported', exports: require(file) as unknown, save: () => ({ skipped: 'unsupported' }) };
-  }
+export function runWithCodeCache(file: string, cacheDir: string | undefined): LoadedBundle {
+  lendImport((specifier) => import(specifier));
   const bytes = fs.readFileSync(file);
   // An ASCII bundle (esbuild escapes the rest) read as latin1: the same string, built faster, one byte per character.
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
@@ -153,8 +147,6 @@ export function runWithCodeCache(file: string, cacheDir: string | undefined, loa
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
     cachedData: typeof cached === 'string' ? undefined : cached,
-    // The bundle import()s an ES module (libxml2-wasm, beside it): with Node's own loader, as if Node had loaded it.
-    importModuleDynamically: defaultLoader as unknown as number, // @types/node types the constant as a number
   });
   const outcome: CacheOutcome = !cacheFile ? 'off' : typeof cached === 'string' ? cached : script.cachedDataRejected ? 'rejected' : 'used';
   const mod = { exports: {} as unknown, filename: file, id: file, loaded: false };
@@ -180,25 +172,4 @@ export function runWithCodeCache(file: string, cacheDir: string | undefined, loa
       }
     },
   };
-}
-
-const DEFAULT_LOADER_WARNING = 'vm.USE_MAIN_CONTEXT_DEFAULT_LOADER is an experimental feature';
-let warningFiltered = false;
-
-/**
- * vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER (Node 20.12 and later): a script compiled by vm then import()s
- * as a module loaded by Node does. (A callback of our own needs --experimental-vm-modules.) Node calls the
- * option experimental and says so on stderr at the first import(); that one warning is not passed on, since
- * the editor shows the server's stderr as its log.
- */
-function mainContextLoader(): symbol | undefined {
-  const loader = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } }).constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
-  if (loader === undefined || warningFiltered) return loader;
-  warningFiltered = true;
-  const emitWarning = process.emitWarning;
-  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
-    if (String(typeof warning === 'string' ? warning : warning.message).startsWith(DEFAULT_LOADER_WARNING)) return;
-    return (emitWarning as (...args: unknown[]) => void).call(this, warning, ...rest);
-  } as typeof process.emitWarning;
-  return loader;
 }

@@ -17,6 +17,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
+import { importModule as importThroughLoader } from './loaderImport';
 
 /** One libxml2 message (libxml2-wasm's ErrorDetail). */
 export interface Libxml2Detail {
@@ -117,5 +118,5 @@ function importModule(): Promise<Libxml2Module> {
   setFlagsFromString('--liftoff-only');
   const bundled = path.join(__dirname, 'libxml2.mjs');
   const specifier = existsSync(bundled) ? pathToFileURL(bundled).href : 'libxml2-wasm';
-  return import(specifier) as Promise<Libxml2Module>;
+  return importThroughLoader(specifier) as Promise<Libxml2Module>;
 }
