@@ -4,6 +4,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { writeNotices } from './notices.mjs';
+import { wasmBeside } from './wasmBeside.mjs';
 
 // libvirt's schemas ship in libvirt-schemas/ (fetched once, then kept; see the
 // script). Without bash, apt-get or network the build goes on and says so.
@@ -56,8 +57,16 @@ const bundles = await Promise.all([
 
 // libxml2-wasm (the in-process schema engine, server/src/schema/libxml2Wasm.ts) is
 // an ES module that awaits its WebAssembly as it loads, which a CommonJS bundle
-// cannot hold: it goes beside the bundles as one ES module they import.
-const libxml2 = await build({ ...common, format: 'esm', sourcemap: false, entryPoints: ['node_modules/libxml2-wasm/lib/index.mjs'], outfile: 'dist/libxml2.mjs' });
+// cannot hold: it goes beside the bundles as one ES module they import, its
+// WebAssembly in a file of its own (wasmBeside.mjs says why).
+const libxml2 = await build({
+  ...common,
+  format: 'esm',
+  sourcemap: false,
+  entryPoints: ['node_modules/libxml2-wasm/lib/index.mjs'],
+  outfile: 'dist/libxml2.mjs',
+  plugins: [wasmBeside({ filter: /libxml2-wasm[\\/]lib[\\/]libxml2raw\.mjs$/, wasmName: 'libxml2raw.wasm' })],
+});
 
 // The bundled server and CLI load xmllint-wasm's worker script and .wasm from
 // their own directory (dist/), so they travel with them into both packages.

@@ -68,6 +68,7 @@ for (const [name, get] of packages) {
       'dist/languageServer.js',
       'dist/extension.js',
       'dist/libxml2.mjs',
+      'dist/libxml2raw.wasm',
       'dist/THIRD-PARTY-NOTICES.md',
       'dist/xmllint-node.js',
       'dist/xmllint.wasm',

@@ -350,6 +350,33 @@ describe('validator scheduling (scripted engine, stand-in grammar)', () => {
     assert.deepEqual([results, engine.runs], [[[], [], []], 0]);
   });
 
+  test('one engine per engine setting, prepared before its first run; a new engine setting or refresh() disposes it', async () => {
+    const events: string[] = [];
+    let made = 0;
+    const createEngine = (choice: string): SchemaEngine => {
+      const n = made++;
+      events.push(`made ${n} ${choice}`);
+      const engine = new ScriptedEngine(() => [{ valid: true, errors: [] }]);
+      return Object.assign(engine, {
+        prepare: () => events.push(`prepare ${n}`),
+        dispose: () => events.push(`dispose ${n}`),
+        validateMany: (texts: readonly string[]) => (events.push(`run ${n}`), ScriptedEngine.prototype.validateMany.call(engine, texts)),
+      });
+    };
+    const v = new SchemaValidator({ settings, createEngine });
+    await v.validate('file:///a.xml', 1, DOMAIN);
+    // A new grammar choice (here the target release) keeps the engine and the grammars it compiled.
+    v.configure({ targetVersion: '12.0.0' });
+    await v.validate('file:///a.xml', 2, DOMAIN.replace('t', 'u'));
+    assert.deepEqual(events, ['made 0 auto', 'prepare 0', 'run 0', 'prepare 0', 'run 0']);
+    events.length = 0;
+    v.configure({ engine: 'xmllint' });
+    await v.validate('file:///a.xml', 3, DOMAIN);
+    v.refresh();
+    await v.validate('file:///a.xml', 4, DOMAIN.replace('t', 'v'));
+    assert.deepEqual(events, ['dispose 0', 'made 1 xmllint', 'prepare 1', 'run 1', 'dispose 1', 'made 2 xmllint', 'prepare 2', 'run 2']);
+  });
+
   test('the same text is not validated twice', async () => {
     const engine = new ScriptedEngine(() => [{ valid: true, errors: [] }]);
     const v = new SchemaValidator({ settings, engine });

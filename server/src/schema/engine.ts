@@ -46,6 +46,10 @@ export interface SchemaEngine {
    * (RelaxNG pattern text), which is how one element is checked on its own.
    */
   validateMany(texts: readonly string[], schema: SchemaSet, start?: string, signal?: AbortSignal): Promise<EngineResult[]>;
+  /** Starts loading what the first validation needs (libxml2's module), so that it overlaps the caller's reading of the grammar. */
+  prepare?(): void;
+  /** Frees what the engine holds (compiled grammars); it is not asked again. */
+  dispose?(): void;
 }
 
 /**

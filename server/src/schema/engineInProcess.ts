@@ -111,6 +111,14 @@ export class InProcessEngine implements SchemaEngine {
     return results as EngineResult[];
   }
 
+  prepare(): void {
+    void this.library();
+  }
+
+  dispose(): void {
+    for (const [schema, compiled] of [...this.sets]) this.drop(schema, compiled);
+  }
+
   private drop(schema: SchemaSet, compiled: CompiledSet): void {
     this.sets.delete(schema);
     compiled.main.dispose();

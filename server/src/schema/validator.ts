@@ -73,6 +73,8 @@ export interface SchemaValidatorOptions {
   readonly locate?: Omit<LocateOptions, 'directory'>;
   /** Use this engine instead of choosing one (tests). */
   readonly engine?: SchemaEngine;
+  /** How an engine is made for a choice (tests count and inspect them); `createEngine` otherwise. */
+  readonly createEngine?: (choice: EngineChoice, log: (message: string) => void) => SchemaEngine | undefined;
   /** The grammar source shared with completion and hover; one of its own otherwise. */
   readonly grammar?: GrammarSource;
 }
@@ -179,6 +181,12 @@ export class SchemaValidator {
   /** Where the grammar comes from (shared with completion and hover when the caller passes one). */
   readonly grammar: GrammarSource;
   private setupFrom: GrammarChoice | undefined;
+  /**
+   * The engine made for the engine setting, kept across grammar changes: an
+   * in-process engine holds compiled grammars (the one in use and the one
+   * before), which a new engine per setup would leave behind in libxml2's memory.
+   */
+  private made: { readonly choice: EngineChoice; readonly engine: SchemaEngine | undefined } | undefined;
 
   constructor(private readonly options: SchemaValidatorOptions = {}) {
     this.settings = { ...DEFAULT_SCHEMA_SETTINGS, ...options.settings };
@@ -200,11 +208,27 @@ export class SchemaValidator {
     if (changed) this.forgetSetup();
   }
 
-  /** Looks for the schemas again on the next run (after libvirt was installed or upgraded). */
+  /** Looks for the schemas again on the next run (after libvirt was installed or upgraded), and for xmllint. */
   refresh(): void {
     forgetLoadedGrammars();
     this.grammar.reset();
+    this.dropEngine();
     this.forgetSetup();
+  }
+
+  /** The engine for the engine setting: the one made before while that setting stands. */
+  private engineFor(choice: EngineChoice): SchemaEngine | undefined {
+    if (this.options.engine) return this.options.engine;
+    if (this.made?.choice !== choice) {
+      this.dropEngine();
+      this.made = { choice, engine: (this.options.createEngine ?? ((c, log) => createEngine(c, undefined, log)))(choice, this.log) };
+    }
+    return this.made.engine;
+  }
+
+  private dropEngine(): void {
+    this.made?.engine?.dispose?.();
+    this.made = undefined;
   }
 
   private forgetSetup(): void {
@@ -329,11 +353,14 @@ export class SchemaValidator {
     if (this.setup && this.setupFrom && this.grammar.current && this.grammar.current !== this.setupFrom) this.forgetSetup();
     if (!this.setup) {
       const settings = this.settings;
+      // The engine does not depend on the grammar chosen: libxml2's module loads while the grammar is read.
+      const engine = this.engineFor(settings.engine);
+      engine?.prepare?.();
       this.setup = this.grammar
         .load()
         .then((choice) => {
           this.setupFrom = choice;
-          const s = setupFor(choice, settings, this.options.engine);
+          const s = setupFor(choice, settings, engine);
           if ('unavailable' in s) {
             this.log(`schema validation off: ${s.unavailable}`);
             return s;
