@@ -789,6 +789,15 @@ interface ColdStart {
   idleRssMB: Stat;
   /** Which grammar the server chose (its status text). */
   grammar?: string;
+  /** The schema engine the server validated with, from its log ("libxml2-wasm", or the fallback and why). */
+  schemaEngine?: string;
+}
+
+/** The engine a server's log says it validated with: a fallback is named with the reason. */
+function engineFromLog(messages: readonly string[]): string | undefined {
+  const fell = messages.find((m) => /could not be loaded/.test(m));
+  const chosen = messages.map((m) => /^schema validation: .*, engine (\S+)$/.exec(m)?.[1]).find((e) => e);
+  return fell ? `fallback (${fell})` : chosen;
 }
 
 /** Cold starts of the server: each a new process, from spawn to the diagnostics of a document opened at once. */
@@ -798,6 +807,7 @@ async function coldStart(settings: SessionSettings, text: string, runs: number):
     grammarAt: number[] = [],
     rss: number[] = [];
   let grammar: string | undefined;
+  let schemaEngine: string | undefined;
   let noGrammar = false;
   const uri = 'file:///bench/cold.xml';
   for (let i = -1; i < runs; i++) {
@@ -817,6 +827,7 @@ async function coldStart(settings: SessionSettings, text: string, runs: number):
       if (schemaSpoke(p) === 'unavailable') noGrammar = true;
       for (let w = 0; loaded === undefined && w < 300; w++) await sleep(10);
       await sleep(1000);
+      schemaEngine ??= engineFromLog(client.notifications.filter((n) => n.method === 'window/logMessage').map((n) => (n.params as { message: string }).message));
       if (i < 0) continue; // the first start warms the file cache
       first.push(t1 - t0);
       schema.push(t2 - t0);
@@ -827,6 +838,7 @@ async function coldStart(settings: SessionSettings, text: string, runs: number):
     }
   }
   if (noGrammar) log('cold start: the server had no usable grammar (schema-unavailable): no schema figure');
+  else log(`cold start: schema engine ${schemaEngine ?? 'not named in the server log'}`);
   const uncached: number[] = [];
   for (let i = 0; i < Math.ceil(runs / 2); i++) {
     const t0 = performance.now();
@@ -846,6 +858,7 @@ async function coldStart(settings: SessionSettings, text: string, runs: number):
     grammarLoaded: grammarAt.length ? stat(grammarAt) : undefined,
     idleRssMB: stat(rss),
     grammar,
+    schemaEngine,
   };
 }
 
@@ -1025,6 +1038,7 @@ function markdown(r: Results): string {
     L.push(`| the same, the server's first start (no code cache yet) | ${ms(c.firstDiagnosticsNoCache)} ms |`);
     L.push(`| cold start → first diagnostics with libvirt's schema findings | ${ms(c.firstSchemaDiagnostics)} ms |`);
     L.push(`| cold start → grammar loaded (status notification) | ${ms(c.grammarLoaded)} ms |`);
+    if (c.schemaEngine) L.push(`| schema engine in the server | ${c.schemaEngine} |`);
     L.push(`| idle server RSS, grammar loaded, 1 s after the schema findings (MB) | ${ms(c.idleRssMB)} |`);
   }
   L.push(`| host topology read from sysfs (${r.host.iommus} SMMUs, ${r.host.devices} devices; read back ${r.host.sysfsDevicesRead}) | ${ms(r.host.readSysfs)} ms |`);
