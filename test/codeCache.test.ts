@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { cacheFileName, codeCacheDir, readCacheFile, runWithCodeCache, writeCacheFile } from '../server/src/boot/codeCache';
 import { LOADER_IMPORT } from '../server/src/schema/loaderImport';
+import { GRAMMAR_STATUS_NOTIFICATION, type GrammarStatus } from '../server/src/protocol';
 import { startClient } from './lspClient';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ldx-code-cache-'));
@@ -188,6 +189,8 @@ test('LSP: the server starts on a damaged cache, answers, writes a good cache, a
         [],
         start,
       );
+      const status = await client.notification<GrammarStatus>(GRAMMAR_STATUS_NOTIFICATION, (g) => g.validation !== undefined);
+      assert.match(status.validation ?? '', /^Schema validation: libxml2 in the language server/, start);
     } finally {
       await client.stop();
     }

@@ -12,10 +12,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CompletionRequest, type CompletionList } from 'vscode-languageserver-protocol/node';
+import { CompletionRequest, DidChangeConfigurationNotification, type CompletionList } from 'vscode-languageserver-protocol/node';
 import { startClient } from './lspClient';
 import { armDomain } from './helpers';
-import type { HostStatus } from '../server/src/protocol';
+import { GRAMMAR_STATUS_NOTIFICATION, type GrammarStatus, type HostStatus } from '../server/src/protocol';
 
 const SNAPSHOT = readFileSync(path.join(__dirname, 'fixtures', 'hosts', 'grace-3smmu.json'), 'utf8');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ldx-startup-'));
@@ -125,5 +125,33 @@ test('LSP: a host read past the bound: checked without it after 2 s, saying so, 
     );
   } finally {
     await client.stop();
+  }
+});
+
+test("LSP: after a domain's first diagnostics the grammar's status names it, then says how documents are validated against it", { timeout: 30_000 }, async () => {
+  for (const [schema, validation] of [
+    [{}, /^Schema validation: libxml2 in the language server \((xmllint|xmllint-wasm) for documents over 256 KB\)\.$/],
+    [{ enable: false }, /^Schema validation is switched off \(libvirtDomainXml\.schema\.enable\)\.$/],
+  ] as const) {
+    const client = await startClient({ initializationOptions: { libvirtVersion: '12.8.0', schema } });
+    try {
+      const uri = 'file:///domains/status.xml';
+      await client.open(uri, "<domain type='kvm'><name>a</name></domain>", 1);
+      await client.diagnostics(uri, 1);
+      const last = await client.notification<GrammarStatus>(GRAMMAR_STATUS_NOTIFICATION, (g) => g.validation !== undefined);
+      const statuses = client.notifications.filter((n) => n.method === GRAMMAR_STATUS_NOTIFICATION).map((n) => n.params as GrammarStatus);
+      // The grammar first, as soon as it is read; the same again with the validation once the engine knows.
+      assert.deepEqual(statuses, [{ text: last.text, detail: last.detail }, last]);
+      assert.match(last.text, /^libvirt 12\.8\.0 grammar$/);
+      assert.match(last.validation ?? '', validation);
+      if (schema.enable === false) {
+        // Switched on again: the same grammar, told again with its validation.
+        await client.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: { libvirtDomainXml: { libvirtVersion: '12.8.0' } } });
+        const on = await client.notification<GrammarStatus>(GRAMMAR_STATUS_NOTIFICATION, (g) => /libxml2 in the language server/.test(g.validation ?? ''));
+        assert.equal(on.detail, last.detail);
+      }
+    } finally {
+      await client.stop();
+    }
   }
 });

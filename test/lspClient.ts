@@ -32,7 +32,7 @@ export interface TestClient {
   initializeResult: InitializeResult;
   /** Every diagnostics notification received, in order. */
   published: PublishDiagnosticsParams[];
-  /** Host status, log and show-message notifications received, in order. */
+  /** Host and grammar status, log and show-message notifications received, in order. */
   notifications: { method: string; params: unknown }[];
   /** Resolves with the first notification of `method` (received already or to come) that passes `accept`. */
   notification<T>(method: string, accept?: (p: T) => boolean): Promise<T>;
@@ -70,7 +70,7 @@ export async function startClient(
   // The server's other notifications, recorded in order for tests that read them.
   const notifications: { method: string; params: unknown }[] = [];
   const noticeWaiters: { method: string; accept: (p: unknown) => boolean; resolve: (p: unknown) => void }[] = [];
-  for (const method of ['libvirtDomainXml/hostStatus', 'window/logMessage', 'window/showMessage']) {
+  for (const method of ['libvirtDomainXml/hostStatus', 'libvirtDomainXml/grammarStatus', 'window/logMessage', 'window/showMessage']) {
     connection.onNotification(method, (params: unknown) => {
       notifications.push({ method, params });
       for (let i = noticeWaiters.length - 1; i >= 0; i--) {

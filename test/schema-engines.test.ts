@@ -121,6 +121,16 @@ test('when libxml2-wasm cannot load, the fallback validates and the log says why
   assert.deepEqual([first[0].valid, second[0].valid], [true, false]);
   assert.deepEqual(fallback.seen, [MINI_VALID, MINI_TYPO]);
   assert.deepEqual(log, ['schema: libxml2-wasm could not be loaded (no WebAssembly here); validating with xmllint']);
+  assert.equal(await engine.describe(), 'xmllint (libxml2 could not be loaded in the language server: no WebAssembly here)');
+});
+
+test('the engine says how it validates: libxml2 in process, with its fallback for large documents', async () => {
+  assert.equal(await new InProcessEngine({ fallback: new XmllintEngine() }).describe(), 'libxml2 in the language server (xmllint for documents over 256 KB)');
+  assert.equal(await new InProcessEngine().describe(), 'libxml2 in the language server');
+  assert.equal(
+    await new InProcessEngine({ load: () => Promise.reject(new Error('no WebAssembly here')) }).describe(),
+    'none (libxml2 could not be loaded in the language server: no WebAssembly here)',
+  );
 });
 
 test('when libxml2-wasm cannot load and there is no fallback, the run fails with a clear error', async () => {

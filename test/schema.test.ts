@@ -377,6 +377,19 @@ describe('validator scheduling (scripted engine, stand-in grammar)', () => {
     assert.deepEqual(events, ['dispose 0', 'made 1 xmllint', 'prepare 1', 'run 1', 'dispose 1', 'made 2 xmllint', 'prepare 2', 'run 2']);
   });
 
+  test('validation status: the engine in words, or why there is no validation', async () => {
+    const engine = Object.assign(new ScriptedEngine(), { describe: () => Promise.resolve('libxml2 in the language server') });
+    const v = new SchemaValidator({ settings, engine });
+    assert.equal(await v.validationStatus(), 'Schema validation: libxml2 in the language server.');
+    // An engine that does not describe itself is named.
+    assert.equal(await new SchemaValidator({ settings, engine: new ScriptedEngine() }).validationStatus(), 'Schema validation: xmllint.');
+    v.configure({ enable: false });
+    assert.equal(await v.validationStatus(), 'Schema validation is switched off (libvirtDomainXml.schema.enable).');
+    const missing = path.join(FIXTURES, 'no-such-dir');
+    const none = new SchemaValidator({ settings: { directory: missing }, engine, locate: { defaultDir: missing, pathEnv: '', shippedDir: null } });
+    assert.match(await none.validationStatus(), /^No schema validation: .*no-such-dir/);
+  });
+
   test('the same text is not validated twice', async () => {
     const engine = new ScriptedEngine(() => [{ valid: true, errors: [] }]);
     const v = new SchemaValidator({ settings, engine });

@@ -6,13 +6,7 @@
 import * as vscode from 'vscode';
 import type { GrammarStatus, HostStatus } from './protocol';
 import { COMMANDS } from './contributions';
-
-/** Text and tooltip for a host status and the grammar in use: a pure function of both. */
-export function statusPresentation(s: HostStatus, g?: GrammarStatus): { text: string; tooltip: string } {
-  const icon = s.kind === 'error' ? '$(warning)' : s.smmuCount > 0 ? '$(circuit-board)' : '$(server)';
-  const grammar = g ? `\n\n${g.detail}` : '';
-  return { text: `${icon} ${s.text}${g ? ` · ${g.text}` : ''}`, tooltip: `${s.detail}${grammar}\n\nClick to refresh or pick a snapshot.` };
-}
+import { statusPresentation } from './statusPresentation';
 
 export class HostStatusItem implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;

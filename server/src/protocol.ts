@@ -117,6 +117,8 @@ export interface GrammarStatus {
   text: string;
   /** Release, source and directory, and any source passed over. */
   detail: string;
+  /** How documents are validated against it ("Schema validation: libxml2 in the language server…"), once known. */
+  validation?: string;
 }
 
 /** The code action kind of the "generate vSMMU topology" source action. */

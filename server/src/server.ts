@@ -25,7 +25,7 @@ import { DEFAULT_SESSION_SETTINGS } from './session/settings';
 import { DEFAULT_SPARE_BUS_NUMBERS } from './rules/settings';
 import { DocumentAnalysis } from './session/documentAnalysis';
 import { SchemaValidator } from './schema/validator';
-import { GrammarSource, grammarStatusOf } from './schema/grammarSource';
+import { GrammarSource, grammarStatusOf, type GrammarChoice } from './schema/grammarSource';
 import { detectLibvirtVersion } from './session/libvirtVersion';
 import { describeHost } from './session/hostStatus';
 import { StartupGate } from './session/startupGate';
@@ -53,7 +53,6 @@ const documents = new TextDocuments(TextDocument);
 const hostProvider = new HostTopologyProvider();
 /** libvirt's grammar, shared by schema validation, completion and hover; loaded on first need, after the first diagnostics. */
 const grammar = new GrammarSource();
-grammar.onDidLoad((c) => void connection.sendNotification(GRAMMAR_STATUS_NOTIFICATION, grammarStatusOf(c)));
 /**
  * The first analyses and requests wait for the host the settings name, at most
  * this long: long enough for a snapshot or a Grace host's sysfs (tens of
@@ -67,6 +66,19 @@ const startup = new StartupGate(HOST_WAIT_MS, () => {
   sendHostStatus();
 });
 const schema = new SchemaValidator({ log: (m) => connection.console.log(m), grammar });
+/**
+ * The grammar's status at once, then again with how documents are validated against it once the engine knows
+ * (libxml2 loaded, or the fallback and why), unless the grammar was chosen again meanwhile.
+ */
+function sendGrammarStatus(c: GrammarChoice): void {
+  const status = grammarStatusOf(c);
+  void connection.sendNotification(GRAMMAR_STATUS_NOTIFICATION, status);
+  if (!c.grammar) return;
+  void schema.validationStatus().then((validation) => {
+    if (grammar.current === c) void connection.sendNotification(GRAMMAR_STATUS_NOTIFICATION, { ...status, validation });
+  });
+}
+grammar.onDidLoad(sendGrammarStatus);
 const service = getLanguageService({
   host: { topology: () => hostProvider.current, reading: () => hostProvider.reading },
   schema,
@@ -133,11 +145,14 @@ function applySettings(s: ClientSettings | undefined): void {
   const maxFindings = typeof max === 'number' && Number.isInteger(max) && max >= 0 ? max : DEFAULT_MAX_FINDINGS;
   service.configure({ libvirtVersion: explicitVersion ?? detectedVersion, spareBusNumbers, maxFindings });
   analysis.configure({ maxLiveAnalysisSize });
+  const wasEnabled = schema.enabled;
   schema.configure({
     enable: s?.schema?.enable !== false,
     directory: typeof s?.schema?.directory === 'string' ? s.schema.directory : '',
     targetVersion: explicitVersion ?? detectedVersion,
   });
+  // Switching validation on or off keeps the grammar, so its status is told again here.
+  if (schema.enabled !== wasEnabled && grammar.current) sendGrammarStatus(grammar.current);
 }
 
 async function pullSettings(): Promise<void> {

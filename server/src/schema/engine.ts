@@ -50,6 +50,8 @@ export interface SchemaEngine {
   prepare?(): void;
   /** Frees what the engine holds (compiled grammars); it is not asked again. */
   dispose?(): void;
+  /** How this engine validates, in a few words for the user (a fallback says why), once it knows. */
+  describe?(): Promise<string>;
 }
 
 /**

@@ -55,6 +55,8 @@ export interface InProcessEngineOptions {
 export class InProcessEngine implements SchemaEngine {
   readonly name = 'libxml2-wasm' as const;
   private lib: Promise<Libxml2 | undefined> | undefined;
+  /** Why libxml2 could not be loaded, once that is known. */
+  private loadError: string | undefined;
   private readonly sets = new Map<SchemaSet, CompiledSet>();
   private readonly byDir = new SchemaSetsByDir();
   /** Documents sent to the fallback engine, by reason (tests and measurements read it). */
@@ -115,6 +117,14 @@ export class InProcessEngine implements SchemaEngine {
     void this.library();
   }
 
+  async describe(): Promise<string> {
+    const lib = await this.library();
+    const other = this.options.fallback;
+    if (lib) return `libxml2 in the language server${other ? ` (${other.name} for documents over ${LARGE_DOCUMENT / 1024} KB)` : ''}`;
+    const why = `libxml2 could not be loaded in the language server: ${this.loadError}`;
+    return other ? `${other.name} (${why})` : `none (${why})`;
+  }
+
   dispose(): void {
     for (const [schema, compiled] of [...this.sets]) this.drop(schema, compiled);
   }
@@ -134,7 +144,8 @@ export class InProcessEngine implements SchemaEngine {
   /** libxml2, or undefined (said once) when it cannot load here. */
   private library(): Promise<Libxml2 | undefined> {
     this.lib ??= (this.options.load ?? Libxml2.load)().catch((e: unknown) => {
-      this.options.log?.(`schema: libxml2-wasm could not be loaded (${(e as Error)?.message ?? e}); validating with ${this.options.fallback?.name ?? 'nothing'}`);
+      this.loadError = String((e as Error)?.message ?? e);
+      this.options.log?.(`schema: libxml2-wasm could not be loaded (${this.loadError}); validating with ${this.options.fallback?.name ?? 'nothing'}`);
       return undefined;
     });
     return this.lib;

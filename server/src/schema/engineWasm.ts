@@ -63,6 +63,10 @@ export class WasmEngine implements SchemaEngine {
   readonly name = 'xmllint-wasm' as const;
   private readonly sets = new SchemaSetsByDir();
 
+  describe(): Promise<string> {
+    return Promise.resolve('xmllint-wasm, libxml2 in a worker thread, the grammar compiled for each check');
+  }
+
   async validate(xmlText: string, schemaDir: string, signal?: AbortSignal): Promise<RawSchemaError[]> {
     const [r] = await this.validateMany([xmlText], await this.schemaSet(schemaDir), undefined, signal);
     return [...r.errors];

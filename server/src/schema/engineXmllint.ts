@@ -40,6 +40,10 @@ export class XmllintEngine implements SchemaEngine {
     this.timeoutMs = opts.timeoutMs ?? 20_000;
   }
 
+  describe(): Promise<string> {
+    return Promise.resolve('xmllint, the system program, one process per check');
+  }
+
   async validate(xmlText: string, schemaDir: string, signal?: AbortSignal): Promise<RawSchemaError[]> {
     const [r] = await this.run([xmlText], path.join(schemaDir, 'domain.rng'), undefined, signal);
     return [...r.errors];

@@ -242,6 +242,19 @@ export class SchemaValidator {
     return this.settings.enable;
   }
 
+  /**
+   * How documents are checked against libvirt's schema, in one sentence for
+   * the user (the status item's tooltip): the engine, a fallback and why, or
+   * why there is no validation.
+   */
+  async validationStatus(): Promise<string> {
+    if (!this.settings.enable) return 'Schema validation is switched off (libvirtDomainXml.schema.enable).';
+    const s = await this.ensureSetup();
+    if ('unavailable' in s) return `No schema validation: ${s.unavailable}`;
+    const engine = this.options.engine ?? this.made?.engine;
+    return `Schema validation: ${(await engine?.describe?.()) ?? s.engine.name}.`;
+  }
+
   /** Which schemas and engine are in use, or why there are none. */
   async status(): Promise<SchemaStatus> {
     const s = await this.ensureSetup();
