@@ -43,6 +43,10 @@ export class MemoizingEngine implements SchemaEngine {
     return this.inner.validate(xmlText, schemaDir, signal);
   }
 
+  describe(): Promise<string> {
+    return this.inner.describe?.() ?? Promise.resolve(this.inner.name);
+  }
+
   async validateMany(texts: readonly string[], schema: SchemaSet, start?: string, signal?: AbortSignal): Promise<EngineResult[]> {
     const prefix = createHash('sha256')
       .update(`${schema.dir}\0${schema.main}\0${start ?? '\u0001'}\0`)

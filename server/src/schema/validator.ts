@@ -251,8 +251,7 @@ export class SchemaValidator {
     if (!this.settings.enable) return 'Schema validation is switched off (libvirtDomainXml.schema.enable).';
     const s = await this.ensureSetup();
     if ('unavailable' in s) return `No schema validation: ${s.unavailable}`;
-    const engine = this.options.engine ?? this.made?.engine;
-    return `Schema validation: ${(await engine?.describe?.()) ?? s.engine.name}.`;
+    return `Schema validation: ${(await s.engine.describe?.()) ?? s.engine.name}.`;
   }
 
   /** Which schemas and engine are in use, or why there are none. */
